@@ -1,0 +1,53 @@
+# Two commands on a fresh machine: `make html` and `make test`.
+# Each sets up the local virtual environment it needs on first use.
+
+VENV   ?= .venv
+PYTHON := $(VENV)/bin/python
+PIP    := $(PYTHON) -m pip --disable-pip-version-check -q
+# torch first, pinned: a plain `torch` requirement would pull a multi-GB CUDA build
+TORCH  ?= torch==2.13.0
+
+.PHONY: install install-test katex-assets html test test-fast figures serve clean
+
+$(PYTHON):
+	python3 -m venv $(VENV)
+
+# The generator alone: no torch needed to build the site
+$(VENV)/.installed: pyproject.toml | $(PYTHON)
+	$(PIP) install -e .
+	touch $@
+
+# Everything the tests use, torch included
+$(VENV)/.installed-test: pyproject.toml | $(PYTHON)
+	$(PIP) install $(TORCH)
+	$(PIP) install -e '.[test]'
+	touch $(VENV)/.installed $@
+
+install: $(VENV)/.installed
+install-test: $(VENV)/.installed-test
+
+# KaTeX's stylesheet and fonts, so that pages work offline (Debian packages)
+KATEX_CSS := /usr/share/javascript/katex/katex.min.css
+katex-assets:
+	@test -f $(KATEX_CSS) || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libjs-katex fonts-katex; \
+	  else echo "note: install Debian's libjs-katex and fonts-katex for offline math"; fi; }
+
+html: install katex-assets
+	$(VENV)/bin/site-gen build
+
+test: install-test katex-assets
+	$(PYTHON) -m pytest
+
+test-fast: install-test
+	$(PYTHON) -m pytest -m "not slow"
+
+figures: install-test
+	$(PYTHON) -m labml_nn.optimizers.figures
+
+serve: html
+	$(PYTHON) -m http.server --bind 127.0.0.1 --directory html 8000
+
+clean:
+	rm -rf $(VENV) .pytest_cache .hypothesis .html.new .html.old .html.lock

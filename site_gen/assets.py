@@ -1,0 +1,49 @@
+"""
+# Static assets
+
+The files every page needs besides its HTML: our stylesheet and script (from
+`templates/static/`), the Pygments colours, and KaTeX's stylesheet and fonts so
+that pages work offline. KaTeX's files come from an installed package (Debian's
+`libjs-katex` and `fonts-katex`); without one, pages link KaTeX's stylesheet
+from a CDN at the version the renderer uses, and the build says so.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+from .highlight import stylesheet
+from .math import KATEX_VERSION
+
+KATEX_CSS_CANDIDATES = [Path("/usr/share/javascript/katex/katex.min.css")]
+KATEX_FONT_CANDIDATES = [Path("/usr/share/javascript/katex/fonts"), Path("/usr/share/fonts/truetype/katex")]
+CDN_STYLESHEET = f"https://cdn.jsdelivr.net/npm/katex@{KATEX_VERSION}/dist/katex.min.css"
+STATIC = PurePosixPath("_static")
+
+
+@dataclass
+class Assets:
+    files: dict[PurePosixPath, bytes]
+    katex_stylesheet: str  # site path of KaTeX's CSS, or the CDN URL
+    note: str | None = None  # said once per build when KaTeX had to come from the CDN
+
+
+def collect(templates: Path) -> Assets:
+    files: dict[PurePosixPath, bytes] = {}
+    static = templates / "static"
+    if static.is_dir():
+        for path in sorted(static.rglob("*")):
+            if path.is_file():
+                files[STATIC / path.relative_to(static).as_posix()] = path.read_bytes()
+    files[STATIC / "pygments.css"] = stylesheet(".code").encode()
+    css = next((c for c in KATEX_CSS_CANDIDATES if c.is_file()), None)
+    fonts = next((f for f in KATEX_FONT_CANDIDATES if f.is_dir() and any(f.glob("*.woff2"))), None)
+    if css is None or fonts is None:
+        note = f"KaTeX stylesheet and fonts not installed (Debian: libjs-katex fonts-katex); linking {CDN_STYLESHEET}"
+        return Assets(files, CDN_STYLESHEET, note)
+    files[STATIC / "katex" / "katex.min.css"] = css.read_bytes()
+    # Browsers take the first format they support, and every current one reads woff2
+    for font in sorted(fonts.glob("*.woff2")):
+        files[STATIC / "katex" / "fonts" / font.name] = font.read_bytes()
+    return Assets(files, str(STATIC / "katex" / "katex.min.css"))

@@ -1,0 +1,117 @@
+"""
+# Settings
+
+Everything a build needs to know that is not in the sources: where they are,
+where the site goes, its public URL and the repository that hosts the code.
+They live in `[tool.site_gen]` of `pyproject.toml`:
+
+```toml
+[tool.site_gen]
+site_url = "https://example.org/"
+repo_url = "https://github.com/owner/repo"
+branch = "main"
+title = "Annotated optimizers"
+languages = ["en", "ja", "zh"]
+
+[[tool.site_gen.sources]]
+dir = "labml_nn"           # pages at the root of the site
+
+[[tool.site_gen.sources]]
+dir = "site_gen"
+prefix = "site_gen"        # pages under html/site_gen/
+title = "How this site is built"
+```
+
+`site-gen build SOURCE_DIR` overrides the sources with a single folder, so the
+tool works on any folder of Python files.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+class ConfigError(Exception):
+    """A setting that cannot be used, with the file it came from."""
+
+
+@dataclass
+class SourceRoot:
+    dir: Path
+    prefix: str = ""
+    title: str = ""
+
+
+@dataclass
+class Config:
+    root: Path
+    sources: list[SourceRoot]
+    out: Path
+    site_url: str = ""
+    repo_url: str = ""
+    branch: str = "main"
+    title: str = "Annotated code"
+    languages: list[str] = field(default_factory=lambda: ["en"])
+    templates: Path = Path()
+    translations: Path = Path()
+
+    @property
+    def default_language(self) -> str:
+        return self.languages[0]
+
+
+_PACKAGE_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+
+
+def load(root: Path, source: Path | None = None, out: Path | None = None) -> Config:
+    """Read `root/pyproject.toml` (if any) and apply command-line overrides."""
+    root = root.resolve()
+    settings = _read_settings(root / "pyproject.toml")
+    if source is not None:
+        sources = [SourceRoot(source.resolve())]
+    else:
+        sources = [_source_root(root, entry) for entry in settings.get("sources", [])]
+        if not sources:
+            raise ConfigError(f"{root / 'pyproject.toml'}: no [[tool.site_gen.sources]] and no SOURCE_DIR given")
+    templates = root / settings.get("templates", "templates")
+    languages = settings.get("languages", ["en"])
+    if not isinstance(languages, list) or not languages or not all(isinstance(x, str) for x in languages):
+        raise ConfigError(f"{root / 'pyproject.toml'}: languages must be a non-empty list of language codes")
+    return Config(
+        root=root,
+        sources=sources,
+        out=(out or root / settings.get("out", "html")).resolve(),
+        site_url=_with_slash(settings.get("site_url", "")),
+        repo_url=str(settings.get("repo_url", "")).rstrip("/"),
+        branch=str(settings.get("branch", "main")),
+        title=str(settings.get("title", "Annotated code")),
+        languages=languages,
+        templates=templates if templates.is_dir() else _PACKAGE_TEMPLATES,
+        translations=root / settings.get("translations", "translations"),
+    )
+
+
+def _read_settings(path: Path) -> dict:
+    if not path.is_file():
+        return {}
+    try:
+        with path.open("rb") as file:
+            data = tomllib.load(file)
+    except (tomllib.TOMLDecodeError, OSError) as error:
+        raise ConfigError(f"{path}: cannot read settings: {error}") from None
+    settings = data.get("tool", {}).get("site_gen", {})
+    if not isinstance(settings, dict):
+        raise ConfigError(f"{path}: [tool.site_gen] must be a table")
+    return settings
+
+
+def _source_root(root: Path, entry: dict) -> SourceRoot:
+    if not isinstance(entry, dict) or "dir" not in entry:
+        raise ConfigError(f"{root / 'pyproject.toml'}: each [[tool.site_gen.sources]] needs a dir")
+    return SourceRoot((root / entry["dir"]).resolve(), str(entry.get("prefix", "")).strip("/"), str(entry.get("title", "")))
+
+
+def _with_slash(url: str) -> str:
+    return url if not url or url.endswith("/") else url + "/"

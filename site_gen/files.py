@@ -1,0 +1,143 @@
+"""
+# Finding sources and resolving links
+
+Everything is gathered before anything is rendered, so that a page can link to
+any other page and every link can be checked. `discover` walks the source
+folders (without following symbolic links, so a link loop cannot trap it, and
+never into the output folder); `Files` knows every page's URL and turns a link
+written in a source into the link to publish.
+
+A link is resolved inside its source folder only. A target that would leave it
+(`../../../etc/passwd`, an absolute path, a symbolic link pointing elsewhere) is
+reported as broken and never read.
+"""
+
+from __future__ import annotations
+
+import os
+import posixpath
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from urllib.parse import unquote, urlsplit
+
+from .config import Config, SourceRoot
+from .model import Source
+from .prose import LinkResult
+
+_SKIP_DIRS = {"__pycache__", "node_modules", "site-packages"}
+
+
+def discover(config: Config) -> list[Source]:
+    """Every Python file and `readme.md` under the source folders, sorted."""
+    found: list[Source] = []
+    out = config.out.resolve()
+    for root in config.sources:
+        for folder, dirs, names in os.walk(root.dir, followlinks=False):
+            here = Path(folder)
+            dirs[:] = sorted(
+                d for d in dirs
+                if not d.startswith(".") and d not in _SKIP_DIRS and (here / d).resolve() != out
+                and not (here / d / "pyvenv.cfg").exists()
+            )
+            for name in sorted(names):
+                path = here / name
+                kind = "python" if name.endswith(".py") else "markdown" if name.lower() == "readme.md" else None
+                if kind is None or path.is_symlink():
+                    continue
+                rel = PurePosixPath(path.relative_to(root.dir).as_posix())
+                found.append(Source(_display_path(config, path), page_url(root, rel), rel, kind, root.title))
+    return sorted(found, key=lambda s: str(s.url))
+
+
+def page_url(root: SourceRoot, rel: PurePosixPath) -> PurePosixPath:
+    """`optimizers/adam.py` → `optimizers/adam.html`; `__init__.py` → `index.html`."""
+    if rel.name == "__init__.py":
+        url = rel.with_name("index.html")
+    else:
+        url = rel.with_suffix(".html")
+    return PurePosixPath(root.prefix) / url if root.prefix else url
+
+
+def _display_path(config: Config, path: Path) -> PurePosixPath:
+    try:
+        return PurePosixPath(path.relative_to(config.root).as_posix())
+    except ValueError:
+        return PurePosixPath(path.as_posix())
+
+
+def relative_url(target: PurePosixPath | str, page: PurePosixPath) -> str:
+    """The link from `page` to `target`, both relative to the site root."""
+    return posixpath.relpath(str(target), str(page.parent) or ".")
+
+
+@dataclass
+class Files:
+    """All pages of the site, by source file and by URL."""
+
+    config: Config
+    sources: list[Source]
+    # Files referenced from prose (images, data), to be copied: site path → disk path
+    assets: dict[PurePosixPath, Path] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self._by_disk: dict[Path, Source] = {}
+        for source in self.sources:
+            self._by_disk[(self.config.root / source.path).resolve()] = source
+        self._folders = {s.url.parent for s in self.sources}
+        self._all_folders = set(self.folders())
+        # Pages the build writes: one per source, and an index for every folder
+        self._page_urls = {s.url for s in self.sources} | {f / "index.html" for f in self._all_folders}
+
+    def folders(self) -> list[PurePosixPath]:
+        """Every folder that holds a page, with all of its parents."""
+        folders = set()
+        for folder in self._folders:
+            folders.update([folder, *folder.parents])
+        return sorted(folders, key=str)
+
+    def resolver(self, source: Source):
+        """A link resolver for the prose of `source`."""
+        disk_dir = (self.config.root / source.path).resolve().parent
+
+        def resolve(url: str, is_image: bool) -> LinkResult:
+            return self._resolve(url, is_image, source, disk_dir)
+
+        return resolve
+
+    def _root_containing(self, path: Path) -> SourceRoot | None:
+        return next((r for r in self.config.sources if path.is_relative_to(r.dir)), None)
+
+    def _resolve(self, url: str, is_image: bool, source: Source, disk_dir: Path) -> LinkResult:
+        parts = urlsplit(url)
+        if parts.scheme or parts.netloc:
+            if parts.scheme.lower() in ("javascript", "vbscript", "data") and not (is_image and parts.scheme == "data"):
+                return LinkResult("#", f"unsafe link '{url}'")
+            return LinkResult(url)
+        if not parts.path:
+            return LinkResult(url)  # a fragment on the same page
+        if parts.path.startswith("/"):
+            return LinkResult(url, f"broken link '{url}': absolute paths point outside the site")
+        fragment = f"#{parts.fragment}" if parts.fragment else ""
+        target = Path(os.path.normpath(disk_dir / unquote(parts.path)))
+        # Checked before and after resolving symbolic links: neither may leave the sources
+        root = self._root_containing(target)
+        if root is None or self._root_containing(target.resolve()) is not root:
+            return LinkResult(url, f"broken link '{url}': points outside the source folders")
+        real = target.resolve()
+        page = self._by_disk.get(real) or self._by_disk.get(real / "__init__.py")
+        if page is not None:
+            return LinkResult(relative_url(page.url, source.url) + fragment)
+        published = PurePosixPath(root.prefix, real.relative_to(root.dir).as_posix())
+        if published in self._page_urls:
+            return LinkResult(relative_url(published, source.url) + fragment)
+        if real.is_dir():
+            folder_url = PurePosixPath(root.prefix, real.relative_to(root.dir).as_posix()) / "index.html"
+            if folder_url.parent in self._all_folders:
+                return LinkResult(relative_url(folder_url, source.url) + fragment)
+            return LinkResult(url, f"broken link '{url}': a folder with no pages")
+        if real.is_file():
+            site_path = PurePosixPath(root.prefix, real.relative_to(root.dir).as_posix())
+            self.assets[site_path] = real
+            return LinkResult(relative_url(site_path, source.url) + fragment)
+        kind = "image" if is_image else "link"
+        return LinkResult(url, f"broken {kind} '{url}': no such file")

@@ -1,0 +1,65 @@
+"""
+# Records that flow through the pipeline
+
+Plain data, no logic. A `Section` is born in the splitter with its Markdown and
+its source line numbers, and gains rendered HTML as it moves along; a `Page`
+collects the sections of one source file with what the site needs to know about
+it (title, summary, where it lives).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import PurePosixPath
+
+
+@dataclass
+class Section:
+    """One row of a page: prose on the left, the code it explains on the right."""
+
+    # Markdown of the prose; empty when the code has no comment
+    doc: str = ""
+    # Source line numbers consumed as prose (comment lines, docstring lines)
+    doc_lines: list[int] = field(default_factory=list)
+    # Source line numbers shown as code, in source order
+    code_lines: list[int] = field(default_factory=list)
+
+    @property
+    def doc_line(self) -> int:
+        """First source line of the prose, for error messages."""
+        return self.doc_lines[0] if self.doc_lines else (self.code_lines or [1])[0]
+
+
+@dataclass
+class Problem:
+    """Something wrong in an input, reported as `path:line: message`."""
+
+    path: str
+    line: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}: {self.message}"
+
+
+@dataclass
+class Heading:
+    level: int
+    anchor: str
+    text: str
+
+
+@dataclass
+class Source:
+    """A file found in a source folder, before anything is rendered."""
+
+    # Where the file is on disk, relative to the project (for messages and links)
+    path: PurePosixPath
+    # Where its page goes, relative to the site root (`optimizers/adam.html`)
+    url: PurePosixPath
+    # Where it lives in its source folder (`optimizers/adam.py`), for translation tables
+    rel: PurePosixPath
+    # `python` or `markdown`
+    kind: str
+    # Title of the section of the site it belongs to (empty for the main content)
+    group: str = ""

@@ -1,0 +1,285 @@
+"""
+# Rendering prose
+
+Markdown becomes HTML through Python-Markdown, extended in the ways the
+library intends: processors registered by name and priority on a
+`ProseExtension`. Nothing here edits finished HTML with regular expressions.
+
+* **Math** is taken out of the Markdown before any block or inline rule can
+  see it (so `_` and `*` inside a formula stay as typed), rendered by the
+  renderer passed in, and put back through Python-Markdown's HTML stash.
+  Fenced code is stashed by the library before our preprocessor runs and code
+  spans are skipped, so neither is ever treated as math. `\\$` is a dollar.
+* **Link texts** keep their underscores: `[__init__.py](__init__.py)` is a
+  file name, not bold "init".
+* **Links and images** pass through a resolver given by the page: it rewrites
+  `adam.py` to `adam.html` and records what must be checked or copied.
+* **Headings** get ids that are unique across the whole page (a page is many
+  Markdown documents, one per section) and are collected for the contents.
+"""
+
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as etree
+from dataclasses import dataclass, field
+from typing import Callable, Protocol
+
+import markdown
+from markdown import util
+from markdown.extensions import Extension
+from markdown.extensions.toc import slugify_unicode, unique
+from markdown.inlinepatterns import (
+    LINK_RE,
+    REFERENCE_RE,
+    LinkInlineProcessor,
+    ReferenceInlineProcessor,
+    ShortReferenceInlineProcessor,
+)
+from markdown.preprocessors import Preprocessor
+from markdown.treeprocessors import Treeprocessor
+from markupsafe import Markup, escape
+
+from .math import Rendered
+from .model import Heading
+
+# LaTeX environments that are display math on their own
+_ENVIRONMENTS = r"(?:align|alignat|aligned|equation|gather|multline|flalign|eqnarray|split)\*?"
+
+# One pass, leftmost match wins: code spans are matched (and left alone) before
+# any dollar inside them can be mistaken for math.
+_MATH = re.compile(
+    r"""
+    (?P<code>(?P<ticks>`+).+?(?<!`)(?P=ticks)(?!`))
+  | (?P<dollar>\\\$)
+  | \$\$(?P<display>.+?)\$\$
+  | \\\[(?P<bracket>.+?)\\\]
+  | (?P<env>\\begin\{(?P<name>""" + _ENVIRONMENTS + r""")\}.*?\\end\{(?P=name)\})
+  | \\\((?P<paren>.+?)\\\)
+  | \$(?P<inline>[^\s$](?:\\.|[^\\$])*?)(?<!\s)\$(?!\d)
+  | (?P<lone>\$)
+    """,
+    re.DOTALL | re.VERBOSE,
+)
+_BLANK_LINE = re.compile(r"\n[ \t]*\n")
+# Underscores of a link text, outside its code spans
+_UNDERSCORE = re.compile(r"(`+).+?(?<!`)\1(?!`)|_", re.DOTALL)
+
+
+class MathRenderer(Protocol):
+    def __call__(self, tex: str, display: bool) -> Rendered: ...
+
+
+@dataclass
+class LinkResult:
+    """What the page's resolver says about one link or image."""
+
+    href: str  # the URL to publish
+    problem: str | None = None  # a broken-link message, if any
+
+
+# `(url, is_image) -> LinkResult`
+LinkResolver = Callable[[str, bool], LinkResult]
+
+
+def keep_link(url: str, is_image: bool) -> LinkResult:
+    return LinkResult(url)
+
+
+@dataclass
+class Issue:
+    """A problem found while rendering, located by the text it concerns."""
+
+    needle: str  # text of the source to search for, to find its line
+    message: str
+
+
+@dataclass
+class _State:
+    """Per-document state, cleared by `reset()`."""
+
+    issues: list[Issue] = field(default_factory=list)
+    math: dict[str, str] = field(default_factory=dict)  # placeholder → rendered HTML
+    formulas: int = 0
+    section_anchor: str | None = None  # the anchor of the first heading, if any
+
+
+class _MathPreprocessor(Preprocessor):
+    def __init__(self, md: markdown.Markdown, ext: ProseExtension) -> None:
+        super().__init__(md)
+        self.ext = ext
+
+    def run(self, lines: list[str]) -> list[str]:
+        text = "\n".join(lines)
+        return _MATH.sub(self._replace, text).split("\n")
+
+    def _replace(self, match: re.Match[str]) -> str:
+        if match.group("code"):
+            return match.group(0)
+        if match.group("lone"):
+            self._report_lone_dollar(match)
+            return match.group(0)
+        if match.group("dollar"):
+            return self.md.htmlStash.store("$")
+        if match.group("inline") is not None and _BLANK_LINE.search(match.group("inline")):
+            return match.group(0)  # a paragraph break: these dollars are not a pair
+        for group, display in (("display", True), ("bracket", True), ("env", True), ("paren", False), ("inline", False)):
+            tex = match.group(group)
+            if tex is not None:
+                return self._stash(tex.strip(), display, match.group(0))
+        return match.group(0)
+
+    def _report_lone_dollar(self, match: re.Match[str]) -> None:
+        text, at = match.string, match.start()
+        line = text[text.rfind("\n", 0, at) + 1 : (text.find("\n", at) + 1 or len(text) + 1) - 1]
+        self.ext.state.issues.append(Issue(line, "unmatched `$` (write `\\$` for a dollar sign)"))
+
+    def _stash(self, tex: str, display: bool, source: str) -> str:
+        rendered = self.ext.render_math(tex, display)
+        self.ext.state.formulas += 1
+        if rendered.error:
+            self.ext.state.issues.append(Issue(source, f"LaTeX error: {rendered.error}"))
+        placeholder = self.md.htmlStash.store(rendered.html)
+        self.ext.state.math[placeholder] = rendered.html
+        return placeholder
+
+
+class _LiteralUnderscores:
+    """Mixin for link processors: `_` in a link text is a character, not emphasis."""
+
+    def getText(self, data: str, index: int) -> tuple[str, int, bool]:
+        text, index, handled = super().getText(data, index)  # type: ignore[misc]
+        # The same token the library's own `\_` escape produces; link texts are
+        # parsed by the patterns after `link`, which do not include `escape`
+        literal = f"{util.STX}{ord('_')}{util.ETX}"
+        return _UNDERSCORE.sub(lambda m: m.group(0) if m.group(1) else literal, text), index, handled
+
+
+class _Link(_LiteralUnderscores, LinkInlineProcessor):
+    pass
+
+
+class _Reference(_LiteralUnderscores, ReferenceInlineProcessor):
+    pass
+
+
+class _ShortReference(_LiteralUnderscores, ShortReferenceInlineProcessor):
+    pass
+
+
+class _LinkTreeprocessor(Treeprocessor):
+    """Rewrites and checks every link and image, through the page's resolver."""
+
+    def __init__(self, md: markdown.Markdown, ext: ProseExtension) -> None:
+        super().__init__(md)
+        self.ext = ext
+
+    def run(self, root: etree.Element) -> None:
+        for element in root.iter():
+            attribute = {"a": "href", "img": "src"}.get(element.tag)
+            url = element.get(attribute) if attribute else None
+            if url is None:
+                continue
+            result = self.ext.resolve_link(url, element.tag == "img")
+            element.set(attribute, result.href)
+            if result.problem:
+                self.ext.state.issues.append(Issue(url, result.problem))
+
+
+class _HeadingTreeprocessor(Treeprocessor):
+    """Gives headings page-unique ids and collects them for the contents."""
+
+    def __init__(self, md: markdown.Markdown, ext: ProseExtension) -> None:
+        super().__init__(md)
+        self.ext = ext
+
+    def run(self, root: etree.Element) -> None:
+        for element in root.iter():
+            if element.tag not in ("h1", "h2", "h3", "h4", "h5", "h6"):
+                continue
+            label, plain = self._label(element)
+            anchor = element.get("id") or unique(slugify_unicode(plain, "-") or "section", self.ext.page_ids)
+            self.ext.page_ids.add(anchor)
+            if self.ext.state.section_anchor is None:
+                # The section element carries the first heading's anchor; ids stay unique
+                self.ext.state.section_anchor = anchor
+                element.attrib.pop("id", None)
+            else:
+                element.set("id", anchor)
+            self.ext.headings.append(Heading(int(element.tag[1]), anchor, label))
+
+    def _label(self, element: etree.Element) -> tuple[Markup, str]:
+        """The heading as HTML (math rendered) and as plain text (for its slug)."""
+        html, plain = [], []
+        text = "".join(element.itertext())
+        for part in re.split("(\x02wzxhzdk:\\d+\x03)", text):
+            if part in self.ext.state.math:
+                html.append(Markup(self.ext.state.math[part]))
+            elif not part.startswith("\x02"):
+                html.append(escape(part))
+                plain.append(part)
+        return Markup("").join(html), "".join(plain)
+
+
+class ProseExtension(Extension):
+    """Math, link and heading handling for one page at a time."""
+
+    def __init__(self, render_math: MathRenderer, resolve_link: LinkResolver = keep_link) -> None:
+        super().__init__()
+        self.render_math = render_math
+        self.resolve_link = resolve_link
+        self.state = _State()
+        # Page-level: survive `reset()` between the sections of one page
+        self.page_ids: set[str] = set()
+        self.headings: list[Heading] = []
+
+    def extendMarkdown(self, md: markdown.Markdown) -> None:
+        md.registerExtension(self)
+        # After fenced code (25) has stashed its blocks, before raw HTML blocks (20)
+        md.preprocessors.register(_MathPreprocessor(md, self), "math", 22)
+        md.inlinePatterns.register(_Reference(REFERENCE_RE, md), "reference", 170)
+        md.inlinePatterns.register(_Link(LINK_RE, md), "link", 160)
+        md.inlinePatterns.register(_ShortReference(REFERENCE_RE, md), "short_reference", 130)
+        # After inline patterns (20) have built the links and headings' contents
+        md.treeprocessors.register(_LinkTreeprocessor(md, self), "site_links", 7)
+        md.treeprocessors.register(_HeadingTreeprocessor(md, self), "site_headings", 6)
+
+    def reset(self) -> None:
+        self.state = _State()
+
+
+class ProseRenderer:
+    """Markdown → HTML for the sections of one page."""
+
+    def __init__(self, render_math: MathRenderer, resolve_link: LinkResolver = keep_link) -> None:
+        self.extension = ProseExtension(render_math, resolve_link)
+        self._md = markdown.Markdown(
+            extensions=[
+                "tables",
+                "fenced_code",
+                "footnotes",
+                "sane_lists",
+                "codehilite",
+                self.extension,
+            ],
+            extension_configs={
+                "codehilite": {"guess_lang": False, "css_class": "highlight"},
+                # Footnote ids stay unique across the sections of a page
+                "footnotes": {"UNIQUE_IDS": True},
+            },
+            output_format="html",
+        )
+
+    def render(self, text: str) -> tuple[str, list[Issue]]:
+        self._md.reset()
+        html = self._md.convert(text)
+        return html, list(self.extension.state.issues)
+
+    @property
+    def headings(self) -> list[Heading]:
+        return self.extension.headings
+
+    @property
+    def section_anchor(self) -> str | None:
+        """Anchor for the section just rendered: its first heading's slug."""
+        return self.extension.state.section_anchor

@@ -1,0 +1,232 @@
+"""
+# Splitting a source file into sections
+
+`split(text)` reads Python as text, never importing it, and returns the
+sections of its page. The standard library does the parsing:
+
+* `tokenize` finds comments, and knows that a `#` inside a string is not one;
+* `ast` finds module, class and function docstrings and the `def`/`class`
+  lines (with their decorators) that they document.
+
+Each source line then gets one role. A block of full-line comments is the
+prose of the code that follows it; a comment at the end of a code line stays in
+the code. A docstring is the prose of its `def` or `class`, whose header lines
+move into the docstring's section so that the prose sits beside the signature
+it explains.
+
+The invariant that the tests check on every file we can find: each source line
+is used exactly once, as prose or as code, and code lines keep their order.
+"""
+
+from __future__ import annotations
+
+import ast
+import inspect
+import io
+import re
+import tokenize
+import warnings
+from dataclasses import dataclass
+
+from .model import Problem, Section
+
+# `# -*- coding: utf-8 -*-` on line 1 or 2 is an instruction to Python, not prose
+_CODING = re.compile(r"^[ \t\f]*#.*?coding[:=][ \t]*[-\w.]+")
+# A string prefix such as `r`, `u` or `rb` before the opening quotes
+_PREFIX = re.compile(r"^[rRuUbBfF]{0,2}")
+
+
+@dataclass
+class _Docstring:
+    header_start: int  # first line of the decorators or `def`/`class`
+    start: int  # first line of the docstring
+    end: int  # last line of the docstring
+    text: str
+
+
+def split(text: str, path: str = "<source>") -> tuple[list[Section], list[Problem]]:
+    """Split normalised source text (`\\n` line endings) into sections."""
+    lines = source_lines(text)
+    problems: list[Problem] = []
+    try:
+        comments = _comment_lines(text)
+    except (tokenize.TokenError, SyntaxError, ValueError) as error:
+        line = _error_line(error, len(lines))
+        problems.append(Problem(path, line, f"could not tokenize, split on comment lines only: {_reason(error)}"))
+        comments = _plain_comment_lines(lines)
+        docstrings: list[_Docstring] = []
+    else:
+        try:
+            docstrings = _docstrings(text, lines)
+        except (SyntaxError, ValueError, RecursionError, MemoryError) as error:
+            problems.append(
+                Problem(path, _error_line(error, len(lines)), f"could not parse, docstrings shown as code: {_reason(error)}")
+            )
+            docstrings = []
+    return _assemble(lines, comments, docstrings), problems
+
+
+def source_lines(text: str) -> list[str]:
+    """Lines as Python counts them: split on `\\n` only, no final empty line."""
+    lines = text.split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()
+    return lines
+
+
+def _reason(error: Exception) -> str:
+    message = error.args[0] if error.args else str(error)
+    return str(message)
+
+
+def _error_line(error: Exception, line_count: int) -> int:
+    line = getattr(error, "lineno", None)
+    if line is None and isinstance(error, tokenize.TokenError) and len(error.args) > 1:
+        line = error.args[1][0]
+    return max(1, min(int(line or 1), max(line_count, 1)))
+
+
+def _comment_lines(text: str) -> dict[int, str]:
+    """Full-line comments found by `tokenize`, mapped to their prose."""
+    comments: dict[int, str] = {}
+    for token in tokenize.generate_tokens(io.StringIO(text).readline):
+        if token.type != tokenize.COMMENT:
+            continue
+        row, col = token.start
+        if token.line[:col].strip():
+            continue  # a comment at the end of a code line stays in the code
+        if _is_pragma(row, token.string):
+            continue
+        comments[row] = _comment_prose(token.string)
+    return comments
+
+
+def _plain_comment_lines(lines: list[str]) -> dict[int, str]:
+    """Fallback for files `tokenize` rejects: every line that starts with `#`."""
+    return {
+        number: _comment_prose(line.strip())
+        for number, line in enumerate(lines, start=1)
+        if line.lstrip().startswith("#") and not _is_pragma(number, line.strip())
+    }
+
+
+def _is_pragma(row: int, comment: str) -> bool:
+    return (row == 1 and comment.startswith("#!")) or (row <= 2 and bool(_CODING.match(comment)))
+
+
+def _comment_prose(comment: str) -> str:
+    prose = comment[1:]
+    return prose[1:] if prose.startswith(" ") else prose
+
+
+def _docstrings(text: str, lines: list[str]) -> list[_Docstring]:
+    """Docstrings that stand on lines of their own, with their headers."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # invalid escapes in the documented code are not our concern
+        tree = ast.parse(text)
+    found = []
+    for node in ast.walk(tree):
+        if not isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)):
+            continue
+        body = node.body
+        if not body or not isinstance(body[0], ast.Expr):
+            continue
+        value = body[0].value
+        if not (isinstance(value, ast.Constant) and isinstance(value.value, str)):
+            continue
+        if not _stands_alone(value, lines):
+            continue
+        if isinstance(node, ast.Module):
+            header_start = value.lineno
+        else:
+            decorators = [d.lineno for d in node.decorator_list]
+            header_start = min([node.lineno, *decorators])
+            # The decorator's `@` may sit on an earlier line than its expression
+            while header_start > 1 and lines[header_start - 2].strip().startswith("@"):
+                header_start -= 1
+        found.append(_Docstring(header_start, value.lineno, value.end_lineno, _docstring_prose(value, lines)))
+    return sorted(found, key=lambda d: d.start)
+
+
+def _stands_alone(value: ast.Constant, lines: list[str]) -> bool:
+    """True when nothing but the docstring is on its first and last lines."""
+    before = lines[value.lineno - 1].encode("utf-8")[: value.col_offset].decode("utf-8", "replace")
+    after = lines[value.end_lineno - 1].encode("utf-8")[value.end_col_offset :].decode("utf-8", "replace")
+    after = after.strip()
+    return not before.strip() and (not after or after.startswith("#"))
+
+
+def _docstring_prose(value: ast.Constant, lines: list[str]) -> str:
+    """The docstring as the author wrote it: backslashes stay as typed."""
+    first, last = value.lineno - 1, value.end_lineno - 1
+    if first == last:
+        raw = _slice_bytes(lines[first], value.col_offset, value.end_col_offset)
+    else:
+        raw = "\n".join(
+            [_slice_bytes(lines[first], value.col_offset, None), *lines[first + 1 : last],
+             _slice_bytes(lines[last], 0, value.end_col_offset)]
+        )
+    literal = raw[_PREFIX.match(raw).end() :]
+    quote = literal[:3] if literal[:3] in ('"""', "'''") else literal[:1]
+    inner = literal[len(quote) : len(literal) - len(quote)]
+    if isinstance(value.value, str) and "\\" not in raw and inner != value.value:
+        inner = value.value  # implicit concatenation or similar; trust Python
+    return inspect.cleandoc(inner)
+
+
+def _slice_bytes(line: str, start: int, end: int | None) -> str:
+    # ast reports columns as UTF-8 byte offsets
+    return line.encode("utf-8")[start:end].decode("utf-8", "replace")
+
+
+def _assemble(lines: list[str], comments: dict[int, str], docstrings: list[_Docstring]) -> list[Section]:
+    """Walk the lines once, giving each one a role and a section."""
+    by_header = {d.header_start: d for d in docstrings}
+    docstring_lines = {n for d in docstrings for n in range(d.start, d.end + 1)}
+    header_lines = {n for d in docstrings for n in range(d.header_start, d.start)}
+    sections = [Section()]
+    pending_blank: list[int] = []  # blank lines between two comment blocks
+
+    def open_section(doc: str, doc_lines: list[int]) -> None:
+        current = sections[-1]
+        # Prose directly above a `def` (no line between) joins its docstring
+        if current.code_lines:
+            sections.append(Section(doc, doc_lines))
+        else:
+            current.doc = _join(current.doc, doc)
+            current.doc_lines.extend(doc_lines)
+
+    number = 1
+    while number <= len(lines):
+        docstring = by_header.get(number)
+        if docstring is not None:
+            open_section(docstring.text, [])
+            sections[-1].code_lines.extend(range(number, docstring.start))
+            sections[-1].doc_lines.extend(range(docstring.start, docstring.end + 1))
+            sections[-1].doc_lines.sort()
+            number = docstring.end + 1
+            continue
+        if number in comments and number not in header_lines and number not in docstring_lines:
+            block = []
+            while number <= len(lines) and number in comments and number not in header_lines:
+                block.append(number)
+                number += 1
+            prose = "\n".join(comments[n] for n in block)
+            current = sections[-1]
+            only_blank_since_doc = current.doc and all(not lines[n - 1].strip() for n in current.code_lines)
+            if only_blank_since_doc and current.code_lines:
+                # A blank line between two comment blocks is a paragraph break
+                pending_blank = current.code_lines
+                current.code_lines = []
+                current.doc = _join(current.doc, prose)
+                current.doc_lines.extend(pending_blank + block)
+            else:
+                open_section(prose, block)
+            continue
+        sections[-1].code_lines.append(number)
+        number += 1
+    return [s for s in sections if s.doc or s.code_lines or s.doc_lines]
+
+
+def _join(first: str, second: str) -> str:
+    return f"{first}\n\n{second}" if first and second else first or second

@@ -1,0 +1,181 @@
+"""Whole builds of a fixture tree that exercises every rule of the generator."""
+
+from __future__ import annotations
+
+import filecmp
+import shutil
+import sysconfig
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+
+from site_gen import build as build_module
+from site_gen.build import BuildError, build
+from site_gen.cli import main
+from site_gen.config import load
+
+FIXTURE = Path(__file__).parent / "fixtures" / "tree"
+
+
+@pytest.fixture
+def tree(tmp_path: Path) -> Path:
+    root = tmp_path / "project"
+    shutil.copytree(FIXTURE, root)
+    return root
+
+
+def built(root: Path, out: Path):
+    report = build(load(root, out=out))
+    return report, {p.relative_to(out).as_posix(): p.read_text("utf-8") for p in out.rglob("*.html")}
+
+
+def test_every_page_is_built_with_its_metadata(tree: Path, tmp_path: Path) -> None:
+    out = tmp_path / "html"
+    report, pages = built(tree, out)
+    assert sorted(pages) == ["index.html", "model.html", "readme.html", "sub/index.html", "sub/plain.html"]
+    model = pages["model.html"]
+    assert "<title>The model &amp; its update · Fixture site</title>" in model
+    assert '<meta name="description" content="Front matter gives the title and the meta description.">' in model
+    assert '<meta property="og:title" content="The model &amp; its update">' in model
+    assert '<link rel="canonical" href="https://fixture.example.org/docs/model.html">' in model
+    assert "<title>Sub-package · Fixture site</title>" in pages["sub/index.html"]
+    assert "<title>plain · Fixture site</title>" in pages["sub/plain.html"]
+    assert report.pages == 5
+
+
+def test_code_keeps_source_line_numbers_and_links_to_them(tree: Path, tmp_path: Path) -> None:
+    _, pages = built(tree, tmp_path / "html")
+    model = pages["model.html"]
+    source = (tree / "pkg" / "model.py").read_text().split("\n")
+    def_line = source.index("def update(theta, alpha, g):") + 1
+    assert f'<span class="line" id="L{def_line}">' in model
+    assert 'href="https://git.example.org/team/fixture/blob/trunk/pkg/model.py"' in model
+    # the docstring's section shows only the `def` line; the comment's section the `return`
+    assert f'href="https://git.example.org/team/fixture/blob/trunk/pkg/model.py#L{def_line}"' in model
+    return_line = source.index("    return theta - alpha * g") + 1
+    assert f'href="https://git.example.org/team/fixture/blob/trunk/pkg/model.py#L{return_line}-L' in model
+
+
+def test_links_are_rewritten_and_files_copied(tree: Path, tmp_path: Path) -> None:
+    out = tmp_path / "html"
+    _, pages = built(tree, out)
+    home = pages["index.html"]
+    assert 'href="model.html"' in home and 'href="sub/index.html"' in home and 'href="readme.html"' in home
+    assert 'href="model.html#update"' in pages["readme.html"]
+    assert 'src="plot.svg"' in pages["model.html"] and (out / "plot.svg").is_file()
+    assert '<a href="index.html">__init__.py</a>' in pages["model.html"]
+
+
+def test_broken_links_and_latex_errors_are_reported_with_lines(tree: Path, tmp_path: Path) -> None:
+    report, pages = built(tree, tmp_path / "html")
+    messages = [str(p) for p in report.problems]
+    assert messages == [
+        "pkg/model.py:10: broken link '../../../etc/passwd': points outside the source folders",
+        "pkg/model.py:10: broken link 'missing.py': no such file",
+        "pkg/model.py:25: LaTeX error: Unexpected end of input in a macro argument, expected '}' at end of input: \\frac{a",
+    ]
+    assert 'class="math-error"' in pages["model.html"]
+
+
+def test_sections_have_stable_anchors_and_a_contents(tree: Path, tmp_path: Path) -> None:
+    _, pages = built(tree, tmp_path / "html")
+    model = pages["model.html"]
+    assert '<section class="row" id="update">' in model
+    assert '<section class="row" id="step">' in model
+    assert 'id="section-4"' in model
+    assert model.count('id="update"') == 1  # the section carries the anchor, not its heading too
+    assert '<a href="#update">Update</a>' in model and '<a href="#step">Step</a>' in model
+
+
+def test_breadcrumbs_and_home_listing(tree: Path, tmp_path: Path) -> None:
+    _, pages = built(tree, tmp_path / "html")
+    plain = pages["sub/plain.html"]
+    assert '<a href="../index.html">Home</a>' in plain and '<a href="index.html">Sub-package</a>' in plain
+    home = pages["index.html"]
+    assert "The model &amp; its update</a>: Front matter gives the title" in home
+    assert 'href="sub/plain.html"' in home
+
+
+def test_sitemap_lists_every_page(tree: Path, tmp_path: Path) -> None:
+    out = tmp_path / "html"
+    built(tree, out)
+    root = ET.parse(out / "sitemap.xml").getroot()
+    ns = {"s": "http://www.sitemaps.org/schemas/sitemap/0.9"}
+    locs = sorted(loc.text for loc in root.findall("s:url/s:loc", ns))
+    base = "https://fixture.example.org/docs/"
+    assert locs == [base, base + "model.html", base + "readme.html", base + "sub/", base + "sub/plain.html"]
+
+
+def test_builds_are_byte_identical(tree: Path, tmp_path: Path) -> None:
+    build(load(tree, out=tmp_path / "a"))
+    build(load(tree, out=tmp_path / "b"))
+    comparison = filecmp.dircmp(tmp_path / "a", tmp_path / "b")
+    files = [p.relative_to(tmp_path / "a") for p in (tmp_path / "a").rglob("*") if p.is_file()]
+    match, mismatch, errors = filecmp.cmpfiles(tmp_path / "a", tmp_path / "b", files, shallow=False)
+    assert mismatch == [] and errors == [] and len(match) == len(files)
+    assert not comparison.left_only and not comparison.right_only
+
+
+def test_strict_turns_problems_into_an_exit_code(tree: Path, tmp_path: Path, capsys) -> None:
+    assert main(["build", "--root", str(tree), "--out", str(tmp_path / "a")]) == 0
+    assert main(["build", "--root", str(tree), "--out", str(tmp_path / "b"), "--strict"]) == 1
+    assert "pkg/model.py:10: broken link" in capsys.readouterr().err
+
+
+def test_refuses_to_replace_a_folder_it_did_not_write(tree: Path, tmp_path: Path, capsys) -> None:
+    precious = tmp_path / "precious"
+    precious.mkdir()
+    (precious / "thesis.tex").write_text("years of work")
+    assert main(["build", "--root", str(tree), "--out", str(precious)]) == 2
+    assert (precious / "thesis.tex").read_text() == "years of work"
+    assert "not written by site-gen" in capsys.readouterr().err
+
+
+def test_refuses_an_output_folder_that_holds_the_sources(tree: Path) -> None:
+    with pytest.raises(BuildError, match="contains the sources"):
+        build(load(tree, out=tree))
+
+
+def test_output_inside_the_sources_is_not_read_as_source(tree: Path) -> None:
+    out = tree / "pkg" / "site"
+    build(load(tree, out=out))
+    report = build(load(tree, out=out))
+    assert report.pages == 5
+
+
+def test_an_interrupted_build_leaves_the_previous_site_intact(tree: Path, tmp_path: Path, monkeypatch) -> None:
+    out = tmp_path / "html"
+    build(load(tree, out=out))
+    before = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    (tree / "pkg" / "model.py").write_text('"""# Changed"""\n')
+    written = []
+    real_write = Path.write_bytes
+
+    def failing_write(self: Path, data: bytes) -> int:
+        written.append(self)
+        if len(written) > 3:
+            raise KeyboardInterrupt
+        return real_write(self, data)
+
+    monkeypatch.setattr(Path, "write_bytes", failing_write)
+    with pytest.raises(KeyboardInterrupt):
+        build(load(tree, out=out))
+    monkeypatch.undo()
+    after = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    assert after == before
+
+
+def test_a_killed_swap_is_recovered(tree: Path, tmp_path: Path) -> None:
+    out = tmp_path / "html"
+    build(load(tree, out=out))
+    out.rename(tmp_path / ".html.old")  # as if killed between the two renames
+    build_module._recover(out)
+    assert (out / "model.html").is_file()
+
+
+def test_builds_a_stdlib_package(tmp_path: Path) -> None:
+    package = Path(sysconfig.get_paths()["stdlib"]) / "json"
+    report = build(load(tmp_path, source=package, out=tmp_path / "out"))
+    assert report.pages == len(list(package.rglob("*.py")))
+    assert (tmp_path / "out" / "decoder.html").is_file()

@@ -1,0 +1,115 @@
+"""The splitter: golden files for each rule, and the line invariant everywhere."""
+
+from __future__ import annotations
+
+import sys
+import sysconfig
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from site_gen.split import source_lines, split
+
+SNIPPETS = Path(__file__).parent / "snippets" / "split"
+
+
+def describe(text: str) -> str:
+    """A readable dump of how a file was split, for golden files."""
+    sections, problems = split(text, "snippet.py")
+    lines = source_lines(text)
+    out = []
+    for number, section in enumerate(sections, start=1):
+        out.append(f"=== section {number}: prose from lines {section.doc_lines}")
+        out.extend(f"| {line}" for line in section.doc.split("\n")) if section.doc else None
+        out.extend(f"{n:>4}: {lines[n - 1]}" for n in section.code_lines)
+    out.extend(f"problem: {p}" for p in problems)
+    return "\n".join(out) + "\n"
+
+
+def assert_invariant(text: str) -> None:
+    """Every line used exactly once; code lines in source order."""
+    sections, _ = split(text)
+    lines = source_lines(text)
+    used = [n for s in sections for n in s.doc_lines + s.code_lines]
+    assert sorted(used) == list(range(1, len(lines) + 1))
+    code = [n for s in sections for n in s.code_lines]
+    assert code == sorted(code)
+
+
+@pytest.mark.parametrize("source", sorted(SNIPPETS.glob("*.py")), ids=lambda p: p.stem)
+def test_golden(source: Path, update_goldens: bool) -> None:
+    text = source.read_text()
+    expected_path = source.with_suffix(".txt")
+    actual = describe(text)
+    if update_goldens or not expected_path.exists():
+        expected_path.write_text(actual)
+    assert actual == expected_path.read_text()
+    assert_invariant(text)
+
+
+def test_docstring_sits_beside_its_signature() -> None:
+    sections, _ = split('@dec\ndef f(a):\n    """Explains f."""\n    return a\n')
+    [section] = sections
+    assert section.doc == "Explains f."
+    assert section.code_lines == [1, 2, 4]
+    assert section.doc_lines == [3]
+
+
+def test_hash_in_string_is_not_a_comment() -> None:
+    sections, _ = split('s = "# no"\n')
+    assert [s.doc for s in sections] == [""]
+
+
+def test_untokenizable_file_falls_back_and_says_where() -> None:
+    sections, problems = split('# prose\nx = """\n# more\n', "bad.py")
+    assert problems and problems[0].path == "bad.py" and "tokenize" in problems[0].message
+    assert sections[0].doc == "prose"
+
+
+# Lines that together exercise every rule: comments, docstrings, strings with #,
+# decorators, blank lines, indentation, and text that does not parse at all.
+_LINES = st.sampled_from([
+    "# a comment", "    # indented comment", "x = 1", "x = '#'  # trailing", "", "   ",
+    "def f():", "    '''doc'''", '    """doc', '    more"""', "class C:", "    pass", "@dec",
+    "    return 1", 's = """', '"""', "if x:", "\tx = 2", "y = (", "  1)", "async def g():",
+    "    r'''$\\alpha$'''", "#!", "\\", "é = 'ü'",
+])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_LINES, max_size=30), st.booleans())
+def test_no_line_lost_duplicated_or_reordered(lines: list[str], final_newline: bool) -> None:
+    text = "\n".join(lines) + ("\n" if final_newline and lines else "")
+    assert_invariant(text)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"), max_size=300))
+def test_invariant_on_arbitrary_text(text: str) -> None:
+    assert_invariant(text)
+
+
+def _stdlib_files() -> list[Path]:
+    root = Path(sysconfig.get_paths()["stdlib"])
+    return sorted(p for p in root.rglob("*.py") if "site-packages" not in p.relative_to(root).parts)
+
+
+def test_invariant_on_a_stdlib_package() -> None:
+    package = Path(sysconfig.get_paths()["stdlib"]) / "json"
+    for path in sorted(package.rglob("*.py")):
+        assert_invariant(path.read_text("utf-8").replace("\r\n", "\n"))
+
+
+@pytest.mark.slow
+def test_invariant_on_the_whole_stdlib() -> None:
+    checked = 0
+    for path in _stdlib_files():
+        try:
+            text = path.read_text("utf-8")
+        except (UnicodeDecodeError, OSError):
+            continue
+        assert_invariant(text.replace("\r\n", "\n").replace("\r", "\n"))
+        checked += 1
+    assert checked > 500, sys.version
