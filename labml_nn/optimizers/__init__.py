@@ -38,6 +38,7 @@ Then, in the order it makes sense to read them:
 | [Lion](lion.py) | only the sign of a momentum, no second moment at all |
 | [MNIST experiment](mnist_experiment.py) | trains a small network with any of them |
 | [Performance test](performance_test.py) | times our Adam against PyTorch's |
+| [Figures](figures.py) | draws the schedules and RAdam's $r_t$ |
 
 Each page shows the maths in the notation of its paper, directly above the
 tensor operations that compute it. The tests step every optimizer side by side
