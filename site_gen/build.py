@@ -250,15 +250,20 @@ class Site:
         groups: dict[PurePosixPath, list[dict]] = {}
         for document in self.documents:
             url = document.source.url
-            if url == here or (folder != PurePosixPath(".") and folder not in url.parents):
-                continue
+            if url.name == "index.html" or (folder != PurePosixPath(".") and folder not in url.parents):
+                continue  # a folder's own index is the heading of its group
             groups.setdefault(url.parent, []).append(
                 dict(href=relative_url(url, here), title=document.title, summary=document.summary)
             )
         return [
-            dict(name=self._folder_title(parent), href=relative_url(parent / "index.html", here), pages=pages)
+            dict(name=self._folder_title(parent), href=relative_url(parent / "index.html", here),
+                 summary=self._folder_summary(parent), pages=pages)
             for parent, pages in sorted(groups.items(), key=lambda item: str(item[0]))
         ]
+
+    def _folder_summary(self, folder: PurePosixPath) -> str:
+        index = self.by_url.get(folder / "index.html")
+        return index.summary if index is not None else ""
 
     def _folder_title(self, folder: PurePosixPath) -> str:
         index = self.by_url.get(folder / "index.html")

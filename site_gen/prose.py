@@ -1,4 +1,4 @@
-"""
+r"""
 # Rendering prose
 
 Markdown becomes HTML through Python-Markdown, extended in the ways the
@@ -9,7 +9,7 @@ library intends: processors registered by name and priority on a
   see it (so `_` and `*` inside a formula stay as typed), rendered by the
   renderer passed in, and put back through Python-Markdown's HTML stash.
   Fenced code is stashed by the library before our preprocessor runs and code
-  spans are skipped, so neither is ever treated as math. `\\$` is a dollar.
+  spans are skipped, so neither is ever treated as math. `\$` is a dollar.
 * **Link texts** keep their underscores: `[__init__.py](__init__.py)` is a
   file name, not bold "init".
 * **Links and images** pass through a resolver given by the page: it rewrites

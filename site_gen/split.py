@@ -45,7 +45,7 @@ class _Docstring:
 
 
 def split(text: str, path: str = "<source>") -> tuple[list[Section], list[Problem]]:
-    """Split normalised source text (`\\n` line endings) into sections."""
+    r"""Split normalised source text (`\n` line endings) into sections."""
     lines = source_lines(text)
     problems: list[Problem] = []
     try:
@@ -67,7 +67,7 @@ def split(text: str, path: str = "<source>") -> tuple[list[Section], list[Proble
 
 
 def source_lines(text: str) -> list[str]:
-    """Lines as Python counts them: split on `\\n` only, no final empty line."""
+    r"""Lines as Python counts them: split on `\n` only, no final empty line."""
     lines = text.split("\n")
     if lines and lines[-1] == "":
         lines.pop()
