@@ -38,10 +38,15 @@ from .highlight import highlight_lines
 from .math import KatexRenderer
 from .model import Heading, Problem, Section, Source
 from .page import Templates
-from .prose import Issue, ProseRenderer
+from .prose import Issue, ProseRenderer, mark_untranslated
 from .split import source_lines, split
+from .translate import Table, Translations, has_words, split_units
 
 MARKER = ".site-gen"  # marks a folder as ours to replace
+# Interface strings used by this module rather than by the templates
+HOME = "Home"
+UNTRANSLATED_NOTICE = "Not translated yet; shown in English."
+CODE_STRINGS = (HOME, UNTRANSLATED_NOTICE)
 _HEADING = re.compile(r"^#{1,6}[ \t]+(.+?)[ \t#]*$", re.MULTILINE)
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?)\n---[ \t]*(?:\n|\Z)", re.DOTALL)
 
@@ -84,8 +89,10 @@ def build(config: Config, log: Callable[[str], None] = lambda line: None) -> Rep
         assets = site_assets.collect(config.templates)
         if assets.note:
             report.notes.append(assets.note)
-        site = Site(config, files, documents, templates, math, assets.katex_stylesheet)
+        translations = Translations(config.translations)
+        site = Site(config, files, documents, templates, math, assets.katex_stylesheet, translations)
         outputs = site.render_all(report.problems)
+        report.problems.extend(translations.problems)
         outputs.update(assets.files)
         for site_path, disk in sorted(files.assets.items()):
             outputs[site_path] = disk.read_bytes()
@@ -176,40 +183,72 @@ def _default_title(source: Source) -> str:
 
 
 class Site:
-    """Renders every page of the site from gathered documents."""
+    """Renders every page of the site, in every language, from gathered documents."""
 
     def __init__(self, config: Config, files: Files, documents: list[Document], templates: Templates,
-                 math: KatexRenderer, katex_stylesheet: str) -> None:
+                 math: KatexRenderer, katex_stylesheet: str, translations: Translations) -> None:
         self.config = config
         self.files = files
         self.documents = documents
         self.templates = templates
         self.math = math
         self.katex_stylesheet = katex_stylesheet
+        self.translations = translations
+        self.default = config.default_language
         self.by_url = {d.source.url: d for d in documents}
+        # Heading ids of each English section, reused by its translations: (page, section) → ids
+        self.anchors: dict[tuple[PurePosixPath, int], list[str]] = {}
+
+    # ### Rendering everything
 
     def render_all(self, problems: list[Problem]) -> dict[PurePosixPath, bytes]:
         outputs: dict[PurePosixPath, bytes] = {}
-        for document in self.documents:
-            outputs[document.source.url] = self.render_page(document, problems).encode()
-        for folder in self.files.folders():
-            index = folder / "index.html"
-            if index not in outputs:
-                outputs[index] = self.render_listing(folder).encode()
+        pages: list[PurePosixPath] = []
+        # The default language first: its heading ids are reused by the others
+        for lang in self.config.languages:
+            folder = self.language_folder(lang)
+            for document in self.documents:
+                outputs[folder / document.source.url] = self.render_page(document, lang, problems).encode()
+            for index in self._folder_indexes():
+                if folder / index not in outputs:
+                    outputs[folder / index] = self.render_listing(index.parent, lang).encode()
+        pages = sorted({d.source.url for d in self.documents} | set(self._folder_indexes()), key=str)
         outputs[PurePosixPath("sitemap.xml")] = self.templates.render(
-            "sitemap.xml", urls=[self.canonical(url) for url in sorted(outputs, key=str) if url.suffix == ".html"]
+            "sitemap.xml",
+            entries=[dict(loc=self.canonical(url, lang), alternates=self.alternates(url))
+                     for url in pages for lang in self.config.languages],
         ).encode()
         outputs[PurePosixPath(MARKER)] = b"This folder is written by site-gen and replaced on every build.\n"
         return outputs
 
-    def render_page(self, document: Document, problems: list[Problem]) -> str:
+    def _folder_indexes(self) -> list[PurePosixPath]:
+        return [folder / "index.html" for folder in self.files.folders()]
+
+    def language_folder(self, lang: str) -> PurePosixPath:
+        return PurePosixPath(".") if lang == self.default else PurePosixPath(lang)
+
+    # ### One page
+
+    def render_page(self, document: Document, lang: str, problems: list[Problem]) -> str:
         source = document.source
-        prose = ProseRenderer(self.math, self.files.resolver(source))
+        url = self.language_folder(lang) / source.url
+        table = self.translations.page(lang, source.rel) if self._translated(source, lang) else None
+        gettext = self.gettext(lang)
+        prose = ProseRenderer(self.math, self.files.resolver(source, self.language_folder(lang)), lang=lang,
+                              untranslated_notice=gettext(UNTRANSLATED_NOTICE))
+        coverage = Coverage()
         highlighted = highlight_lines(document.text, len(document.lines)) if source.kind == "python" else []
         rows = []
         for number, section in enumerate(document.sections, start=1):
-            html, issues = prose.render(section.doc)
-            problems.extend(self._locate(document, section, issue) for issue in issues)
+            doc = section.doc if table is None else translate_prose(section.doc, table, coverage)
+            before = len(prose.headings)
+            html, issues = prose.render(doc, anchors=self.anchors.get((source.url, number)))
+            if lang == self.default:
+                self.anchors[(source.url, number)] = [h.anchor for h in prose.headings[before:]]
+                problems.extend(self._locate(document, section, issue) for issue in issues)
+            elif table is not None:
+                problems.extend(Problem(str(table.path), 1, f"{issue.message} (in a translation of {source.path})")
+                                for issue in issues if issue.needle not in section.doc)
             rows.append(
                 dict(
                     anchor=prose.section_anchor or f"section-{number}",
@@ -219,32 +258,67 @@ class Site:
                     has_code=any(document.lines[n - 1].strip() for n in section.code_lines),
                 )
             )
+        title = self.title(document, lang, coverage)
+        summary = self.summary(document, lang, coverage)
         return self.templates.render(
             "page.html",
-            **self._common(source.url, document.title, document.summary),
+            gettext,
+            **self._common(source.url, lang, title, summary),
             rows=rows,
             contents=[h for h in prose.headings if h.level > 1] if len(prose.headings) > 1 else [],
             source_path=str(source.path),
             source_href=self.source_href(source, []),
-            listing=self._listing(source.url.parent) if source.rel.name == "__init__.py" else [],
+            listing=self._listing(source.url.parent, lang) if source.rel.name == "__init__.py" else [],
             line_href=self.source_href(source, [0]).removesuffix("0"),
+            content_lang=lang if (lang == self.default or source.translate) else self.default,
+            coverage=coverage if table is not None and coverage.done < coverage.total else None,
+            english_only=lang != self.default and not source.translate,
         )
 
-    def render_listing(self, folder: PurePosixPath) -> str:
+    def render_listing(self, folder: PurePosixPath, lang: str) -> str:
         url = folder / "index.html"
-        title = folder.name or self.config.title
+        title = self._folder_title(folder, lang)
         return self.templates.render(
             "page.html",
-            **self._common(url, title, ""),
+            self.gettext(lang),
+            **self._common(url, lang, title, ""),
             rows=[],
             contents=[],
             source_path="",
             source_href="",
-            listing=self._listing(folder),
+            listing=self._listing(folder, lang),
             line_href="",
+            content_lang=lang,
+            coverage=None,
+            english_only=False,
         )
 
-    def _listing(self, folder: PurePosixPath) -> list[dict]:
+    def _translated(self, source: Source, lang: str) -> bool:
+        return lang != self.default and source.translate
+
+    def title(self, document: Document, lang: str, coverage: Coverage | None = None) -> str:
+        return self._unit(document, lang, document.title, coverage)
+
+    def summary(self, document: Document, lang: str, coverage: Coverage | None = None) -> str:
+        return self._unit(document, lang, document.summary, coverage) if document.summary else ""
+
+    def _unit(self, document: Document, lang: str, english: str, coverage: Coverage | None) -> str:
+        if not self._translated(document.source, lang):
+            return english
+        translation = self.translations.page(lang, document.source.rel).get(english)
+        if coverage is not None:
+            coverage.count(translation is not None)
+        return translation or english
+
+    def gettext(self, lang: str) -> Callable[[str], str]:
+        if lang == self.default:
+            return lambda text: text
+        table = self.translations.ui(lang)
+        return lambda text: table.get(text) or text
+
+    # ### Listings, breadcrumbs, links
+
+    def _listing(self, folder: PurePosixPath, lang: str) -> list[dict]:
         """Pages below `folder`, grouped by folder, for an index page."""
         here = folder / "index.html"
         groups: dict[PurePosixPath, list[dict]] = {}
@@ -253,50 +327,66 @@ class Site:
             if url.name == "index.html" or (folder != PurePosixPath(".") and folder not in url.parents):
                 continue  # a folder's own index is the heading of its group
             groups.setdefault(url.parent, []).append(
-                dict(href=relative_url(url, here), title=document.title, summary=document.summary)
+                dict(href=relative_url(url, here), title=self.title(document, lang),
+                     summary=self.summary(document, lang))
             )
         return [
-            dict(name=self._folder_title(parent), href=relative_url(parent / "index.html", here),
-                 summary=self._folder_summary(parent), pages=pages)
+            dict(name=self._folder_title(parent, lang), href=relative_url(parent / "index.html", here),
+                 summary=self._folder_summary(parent, lang), pages=pages)
             for parent, pages in sorted(groups.items(), key=lambda item: str(item[0]))
         ]
 
-    def _folder_summary(self, folder: PurePosixPath) -> str:
-        index = self.by_url.get(folder / "index.html")
-        return index.summary if index is not None else ""
-
-    def _folder_title(self, folder: PurePosixPath) -> str:
+    def _folder_title(self, folder: PurePosixPath, lang: str) -> str:
         index = self.by_url.get(folder / "index.html")
         if index is not None:
-            return index.title
-        return folder.name or self.config.title
+            return self.title(index, lang)
+        return folder.name or self.gettext(lang)(self.config.title)
 
-    def _common(self, url: PurePosixPath, title: str, summary: str) -> dict:
-        home = PurePosixPath("index.html")
+    def _folder_summary(self, folder: PurePosixPath, lang: str) -> str:
+        index = self.by_url.get(folder / "index.html")
+        return self.summary(index, lang) if index is not None else ""
+
+    def _common(self, url: PurePosixPath, lang: str, title: str, summary: str) -> dict:
+        """What every page shows around its content. `url` is language-neutral."""
+        gettext = self.gettext(lang)
+        page = self.language_folder(lang) / url
         crumbs = []
         for parent in reversed(url.parents):
             index = parent / "index.html"
             if index != url:
-                crumbs.append(dict(title=self._folder_title(parent) if parent != PurePosixPath(".") else "Home",
-                                   href=relative_url(index, url)))
+                name = self._folder_title(parent, lang) if parent != PurePosixPath(".") else gettext(HOME)
+                crumbs.append(dict(title=name, href=relative_url(self.language_folder(lang) / index, page)))
         return dict(
-            site_title=self.config.title,
+            site_title=gettext(self.config.title),
             title=title,
             summary=summary,
-            canonical=self.canonical(url),
+            canonical=self.canonical(url, lang),
+            alternates=self.alternates(url),
+            languages=[
+                dict(code=other, name=self.config.language_names.get(other, other),
+                     href=relative_url(self.language_folder(other) / url, page), current=other == lang)
+                for other in self.config.languages
+            ] if len(self.config.languages) > 1 else [],
             breadcrumbs=crumbs,
-            home=relative_url(home, url),
-            static=relative_url(site_assets.STATIC, url),
+            home=relative_url(self.language_folder(lang) / "index.html", page),
+            static=relative_url(site_assets.STATIC, page),
             katex_css=self.katex_stylesheet if "://" in self.katex_stylesheet
-            else relative_url(self.katex_stylesheet, url),
-            lang=self.config.default_language,
+            else relative_url(self.katex_stylesheet, page),
+            lang=lang,
         )
 
-    def canonical(self, url: PurePosixPath) -> str:
-        path = str(url)
+    def canonical(self, url: PurePosixPath, lang: str) -> str:
+        path = str(self.language_folder(lang) / url)
         if url.name == "index.html":
             path = path.removesuffix("index.html")
         return self.config.site_url + path if self.config.site_url else path
+
+    def alternates(self, url: PurePosixPath) -> list[dict]:
+        """`hreflang` links to the page in every language, and the default for others."""
+        if len(self.config.languages) < 2:
+            return []
+        links = [dict(hreflang=lang, href=self.canonical(url, lang)) for lang in self.config.languages]
+        return links + [dict(hreflang="x-default", href=self.canonical(url, self.default))]
 
     def source_href(self, source: Source, lines: list[int]) -> str:
         if not self.config.repo_url:
@@ -313,6 +403,31 @@ class Site:
         candidates = sorted(section.doc_lines) or section.code_lines
         line = next((n for n in candidates if needle and needle in document.lines[n - 1]), section.doc_line)
         return Problem(str(document.source.path), line, issue.message)
+
+
+@dataclass
+class Coverage:
+    """How many units of a translated page have a translation."""
+
+    done: int = 0
+    total: int = 0
+
+    def count(self, translated: bool) -> None:
+        self.total += 1
+        self.done += translated
+
+
+def translate_prose(doc: str, table: Table, coverage: Coverage) -> str:
+    """The prose of a section with each unit replaced by its translation, if it has one."""
+    parts = []
+    for unit in split_units(doc):
+        if not has_words(unit):
+            parts.append(unit)  # only formulas or code: the same in every language
+            continue
+        translation = table.get(unit)
+        coverage.count(translation is not None)
+        parts.append(translation if translation is not None else mark_untranslated(unit))
+    return "\n\n".join(parts)
 
 
 def _check_out(config: Config) -> None:

@@ -1,49 +1,85 @@
 """
 # The command line
 
-`site-gen build [SOURCE_DIR] [--out DIR] [--strict]` builds a site; settings
-come from `[tool.site_gen]` in `pyproject.toml` of the current folder (or
-`--root`). Problems in the inputs are printed as `path:line: message`; they
-fail the command only with `--strict`. Exit codes: 0 success, 1 problems under
-`--strict`, 2 a build that could not run (bad settings, output folder in use).
+* `site-gen build [SOURCE_DIR] [--out DIR] [--strict]` builds the site;
+* `site-gen translate update [--lang L] [--prune]` brings the translation
+  tables in line with the English, keeping every translation;
+* `site-gen translate status` shows how much of each page is translated;
+* `site-gen translate check` validates every table.
+
+Settings come from `[tool.site_gen]` in `pyproject.toml` of the current folder
+(or `--root`). Problems are printed as `path:line: message`. Exit codes: 0
+success; 1 problems (for `build`, only with `--strict`); 2 a command that could
+not run (bad settings, output folder in use, a table it refuses to overwrite).
 """
 
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from pathlib import Path
 
-from .build import BuildError, build
-from .config import ConfigError, load
+from . import translate
+from .build import CODE_STRINGS, BuildError, Document, build, read
+from .config import Config, ConfigError, load
+from .files import discover
+from .model import Problem
+from .page import Templates
+from .prose import inventory, raw_html_outside_allowlist
 
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    return args.run(args)
+    try:
+        return args.run(args)
+    except (ConfigError, BuildError) as error:
+        print(f"site-gen: {error}", file=sys.stderr)
+        return 2
+    except BrokenPipeError:
+        # Output piped into `head` and the like: stop quietly
+        sys.stderr.close()
+        return 0
 
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="site-gen", description="Annotated Python → side-by-side HTML site.")
     commands = parser.add_subparsers(required=True, metavar="COMMAND")
+
     command = commands.add_parser("build", help="build the site")
     command.add_argument("source", nargs="?", type=Path, help="folder of Python files (default: from pyproject.toml)")
     command.add_argument("--out", type=Path, help="output folder (default: html/)")
-    command.add_argument("--root", type=Path, default=Path.cwd(), help="project folder with pyproject.toml")
     command.add_argument("--strict", action="store_true", help="exit non-zero on any problem in the inputs")
+    _root_option(command)
     command.set_defaults(run=_build)
+
+    translations = commands.add_parser("translate", help="work with translation tables").add_subparsers(
+        required=True, metavar="ACTION")
+    update = translations.add_parser("update", help="add new English units, keep every translation")
+    update.add_argument("--lang", action="append", help="only this language (repeatable)")
+    update.add_argument("--prune", action="store_true", help="delete translations whose English is gone")
+    _root_option(update)
+    update.set_defaults(run=_update)
+    status = translations.add_parser("status", help="translated, untranslated and to-review units per page")
+    status.add_argument("--lang", action="append")
+    _root_option(status)
+    status.set_defaults(run=_status)
+    check = translations.add_parser("check", help="validate every table; non-zero exit on any problem")
+    check.add_argument("--lang", action="append")
+    _root_option(check)
+    check.set_defaults(run=_check)
     return parser
 
 
+def _root_option(command: argparse.ArgumentParser) -> None:
+    command.add_argument("--root", type=Path, default=Path.cwd(), help="project folder with pyproject.toml")
+
+
 def _build(args: argparse.Namespace) -> int:
-    try:
-        config = load(args.root, args.source, args.out)
-        if args.source is not None and not config.sources[0].dir.is_dir():
-            raise ConfigError(f"{args.source}: not a folder")
-        report = build(config)
-    except (ConfigError, BuildError) as error:
-        print(f"site-gen: {error}", file=sys.stderr)
-        return 2
+    config = load(args.root, args.source, args.out)
+    if args.source is not None and not config.sources[0].dir.is_dir():
+        raise ConfigError(f"{args.source}: not a folder")
+    report = build(config)
     for note in report.notes:
         print(f"note: {note}", file=sys.stderr)
     for problem in report.problems:
@@ -53,6 +89,122 @@ def _build(args: argparse.Namespace) -> int:
         f"{len(report.problems)} problems in {report.seconds:.2f}s → {config.out}"
     )
     return 1 if args.strict and report.problems else 0
+
+
+# ## Translation tables
+#
+# The commands below read the sources as the build does, so a unit is exactly
+# what the build will look up.
+
+def _documents(config: Config) -> list[Document]:
+    problems: list[Problem] = []
+    documents = [d for s in discover(config) if s.translate and (d := read(config, s, problems))]
+    for problem in problems:
+        print(problem, file=sys.stderr)
+    return documents
+
+
+def _units(document: Document) -> list[str]:
+    return translate.page_units(document.title, document.summary, (s.doc for s in document.sections))
+
+
+def _ui_units(config: Config) -> list[str]:
+    strings = Templates(config.templates).interface_strings() + list(CODE_STRINGS) + [config.title]
+    return list(dict.fromkeys(strings))
+
+
+def _languages(config: Config, chosen: list[str] | None) -> list[str]:
+    others = config.languages[1:]
+    unknown = set(chosen or []) - set(others)
+    if unknown:
+        raise ConfigError(f"not a translated language of this site: {', '.join(sorted(unknown))} (have {', '.join(others)})")
+    return chosen or others
+
+
+def _update(args: argparse.Namespace) -> int:
+    config = load(args.root)
+    documents = _documents(config)
+    failed = False
+    for lang in _languages(config, args.lang):
+        tables = [(translate.table_path(config.translations, lang, d.source.rel), _units(d)) for d in documents]
+        tables.append((config.translations / lang / translate.UI_TABLE, _ui_units(config)))
+        for path, units in tables:
+            try:
+                result = translate.update_table(path, units, prune=args.prune)
+            except translate.TableError as error:
+                print(f"{error} (not updated; fix it first)", file=sys.stderr)
+                failed = True
+                continue
+            if result.changed:
+                print(f"{path}: {result.added} new, {result.review} to review, {result.obsolete} moved to obsolete")
+    return 2 if failed else 0
+
+
+def _status(args: argparse.Namespace) -> int:
+    config = load(args.root)
+    documents = _documents(config)
+    for lang in _languages(config, args.lang):
+        print(f"\n{lang}")
+        print(f"  {'page':<44} {'done':>5} {'todo':>5} {'review':>6} {'coverage':>9}")
+        totals = [0, 0, 0]
+        rows = [(str(d.source.rel), translate.table_path(config.translations, lang, d.source.rel), _units(d))
+                for d in documents]
+        rows.append(("(interface)", config.translations / lang / translate.UI_TABLE, _ui_units(config)))
+        for name, path, units in rows:
+            try:
+                table = translate.load_table(path)
+            except translate.TableError as error:
+                print(f"  {name:<44} {error}")
+                continue
+            review = sum(1 for u in units if table.get(u) and table.needs_review(u))
+            done = sum(1 for u in units if table.get(u)) - review
+            todo = len(units) - done - review
+            totals = [totals[0] + done, totals[1] + todo, totals[2] + review]
+            print(f"  {name:<44} {done:>5} {todo:>5} {review:>6} {_percent(done, len(units)):>9}")
+        print(f"  {'total':<44} {totals[0]:>5} {totals[1]:>5} {totals[2]:>6} {_percent(totals[0], sum(totals)):>9}")
+    return 0
+
+
+def _percent(done: int, total: int) -> str:
+    return f"{100 * done / total:.1f}%" if total else "100.0%"
+
+
+_PLACEHOLDER = re.compile(r"%\(\w+\)s")
+
+
+def _check(args: argparse.Namespace) -> int:
+    config = load(args.root)
+    problems: list[Problem] = []
+    sources = {d.source.rel.with_suffix(".json") for d in _documents(config)}
+    for lang in _languages(config, args.lang):
+        folder = config.translations / lang
+        for path in sorted(folder.rglob("*.json")) if folder.is_dir() else []:
+            if path.name.endswith((".obsolete.json", ".review.json")):
+                continue
+            try:
+                table = translate.load_table(path)
+            except translate.TableError as error:
+                problems.append(error.problem)
+                continue
+            if path.name == translate.UI_TABLE:
+                problems.extend(_check_ui(table))
+                continue
+            if path.relative_to(folder).as_posix() not in {str(s) for s in sources}:
+                problems.append(Problem(str(path), 1, "no source file has this table's path"))
+            problems.extend(translate.check_table(table, inventory, raw_html_outside_allowlist))
+    for problem in problems:
+        print(problem, file=sys.stderr)
+    print(f"checked translations: {len(problems)} problems")
+    return 1 if problems else 0
+
+
+def _check_ui(table: translate.Table) -> list[Problem]:
+    """Interface strings must keep their `%(name)s` placeholders."""
+    problems = []
+    for english, translation in table.entries.items():
+        if translation and sorted(_PLACEHOLDER.findall(english)) != sorted(_PLACEHOLDER.findall(translation)):
+            problems.append(Problem(str(table.path), 1, f"placeholders of {english!r} differ in its translation"))
+    return problems
 
 
 if __name__ == "__main__":

@@ -11,7 +11,7 @@ site_url = "https://example.org/"
 repo_url = "https://github.com/owner/repo"
 branch = "main"
 title = "Annotated optimizers"
-languages = ["en", "ja", "zh"]
+languages = ["en", "ja", "zh"]  # the first is the default, at the root
 
 [[tool.site_gen.sources]]
 dir = "labml_nn"           # pages at the root of the site
@@ -20,6 +20,7 @@ dir = "labml_nn"           # pages at the root of the site
 dir = "site_gen"
 prefix = "site_gen"        # pages under html/site_gen/
 title = "How this site is built"
+translate = false          # in English in every language
 ```
 
 `site-gen build SOURCE_DIR` overrides the sources with a single folder, so the
@@ -42,6 +43,8 @@ class SourceRoot:
     dir: Path
     prefix: str = ""
     title: str = ""
+    # False: the pages exist in every language but stay in English (no tables)
+    translate: bool = True
 
 
 @dataclass
@@ -54,6 +57,8 @@ class Config:
     branch: str = "main"
     title: str = "Annotated code"
     languages: list[str] = field(default_factory=lambda: ["en"])
+    # Each language's name in itself, for the language switcher
+    language_names: dict[str, str] = field(default_factory=dict)
     templates: Path = Path()
     translations: Path = Path()
 
@@ -62,6 +67,7 @@ class Config:
         return self.languages[0]
 
 
+AUTONYMS = {"en": "English", "ja": "日本語", "zh": "中文", "ko": "한국어", "fr": "Français", "de": "Deutsch"}
 _PACKAGE_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 
 
@@ -88,6 +94,7 @@ def load(root: Path, source: Path | None = None, out: Path | None = None) -> Con
         branch=str(settings.get("branch", "main")),
         title=str(settings.get("title", "Annotated code")),
         languages=languages,
+        language_names={**AUTONYMS, **settings.get("language_names", {})},
         templates=templates if templates.is_dir() else _PACKAGE_TEMPLATES,
         translations=root / settings.get("translations", "translations"),
     )
@@ -110,7 +117,12 @@ def _read_settings(path: Path) -> dict:
 def _source_root(root: Path, entry: dict) -> SourceRoot:
     if not isinstance(entry, dict) or "dir" not in entry:
         raise ConfigError(f"{root / 'pyproject.toml'}: each [[tool.site_gen.sources]] needs a dir")
-    return SourceRoot((root / entry["dir"]).resolve(), str(entry.get("prefix", "")).strip("/"), str(entry.get("title", "")))
+    return SourceRoot(
+        (root / entry["dir"]).resolve(),
+        str(entry.get("prefix", "")).strip("/"),
+        str(entry.get("title", "")),
+        bool(entry.get("translate", True)),
+    )
 
 
 def _with_slash(url: str) -> str:

@@ -45,7 +45,7 @@ def discover(config: Config) -> list[Source]:
                 if kind is None or path.is_symlink():
                     continue
                 rel = PurePosixPath(path.relative_to(root.dir).as_posix())
-                found.append(Source(_display_path(config, path), page_url(root, rel), rel, kind, root.title))
+                found.append(Source(_display_path(config, path), page_url(root, rel), rel, kind, root.title, root.translate))
     return sorted(found, key=lambda s: str(s.url))
 
 
@@ -95,19 +95,24 @@ class Files:
             folders.update([folder, *folder.parents])
         return sorted(folders, key=str)
 
-    def resolver(self, source: Source):
-        """A link resolver for the prose of `source`."""
+    def resolver(self, source: Source, language_folder: PurePosixPath = PurePosixPath(".")):
+        """
+        A link resolver for the prose of `source` on the page written under
+        `language_folder`. Pages link within their language's tree; files such
+        as images exist once, in the root tree.
+        """
         disk_dir = (self.config.root / source.path).resolve().parent
+        page = language_folder / source.url
 
         def resolve(url: str, is_image: bool) -> LinkResult:
-            return self._resolve(url, is_image, source, disk_dir)
+            return self._resolve(url, is_image, source, disk_dir, page)
 
         return resolve
 
     def _root_containing(self, path: Path) -> SourceRoot | None:
         return next((r for r in self.config.sources if path.is_relative_to(r.dir)), None)
 
-    def _resolve(self, url: str, is_image: bool, source: Source, disk_dir: Path) -> LinkResult:
+    def _resolve(self, url: str, is_image: bool, source: Source, disk_dir: Path, page: PurePosixPath) -> LinkResult:
         parts = urlsplit(url)
         if parts.scheme or parts.netloc:
             if parts.scheme.lower() in ("javascript", "vbscript", "data") and not (is_image and parts.scheme == "data"):
@@ -124,9 +129,9 @@ class Files:
         if root is None or self._root_containing(target.resolve()) is not root:
             return LinkResult(url, f"broken link '{url}': points outside the source folders")
         real = target.resolve()
-        page = self._by_disk.get(real) or self._by_disk.get(real / "__init__.py")
-        if page is not None:
-            return LinkResult(relative_url(page.url, source.url) + fragment)
+        linked = self._by_disk.get(real) or self._by_disk.get(real / "__init__.py")
+        if linked is not None:
+            return LinkResult(relative_url(linked.url, source.url) + fragment)
         published = PurePosixPath(root.prefix, real.relative_to(root.dir).as_posix())
         if published in self._page_urls:
             return LinkResult(relative_url(published, source.url) + fragment)
@@ -138,6 +143,6 @@ class Files:
         if real.is_file():
             site_path = PurePosixPath(root.prefix, real.relative_to(root.dir).as_posix())
             self.assets[site_path] = real
-            return LinkResult(relative_url(site_path, source.url) + fragment)
+            return LinkResult(relative_url(site_path, page) + fragment)
         kind = "image" if is_image else "link"
         return LinkResult(url, f"broken {kind} '{url}': no such file")

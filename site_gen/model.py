@@ -63,3 +63,5 @@ class Source:
     kind: str
     # Title of the section of the site it belongs to (empty for the main content)
     group: str = ""
+    # Whether its prose has translation tables
+    translate: bool = True

@@ -1,7 +1,9 @@
 """
 # Filling templates
 
-One Jinja2 environment for the whole build. Autoescaping is on, so any text
+One Jinja2 environment for the whole build, with Jinja's own i18n extension:
+templates mark interface strings with `_()` and each language's `_ui.json`
+translates them. Autoescaping is on, so any text
 that is not explicitly marked as HTML (prose and code come as `Markup` from
 their renderers) is escaped; undefined names are errors, so a typo in a
 template fails loudly instead of publishing an empty string.
@@ -10,8 +12,10 @@ template fails loudly instead of publishing an empty string.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Callable
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, TemplateError
+from markupsafe import escape
 
 
 class Templates:
@@ -24,10 +28,30 @@ class Templates:
             keep_trailing_newline=True,
             trim_blocks=True,
             lstrip_blocks=True,
+            extensions=["jinja2.ext.i18n"],
         )
 
-    def render(self, name: str, **context: object) -> str:
+    def render(self, name: str, gettext: Callable[[str], str] = lambda text: text, **context: object) -> str:
+        """Render a template; `gettext` translates its interface strings."""
+        # Jinja treats a translated string as safe HTML; ours come from editable tables, so escape them
+        def safe_gettext(text: str) -> str:
+            return escape(gettext(text))
+
+        self._env.install_gettext_callables(
+            safe_gettext, lambda one, many, n: safe_gettext(one if n == 1 else many), newstyle=True
+        )
         return self._env.get_template(name).render(**context)
+
+    def interface_strings(self) -> list[str]:
+        """Every string the templates pass to `_()`/`gettext`, in template order."""
+        found: dict[str, None] = {}
+        for name in sorted(self._env.list_templates(filter_func=lambda n: n.endswith((".html", ".xml")))):
+            source = self._env.loader.get_source(self._env, name)[0]
+            for _, _, message in self._env.extract_translations(source):
+                for text in message if isinstance(message, tuple) else (message,):
+                    if text:
+                        found.setdefault(text, None)
+        return list(found)
 
 
 __all__ = ["Templates", "TemplateError"]

@@ -15,17 +15,25 @@ library intends: processors registered by name and priority on a
 * **Links and images** pass through a resolver given by the page: it rewrites
   `adam.py` to `adam.html` and records what must be checked or copied.
 * **Headings** get ids that are unique across the whole page (a page is many
-  Markdown documents, one per section) and are collected for the contents.
+  Markdown documents, one per section) and are collected for the contents. A
+  translated page reuses the English ids, so anchors work in every language.
+* **Sanitising**: whatever raw HTML or link the Markdown holds, the result
+  passes through an allowlist (nh3) before the trusted KaTeX output is put in,
+  so no `<script>`, event handler or `javascript:` URL reaches a page.
+* **Untranslated units** of a translated page are marked `lang="en"` with a
+  short notice in the page's language.
 """
 
 from __future__ import annotations
 
 import re
 import xml.etree.ElementTree as etree
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Callable, Protocol
 
 import markdown
+import nh3
 from markdown import util
 from markdown.extensions import Extension
 from markdown.extensions.toc import slugify_unicode, unique
@@ -36,6 +44,7 @@ from markdown.inlinepatterns import (
     ReferenceInlineProcessor,
     ShortReferenceInlineProcessor,
 )
+from markdown.postprocessors import Postprocessor
 from markdown.preprocessors import Preprocessor
 from markdown.treeprocessors import Treeprocessor
 from markupsafe import Markup, escape
@@ -64,6 +73,32 @@ _MATH = re.compile(
 _BLANK_LINE = re.compile(r"\n[ \t]*\n")
 # Underscores of a link text, outside its code spans
 _UNDERSCORE = re.compile(r"(`+).+?(?<!`)\1(?!`)|_", re.DOTALL)
+
+
+# What prose may contain after sanitising. KaTeX's output is inserted afterwards.
+_ALLOWED_ATTRIBUTES = {
+    "*": {"class", "id", "lang", "title", "dir"},
+    "a": {"href", "title"},
+    "img": {"src", "alt", "title", "width", "height"},
+    "th": {"align"},
+    "td": {"align"},
+    "ol": {"start"},
+}
+_ALLOWED_SCHEMES = {"http", "https", "mailto"}
+
+# Paragraphs that bracket an untranslated unit; replaced by a wrapper element.
+# Private-use characters: Python-Markdown strips STX/ETX from its input.
+_UNTRANSLATED_START = "\ue000untranslated\ue001"
+_UNTRANSLATED_END = "\ue000/untranslated\ue001"
+
+
+def sanitize(html: str) -> str:
+    return nh3.clean(html, attributes=_ALLOWED_ATTRIBUTES, url_schemes=_ALLOWED_SCHEMES, link_rel=None)
+
+
+def mark_untranslated(unit: str) -> str:
+    """Markdown for an English unit shown on a translated page."""
+    return f"{_UNTRANSLATED_START}\n\n{unit}\n\n{_UNTRANSLATED_END}"
 
 
 class MathRenderer(Protocol):
@@ -102,6 +137,9 @@ class _State:
     math: dict[str, str] = field(default_factory=dict)  # placeholder → rendered HTML
     formulas: int = 0
     section_anchor: str | None = None  # the anchor of the first heading, if any
+    trusted: set[int] = field(default_factory=set)  # stash entries we made (math, `$`)
+    anchors: list[str] = field(default_factory=list)  # ids to reuse, in heading order
+    raw_html: list[str] = field(default_factory=list)  # raw HTML the sanitiser changed
 
 
 class _MathPreprocessor(Preprocessor):
@@ -120,7 +158,7 @@ class _MathPreprocessor(Preprocessor):
             self._report_lone_dollar(match)
             return match.group(0)
         if match.group("dollar"):
-            return self.md.htmlStash.store("$")
+            return self._store("$")
         if match.group("inline") is not None and _BLANK_LINE.search(match.group("inline")):
             return match.group(0)  # a paragraph break: these dollars are not a pair
         for group, display in (("display", True), ("bracket", True), ("env", True), ("paren", False), ("inline", False)):
@@ -139,8 +177,13 @@ class _MathPreprocessor(Preprocessor):
         self.ext.state.formulas += 1
         if rendered.error:
             self.ext.state.issues.append(Issue(source, f"LaTeX error: {rendered.error}"))
-        placeholder = self.md.htmlStash.store(rendered.html)
+        placeholder = self._store(rendered.html)
         self.ext.state.math[placeholder] = rendered.html
+        return placeholder
+
+    def _store(self, html: str) -> str:
+        placeholder = self.md.htmlStash.store(html)
+        self.ext.state.trusted.add(self.md.htmlStash.html_counter - 1)
         return placeholder
 
 
@@ -198,7 +241,8 @@ class _HeadingTreeprocessor(Treeprocessor):
             if element.tag not in ("h1", "h2", "h3", "h4", "h5", "h6"):
                 continue
             label, plain = self._label(element)
-            anchor = element.get("id") or unique(slugify_unicode(plain, "-") or "section", self.ext.page_ids)
+            anchor = element.get("id") or (self.ext.state.anchors.pop(0) if self.ext.state.anchors else "")
+            anchor = anchor or unique(slugify_unicode(plain, "-") or "section", self.ext.page_ids)
             self.ext.page_ids.add(anchor)
             if self.ext.state.section_anchor is None:
                 # The section element carries the first heading's anchor; ids stay unique
@@ -221,6 +265,51 @@ class _HeadingTreeprocessor(Treeprocessor):
         return Markup("").join(html), "".join(plain)
 
 
+class _UntranslatedTreeprocessor(Treeprocessor):
+    """Wraps the blocks between untranslated markers in `<div lang="en">`."""
+
+    def __init__(self, md: markdown.Markdown, ext: ProseExtension) -> None:
+        super().__init__(md)
+        self.ext = ext
+
+    def run(self, root: etree.Element) -> None:
+        wrapper = None
+        for child in list(root):
+            text = (child.text or "").strip() if child.tag == "p" and len(child) == 0 else None
+            if text == _UNTRANSLATED_START:
+                wrapper = etree.Element("div", {"class": "untranslated", "lang": "en"})
+                root.insert(list(root).index(child), wrapper)
+                root.remove(child)
+                if self.ext.untranslated_notice:
+                    note = etree.SubElement(wrapper, "p", {"class": "untranslated-note", "lang": self.ext.lang})
+                    note.text = self.ext.untranslated_notice
+            elif text == _UNTRANSLATED_END:
+                root.remove(child)
+                wrapper = None
+            elif wrapper is not None:
+                root.remove(child)
+                wrapper.append(child)
+
+
+class _SanitizePostprocessor(Postprocessor):
+    """Allowlist the HTML while math is still a placeholder; raw HTML is cleaned in the stash."""
+
+    def __init__(self, md: markdown.Markdown, ext: ProseExtension) -> None:
+        super().__init__(md)
+        self.ext = ext
+
+    def run(self, text: str) -> str:
+        stash = self.md.htmlStash.rawHtmlBlocks
+        for index, block in enumerate(stash):
+            if index in self.ext.state.trusted or not isinstance(block, str):
+                continue
+            clean = sanitize(block)
+            if clean != block:
+                self.ext.state.raw_html.append(block)
+            stash[index] = clean
+        return sanitize(text)
+
+
 class ProseExtension(Extension):
     """Math, link and heading handling for one page at a time."""
 
@@ -232,6 +321,8 @@ class ProseExtension(Extension):
         # Page-level: survive `reset()` between the sections of one page
         self.page_ids: set[str] = set()
         self.headings: list[Heading] = []
+        self.lang = "en"
+        self.untranslated_notice = ""
 
     def extendMarkdown(self, md: markdown.Markdown) -> None:
         md.registerExtension(self)
@@ -243,6 +334,9 @@ class ProseExtension(Extension):
         # After inline patterns (20) have built the links and headings' contents
         md.treeprocessors.register(_LinkTreeprocessor(md, self), "site_links", 7)
         md.treeprocessors.register(_HeadingTreeprocessor(md, self), "site_headings", 6)
+        md.treeprocessors.register(_UntranslatedTreeprocessor(md, self), "site_untranslated", 5)
+        # Before the stash is put back (raw_html, 30): math goes in after sanitising
+        md.postprocessors.register(_SanitizePostprocessor(md, self), "site_sanitize", 35)
 
     def reset(self) -> None:
         self.state = _State()
@@ -251,8 +345,11 @@ class ProseExtension(Extension):
 class ProseRenderer:
     """Markdown → HTML for the sections of one page."""
 
-    def __init__(self, render_math: MathRenderer, resolve_link: LinkResolver = keep_link) -> None:
+    def __init__(self, render_math: MathRenderer, resolve_link: LinkResolver = keep_link,
+                 lang: str = "en", untranslated_notice: str = "") -> None:
         self.extension = ProseExtension(render_math, resolve_link)
+        self.extension.lang = lang
+        self.extension.untranslated_notice = untranslated_notice
         self._md = markdown.Markdown(
             extensions=[
                 "tables",
@@ -264,16 +361,24 @@ class ProseRenderer:
             ],
             extension_configs={
                 "codehilite": {"guess_lang": False, "css_class": "highlight"},
+                "tables": {"use_align_attribute": True},
                 # Footnote ids stay unique across the sections of a page
                 "footnotes": {"UNIQUE_IDS": True},
             },
             output_format="html",
         )
 
-    def render(self, text: str) -> tuple[str, list[Issue]]:
+    def render(self, text: str, anchors: list[str] | None = None) -> tuple[str, list[Issue]]:
+        """HTML of one section's prose; `anchors` are heading ids to reuse, in order."""
         self._md.reset()
+        self.extension.state.anchors = list(anchors or [])
         html = self._md.convert(text)
         return html, list(self.extension.state.issues)
+
+    @property
+    def raw_html_removed(self) -> list[str]:
+        """Raw HTML of the last render that the sanitiser had to change."""
+        return list(self.extension.state.raw_html)
 
     @property
     def headings(self) -> list[Heading]:
@@ -283,3 +388,32 @@ class ProseRenderer:
     def section_anchor(self) -> str | None:
         """Anchor for the section just rendered: its first heading's slug."""
         return self.extension.state.section_anchor
+
+
+def inventory(markdown_text: str) -> Counter:
+    """
+    The formulas, inline code and link targets of some Markdown, as the build
+    sees them: a translation must carry the same ones as its English.
+    """
+    found: Counter = Counter()
+
+    def record_math(tex: str, display: bool) -> Rendered:
+        found[("formula", tex)] += 1
+        return Rendered("")
+
+    def record_link(url: str, is_image: bool) -> LinkResult:
+        found[("image" if is_image else "link", url)] += 1
+        return LinkResult(url)
+
+    ProseRenderer(record_math, record_link).render(markdown_text)
+    for match in _MATH.finditer(markdown_text):
+        if match.group("code"):
+            found[("inline code", match.group(0).strip("`").strip())] += 1
+    return found
+
+
+def raw_html_outside_allowlist(markdown_text: str) -> list[str]:
+    """Raw HTML in some Markdown that the sanitiser would change or remove."""
+    renderer = ProseRenderer(lambda tex, display: Rendered(""))
+    renderer.render(markdown_text)
+    return renderer.raw_html_removed

@@ -1,0 +1,268 @@
+"""Translation tables: units, the update workflow, checks, and translated sites."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+
+from site_gen import translate
+from site_gen.build import build
+from site_gen.cli import main
+from site_gen.config import load
+
+FIXTURE = Path(__file__).parent / "fixtures" / "tree"
+
+
+@pytest.fixture
+def tree(tmp_path: Path) -> Path:
+    root = tmp_path / "project"
+    shutil.copytree(FIXTURE, root)
+    settings = root / "pyproject.toml"
+    settings.write_text(settings.read_text().replace('branch = "trunk"', 'branch = "trunk"\nlanguages = ["en", "ja"]'))
+    return root
+
+
+def table(root: Path, rel: str = "model.json", lang: str = "ja") -> Path:
+    return root / "translations" / lang / rel
+
+
+def read(path: Path) -> dict[str, str]:
+    return json.loads(path.read_text("utf-8"))
+
+
+def translate_all(path: Path, translator) -> None:
+    entries = read(path)
+    path.write_text(translate.dump({k: translator(k) for k in entries}), "utf-8")
+
+
+# --- Units ---------------------------------------------------------------------------------------
+
+def test_units_are_markdown_blocks_and_keep_code_and_equations_whole() -> None:
+    text = "# Title\n\nA paragraph\nover two lines.\n\n```python\nx = 1\n\ny = 2\n```\n\n$$\na\n\nb\n$$\n\n- one\n- two"
+    assert translate.split_units(text) == [
+        "# Title", "A paragraph\nover two lines.", "```python\nx = 1\n\ny = 2\n```", "$$\na\n\nb\n$$", "- one\n- two",
+    ]
+
+
+def test_units_without_words_are_not_listed() -> None:
+    units = translate.page_units("Title", "", ["Words $x$.\n\n$$\\alpha$$\n\n\\begin{align}a\\end{align}"])
+    assert units == ["Title", "Words $x$."]
+
+
+# --- The update workflow -------------------------------------------------------------------------
+
+def test_update_writes_readable_tables_in_page_order(tree: Path) -> None:
+    assert main(["translate", "update", "--root", str(tree)]) == 0
+    path = table(tree)
+    text = path.read_text("utf-8")
+    keys = list(read(path))
+    assert keys[:2] == ["The model & its update", "Front matter gives the title and the meta description."]
+    step = next(k for k in keys if k.startswith("### Step\n"))
+    assert keys.index("# A model") < keys.index("## Update") < keys.index(step)
+    assert "\\u" not in text and text.startswith('{\n  "')
+    assert all(value == "" for value in read(path).values())
+    assert "View source" in read(table(tree, "_ui.json"))
+
+
+def test_update_after_an_english_edit_keeps_moves_and_marks(tree: Path) -> None:
+    main(["translate", "update", "--root", str(tree)])
+    translate_all(table(tree), lambda english: f"訳：{english}")
+    source = tree / "pkg" / "model.py"
+    text = source.read_text()
+    # One paragraph changes slightly, one heading disappears entirely
+    step_comment = "    # ### Step\n    # The same formula again: $\\theta_t = \\theta_{t-1} - \\alpha g_t$.\n"
+    assert step_comment in text
+    text = text.replace("# A model\n", "# A small model\n").replace(step_comment, "")
+    text = text.replace("A comment with no heading gets a numbered anchor", "A comment with no heading gets numbered")
+    source.write_text(text)
+    assert main(["translate", "update", "--root", str(tree)]) == 0
+
+    entries = read(table(tree))
+    # Unchanged units keep their translations
+    assert entries["## Update"] == "訳：## Update"
+    # A slightly changed unit keeps its old translation, marked for review
+    changed = next(k for k in entries if k.startswith("A comment with no heading gets numbered"))
+    assert entries[changed].startswith("訳：A comment with no heading gets a numbered anchor")
+    review = read(translate.sidecar(table(tree), "review"))
+    assert changed in review
+    # A vanished unit is moved, with its translation, to the obsolete file
+    obsolete = read(translate.sidecar(table(tree), "obsolete"))
+    step = "### Step\nThe same formula again: $\\theta_t = \\theta_{t-1} - \\alpha g_t$."
+    assert obsolete == {step: f"訳：{step}"}
+    assert step not in entries
+
+
+def test_prune_deletes_vanished_translations_only_when_asked(tree: Path) -> None:
+    main(["translate", "update", "--root", str(tree)])
+    translate_all(table(tree), lambda english: "x")
+    source = tree / "pkg" / "model.py"
+    source.write_text(source.read_text().replace("    # ### Step\n    # The same formula again", "    # Gone"))
+    main(["translate", "update", "--root", str(tree), "--prune"])
+    assert not any(k.startswith("### Step") for k in read(table(tree)))
+    assert not translate.sidecar(table(tree), "obsolete").exists()
+
+
+def test_update_never_overwrites_a_broken_table(tree: Path, capsys) -> None:
+    path = table(tree)
+    path.parent.mkdir(parents=True)
+    path.write_text('{\n  "# A model": "モデル",\n  oops\n}\n', "utf-8")
+    before = path.read_bytes()
+    assert main(["translate", "update", "--root", str(tree)]) == 2
+    assert path.read_bytes() == before
+    assert f"{path}:3:3: not valid JSON" in capsys.readouterr().err
+
+
+def test_status_reports_coverage_per_page(tree: Path, capsys) -> None:
+    main(["translate", "update", "--root", str(tree)])
+    translate_all(table(tree), lambda english: english)
+    capsys.readouterr()
+    main(["translate", "status", "--root", str(tree)])
+    out = capsys.readouterr().out
+    assert re.search(r"model\.py\s+\d+\s+0\s+0\s+100\.0%", out)
+    assert re.search(r"readme\.md\s+0\s+\d+\s+0\s+0\.0%", out)
+
+
+# --- Checks --------------------------------------------------------------------------------------
+
+def checked(tree: Path, entries: dict[str, str], capsys) -> tuple[int, str]:
+    path = table(tree)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(translate.dump(entries), "utf-8")
+    capsys.readouterr()
+    code = main(["translate", "check", "--root", str(tree)])
+    return code, capsys.readouterr().err
+
+
+def test_check_passes_a_faithful_translation(tree: Path, capsys) -> None:
+    code, err = checked(tree, {"The update is $\\theta_t$, see [the plot](plot.svg).":
+                               "更新は $\\theta_t$ です。[図](plot.svg)を参照。"}, capsys)
+    assert code == 0, err
+
+
+def test_check_catches_a_dropped_formula(tree: Path, capsys) -> None:
+    code, err = checked(tree, {"Returns $\\theta - \\alpha g$ and $x$.": "$\\theta - \\alpha g$ を返す。"}, capsys)
+    assert code == 1 and "lacks formula 'x'" in err and "model.json:2:" in err
+
+
+def test_check_catches_a_changed_link(tree: Path, capsys) -> None:
+    code, err = checked(tree, {"See [the model](model.py).": "[モデル](other.py)を参照。"}, capsys)
+    assert code == 1 and "lacks link 'model.py'" in err and "has link 'other.py'" in err
+
+
+def test_check_catches_changed_inline_code(tree: Path, capsys) -> None:
+    code, err = checked(tree, {"Call `step()` once.": "`step` を一度呼ぶ。"}, capsys)
+    assert code == 1 and "lacks inline code 'step()'" in err
+
+
+def test_check_catches_raw_html_outside_the_allowlist(tree: Path, capsys) -> None:
+    code, err = checked(tree, {"Plain.": 'ただの文。<img src=x onerror="alert(1)">'}, capsys)
+    assert code == 1 and "raw HTML outside the allowlist" in err
+
+
+def test_check_reports_broken_json_with_line_and_column(tree: Path, capsys) -> None:
+    path = table(tree)
+    path.parent.mkdir(parents=True)
+    path.write_text('{\n  "a": "b",\n  "c": 3\n}\n', "utf-8")
+    assert main(["translate", "check", "--root", str(tree)]) == 1
+    assert f"{path}:3: the translation of 'c' must be a string (column 3)" in capsys.readouterr().err
+    path.write_text('{\n  "a": "b"\n  "c": "d"\n}\n', "utf-8")
+    assert main(["translate", "check", "--root", str(tree)]) == 1
+    assert f"{path}:3: not valid JSON: Expecting ',' delimiter (column 3)" in capsys.readouterr().err
+
+
+def test_check_catches_lost_interface_placeholders(tree: Path, capsys) -> None:
+    path = table(tree, "_ui.json")
+    path.parent.mkdir(parents=True)
+    path.write_text(translate.dump({"line %(line)s": "行"}), "utf-8")
+    assert main(["translate", "check", "--root", str(tree)]) == 1
+    assert "placeholders of 'line %(line)s' differ" in capsys.readouterr().err
+
+
+# --- Translated sites ----------------------------------------------------------------------------
+
+def test_hostile_table_cannot_inject_anything(tree: Path, tmp_path: Path) -> None:
+    main(["translate", "update", "--root", str(tree)])
+    hostile = ('<script>alert(1)</script> <img src=x onerror="alert(2)"> '
+               '[click](javascript:alert(3)) <a href="javascript:alert(4)" onclick="alert(5)">x</a> '
+               '<iframe src="https://evil.example"></iframe> <svg onload="alert(6)"></svg>')
+    translate_all(table(tree), lambda english: hostile)
+    translate_all(table(tree, "_ui.json"), lambda english: '<script>alert("ui")</script>')
+    out = tmp_path / "html"
+    build(load(tree, out=out))
+    pages = list((out / "ja").rglob("*.html"))
+    assert pages
+    for page in pages:
+        elements = Elements()
+        elements.feed(page.read_text("utf-8"))
+        assert not {"script", "iframe", "svg", "object", "embed"} & {tag for tag, _ in elements.found}, page
+        for tag, attributes in elements.found:
+            for name, value in attributes:
+                assert not name.startswith("on"), (page, tag, name)
+                assert not (value or "").strip().lower().startswith("javascript:"), (page, tag, name, value)
+
+
+class Elements(HTMLParser):
+    """Every element of a page with its attributes, as a browser would parse them."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.found: list[tuple[str, list[tuple[str, str | None]]]] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.found.append((tag, attrs))
+
+
+def test_missing_tables_give_english_pages_with_a_notice(tree: Path, tmp_path: Path) -> None:
+    out = tmp_path / "html"
+    build(load(tree, out=out))
+    page = (out / "ja" / "model.html").read_text("utf-8")
+    assert '<html lang="ja">' in page
+    assert '<div class="untranslated" lang="en"><p class="untranslated-note" lang="ja">' in page
+    assert 'class="notice"' in page and "0 of" in page
+
+
+def test_translated_page_switches_language_and_keeps_code_and_formulas(tree: Path, tmp_path: Path) -> None:
+    main(["translate", "update", "--root", str(tree)])
+    translate_all(table(tree), lambda english: english.replace("A model", "モデル").replace("Update", "更新"))
+    out = tmp_path / "html"
+    report = build(load(tree, out=out))
+    english = (out / "model.html").read_text("utf-8")
+    japanese = (out / "ja" / "model.html").read_text("utf-8")
+    assert "モデル" in japanese and 'class="untranslated"' not in japanese and 'class="notice"' not in japanese
+    # Language switcher to the same page, alternates, own canonical
+    assert '<a href="../model.html" hreflang="en" lang="en">English</a>' in japanese
+    assert '<link rel="canonical" href="https://fixture.example.org/docs/ja/model.html">' in japanese
+    assert '<link rel="alternate" hreflang="en" href="https://fixture.example.org/docs/model.html">' in japanese
+    assert '<a href="ja/model.html" hreflang="ja" lang="ja">日本語</a>' in english
+    # The same code column, the same formulas, the same section anchors
+    code = lambda html: re.findall(r'<pre>.*?</pre>', html, re.DOTALL)
+    assert code(japanese) == code(english)
+    tex = lambda html: sorted(re.findall(r'<annotation encoding="application/x-tex">(.*?)</annotation>', html))
+    assert tex(japanese) == tex(english) and tex(english)
+    anchors = lambda html: re.findall(r'<section class="row[^"]*" id="([^"]+)"', html)
+    assert anchors(japanese) == anchors(english)
+    # Images live once, in the root tree
+    assert 'src="../plot.svg"' in japanese
+    assert not [p for p in report.problems if "translation" in p.message]
+
+
+def test_sitemap_lists_alternates(tree: Path, tmp_path: Path) -> None:
+    out = tmp_path / "html"
+    build(load(tree, out=out))
+    sitemap = (out / "sitemap.xml").read_text()
+    assert "<loc>https://fixture.example.org/docs/ja/model.html</loc>" in sitemap
+    assert '<xhtml:link rel="alternate" hreflang="ja" href="https://fixture.example.org/docs/ja/model.html"/>' in sitemap
+
+
+def test_a_broken_table_is_a_build_problem_not_a_crash(tree: Path, tmp_path: Path) -> None:
+    path = table(tree)
+    path.parent.mkdir(parents=True)
+    path.write_text("{ not json", "utf-8")
+    report = build(load(tree, out=tmp_path / "html"))
+    assert any(str(p).startswith(f"{path}:1:") and "not valid JSON" in str(p) for p in report.problems)
+    assert (tmp_path / "html" / "ja" / "model.html").is_file()
