@@ -7,7 +7,7 @@ PIP    := $(PYTHON) -m pip --disable-pip-version-check -q
 # torch first, pinned: a plain `torch` requirement would pull a multi-GB CUDA build
 TORCH  ?= torch==2.13.0
 
-.PHONY: install install-test katex-assets html test test-fast figures serve clean
+.PHONY: install install-test katex-assets html translations test test-fast figures serve clean
 
 $(PYTHON):
 	python3 -m venv $(VENV)
@@ -36,6 +36,11 @@ katex-assets:
 
 html: install katex-assets
 	$(VENV)/bin/site-gen build
+
+# Bring the translation tables in line with the English (keeps every translation)
+translations: install
+	$(VENV)/bin/site-gen translate update
+	$(VENV)/bin/site-gen translate status
 
 test: install-test katex-assets
 	$(PYTHON) -m pytest

@@ -29,3 +29,26 @@ def test_every_optimizer_source_has_a_page() -> None:
     sources = sorted(p.stem for p in (ROOT / "labml_nn" / "optimizers").glob("*.py") if p.stem != "__init__")
     pages = sorted(p.stem for p in (ROOT / "html" / "optimizers").glob("*.html") if p.stem != "index")
     assert sources and set(sources) <= set(pages)
+
+
+def test_translations_are_complete_and_valid(capsys) -> None:
+    from site_gen.cli import main
+
+    assert main(["translate", "check", "--root", str(ROOT)]) == 0, capsys.readouterr().err
+    capsys.readouterr()
+    main(["translate", "status", "--root", str(ROOT)])
+    totals = [line for line in capsys.readouterr().out.splitlines() if line.strip().startswith("total")]
+    assert totals and all(line.rstrip().endswith("100.0%") for line in totals), totals
+
+
+def test_every_formula_of_an_english_page_appears_in_its_translations() -> None:
+    import re
+
+    formulas = lambda path: sorted(re.findall(r'<annotation encoding="application/x-tex">(.*?)</annotation>',
+                                              path.read_text("utf-8"), re.DOTALL))
+    english_pages = sorted((ROOT / "html" / "optimizers").glob("*.html"))
+    assert english_pages
+    for english in english_pages:
+        for lang in ("ja", "zh"):
+            translated = ROOT / "html" / lang / "optimizers" / english.name
+            assert formulas(translated) == formulas(english), (lang, english.name)
