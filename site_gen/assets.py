@@ -13,8 +13,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-from .highlight import stylesheet
-from .math import KATEX_VERSION
+from .cache import Cache
+
+# The KaTeX that pykatex 0.1.1 embeds (kept here so that no build imports KaTeX just to know it)
+KATEX_VERSION = "0.16.22"
 
 KATEX_CSS_CANDIDATES = [Path("/usr/share/javascript/katex/katex.min.css")]
 KATEX_FONT_CANDIDATES = [Path("/usr/share/javascript/katex/fonts"), Path("/usr/share/fonts/truetype/katex")]
@@ -29,14 +31,14 @@ class Assets:
     note: str | None = None  # said once per build when KaTeX had to come from the CDN
 
 
-def collect(templates: Path) -> Assets:
+def collect(templates: Path, cache: Cache | None = None) -> Assets:
     files: dict[PurePosixPath, bytes] = {}
     static = templates / "static"
     if static.is_dir():
         for path in sorted(static.rglob("*")):
             if path.is_file():
                 files[STATIC / path.relative_to(static).as_posix()] = path.read_bytes()
-    files[STATIC / "pygments.css"] = stylesheet(".code").encode()
+    files[STATIC / "pygments.css"] = _pygments_css(cache).encode()
     css = next((c for c in KATEX_CSS_CANDIDATES if c.is_file()), None)
     fonts = next((f for f in KATEX_FONT_CANDIDATES if f.is_dir() and any(f.glob("*.woff2"))), None)
     if css is None or fonts is None:
@@ -47,3 +49,15 @@ def collect(templates: Path) -> Assets:
     for font in sorted(fonts.glob("*.woff2")):
         files[STATIC / "katex" / "fonts" / font.name] = font.read_bytes()
     return Assets(files, str(STATIC / "katex" / "katex.min.css"))
+
+
+def _pygments_css(cache: Cache | None) -> str:
+    key = cache.key("pygments-css") if cache else ""
+    css = cache.get("asset", key) if cache else None
+    if css is None:
+        from .highlight import stylesheet
+
+        css = stylesheet(".code")
+        if cache:
+            cache.put("asset", key, css)
+    return css

@@ -3,52 +3,52 @@
 
 `build(config)` reads like the table of contents of the generator:
 
-1. **gather**: find every source and read it (`read`), so that every page's
-   title and URL is known before any page is rendered;
-2. **render**: turn each source into a page (`render_page`), then write a
-   listing for every folder, the home page and `sitemap.xml`;
-3. **write**: put the whole site in place at once (`write_site`).
+1. **gather**: find every source and read it, so that every page's title and
+   URL is known before any page is rendered;
+2. **plan**: give every output a cache key that names all it depends on
+   (its source, its translation table, the templates, the settings, and the
+   titles and files of the rest of the site);
+3. **render** what the cache does not hold, in parallel across files and
+   languages: first the default language, whose heading ids the translations
+   reuse, then the others;
+4. **write**: put the whole site in place at once (`write_site`).
 
 Problems in the input (a LaTeX error, a broken link, a file that is not UTF-8)
 never stop the build: they are collected as `path:line: message` and every good
-page is still written. This is the only module that writes files.
+page is still written. This is the only module that writes to the output folder.
+
+A build with nothing to render imports neither Markdown, Pygments, KaTeX nor
+Jinja: rendering lives in `render`, loaded only when a page must be rendered.
 """
 
 from __future__ import annotations
 
 import fcntl
+import multiprocessing
 import os
-import re
 import shutil
 import time
-import tokenize
+from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from io import BytesIO
 from pathlib import Path, PurePosixPath
-from typing import Callable, Iterator
-
-import yaml
-from markupsafe import Markup
+from typing import TYPE_CHECKING, Callable, Iterator
 
 from . import assets as site_assets
+from .cache import Cache, digest
 from .config import Config
-from .files import Files, discover, relative_url
-from .highlight import highlight_lines
-from .math import KatexRenderer
-from .model import Heading, Problem, Section, Source
-from .page import Templates
-from .prose import Issue, ProseRenderer, mark_untranslated
-from .split import source_lines, split
-from .translate import Table, Translations, has_words, split_units
+from .document import Document, parse, read, read_text
+from .files import Files, discover
+from .model import Problem, Source
+from .translate import Translations
+
+if TYPE_CHECKING:
+    from .render import PageResult, Site
 
 MARKER = ".site-gen"  # marks a folder as ours to replace
-# Interface strings used by this module rather than by the templates
-HOME = "Home"
-UNTRANSLATED_NOTICE = "Not translated yet; shown in English."
-CODE_STRINGS = (HOME, UNTRANSLATED_NOTICE)
-_HEADING = re.compile(r"^#{1,6}[ \t]+(.+?)[ \t#]*$", re.MULTILINE)
-_FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?)\n---[ \t]*(?:\n|\Z)", re.DOTALL)
+
+# `(done, total)` after each rendered output
+Progress = Callable[[int, int], None]
 
 
 class BuildError(Exception):
@@ -56,379 +56,262 @@ class BuildError(Exception):
 
 
 @dataclass
-class Document:
-    """A source file, read and split, before rendering."""
-
-    source: Source
-    lines: list[str]
-    sections: list[Section]
-    title: str
-    summary: str
-    text: str = ""
-
-
-@dataclass
 class Report:
     pages: int = 0
-    formulas: int = 0
+    outputs: int = 0
+    formulas: int = 0  # formulas sent to KaTeX (not found in the cache)
+    rendered: int = 0  # pages and listings rendered (not found in the cache)
+    cache_hits: int = 0
     problems: list[Problem] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     seconds: float = 0.0
 
 
-def build(config: Config, log: Callable[[str], None] = lambda line: None) -> Report:
+def build(config: Config, jobs: int | None = None, use_cache: bool = True,
+          progress: Progress | None = None) -> Report:
     """Build the whole site into `config.out`."""
     started = time.perf_counter()
     report = Report()
     _check_out(config)
     with _lock(config.out):
-        files = Files(config, discover(config))
-        documents = [doc for source in files.sources if (doc := read(config, source, report.problems))]
-        math = KatexRenderer()
-        templates = Templates(config.templates)
-        assets = site_assets.collect(config.templates)
-        if assets.note:
-            report.notes.append(assets.note)
-        translations = Translations(config.translations)
-        site = Site(config, files, documents, templates, math, assets.katex_stylesheet, translations)
-        outputs = site.render_all(report.problems)
-        report.problems.extend(translations.problems)
-        outputs.update(assets.files)
-        for site_path, disk in sorted(files.assets.items()):
-            outputs[site_path] = disk.read_bytes()
-        write_site(config.out, outputs)
+        cache = Cache(config.cache if use_cache else None, report.notes)
+        try:
+            files = Files(config, discover(config))
+            documents = gather(config, files.sources, cache, report.problems)
+            translations = Translations(config.translations)
+            plan = Plan(config, files, documents, translations, cache)
+            outputs = plan.render(jobs or os.cpu_count() or 1, report, progress)
+            report.problems.extend(translations.problems)
+            write_site(config.out, outputs)
+        finally:
+            cache.save()
+            cache.close()
         report.pages = len(documents)
-        report.formulas = math.rendered
-    report.problems.sort(key=lambda p: (p.path, p.line, p.message))
+        report.outputs = len(outputs)
+        report.cache_hits = cache.hits
+    report.problems = sorted(set(report.problems), key=lambda p: (p.path, p.line, p.message))
     report.seconds = time.perf_counter() - started
     return report
 
 
-def read(config: Config, source: Source, problems: list[Problem]) -> Document | None:
-    """Read and split one source; `None` (with a problem) if it cannot be read."""
-    path = str(source.path)
-    try:
-        data = (config.root / source.path).read_bytes()
-    except OSError as error:
-        problems.append(Problem(path, 1, f"cannot read file: {error.strerror or error}"))
-        return None
-    text = _decode(data, path, source.kind, problems)
-    if "\0" in text:
-        line = text[: text.index("\0")].count("\n") + 1
-        problems.append(Problem(path, line, "NUL byte in source, shown as \ufffd"))
-        text = text.replace("\0", "\ufffd")
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
-    lines = source_lines(text)
-    if source.kind == "python":
-        sections, found = split(text, path)
+# ## Gather
+
+def gather(config: Config, sources: list[Source], cache: Cache, problems: list[Problem]) -> list[Document]:
+    """Read every source; splitting is skipped for files the cache has seen."""
+    documents = []
+    for source in sources:
+        found: list[Problem] = []
+        text = read_text(config.root / source.path, source, found)
+        if text is None:
+            problems.extend(found)
+            continue
+        key = cache.key("document", str(source.path), source.kind, text)
+        cached = cache.get("document", key)
+        if cached is not None:
+            document = Document.from_json(source, text, cached["document"])
+            found.extend(Problem(*p) for p in cached["problems"])
+        else:
+            parse_problems: list[Problem] = []
+            document = parse(source, text, parse_problems)
+            cache.put("document", key, {"document": document.to_json(),
+                                        "problems": [[p.path, p.line, p.message] for p in parse_problems]})
+            found.extend(parse_problems)
         problems.extend(found)
-    else:
-        sections = [Section(text, list(range(1, len(lines) + 1)), [])]
-    meta = _front_matter(sections, path, problems)
-    title = str(meta.get("title") or _first_heading(sections) or _default_title(source))
-    summary = str(meta.get("summary") or "")
-    return Document(source, lines, sections, title.strip(), summary.strip(), text)
+        documents.append(document)
+    return documents
 
 
-def _decode(data: bytes, path: str, kind: str, problems: list[Problem]) -> str:
-    encoding = "utf-8"
-    if kind == "python":
-        try:
-            encoding, _ = tokenize.detect_encoding(BytesIO(data).readline)
-        except SyntaxError as error:
-            problems.append(Problem(path, 1, f"bad encoding declaration: {error}"))
-    try:
-        return data.decode(encoding)
-    except (UnicodeDecodeError, LookupError) as error:
-        where = data[: getattr(error, "start", 0)]
-        line = where.count(b"\n") + 1
-        problems.append(Problem(path, line, f"not valid {encoding}: {error}; shown with replacement characters"))
-        return data.decode("utf-8", "replace")
+# ## Plan and render
+
+@dataclass
+class Task:
+    """One output to produce: a source's page or a folder's listing, in one language."""
+
+    kind: str  # "page" or "listing"
+    lang: str
+    path: PurePosixPath  # where it goes in the site
+    key: str
+    document: int = -1  # index into the documents, for pages
+    folder: PurePosixPath = PurePosixPath(".")  # for listings
 
 
-def _front_matter(sections: list[Section], path: str, problems: list[Problem]) -> dict:
-    """YAML between `---` lines at the top of the first prose; removed from it."""
-    first = next((s for s in sections if s.doc), None)
-    if first is None:
-        return {}
-    match = _FRONT_MATTER.match(first.doc)
-    if not match:
-        return {}
-    first.doc = first.doc[match.end() :].lstrip("\n")
-    try:
-        meta = yaml.safe_load(match.group(1))
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        line = first.doc_line + 1 + (mark.line if mark else 0)
-        problems.append(Problem(path, line, f"front matter is not valid YAML: {getattr(error, 'problem', error)}"))
-        return {}
-    if not isinstance(meta, dict):
-        problems.append(Problem(path, first.doc_line, "front matter must be a mapping (title: …, summary: …)"))
-        return {}
-    return meta
+class Plan:
+    """Cache keys for every output, and rendering of what the cache lacks."""
 
-
-def _first_heading(sections: list[Section]) -> str:
-    for section in sections:
-        match = _HEADING.search(section.doc)
-        if match:
-            return match.group(1)
-    return ""
-
-
-def _default_title(source: Source) -> str:
-    if source.rel.name == "__init__.py":
-        return source.rel.parent.name or source.group or "Home"
-    return source.rel.stem if source.kind == "python" else source.rel.name
-
-
-class Site:
-    """Renders every page of the site, in every language, from gathered documents."""
-
-    def __init__(self, config: Config, files: Files, documents: list[Document], templates: Templates,
-                 math: KatexRenderer, katex_stylesheet: str, translations: Translations) -> None:
+    def __init__(self, config: Config, files: Files, documents: list[Document], translations: Translations,
+                 cache: Cache) -> None:
         self.config = config
         self.files = files
         self.documents = documents
-        self.templates = templates
-        self.math = math
-        self.katex_stylesheet = katex_stylesheet
         self.translations = translations
-        self.default = config.default_language
-        self.by_url = {d.source.url: d for d in documents}
-        # Heading ids of each English section, reused by its translations: (page, section) → ids
-        self.anchors: dict[tuple[PurePosixPath, int], list[str]] = {}
+        self.cache = cache
+        self._site: Site | None = None
+        # Heading ids of each English page's sections, for its translations
+        self.anchors: dict[PurePosixPath, dict[int, list[str]]] = {}
+        self.assets = site_assets.collect(config.templates, cache)
+        self.settings = digest(
+            repr((config.site_url, config.repo_url, config.branch, config.title, config.languages,
+                  sorted(config.language_names.items()), [(str(s.dir), s.prefix, s.title, s.translate)
+                                                          for s in config.sources])),
+            self.assets.katex_stylesheet,
+            _folder_digest(config.templates),
+        )
+        existing = "\n".join(sorted(str(p) for p in files.existing_files()))
+        self.structure = {lang: digest(existing, self._titles(lang)) for lang in config.languages}
 
-    # ### Rendering everything
+    def _titles(self, lang: str) -> str:
+        """Titles and summaries of every page in `lang`: listings and links show them."""
+        rows = []
+        for document in self.documents:
+            source = document.source
+            translated = lang != self.config.default_language and source.translate
+            look = (lambda english: self.translations.lookup(lang, source.rel, english) or english) \
+                if translated else (lambda english: english)
+            rows.append(f"{source.url}\t{look(document.title)}\t{look(document.summary) if document.summary else ''}")
+        return "\n".join(rows)
 
-    def render_all(self, problems: list[Problem]) -> dict[PurePosixPath, bytes]:
+    def tasks(self, lang: str) -> list[Task]:
+        ui = self.translations.fingerprint(lang, None) if lang != self.config.default_language else b""
+        folder = PurePosixPath(".") if lang == self.config.default_language else PurePosixPath(lang)
+        tasks = []
+        for index, document in enumerate(self.documents):
+            source = document.source
+            table = (self.translations.fingerprint(lang, source.rel)
+                     if lang != self.config.default_language and source.translate else b"")
+            key = self.cache.key("page", lang, str(source.path), document.text, table, ui,
+                                 self.settings, self.structure[lang])
+            tasks.append(Task("page", lang, folder / source.url, key, document=index))
+        pages = {d.source.url for d in self.documents}
+        for index_page in (f / "index.html" for f in self.files.folders()):
+            if index_page not in pages:
+                key = self.cache.key("listing", lang, str(index_page), ui, self.settings, self.structure[lang])
+                tasks.append(Task("listing", lang, folder / index_page, key, folder=index_page.parent))
+        return tasks
+
+    @property
+    def site(self) -> Site:
+        """The renderer, created (and its heavy modules imported) on first need."""
+        if self._site is None:
+            from .math import KatexRenderer
+            from .render import Site
+
+            math = KatexRenderer(known=self._known_formulas())
+            self._site = Site(self.config, self.files, self.documents, math, self.assets.katex_stylesheet,
+                              self.translations)
+        return self._site
+
+    def _known_formulas(self) -> dict[tuple[str, bool], tuple[str, str | None]]:
+        return {(tex, display): (html, error) for tex, display, html, error in self.cache.all("formula").values()}
+
+    def render(self, jobs: int, report: Report, progress: Progress | None) -> dict[PurePosixPath, bytes]:
         outputs: dict[PurePosixPath, bytes] = {}
-        pages: list[PurePosixPath] = []
-        # The default language first: its heading ids are reused by the others
-        for lang in self.config.languages:
-            folder = self.language_folder(lang)
-            for document in self.documents:
-                outputs[folder / document.source.url] = self.render_page(document, lang, problems).encode()
-            for index in self._folder_indexes():
-                if folder / index not in outputs:
-                    outputs[folder / index] = self.render_listing(index.parent, lang).encode()
-        pages = sorted({d.source.url for d in self.documents} | set(self._folder_indexes()), key=str)
-        outputs[PurePosixPath("sitemap.xml")] = self.templates.render(
-            "sitemap.xml",
-            entries=[dict(loc=self.canonical(url, lang), alternates=self.alternates(url))
-                     for url in pages for lang in self.config.languages],
-        ).encode()
+        all_tasks = [self.tasks(lang) for lang in self.config.languages]
+        total, done = sum(len(t) for t in all_tasks), 0
+        for tasks in all_tasks:  # the default language first
+            results = {}
+            missing = []
+            for task in tasks:
+                cached = self.cache.get(task.kind, task.key)
+                if cached is not None:
+                    results[task.path] = _result_from_json(cached)
+                else:
+                    missing.append(task)
+            done += len(results)
+            for task, result in zip(missing, self._render_missing(missing, jobs)):
+                results[task.path] = result
+                self.cache.put(task.kind, task.key, _result_to_json(result))
+                report.rendered += 1
+                done += 1
+                if progress:
+                    progress(done, total)
+            for task in tasks:
+                result = results[task.path]
+                outputs[task.path] = result.html.encode("utf-8")
+                report.problems.extend(result.problems)
+                for site_path, disk in result.assets.items():
+                    outputs[PurePosixPath(site_path)] = Path(disk).read_bytes()
+                if task.kind == "page" and result.anchors:
+                    self.anchors[self.documents[task.document].source.url] = result.anchors
+        outputs[PurePosixPath("sitemap.xml")] = self._sitemap().encode("utf-8")
         outputs[PurePosixPath(MARKER)] = b"This folder is written by site-gen and replaced on every build.\n"
+        outputs.update(self.assets.files)
+        if self._site is not None:
+            report.formulas = len(self._site.math.fresh)
+            for (tex, display), rendered in sorted(self._site.math.fresh.items()):
+                self.cache.put("formula", self.cache.key("formula", tex, str(display)),
+                               [tex, display, rendered.html, rendered.error])
         return outputs
 
-    def _folder_indexes(self) -> list[PurePosixPath]:
-        return [folder / "index.html" for folder in self.files.folders()]
-
-    def language_folder(self, lang: str) -> PurePosixPath:
-        return PurePosixPath(".") if lang == self.default else PurePosixPath(lang)
-
-    # ### One page
-
-    def render_page(self, document: Document, lang: str, problems: list[Problem]) -> str:
-        source = document.source
-        url = self.language_folder(lang) / source.url
-        table = self.translations.page(lang, source.rel) if self._translated(source, lang) else None
-        gettext = self.gettext(lang)
-        prose = ProseRenderer(self.math, self.files.resolver(source, self.language_folder(lang)), lang=lang,
-                              untranslated_notice=gettext(UNTRANSLATED_NOTICE))
-        coverage = Coverage()
-        highlighted = highlight_lines(document.text, len(document.lines)) if source.kind == "python" else []
-        rows = []
-        for number, section in enumerate(document.sections, start=1):
-            doc = section.doc if table is None else translate_prose(section.doc, table, coverage)
-            before = len(prose.headings)
-            html, issues = prose.render(doc, anchors=self.anchors.get((source.url, number)))
-            if lang == self.default:
-                self.anchors[(source.url, number)] = [h.anchor for h in prose.headings[before:]]
-                problems.extend(self._locate(document, section, issue) for issue in issues)
-            elif table is not None:
-                problems.extend(Problem(str(table.path), 1, f"{issue.message} (in a translation of {source.path})")
-                                for issue in issues if issue.needle not in section.doc)
-            rows.append(
-                dict(
-                    anchor=prose.section_anchor or f"section-{number}",
-                    doc=Markup(html),
-                    code=[(n, Markup(highlighted[n - 1])) for n in section.code_lines],
-                    code_href=self.source_href(source, section.code_lines),
-                    has_code=any(document.lines[n - 1].strip() for n in section.code_lines),
-                )
-            )
-        title = self.title(document, lang, coverage)
-        summary = self.summary(document, lang, coverage)
-        return self.templates.render(
-            "page.html",
-            gettext,
-            **self._common(source.url, lang, title, summary),
-            rows=rows,
-            contents=[h for h in prose.headings if h.level > 1] if len(prose.headings) > 1 else [],
-            source_path=str(source.path),
-            source_href=self.source_href(source, []),
-            listing=self._listing(source.url.parent, lang) if source.rel.name == "__init__.py" else [],
-            line_href=self.source_href(source, [0]).removesuffix("0"),
-            content_lang=lang if (lang == self.default or source.translate) else self.default,
-            coverage=coverage if table is not None and coverage.done < coverage.total else None,
-            english_only=lang != self.default and not source.translate,
-        )
-
-    def render_listing(self, folder: PurePosixPath, lang: str) -> str:
-        url = folder / "index.html"
-        title = self._folder_title(folder, lang)
-        return self.templates.render(
-            "page.html",
-            self.gettext(lang),
-            **self._common(url, lang, title, ""),
-            rows=[],
-            contents=[],
-            source_path="",
-            source_href="",
-            listing=self._listing(folder, lang),
-            line_href="",
-            content_lang=lang,
-            coverage=None,
-            english_only=False,
-        )
-
-    def _translated(self, source: Source, lang: str) -> bool:
-        return lang != self.default and source.translate
-
-    def title(self, document: Document, lang: str, coverage: Coverage | None = None) -> str:
-        return self._unit(document, lang, document.title, coverage)
-
-    def summary(self, document: Document, lang: str, coverage: Coverage | None = None) -> str:
-        return self._unit(document, lang, document.summary, coverage) if document.summary else ""
-
-    def _unit(self, document: Document, lang: str, english: str, coverage: Coverage | None) -> str:
-        if not self._translated(document.source, lang):
-            return english
-        translation = self.translations.page(lang, document.source.rel).get(english)
-        if coverage is not None:
-            coverage.count(translation is not None)
-        return translation or english
-
-    def gettext(self, lang: str) -> Callable[[str], str]:
-        if lang == self.default:
-            return lambda text: text
-        table = self.translations.ui(lang)
-        return lambda text: table.get(text) or text
-
-    # ### Listings, breadcrumbs, links
-
-    def _listing(self, folder: PurePosixPath, lang: str) -> list[dict]:
-        """Pages below `folder`, grouped by folder, for an index page."""
-        here = folder / "index.html"
-        groups: dict[PurePosixPath, list[dict]] = {}
-        for document in self.documents:
-            url = document.source.url
-            if url.name == "index.html" or (folder != PurePosixPath(".") and folder not in url.parents):
-                continue  # a folder's own index is the heading of its group
-            groups.setdefault(url.parent, []).append(
-                dict(href=relative_url(url, here), title=self.title(document, lang),
-                     summary=self.summary(document, lang))
-            )
-        return [
-            dict(name=self._folder_title(parent, lang), href=relative_url(parent / "index.html", here),
-                 summary=self._folder_summary(parent, lang), pages=pages)
-            for parent, pages in sorted(groups.items(), key=lambda item: str(item[0]))
-        ]
-
-    def _folder_title(self, folder: PurePosixPath, lang: str) -> str:
-        index = self.by_url.get(folder / "index.html")
-        if index is not None:
-            return self.title(index, lang)
-        return folder.name or self.gettext(lang)(self.config.title)
-
-    def _folder_summary(self, folder: PurePosixPath, lang: str) -> str:
-        index = self.by_url.get(folder / "index.html")
-        return self.summary(index, lang) if index is not None else ""
-
-    def _common(self, url: PurePosixPath, lang: str, title: str, summary: str) -> dict:
-        """What every page shows around its content. `url` is language-neutral."""
-        gettext = self.gettext(lang)
-        page = self.language_folder(lang) / url
-        crumbs = []
-        for parent in reversed(url.parents):
-            index = parent / "index.html"
-            if index != url:
-                name = self._folder_title(parent, lang) if parent != PurePosixPath(".") else gettext(HOME)
-                crumbs.append(dict(title=name, href=relative_url(self.language_folder(lang) / index, page)))
-        return dict(
-            site_title=gettext(self.config.title),
-            title=title,
-            summary=summary,
-            canonical=self.canonical(url, lang),
-            alternates=self.alternates(url),
-            languages=[
-                dict(code=other, name=self.config.language_names.get(other, other),
-                     href=relative_url(self.language_folder(other) / url, page), current=other == lang)
-                for other in self.config.languages
-            ] if len(self.config.languages) > 1 else [],
-            breadcrumbs=crumbs,
-            home=relative_url(self.language_folder(lang) / "index.html", page),
-            static=relative_url(site_assets.STATIC, page),
-            katex_css=self.katex_stylesheet if "://" in self.katex_stylesheet
-            else relative_url(self.katex_stylesheet, page),
-            lang=lang,
-        )
-
-    def canonical(self, url: PurePosixPath, lang: str) -> str:
-        path = str(self.language_folder(lang) / url)
-        if url.name == "index.html":
-            path = path.removesuffix("index.html")
-        return self.config.site_url + path if self.config.site_url else path
-
-    def alternates(self, url: PurePosixPath) -> list[dict]:
-        """`hreflang` links to the page in every language, and the default for others."""
-        if len(self.config.languages) < 2:
+    def _render_missing(self, tasks: list[Task], jobs: int) -> list[PageResult]:
+        if not tasks:
             return []
-        links = [dict(hreflang=lang, href=self.canonical(url, lang)) for lang in self.config.languages]
-        return links + [dict(hreflang="x-default", href=self.canonical(url, self.default))]
+        site = self.site
+        for url, anchors in self.anchors.items():
+            for number, ids in anchors.items():
+                site.anchors[(url, int(number))] = ids
+        if jobs <= 1 or len(tasks) < 3:
+            return [_render(site, task) for task in tasks]
+        # Workers are forked: they start with the site, its documents and known formulas
+        global _WORKER_SITE
+        _WORKER_SITE = site
+        context = multiprocessing.get_context("fork")
+        with ProcessPoolExecutor(max_workers=min(jobs, len(tasks)), mp_context=context) as pool:
+            outcomes = list(pool.map(_render_in_worker, tasks, chunksize=max(1, len(tasks) // (4 * jobs))))
+        _WORKER_SITE = None
+        results = []
+        for result, formulas in outcomes:
+            site.math.learn(formulas)
+            results.append(result)
+        return results
 
-    def source_href(self, source: Source, lines: list[int]) -> str:
-        if not self.config.repo_url:
-            return ""
-        href = f"{self.config.repo_url}/blob/{self.config.branch}/{source.path}"
-        if lines:
-            first, last = min(lines), max(lines)
-            href += f"#L{first}" if first == last else f"#L{first}-L{last}"
-        return href
-
-    def _locate(self, document: Document, section: Section, issue: Issue) -> Problem:
-        """Find the source line an issue is about, from the text it quotes."""
-        needle = next((part.strip() for part in issue.needle.split("\n") if part.strip()), "")
-        candidates = sorted(section.doc_lines) or section.code_lines
-        line = next((n for n in candidates if needle and needle in document.lines[n - 1]), section.doc_line)
-        return Problem(str(document.source.path), line, issue.message)
-
-
-@dataclass
-class Coverage:
-    """How many units of a translated page have a translation."""
-
-    done: int = 0
-    total: int = 0
-
-    def count(self, translated: bool) -> None:
-        self.total += 1
-        self.done += translated
+    def _sitemap(self) -> str:
+        key = self.cache.key("sitemap", self.settings, *self.structure.values())
+        cached = self.cache.get("sitemap", key)
+        if cached is None:
+            cached = self.site.sitemap()
+            self.cache.put("sitemap", key, cached)
+        return cached
 
 
-def translate_prose(doc: str, table: Table, coverage: Coverage) -> str:
-    """The prose of a section with each unit replaced by its translation, if it has one."""
-    parts = []
-    for unit in split_units(doc):
-        if not has_words(unit):
-            parts.append(unit)  # only formulas or code: the same in every language
-            continue
-        translation = table.get(unit)
-        coverage.count(translation is not None)
-        parts.append(translation if translation is not None else mark_untranslated(unit))
-    return "\n\n".join(parts)
+_WORKER_SITE: Site | None = None
 
+
+def _render(site: Site, task: Task) -> PageResult:
+    if task.kind == "page":
+        return site.render_page(site.documents[task.document], task.lang)
+    from .render import PageResult
+
+    return PageResult(site.render_listing(task.folder, task.lang))
+
+
+def _render_in_worker(task: Task) -> tuple[PageResult, dict]:
+    assert _WORKER_SITE is not None
+    before = set(_WORKER_SITE.math.fresh)
+    result = _render(_WORKER_SITE, task)
+    fresh = {k: v for k, v in _WORKER_SITE.math.fresh.items() if k not in before}
+    return result, fresh
+
+
+def _result_to_json(result: PageResult) -> dict:
+    return dict(html=result.html, problems=[[p.path, p.line, p.message] for p in result.problems],
+                assets=result.assets, anchors={str(k): v for k, v in result.anchors.items()})
+
+
+def _result_from_json(data: dict) -> PageResult:
+    from .render import PageResult
+
+    return PageResult(data["html"], [Problem(*p) for p in data["problems"]], data["assets"],
+                      {int(k): v for k, v in data["anchors"].items()})
+
+
+def _folder_digest(folder: Path) -> str:
+    if not folder.is_dir():
+        return ""
+    files = sorted(p for p in folder.rglob("*") if p.is_file())
+    return digest(*(part for p in files for part in (str(p.relative_to(folder)), p.read_bytes())))
+
+
+# ## Write
 
 def _check_out(config: Config) -> None:
     """The output folder is replaced whole, so it must hold nothing else of ours."""
@@ -454,25 +337,43 @@ def _lock(out: Path) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def write_site(out: Path, outputs: dict[PurePosixPath, bytes]) -> None:
-    """Write the site beside `out`, then swap it in: `out` is never half-written."""
+def write_site(out: Path, outputs: dict[PurePosixPath, bytes]) -> bool:
+    """
+    Put `outputs` in place as the whole of `out`, never half-written: the new
+    site is assembled beside it (unchanged files hard-linked, not copied) and
+    swapped in with two renames. Returns False when nothing changed.
+    """
     _recover(out)
     if out.exists() and any(out.iterdir()) and not (out / MARKER).exists():
         raise BuildError(f"{out}: exists and was not written by site-gen; refusing to replace it")
+    current = {PurePosixPath(p.relative_to(out).as_posix()) for p in out.rglob("*") if p.is_file()} \
+        if out.exists() else set()
+    unchanged = {path for path in outputs if path in current and _same(out / path, outputs[path])}
+    if current == set(outputs) and unchanged == current:
+        return False
     staging = out.parent / f".{out.name}.new"
     old = out.parent / f".{out.name}.old"
     shutil.rmtree(staging, ignore_errors=True)
-    for site_path, data in outputs.items():
+    for site_path, data in sorted(outputs.items()):
         target = staging / site_path
         target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(data)
-    with open(staging / MARKER, "rb") as marker:
-        os.fsync(marker.fileno())
+        if site_path in unchanged:
+            os.link(out / site_path, target)
+        else:
+            target.write_bytes(data)
     if out.exists():
         shutil.rmtree(old, ignore_errors=True)
         os.rename(out, old)
     os.rename(staging, out)
     shutil.rmtree(old, ignore_errors=True)
+    return True
+
+
+def _same(path: Path, data: bytes) -> bool:
+    try:
+        return path.stat().st_size == len(data) and path.read_bytes() == data
+    except OSError:
+        return False
 
 
 def _recover(out: Path) -> None:
@@ -482,4 +383,4 @@ def _recover(out: Path) -> None:
         os.rename(old, out)
 
 
-__all__ = ["build", "read", "write_site", "Report", "BuildError", "Heading"]
+__all__ = ["build", "read", "write_site", "Report", "BuildError"]

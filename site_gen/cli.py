@@ -16,17 +16,17 @@ not run (bad settings, output folder in use, a table it refuses to overwrite).
 from __future__ import annotations
 
 import argparse
+from contextlib import contextmanager
 import re
 import sys
 from pathlib import Path
 
 from . import translate
-from .build import CODE_STRINGS, BuildError, Document, build, read
+from .build import BuildError, build
 from .config import Config, ConfigError, load
+from .document import Document, read
 from .files import discover
 from .model import Problem
-from .page import Templates
-from .prose import inventory, raw_html_outside_allowlist
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -50,6 +50,8 @@ def _parser() -> argparse.ArgumentParser:
     command.add_argument("source", nargs="?", type=Path, help="folder of Python files (default: from pyproject.toml)")
     command.add_argument("--out", type=Path, help="output folder (default: html/)")
     command.add_argument("--strict", action="store_true", help="exit non-zero on any problem in the inputs")
+    command.add_argument("--jobs", "-j", type=_positive, default=None, help="parallel workers (default: all cores)")
+    command.add_argument("--no-cache", action="store_true", help="render everything, ignoring the cache")
     _root_option(command)
     command.set_defaults(run=_build)
 
@@ -71,6 +73,13 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return value
+
+
 def _root_option(command: argparse.ArgumentParser) -> None:
     command.add_argument("--root", type=Path, default=Path.cwd(), help="project folder with pyproject.toml")
 
@@ -79,16 +88,39 @@ def _build(args: argparse.Namespace) -> int:
     config = load(args.root, args.source, args.out)
     if args.source is not None and not config.sources[0].dir.is_dir():
         raise ConfigError(f"{args.source}: not a folder")
-    report = build(config)
+    with _progress_bar() as progress:
+        report = build(config, jobs=args.jobs, use_cache=not args.no_cache, progress=progress)
     for note in report.notes:
         print(f"note: {note}", file=sys.stderr)
     for problem in report.problems:
         print(problem, file=sys.stderr)
     print(
-        f"built {report.pages} pages, {report.formulas} formulas, "
-        f"{len(report.problems)} problems in {report.seconds:.2f}s → {config.out}"
+        f"built {report.pages} pages ({report.outputs} files, {report.rendered} rendered, "
+        f"{report.cache_hits} from cache), {report.formulas} new formulas, "
+        f"{len(report.problems)} warnings in {report.seconds:.2f}s → {config.out}"
     )
     return 1 if args.strict and report.problems else 0
+
+
+@contextmanager
+def _progress_bar():
+    """A bar with counts on a terminal; nothing in CI logs or pipes."""
+    if not sys.stderr.isatty():
+        yield None
+        return
+    from tqdm import tqdm
+
+    bar = tqdm(total=0, unit="page", desc="rendering", leave=False, file=sys.stderr)
+
+    def update(done: int, total: int) -> None:
+        bar.total = total
+        bar.n = done
+        bar.refresh()
+
+    try:
+        yield update
+    finally:
+        bar.close()
 
 
 # ## Translation tables
@@ -98,7 +130,7 @@ def _build(args: argparse.Namespace) -> int:
 
 def _documents(config: Config) -> list[Document]:
     problems: list[Problem] = []
-    documents = [d for s in discover(config) if s.translate and (d := read(config, s, problems))]
+    documents = [d for s in discover(config) if s.translate and (d := read(config.root, s, problems))]
     for problem in problems:
         print(problem, file=sys.stderr)
     return documents
@@ -109,7 +141,9 @@ def _units(document: Document) -> list[str]:
 
 
 def _ui_units(config: Config) -> list[str]:
-    strings = Templates(config.templates).interface_strings() + list(CODE_STRINGS) + [config.title]
+    from .page import Templates
+
+    strings = Templates(config.templates).interface_strings() + list(translate.CODE_STRINGS) + [config.title]
     return list(dict.fromkeys(strings))
 
 
@@ -173,6 +207,8 @@ _PLACEHOLDER = re.compile(r"%\(\w+\)s")
 
 
 def _check(args: argparse.Namespace) -> int:
+    from .prose import inventory, raw_html_outside_allowlist
+
     config = load(args.root)
     problems: list[Problem] = []
     sources = {d.source.rel.with_suffix(".json") for d in _documents(config)}

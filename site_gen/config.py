@@ -61,6 +61,8 @@ class Config:
     language_names: dict[str, str] = field(default_factory=dict)
     templates: Path = Path()
     translations: Path = Path()
+    # The build cache (outside the output folder); None: no cache
+    cache: Path | None = None
 
     @property
     def default_language(self) -> str:
@@ -97,6 +99,7 @@ def load(root: Path, source: Path | None = None, out: Path | None = None) -> Con
         language_names={**AUTONYMS, **settings.get("language_names", {})},
         templates=templates if templates.is_dir() else _PACKAGE_TEMPLATES,
         translations=root / settings.get("translations", "translations"),
+        cache=root / settings.get("cache", ".site_gen_cache") / "cache.sqlite",
     )
 
 

@@ -21,8 +21,7 @@ from pathlib import Path, PurePosixPath
 from urllib.parse import unquote, urlsplit
 
 from .config import Config, SourceRoot
-from .model import Source
-from .prose import LinkResult
+from .model import LinkResult, Source
 
 _SKIP_DIRS = {"__pycache__", "node_modules", "site-packages"}
 
@@ -87,6 +86,16 @@ class Files:
         self._all_folders = set(self.folders())
         # Pages the build writes: one per source, and an index for every folder
         self._page_urls = {s.url for s in self.sources} | {f / "index.html" for f in self._all_folders}
+
+    def existing_files(self) -> list[PurePosixPath]:
+        """Every file under the source folders: whether a link's target exists depends on them."""
+        found = []
+        for root in self.config.sources:
+            for folder, dirs, names in os.walk(root.dir, followlinks=False):
+                dirs[:] = [d for d in dirs if d not in _SKIP_DIRS]
+                here = Path(folder)
+                found.extend(PurePosixPath(root.prefix, (here / n).relative_to(root.dir).as_posix()) for n in names)
+        return sorted(found)
 
     def folders(self) -> list[PurePosixPath]:
         """Every folder that holds a page, with all of its parents."""

@@ -21,7 +21,7 @@ from html import escape
 
 import pykatex
 
-KATEX_VERSION = "0.16.22"  # the KaTeX that pykatex 0.1.1 embeds
+from .assets import KATEX_VERSION  # noqa: F401  (re-exported: the version this module renders with)
 
 _OPTIONS = dict(
     output="htmlAndMathml",
@@ -40,18 +40,32 @@ class Rendered:
 
 
 class KatexRenderer:
-    """Callable `(tex, display) -> Rendered`, remembering what it rendered."""
+    """
+    Callable `(tex, display) -> Rendered`, remembering what it rendered.
+    `known` holds results of earlier builds (from the cache); `fresh` collects
+    what this renderer had to send to KaTeX itself.
+    """
 
-    def __init__(self) -> None:
-        self._done: dict[tuple[str, bool], Rendered] = {}
-        self.rendered = 0  # formulas actually sent to KaTeX
+    def __init__(self, known: dict[tuple[str, bool], tuple[str, str | None]] | None = None) -> None:
+        self._done: dict[tuple[str, bool], Rendered] = {k: Rendered(*v) for k, v in (known or {}).items()}
+        self.fresh: dict[tuple[str, bool], Rendered] = {}
+
+    @property
+    def rendered(self) -> int:
+        """How many formulas were sent to KaTeX."""
+        return len(self.fresh)
 
     def __call__(self, tex: str, display: bool) -> Rendered:
         key = (tex, display)
         if key not in self._done:
-            self._done[key] = self._render(tex, display)
-            self.rendered += 1
+            self._done[key] = self.fresh[key] = self._render(tex, display)
         return self._done[key]
+
+    def learn(self, results: dict[tuple[str, bool], Rendered]) -> None:
+        """Take in formulas rendered elsewhere (by a worker process)."""
+        for key, rendered in results.items():
+            self._done.setdefault(key, rendered)
+            self.fresh.setdefault(key, rendered)
 
     def _render(self, tex: str, display: bool) -> Rendered:
         try:

@@ -30,7 +30,7 @@ class Section:
         return self.doc_lines[0] if self.doc_lines else (self.code_lines or [1])[0]
 
 
-@dataclass
+@dataclass(frozen=True)
 class Problem:
     """Something wrong in an input, reported as `path:line: message`."""
 
@@ -65,3 +65,11 @@ class Source:
     group: str = ""
     # Whether its prose has translation tables
     translate: bool = True
+
+
+@dataclass
+class LinkResult:
+    """What a page's link resolver says about one link or image."""
+
+    href: str  # the URL to publish
+    problem: str | None = None  # a broken-link message, if any

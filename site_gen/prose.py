@@ -50,7 +50,7 @@ from markdown.treeprocessors import Treeprocessor
 from markupsafe import Markup, escape
 
 from .math import Rendered
-from .model import Heading
+from .model import Heading, LinkResult
 
 # LaTeX environments that are display math on their own
 _ENVIRONMENTS = r"(?:align|alignat|aligned|equation|gather|multline|flalign|eqnarray|split)\*?"
@@ -103,14 +103,6 @@ def mark_untranslated(unit: str) -> str:
 
 class MathRenderer(Protocol):
     def __call__(self, tex: str, display: bool) -> Rendered: ...
-
-
-@dataclass
-class LinkResult:
-    """What the page's resolver says about one link or image."""
-
-    href: str  # the URL to publish
-    problem: str | None = None  # a broken-link message, if any
 
 
 # `(url, is_image) -> LinkResult`

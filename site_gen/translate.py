@@ -41,6 +41,10 @@ from typing import Callable, Iterable
 from .model import Problem
 
 UI_TABLE = "_ui.json"
+# Interface strings the generator uses outside its templates
+HOME = "Home"
+UNTRANSLATED_NOTICE = "Not translated yet; shown in English."
+CODE_STRINGS = (HOME, UNTRANSLATED_NOTICE)
 # How similar a changed English unit must be to keep its old translation for review
 REVIEW_SIMILARITY = 0.75
 
@@ -181,6 +185,18 @@ class Translations:
 
     def ui(self, lang: str) -> Table:
         return self._load(self.folder / lang / UI_TABLE)
+
+    def lookup(self, lang: str, rel: PurePosixPath, english: str) -> str | None:
+        """The translation of one unit of the page at `rel`, if there is one."""
+        return self.page(lang, rel).get(english)
+
+    def fingerprint(self, lang: str, rel: PurePosixPath | None) -> bytes:
+        """The raw bytes a page's rendering depends on: its table (or the interface table)."""
+        path = table_path(self.folder, lang, rel) if rel is not None else self.folder / lang / UI_TABLE
+        try:
+            return path.read_bytes()
+        except OSError:
+            return b""
 
     def _load(self, path: Path) -> Table:
         if path not in self._tables:

@@ -154,7 +154,7 @@ def test_an_interrupted_build_leaves_the_previous_site_intact(tree: Path, tmp_pa
 
     def failing_write(self: Path, data: bytes) -> int:
         written.append(self)
-        if len(written) > 3:
+        if len(written) > 1:  # one page written, then the build dies
             raise KeyboardInterrupt
         return real_write(self, data)
 

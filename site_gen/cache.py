@@ -1,0 +1,133 @@
+"""
+# The build cache
+
+A content-addressed store: every entry is found by a key that is a hash of
+*what* was computed (its kind), *from what* (its inputs) and *by what* (the
+versions of the tools and of this generator's own code). An input that changes
+changes the key, so an entry is never stale; it is simply not found.
+
+The store is one SQLite file outside the output folder, written by the build's
+main process only. A cache that cannot be read (truncated, corrupted, from an
+incompatible version) is deleted and started afresh, with a note: the cache can
+make a build faster, never different and never fail.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+# Bump to invalidate every entry when the meaning of stored values changes
+FORMAT = 1
+_TOOLS = ("markdown", "pygments", "jinja2", "pykatex", "nh3", "pyyaml")
+
+
+def digest(*parts: str | bytes) -> str:
+    """A stable hash of several inputs (each length-prefixed, so they cannot run together)."""
+    h = hashlib.sha256()
+    for part in parts:
+        data = part.encode("utf-8", "surrogatepass") if isinstance(part, str) else part
+        h.update(len(data).to_bytes(8, "little"))
+        h.update(data)
+    return h.hexdigest()
+
+
+def tool_versions() -> str:
+    """The versions of everything that renders, and a hash of our own code."""
+    versions = []
+    for name in _TOOLS:
+        try:
+            versions.append(f"{name}={metadata.version(name)}")
+        except metadata.PackageNotFoundError:
+            versions.append(f"{name}=?")
+    own = Path(__file__).resolve().parent
+    code = digest(*(p.read_bytes() for p in sorted(own.glob("*.py"))))
+    return digest(f"format={FORMAT}", *versions, code)
+
+
+class Cache:
+    """Entries by kind and key; JSON values. `Cache(None)` stores nothing."""
+
+    def __init__(self, path: Path | None, notes: list[str] | None = None) -> None:
+        self.path = path
+        self.notes = notes if notes is not None else []
+        self.salt = tool_versions() if path is not None else ""
+        self.hits = 0
+        self.misses = 0
+        self._pending: list[tuple[str, str, str]] = []
+        self._db = self._open() if path is not None else None
+
+    def _open(self) -> sqlite3.Connection | None:
+        assert self.path is not None
+        for attempt in range(2):
+            try:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+                db = sqlite3.connect(self.path)
+                db.execute("CREATE TABLE IF NOT EXISTS entries (kind TEXT, key TEXT, value TEXT, PRIMARY KEY (kind, key))")
+                db.execute("SELECT count(*) FROM entries").fetchone()
+                return db
+            except (sqlite3.DatabaseError, OSError) as error:
+                if attempt:
+                    self.notes.append(f"{self.path}: cache unusable ({error}); building without it")
+                    return None
+                self.notes.append(f"{self.path}: cache unreadable ({error}); starting a new one")
+                self._discard()
+        return None
+
+    def _discard(self) -> None:
+        assert self.path is not None
+        for suffix in ("", "-journal", "-wal", "-shm"):
+            Path(f"{self.path}{suffix}").unlink(missing_ok=True)
+
+    def key(self, kind: str, *parts: str | bytes) -> str:
+        return digest(self.salt, kind, *parts)
+
+    def get(self, kind: str, key: str) -> Any | None:
+        if self._db is None:
+            return None
+        try:
+            row = self._db.execute("SELECT value FROM entries WHERE kind = ? AND key = ?", (kind, key)).fetchone()
+            value = json.loads(row[0]) if row else None
+        except (sqlite3.DatabaseError, json.JSONDecodeError, TypeError) as error:
+            self.notes.append(f"{self.path}: damaged cache entry ({error}); recomputed")
+            value = None
+        if value is None:
+            self.misses += 1
+        else:
+            self.hits += 1
+        return value
+
+    def all(self, kind: str) -> dict[str, Any]:
+        """Every entry of a kind (for small values needed in bulk, such as formulas)."""
+        if self._db is None:
+            return {}
+        try:
+            return {key: json.loads(value) for key, value in
+                    self._db.execute("SELECT key, value FROM entries WHERE kind = ?", (kind,))}
+        except (sqlite3.DatabaseError, json.JSONDecodeError) as error:
+            self.notes.append(f"{self.path}: damaged cache entries ({error}); recomputed")
+            return {}
+
+    def put(self, kind: str, key: str, value: Any) -> None:
+        if self._db is not None:
+            self._pending.append((kind, key, json.dumps(value, ensure_ascii=False)))
+
+    def save(self) -> None:
+        """Write what this build added, in one transaction."""
+        if self._db is None or not self._pending:
+            return
+        try:
+            with self._db:
+                self._db.executemany("INSERT OR REPLACE INTO entries VALUES (?, ?, ?)", self._pending)
+        except sqlite3.DatabaseError as error:
+            self.notes.append(f"{self.path}: could not save the cache ({error})")
+        self._pending.clear()
+
+    def close(self) -> None:
+        if self._db is not None:
+            self._db.close()
+            self._db = None

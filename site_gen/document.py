@@ -1,0 +1,139 @@
+"""
+# Reading a source
+
+`read` turns one file into a `Document`: the text decoded (honouring a
+`# -*- coding: … -*-` declaration, replacing what cannot be decoded), split
+into sections, and its title and summary found, from YAML front matter at the
+top of the first prose, or else the first heading, or else the file name.
+Whatever is wrong with the file becomes a `Problem`; only a file that cannot be
+read at all has no document.
+
+A `Document` is plain data and converts to and from JSON, so the build can
+keep it in its cache and skip this work when the file has not changed.
+"""
+
+from __future__ import annotations
+
+import re
+import tokenize
+from dataclasses import asdict, dataclass
+from io import BytesIO
+from pathlib import Path
+
+from .model import Problem, Section, Source
+from .split import source_lines, split
+
+_HEADING = re.compile(r"^#{1,6}[ \t]+(.+?)[ \t#]*$", re.MULTILINE)
+_FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?)\n---[ \t]*(?:\n|\Z)", re.DOTALL)
+
+
+@dataclass
+class Document:
+    """A source file, read and split, before rendering."""
+
+    source: Source
+    lines: list[str]
+    sections: list[Section]
+    title: str
+    summary: str
+    text: str = ""
+
+    def to_json(self) -> dict:
+        """Everything but the source (which the build already knows)."""
+        return dict(sections=[asdict(s) for s in self.sections], title=self.title, summary=self.summary)
+
+    @classmethod
+    def from_json(cls, source: Source, text: str, data: dict) -> Document:
+        sections = [Section(**s) for s in data["sections"]]
+        return cls(source, source_lines(text), sections, data["title"], data["summary"], text)
+
+
+def read_text(path: Path, source: Source, problems: list[Problem]) -> str | None:
+    """The normalised text of a source (`\\n` line ends, no NUL), or `None` if unreadable."""
+    where = str(source.path)
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        problems.append(Problem(where, 1, f"cannot read file: {error.strerror or error}"))
+        return None
+    text = _decode(data, where, source.kind, problems)
+    if "\0" in text:
+        line = text[: text.index("\0")].count("\n") + 1
+        problems.append(Problem(where, line, "NUL byte in source, shown as \ufffd"))
+        text = text.replace("\0", "\ufffd")
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def parse(source: Source, text: str, problems: list[Problem]) -> Document:
+    """Split normalised text into a document and find its title and summary."""
+    path = str(source.path)
+    lines = source_lines(text)
+    if source.kind == "python":
+        sections, found = split(text, path)
+        problems.extend(found)
+    else:
+        sections = [Section(text, list(range(1, len(lines) + 1)), [])]
+    meta = _front_matter(sections, path, problems)
+    title = str(meta.get("title") or _first_heading(sections) or _default_title(source))
+    summary = str(meta.get("summary") or "")
+    return Document(source, lines, sections, title.strip(), summary.strip(), text)
+
+
+def read(root: Path, source: Source, problems: list[Problem]) -> Document | None:
+    """Read and split one source; `None` (with a problem) if it cannot be read."""
+    text = read_text(root / source.path, source, problems)
+    return None if text is None else parse(source, text, problems)
+
+
+def _decode(data: bytes, path: str, kind: str, problems: list[Problem]) -> str:
+    encoding = "utf-8"
+    if kind == "python":
+        try:
+            encoding, _ = tokenize.detect_encoding(BytesIO(data).readline)
+        except SyntaxError as error:
+            problems.append(Problem(path, 1, f"bad encoding declaration: {error}"))
+    try:
+        return data.decode(encoding)
+    except (UnicodeDecodeError, LookupError) as error:
+        where = data[: getattr(error, "start", 0)]
+        line = where.count(b"\n") + 1
+        problems.append(Problem(path, line, f"not valid {encoding}: {error}; shown with replacement characters"))
+        return data.decode("utf-8", "replace")
+
+
+def _front_matter(sections: list[Section], path: str, problems: list[Problem]) -> dict:
+    """YAML between `---` lines at the top of the first prose; removed from it."""
+    first = next((s for s in sections if s.doc), None)
+    if first is None:
+        return {}
+    match = _FRONT_MATTER.match(first.doc)
+    if not match:
+        return {}
+    first.doc = first.doc[match.end() :].lstrip("\n")
+    import yaml  # only documents with front matter need it
+
+    try:
+        meta = yaml.safe_load(match.group(1))
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        line = first.doc_line + 1 + (mark.line if mark else 0)
+        problems.append(Problem(path, line, f"front matter is not valid YAML: {getattr(error, 'problem', error)}"))
+        return {}
+    if not isinstance(meta, dict):
+        problems.append(Problem(path, first.doc_line, "front matter must be a mapping (title: …, summary: …)"))
+        return {}
+    return meta
+
+
+def _first_heading(sections: list[Section]) -> str:
+    for section in sections:
+        match = _HEADING.search(section.doc)
+        if match:
+            return match.group(1)
+    return ""
+
+
+def _default_title(source: Source) -> str:
+    if source.rel.name == "__init__.py":
+        return source.rel.parent.name or source.group or "Home"
+    return source.rel.stem if source.kind == "python" else source.rel.name

@@ -1,0 +1,287 @@
+"""
+# Rendering pages
+
+`Site` turns gathered documents into HTML, in every language: a page per
+source, a listing for every folder, and `sitemap.xml`. The code column is the
+same in every language; the prose of a translated page is the English with
+each unit replaced by its translation, or kept in English and marked so.
+
+Everything a page needs from the rest of the site (titles, URLs, which files
+exist) is known before rendering starts, so pages can be rendered in any order,
+in parallel, and each one depends only on what its cache key names.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import PurePosixPath
+from typing import Callable
+
+from markupsafe import Markup
+
+from . import assets as site_assets
+from .config import Config
+from .document import Document
+from .files import Files, relative_url
+from .highlight import highlight_lines
+from .math import KatexRenderer
+from .model import Problem, Section, Source
+from .page import Templates
+from .prose import Issue, ProseRenderer, mark_untranslated
+from .translate import HOME, UNTRANSLATED_NOTICE, Table, Translations, has_words, split_units
+
+
+
+@dataclass
+class PageResult:
+    """What rendering one page produced, everything the build must keep."""
+
+    html: str
+    problems: list[Problem] = field(default_factory=list)
+    # Files referenced by the prose, to copy: site path → disk path
+    assets: dict[str, str] = field(default_factory=dict)
+    # Heading ids of each English section, for its translations
+    anchors: dict[int, list[str]] = field(default_factory=dict)
+
+
+class Site:
+    """Renders every page of the site, in every language, from gathered documents."""
+
+    def __init__(self, config: Config, files: Files, documents: list[Document], math: KatexRenderer,
+                 katex_stylesheet: str, translations: Translations) -> None:
+        self.config = config
+        self.files = files
+        self.documents = documents
+        self.templates = Templates(config.templates)
+        self.math = math
+        self.katex_stylesheet = katex_stylesheet
+        self.translations = translations
+        self.default = config.default_language
+        self.by_url = {d.source.url: d for d in documents}
+        # Heading ids of each English section, reused by its translations: (page, section) → ids
+        self.anchors: dict[tuple[PurePosixPath, int], list[str]] = {}
+
+    # ### Site-wide pages
+
+    def folder_indexes(self) -> list[PurePosixPath]:
+        """Every folder's `index.html`, language-neutral."""
+        return [folder / "index.html" for folder in self.files.folders()]
+
+    def sitemap(self) -> str:
+        pages = sorted({d.source.url for d in self.documents} | set(self.folder_indexes()), key=str)
+        return self.templates.render(
+            "sitemap.xml",
+            entries=[dict(loc=self.canonical(url, lang), alternates=self.alternates(url))
+                     for url in pages for lang in self.config.languages],
+        )
+
+    def language_folder(self, lang: str) -> PurePosixPath:
+        return PurePosixPath(".") if lang == self.default else PurePosixPath(lang)
+
+    # ### One page
+
+    def render_page(self, document: Document, lang: str) -> PageResult:
+        """One source's page in one language (English first: its anchors are reused)."""
+        result = PageResult("")
+        problems = result.problems
+        source = document.source
+        self.files.assets.clear()
+        url = self.language_folder(lang) / source.url
+        table = self.translations.page(lang, source.rel) if self._translated(source, lang) else None
+        gettext = self.gettext(lang)
+        prose = ProseRenderer(self.math, self.files.resolver(source, self.language_folder(lang)), lang=lang,
+                              untranslated_notice=gettext(UNTRANSLATED_NOTICE))
+        coverage = Coverage()
+        highlighted = highlight_lines(document.text, len(document.lines)) if source.kind == "python" else []
+        rows = []
+        for number, section in enumerate(document.sections, start=1):
+            doc = section.doc if table is None else translate_prose(section.doc, table, coverage)
+            before = len(prose.headings)
+            html, issues = prose.render(doc, anchors=self.anchors.get((source.url, number)) if lang != self.default else None)
+            if lang == self.default:
+                result.anchors[number] = [h.anchor for h in prose.headings[before:]]
+                problems.extend(self._locate(document, section, issue) for issue in issues)
+            elif table is not None:
+                problems.extend(Problem(str(table.path), 1, f"{issue.message} (in a translation of {source.path})")
+                                for issue in issues if issue.needle not in section.doc)
+            rows.append(
+                dict(
+                    anchor=prose.section_anchor or f"section-{number}",
+                    doc=Markup(html),
+                    code=[(n, Markup(highlighted[n - 1])) for n in section.code_lines],
+                    code_href=self.source_href(source, section.code_lines),
+                    has_code=any(document.lines[n - 1].strip() for n in section.code_lines),
+                )
+            )
+        title = self.title(document, lang, coverage)
+        summary = self.summary(document, lang, coverage)
+        result.html = self.templates.render(
+            "page.html",
+            gettext,
+            **self._common(source.url, lang, title, summary),
+            rows=rows,
+            contents=[h for h in prose.headings if h.level > 1] if len(prose.headings) > 1 else [],
+            source_path=str(source.path),
+            source_href=self.source_href(source, []),
+            listing=self._listing(source.url.parent, lang) if source.rel.name == "__init__.py" else [],
+            line_href=self.source_href(source, [0]).removesuffix("0"),
+            content_lang=lang if (lang == self.default or source.translate) else self.default,
+            coverage=coverage if table is not None and coverage.done < coverage.total else None,
+            english_only=lang != self.default and not source.translate,
+        )
+        result.assets = {str(k): str(v) for k, v in sorted(self.files.assets.items())}
+        return result
+
+    def render_listing(self, folder: PurePosixPath, lang: str) -> str:
+        url = folder / "index.html"
+        title = self._folder_title(folder, lang)
+        return self.templates.render(
+            "page.html",
+            self.gettext(lang),
+            **self._common(url, lang, title, ""),
+            rows=[],
+            contents=[],
+            source_path="",
+            source_href="",
+            listing=self._listing(folder, lang),
+            line_href="",
+            content_lang=lang,
+            coverage=None,
+            english_only=False,
+        )
+
+    def _translated(self, source: Source, lang: str) -> bool:
+        return lang != self.default and source.translate
+
+    def title(self, document: Document, lang: str, coverage: Coverage | None = None) -> str:
+        return self._unit(document, lang, document.title, coverage)
+
+    def summary(self, document: Document, lang: str, coverage: Coverage | None = None) -> str:
+        return self._unit(document, lang, document.summary, coverage) if document.summary else ""
+
+    def _unit(self, document: Document, lang: str, english: str, coverage: Coverage | None) -> str:
+        if not self._translated(document.source, lang):
+            return english
+        translation = self.translations.lookup(lang, document.source.rel, english)
+        if coverage is not None:
+            coverage.count(translation is not None)
+        return translation or english
+
+    def gettext(self, lang: str) -> Callable[[str], str]:
+        if lang == self.default:
+            return lambda text: text
+        table = self.translations.ui(lang)
+        return lambda text: table.get(text) or text
+
+    # ### Listings, breadcrumbs, links
+
+    def _listing(self, folder: PurePosixPath, lang: str) -> list[dict]:
+        """Pages below `folder`, grouped by folder, for an index page."""
+        here = folder / "index.html"
+        groups: dict[PurePosixPath, list[dict]] = {}
+        for document in self.documents:
+            url = document.source.url
+            if url.name == "index.html" or (folder != PurePosixPath(".") and folder not in url.parents):
+                continue  # a folder's own index is the heading of its group
+            groups.setdefault(url.parent, []).append(
+                dict(href=relative_url(url, here), title=self.title(document, lang),
+                     summary=self.summary(document, lang))
+            )
+        return [
+            dict(name=self._folder_title(parent, lang), href=relative_url(parent / "index.html", here),
+                 summary=self._folder_summary(parent, lang), pages=pages)
+            for parent, pages in sorted(groups.items(), key=lambda item: str(item[0]))
+        ]
+
+    def _folder_title(self, folder: PurePosixPath, lang: str) -> str:
+        index = self.by_url.get(folder / "index.html")
+        if index is not None:
+            return self.title(index, lang)
+        return folder.name or self.gettext(lang)(self.config.title)
+
+    def _folder_summary(self, folder: PurePosixPath, lang: str) -> str:
+        index = self.by_url.get(folder / "index.html")
+        return self.summary(index, lang) if index is not None else ""
+
+    def _common(self, url: PurePosixPath, lang: str, title: str, summary: str) -> dict:
+        """What every page shows around its content. `url` is language-neutral."""
+        gettext = self.gettext(lang)
+        page = self.language_folder(lang) / url
+        crumbs = []
+        for parent in reversed(url.parents):
+            index = parent / "index.html"
+            if index != url:
+                name = self._folder_title(parent, lang) if parent != PurePosixPath(".") else gettext(HOME)
+                crumbs.append(dict(title=name, href=relative_url(self.language_folder(lang) / index, page)))
+        return dict(
+            site_title=gettext(self.config.title),
+            title=title,
+            summary=summary,
+            canonical=self.canonical(url, lang),
+            alternates=self.alternates(url),
+            languages=[
+                dict(code=other, name=self.config.language_names.get(other, other),
+                     href=relative_url(self.language_folder(other) / url, page), current=other == lang)
+                for other in self.config.languages
+            ] if len(self.config.languages) > 1 else [],
+            breadcrumbs=crumbs,
+            home=relative_url(self.language_folder(lang) / "index.html", page),
+            static=relative_url(site_assets.STATIC, page),
+            katex_css=self.katex_stylesheet if "://" in self.katex_stylesheet
+            else relative_url(self.katex_stylesheet, page),
+            lang=lang,
+        )
+
+    def canonical(self, url: PurePosixPath, lang: str) -> str:
+        path = str(self.language_folder(lang) / url)
+        if url.name == "index.html":
+            path = path.removesuffix("index.html")
+        return self.config.site_url + path if self.config.site_url else path
+
+    def alternates(self, url: PurePosixPath) -> list[dict]:
+        """`hreflang` links to the page in every language, and the default for others."""
+        if len(self.config.languages) < 2:
+            return []
+        links = [dict(hreflang=lang, href=self.canonical(url, lang)) for lang in self.config.languages]
+        return links + [dict(hreflang="x-default", href=self.canonical(url, self.default))]
+
+    def source_href(self, source: Source, lines: list[int]) -> str:
+        if not self.config.repo_url:
+            return ""
+        href = f"{self.config.repo_url}/blob/{self.config.branch}/{source.path}"
+        if lines:
+            first, last = min(lines), max(lines)
+            href += f"#L{first}" if first == last else f"#L{first}-L{last}"
+        return href
+
+    def _locate(self, document: Document, section: Section, issue: Issue) -> Problem:
+        """Find the source line an issue is about, from the text it quotes."""
+        needle = next((part.strip() for part in issue.needle.split("\n") if part.strip()), "")
+        candidates = sorted(section.doc_lines) or section.code_lines
+        line = next((n for n in candidates if needle and needle in document.lines[n - 1]), section.doc_line)
+        return Problem(str(document.source.path), line, issue.message)
+
+
+@dataclass
+class Coverage:
+    """How many units of a translated page have a translation."""
+
+    done: int = 0
+    total: int = 0
+
+    def count(self, translated: bool) -> None:
+        self.total += 1
+        self.done += translated
+
+
+def translate_prose(doc: str, table: Table, coverage: Coverage) -> str:
+    """The prose of a section with each unit replaced by its translation, if it has one."""
+    parts = []
+    for unit in split_units(doc):
+        if not has_words(unit):
+            parts.append(unit)  # only formulas or code: the same in every language
+            continue
+        translation = table.get(unit)
+        coverage.count(translation is not None)
+        parts.append(translation if translation is not None else mark_untranslated(unit))
+    return "\n\n".join(parts)
