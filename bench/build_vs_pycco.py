@@ -66,7 +66,7 @@ def measure(folder: Path, repeat: int, scratch: Path) -> None:
             if tool == "pycco":
                 command = [str(BIN / "pycco"), "-p", "-d", str(out), *files]
             else:
-                command = [str(BIN / "site-gen"), "build", str(folder), "--out", str(out), "--root", str(scratch)]
+                command = [str(BIN / "site-gen"), "build", str(folder), "--out", str(out), "--root", str(scratch), "--no-cache"]
             seconds, peak = run(command, scratch)
             times.append(seconds)
             memory.append(peak)

@@ -77,10 +77,11 @@ def build(config: Config, jobs: int | None = None, use_cache: bool = True,
         cache = Cache(config.cache if use_cache else None, report.notes)
         try:
             files = Files(config, discover(config))
-            documents = gather(config, files.sources, cache, report.problems)
+            jobs = jobs or os.cpu_count() or 1
+            documents = gather(config, files.sources, cache, report.problems, jobs)
             translations = Translations(config.translations)
             plan = Plan(config, files, documents, translations, cache)
-            outputs = plan.render(jobs or os.cpu_count() or 1, report, progress)
+            outputs = plan.render(jobs, report, progress)
             report.problems.extend(translations.problems)
             write_site(config.out, outputs)
         finally:
@@ -96,29 +97,43 @@ def build(config: Config, jobs: int | None = None, use_cache: bool = True,
 
 # ## Gather
 
-def gather(config: Config, sources: list[Source], cache: Cache, problems: list[Problem]) -> list[Document]:
-    """Read every source; splitting is skipped for files the cache has seen."""
-    documents = []
+def gather(config: Config, sources: list[Source], cache: Cache, problems: list[Problem],
+           jobs: int = 1) -> list[Document]:
+    """Read every source; splitting is skipped for files the cache has seen, and shared out between cores."""
+    texts: list[tuple[Source, str, str]] = []
     for source in sources:
-        found: list[Problem] = []
-        text = read_text(config.root / source.path, source, found)
-        if text is None:
-            problems.extend(found)
-            continue
-        key = cache.key("document", str(source.path), source.kind, text)
-        cached = cache.get("document", key)
-        if cached is not None:
-            document = Document.from_json(source, text, cached["document"])
-            found.extend(Problem(*p) for p in cached["problems"])
+        text = read_text(config.root / source.path, source, problems)
+        if text is not None:
+            texts.append((source, text, cache.key("document", str(source.path), source.kind, text)))
+    cached = [cache.get("document", key) for _, _, key in texts]
+    missing = [(source, text) for (source, text, _), hit in zip(texts, cached) if hit is None]
+    parsed = iter(_in_parallel(_parse, missing, jobs))
+    documents = []
+    for (source, text, key), hit in zip(texts, cached):
+        if hit is not None:
+            document = Document.from_json(source, text, hit["document"])
+            found = [Problem(*p) for p in hit["problems"]]
         else:
-            parse_problems: list[Problem] = []
-            document = parse(source, text, parse_problems)
+            document, found = next(parsed)
             cache.put("document", key, {"document": document.to_json(),
-                                        "problems": [[p.path, p.line, p.message] for p in parse_problems]})
-            found.extend(parse_problems)
+                                        "problems": [[p.path, p.line, p.message] for p in found]})
         problems.extend(found)
         documents.append(document)
     return documents
+
+
+def _parse(item: tuple[Source, str]) -> tuple[Document, list[Problem]]:
+    found: list[Problem] = []
+    return parse(item[0], item[1], found), found
+
+
+def _in_parallel(function: Callable, items: list, jobs: int) -> list:
+    """`map` over forked worker processes when it pays, in order, so results never depend on `jobs`."""
+    if jobs <= 1 or len(items) < 8:
+        return [function(item) for item in items]
+    context = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(max_workers=min(jobs, len(items)), mp_context=context) as pool:
+        return list(pool.map(function, items, chunksize=max(1, len(items) // (4 * jobs))))
 
 
 # ## Plan and render
@@ -249,15 +264,13 @@ class Plan:
         for url, anchors in self.anchors.items():
             for number, ids in anchors.items():
                 site.anchors[(url, int(number))] = ids
-        if jobs <= 1 or len(tasks) < 3:
-            return [_render(site, task) for task in tasks]
         # Workers are forked: they start with the site, its documents and known formulas
         global _WORKER_SITE
         _WORKER_SITE = site
-        context = multiprocessing.get_context("fork")
-        with ProcessPoolExecutor(max_workers=min(jobs, len(tasks)), mp_context=context) as pool:
-            outcomes = list(pool.map(_render_in_worker, tasks, chunksize=max(1, len(tasks) // (4 * jobs))))
-        _WORKER_SITE = None
+        try:
+            outcomes = _in_parallel(_render_in_worker, tasks, jobs)
+        finally:
+            _WORKER_SITE = None
         results = []
         for result, formulas in outcomes:
             site.math.learn(formulas)

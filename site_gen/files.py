@@ -122,21 +122,22 @@ class Files:
         return next((r for r in self.config.sources if path.is_relative_to(r.dir)), None)
 
     def _resolve(self, url: str, is_image: bool, source: Source, disk_dir: Path, page: PurePosixPath) -> LinkResult:
+        kind = "image" if is_image else "link"
         parts = urlsplit(url)
         if parts.scheme or parts.netloc:
             if parts.scheme.lower() in ("javascript", "vbscript", "data") and not (is_image and parts.scheme == "data"):
-                return LinkResult("#", f"unsafe link '{url}'")
+                return LinkResult("#", f"unsafe {kind} '{url}'")
             return LinkResult(url)
         if not parts.path:
             return LinkResult(url)  # a fragment on the same page
         if parts.path.startswith("/"):
-            return LinkResult(url, f"broken link '{url}': absolute paths point outside the site")
+            return LinkResult(url, f"broken {kind} '{url}': absolute paths point outside the site")
         fragment = f"#{parts.fragment}" if parts.fragment else ""
         target = Path(os.path.normpath(disk_dir / unquote(parts.path)))
         # Checked before and after resolving symbolic links: neither may leave the sources
         root = self._root_containing(target)
         if root is None or self._root_containing(target.resolve()) is not root:
-            return LinkResult(url, f"broken link '{url}': points outside the source folders")
+            return LinkResult(url, f"broken {kind} '{url}': points outside the source folders")
         real = target.resolve()
         linked = self._by_disk.get(real) or self._by_disk.get(real / "__init__.py")
         if linked is not None:
@@ -148,10 +149,9 @@ class Files:
             folder_url = PurePosixPath(root.prefix, real.relative_to(root.dir).as_posix()) / "index.html"
             if folder_url.parent in self._all_folders:
                 return LinkResult(relative_url(folder_url, source.url) + fragment)
-            return LinkResult(url, f"broken link '{url}': a folder with no pages")
+            return LinkResult(url, f"broken {kind} '{url}': a folder with no pages")
         if real.is_file():
             site_path = PurePosixPath(root.prefix, real.relative_to(root.dir).as_posix())
             self.assets[site_path] = real
             return LinkResult(relative_url(site_path, page) + fragment)
-        kind = "image" if is_image else "link"
         return LinkResult(url, f"broken {kind} '{url}': no such file")

@@ -132,6 +132,7 @@ class _State:
     trusted: set[int] = field(default_factory=set)  # stash entries we made (math, `$`)
     anchors: list[str] = field(default_factory=list)  # ids to reuse, in heading order
     raw_html: list[str] = field(default_factory=list)  # raw HTML the sanitiser changed
+    lone_dollar_lines: set[int] = field(default_factory=set)  # lines already reported
 
 
 class _MathPreprocessor(Preprocessor):
@@ -160,9 +161,16 @@ class _MathPreprocessor(Preprocessor):
         return match.group(0)
 
     def _report_lone_dollar(self, match: re.Match[str]) -> None:
+        """Once per line, quoting a short piece of it (a line can be a megabyte long)."""
         text, at = match.string, match.start()
-        line = text[text.rfind("\n", 0, at) + 1 : (text.find("\n", at) + 1 or len(text) + 1) - 1]
-        self.ext.state.issues.append(Issue(line, "unmatched `$` (write `\\$` for a dollar sign)"))
+        start = text.rfind("\n", 0, at) + 1
+        if start in self.ext.state.lone_dollar_lines:
+            return
+        self.ext.state.lone_dollar_lines.add(start)
+        end = text.find("\n", at)
+        end = len(text) if end < 0 else end
+        snippet = text[max(start, at - 30) : min(end, at + 30)]
+        self.ext.state.issues.append(Issue(snippet, "unmatched `$` (write `\\$` for a dollar sign)"))
 
     def _stash(self, tex: str, display: bool, source: str) -> str:
         rendered = self.ext.render_math(tex, display)

@@ -1,0 +1,105 @@
+"""The build cache and parallel rendering: faster, never different."""
+
+from __future__ import annotations
+
+import filecmp
+import shutil
+from pathlib import Path
+
+import pytest
+
+from site_gen.build import build
+from site_gen.cli import main
+from site_gen.config import load
+
+FIXTURE = Path(__file__).parent / "fixtures" / "tree"
+
+
+@pytest.fixture
+def tree(tmp_path: Path) -> Path:
+    root = tmp_path / "project"
+    shutil.copytree(FIXTURE, root)
+    settings = root / "pyproject.toml"
+    settings.write_text(settings.read_text().replace('branch = "trunk"', 'branch = "trunk"\nlanguages = ["en", "ja"]'))
+    main(["translate", "update", "--root", str(root)])
+    return root
+
+
+def same_tree(a: Path, b: Path) -> bool:
+    files = sorted(str(p.relative_to(a)) for p in a.rglob("*") if p.is_file())
+    other = sorted(str(p.relative_to(b)) for p in b.rglob("*") if p.is_file())
+    match, mismatch, errors = filecmp.cmpfiles(a, b, files, shallow=False)
+    return files == other and not mismatch and not errors
+
+
+def test_cached_uncached_and_parallel_builds_are_byte_identical(tree: Path, tmp_path: Path) -> None:
+    build(load(tree, out=tmp_path / "uncached"), use_cache=False, jobs=1)
+    build(load(tree, out=tmp_path / "cold"), jobs=2)
+    warm = build(load(tree, out=tmp_path / "warm"), jobs=2)
+    build(load(tree, out=tmp_path / "parallel"), use_cache=False, jobs=4)
+    assert warm.rendered == 0 and warm.formulas == 0
+    for name in ("cold", "warm", "parallel"):
+        assert same_tree(tmp_path / "uncached", tmp_path / name), name
+
+
+def test_a_rebuild_with_nothing_changed_renders_nothing(tree: Path, tmp_path: Path) -> None:
+    out = tmp_path / "html"
+    first = build(load(tree, out=out))
+    assert first.rendered > 0 and first.formulas > 0
+    before = {p: p.stat().st_mtime_ns for p in out.rglob("*") if p.is_file()}
+    again = build(load(tree, out=out))
+    assert again.rendered == 0 and again.formulas == 0 and again.cache_hits > 0
+    assert {p: p.stat().st_mtime_ns for p in out.rglob("*") if p.is_file()} == before
+    assert [str(p) for p in again.problems] == [str(p) for p in first.problems]
+
+
+def test_editing_one_source_renders_only_its_pages(tree: Path, tmp_path: Path) -> None:
+    out = tmp_path / "html"
+    build(load(tree, out=out))
+    source = tree / "pkg" / "model.py"
+    source.write_text(source.read_text().replace("DONE = True", "DONE = False"))
+    report = build(load(tree, out=out))
+    assert report.rendered == 2  # model.html in English and in Japanese
+    assert "False" in (out / "model.html").read_text()
+
+
+def test_editing_a_translation_renders_only_that_page_in_that_language(tree: Path, tmp_path: Path) -> None:
+    out = tmp_path / "html"
+    build(load(tree, out=out))
+    table = tree / "translations" / "ja" / "readme.json"
+    table.write_text(table.read_text().replace('"Links back to [the model](model.py#update).": ""',
+                                               '"Links back to [the model](model.py#update).": "[モデル](model.py#update)へ戻る。"'))
+    report = build(load(tree, out=out))
+    assert report.rendered == 1
+    assert "モデル" in (out / "ja" / "readme.html").read_text()
+
+
+def test_editing_a_template_renders_everything(tree: Path, tmp_path: Path) -> None:
+    out = tmp_path / "html"
+    first = build(load(tree, out=out))
+    templates = tree / "templates"
+    shutil.copytree(Path(__file__).parent.parent / "templates", templates)
+    (templates / "page.html").write_text((templates / "page.html").read_text() + "\n")
+    report = build(load(tree, out=out))
+    assert report.rendered == first.rendered
+
+
+@pytest.mark.parametrize("damage", [b"this is not a database", b"SQLite format 3\x00" + b"\xff" * 100, b""])
+def test_a_damaged_cache_is_rebuilt_with_a_note(tree: Path, tmp_path: Path, damage: bytes) -> None:
+    out = tmp_path / "html"
+    reference = build(load(tree, out=tmp_path / "reference"), use_cache=False)
+    config = load(tree, out=out)
+    build(config)
+    config.cache.write_bytes(damage)
+    report = build(load(tree, out=out))
+    assert report.rendered == reference.rendered
+    if damage:
+        assert any("cache" in note for note in report.notes)
+    assert same_tree(tmp_path / "reference", out)
+    assert build(load(tree, out=out)).rendered == 0  # and the new cache works
+
+
+def test_the_cache_lives_outside_the_output(tree: Path, tmp_path: Path) -> None:
+    config = load(tree, out=tmp_path / "html")
+    build(config)
+    assert config.cache.is_file() and not config.cache.is_relative_to(config.out)

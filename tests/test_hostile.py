@@ -1,0 +1,236 @@
+"""Broken and hostile inputs: a clear message, every good page built, nothing lost."""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import signal
+import subprocess
+import sys
+import sysconfig
+import time
+from pathlib import Path
+
+import pytest
+
+from site_gen.build import BuildError, build
+from site_gen.cli import main
+from site_gen.config import load
+from site_gen.split import source_lines, split
+
+GOOD = '"""\n# Good page\n\nStill $x_1$ here.\n"""\nx = 1\n'
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "good.py").write_text(GOOD)
+    return tmp_path
+
+
+def run(project: Path, *extra: str) -> tuple[int, str]:
+    out = project / "html"
+    code = main(["build", str(project / "src"), "--out", str(out), "--root", str(project), *extra])
+    return code, ""
+
+
+def build_src(project: Path, **kwargs):
+    return build(load(project, source=project / "src", out=project / "html"), **kwargs)
+
+
+def messages(report) -> list[str]:
+    return [str(p) for p in report.problems]
+
+
+def assert_good_page(project: Path) -> None:
+    page = (project / "html" / "good.html").read_text("utf-8")
+    assert "Good page" in page and "katex" in page
+
+
+def test_non_utf8_source(project: Path) -> None:
+    (project / "src" / "latin.py").write_bytes(b"# caf\xe9\nx = 1\n# ok\n")
+    report = build_src(project)
+    assert any(m.startswith("src/latin.py:1: not valid utf-8") for m in messages(report))
+    assert "caf\ufffd" in (project / "html" / "latin.html").read_text("utf-8")
+    assert_good_page(project)
+
+
+def test_declared_encoding_is_honoured(project: Path) -> None:
+    (project / "src" / "declared.py").write_bytes(b"# -*- coding: latin-1 -*-\n# caf\xe9\nx = 1\n")
+    report = build_src(project)
+    assert not messages(report)
+    assert "café" in (project / "html" / "declared.html").read_text("utf-8")
+
+
+def test_file_that_does_not_tokenize(project: Path) -> None:
+    (project / "src" / "broken.py").write_text('# prose\nx = """never closed\n# more prose\n')
+    report = build_src(project)
+    assert any(m.startswith("src/broken.py:2: could not tokenize") for m in messages(report))
+    page = (project / "html" / "broken.html").read_text("utf-8")
+    assert "more prose" in page and "never closed" in page
+    assert_good_page(project)
+
+
+def test_nul_bytes(project: Path) -> None:
+    (project / "src" / "nul.py").write_bytes(b"x = 1\ny = '\x00'\n")
+    report = build_src(project)
+    assert "src/nul.py:2: NUL byte in source, shown as \ufffd" in messages(report)
+    assert "\x00" not in (project / "html" / "nul.html").read_text("utf-8")
+
+
+def test_empty_file(project: Path) -> None:
+    (project / "src" / "empty.py").write_text("")
+    report = build_src(project)
+    assert not messages(report)
+    assert "<title>empty" in (project / "html" / "empty.html").read_text("utf-8")
+
+
+def test_fifty_thousand_lines(project: Path) -> None:
+    lines = []
+    for i in range(25_000):
+        lines += [f"# Step {i}: $x_{{{i}}}$", f"x{i} = {i}"]
+    (project / "src" / "long.py").write_text("\n".join(lines) + "\n")
+    report = build_src(project)
+    assert not messages(report)
+    page = (project / "html" / "long.html").read_text("utf-8")
+    assert 'id="L50000"' in page
+
+
+def test_a_single_line_of_one_megabyte(project: Path) -> None:
+    (project / "src" / "wide.py").write_text("# " + "word $ " * 150_000 + "\nx = '" + "a" * 1_000_000 + "'\n")
+    report = build_src(project)
+    assert all(m.startswith("src/wide.py:1: unmatched `$`") for m in messages(report))
+    assert len((project / "html" / "wide.html").read_bytes()) > 1_000_000
+    assert_good_page(project)
+
+
+def test_unterminated_dollar_rejected_formula_and_runaway_macro(project: Path) -> None:
+    (project / "src" / "math.py").write_text(
+        "# Costs $5 today.\nx = 1\n# Bad: $\\frac{a$.\ny = 2\n# Loop: $\\def\\a{\\a\\a}\\a$.\nz = 3\n")
+    started = time.perf_counter()
+    report = build_src(project)
+    assert time.perf_counter() - started < 60
+    found = messages(report)
+    assert "src/math.py:1: unmatched `$` (write `\\$` for a dollar sign)" in found
+    assert any(m.startswith("src/math.py:3: LaTeX error: ") for m in found)
+    assert any(m.startswith("src/math.py:5: LaTeX error: Too many expansions") for m in found)
+    assert_good_page(project)
+
+
+def test_links_outside_the_site_are_never_followed(project: Path, tmp_path: Path) -> None:
+    secret = tmp_path / "secret.txt"
+    secret.write_text("top secret")
+    (project / "src" / "links.py").write_text(
+        "# [a](../../../etc/passwd) [b](/etc/passwd) ![c](../secret.txt) [d](file:///etc/passwd)\nx = 1\n")
+    os.symlink(secret, project / "src" / "inside.txt")
+    (project / "src" / "via_link.py").write_text("# [e](inside.txt)\nx = 1\n")
+    report = build_src(project)
+    found = messages(report)
+    assert "src/links.py:1: broken link '../../../etc/passwd': points outside the source folders" in found
+    assert "src/links.py:1: broken link '/etc/passwd': absolute paths point outside the site" in found
+    assert "src/links.py:1: broken image '../secret.txt': points outside the source folders" in found
+    assert "src/via_link.py:1: broken link 'inside.txt': points outside the source folders" in found
+    published = [p for p in (project / "html").rglob("*") if p.is_file()]
+    assert not any("top secret" in p.read_text("utf-8", "replace") for p in published)
+    assert not any(p.name in ("passwd", "secret.txt", "inside.txt") for p in published)
+
+
+def test_a_symbolic_link_loop(project: Path) -> None:
+    os.symlink(project / "src", project / "src" / "loop")
+    report = build_src(project)
+    assert report.pages == 1
+    assert_good_page(project)
+
+
+def test_an_unreadable_file(project: Path, monkeypatch) -> None:
+    (project / "src" / "locked.py").write_text("x = 1\n")
+    real = Path.read_bytes
+
+    def refuse(self: Path) -> bytes:
+        if self.name == "locked.py":
+            raise PermissionError(13, "Permission denied")
+        return real(self)
+
+    monkeypatch.setattr(Path, "read_bytes", refuse)
+    report = build_src(project)
+    assert "src/locked.py:1: cannot read file: Permission denied" in messages(report)
+    assert not (project / "html" / "locked.html").exists()
+    assert_good_page(project)
+
+
+def test_an_output_folder_inside_the_source_folder(project: Path) -> None:
+    out = project / "src" / "site"
+    config = load(project, source=project / "src", out=out)
+    build(config)
+    report = build(config)
+    assert report.pages == 1 and not (out / "site").exists()
+
+
+def test_a_translation_table_that_is_not_json(project: Path) -> None:
+    (project / "pyproject.toml").write_text('[tool.site_gen]\nlanguages = ["en", "ja"]\n')
+    table = project / "translations" / "ja" / "good.json"
+    table.parent.mkdir(parents=True)
+    table.write_text('{"# Good page": "良いページ",}')
+    report = build_src(project)
+    assert any(m.startswith(f"{table}:1:") and "not valid JSON" in m for m in messages(report))
+    assert table.read_text() == '{"# Good page": "良いページ",}'  # the translator's work is untouched
+    assert (project / "html" / "ja" / "good.html").is_file()
+
+
+def test_two_builds_at_once(project: Path) -> None:
+    out = project / "html"
+    lock = project / ".html.lock"
+    with open(lock, "w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        with pytest.raises(BuildError, match="another build is writing this folder"):
+            build(load(project, source=project / "src", out=out))
+    build(load(project, source=project / "src", out=out))
+    assert_good_page(project)
+
+
+def test_a_build_killed_halfway_leaves_the_previous_site_complete(project: Path) -> None:
+    # Enough pages that the kill lands while the new site is being rendered or written
+    for i in range(150):
+        (project / "src" / f"page{i:03}.py").write_text(f'"""\n# Page {i}\n\n$a_{i} + b$\n"""\nx = {i}\n' * 30)
+    build_src(project, use_cache=False)
+    before = {p.relative_to(project / "html"): p.read_bytes() for p in (project / "html").rglob("*") if p.is_file()}
+    for i in range(150):
+        path = project / "src" / f"page{i:03}.py"
+        path.write_text(path.read_text().replace("+ b", "+ c"))
+    killed = 0
+    for delay in (0.3, 0.8, 1.5):
+        process = subprocess.Popen(
+            [sys.executable, "-m", "site_gen.cli", "build", str(project / "src"), "--out", str(project / "html"),
+             "--root", str(project), "--no-cache", "--jobs", "1"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )
+        time.sleep(delay)
+        if process.poll() is None:
+            os.kill(process.pid, signal.SIGKILL)
+            killed += 1
+        process.wait()
+        after = {p.relative_to(project / "html"): p.read_bytes() for p in (project / "html").rglob("*") if p.is_file()}
+        if process.returncode == -signal.SIGKILL:
+            assert after == before  # the old site, whole
+    assert killed
+    # The next build finishes the job, whatever the kill left behind
+    report = build_src(project)
+    assert "c" in (project / "html" / "page000.html").read_text() and report.pages == 151
+    assert not (project / ".html.new").exists() and not (project / ".html.old").exists()
+
+
+@pytest.mark.slow
+def test_the_whole_standard_library_in_one_build(tmp_path: Path) -> None:
+    """No crash, the line invariant on every file, every problem a `path:line: message`."""
+    stdlib = Path(sysconfig.get_paths()["stdlib"])
+    config = load(tmp_path, source=stdlib, out=tmp_path / "html")
+    report = build(config)
+    sources = [p for p in stdlib.rglob("*.py") if "site-packages" not in p.parts and not p.is_symlink()]
+    assert report.pages >= len(sources) * 0.95
+    for problem in report.problems:
+        assert problem.path and problem.line >= 1 and problem.message
+    for path in sources[::7]:
+        text = path.read_bytes().decode("utf-8", "replace").replace("\r\n", "\n").replace("\r", "\n")
+        sections, _ = split(text)
+        used = sorted(n for s in sections for n in s.doc_lines + s.code_lines)
+        assert used == list(range(1, len(source_lines(text)) + 1)), path
