@@ -7,7 +7,7 @@ PIP    := $(PYTHON) -m pip --disable-pip-version-check -q
 # torch first, pinned: a plain `torch` requirement would pull a multi-GB CUDA build
 TORCH  ?= torch==2.13.0
 
-.PHONY: install install-test katex-assets html translations test test-fast figures serve clean
+.PHONY: install install-test katex-assets html translations bench test test-fast figures serve clean
 
 $(PYTHON):
 	python3 -m venv $(VENV)
@@ -48,11 +48,18 @@ test: install-test katex-assets
 test-fast: install-test
 	$(PYTHON) -m pytest -m "not slow"
 
+# Build speed and memory: this site (cold, no-op, one edit), and pycco against us on the stdlib
+bench: install-test katex-assets
+	$(PYTHON) bench/rebuild.py
+	$(PYTHON) bench/build_vs_pycco.py
+	$(PYTHON) -m labml_nn.optimizers.performance_test
+
 figures: install-test
 	$(PYTHON) -m labml_nn.optimizers.figures
 
-serve: html
-	$(PYTHON) -m http.server --bind 127.0.0.1 --directory html 8000
+# Serve html/ on 127.0.0.1:8000, rebuild on every change, reload the browser
+serve: install katex-assets
+	$(VENV)/bin/site-gen serve --port 8000
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis .html.new .html.old .html.lock

@@ -39,11 +39,11 @@ from .cache import Cache, digest
 from .config import Config
 from .document import Document, parse, read, read_text
 from .files import Files, discover
-from .model import Problem, Source
+from .model import PageResult, Problem, Source
 from .translate import Translations
 
 if TYPE_CHECKING:
-    from .render import PageResult, Site
+    from .render import Site
 
 MARKER = ".site-gen"  # marks a folder as ours to replace
 
@@ -292,8 +292,6 @@ _WORKER_SITE: Site | None = None
 def _render(site: Site, task: Task) -> PageResult:
     if task.kind == "page":
         return site.render_page(site.documents[task.document], task.lang)
-    from .render import PageResult
-
     return PageResult(site.render_listing(task.folder, task.lang))
 
 
@@ -311,8 +309,6 @@ def _result_to_json(result: PageResult) -> dict:
 
 
 def _result_from_json(data: dict) -> PageResult:
-    from .render import PageResult
-
     return PageResult(data["html"], [Problem(*p) for p in data["problems"]], data["assets"],
                       {int(k): v for k, v in data["anchors"].items()})
 

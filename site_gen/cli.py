@@ -1,7 +1,10 @@
 """
 # The command line
 
-* `site-gen build [SOURCE_DIR] [--out DIR] [--strict]` builds the site;
+* `site-gen build [SOURCE_DIR] [--out DIR] [--strict] [--jobs N] [--no-cache]`
+  builds the site;
+* `site-gen serve [--port N]` serves it on 127.0.0.1 and rebuilds and reloads
+  on every change;
 * `site-gen translate update [--lang L] [--prune]` brings the translation
   tables in line with the English, keeping every translation;
 * `site-gen translate status` shows how much of each page is translated;
@@ -55,6 +58,11 @@ def _parser() -> argparse.ArgumentParser:
     _root_option(command)
     command.set_defaults(run=_build)
 
+    serve = commands.add_parser("serve", help="build, serve on 127.0.0.1, rebuild and reload on change")
+    serve.add_argument("--port", type=int, default=8000)
+    _root_option(serve)
+    serve.set_defaults(run=_serve)
+
     translations = commands.add_parser("translate", help="work with translation tables").add_subparsers(
         required=True, metavar="ACTION")
     update = translations.add_parser("update", help="add new English units, keep every translation")
@@ -100,6 +108,17 @@ def _build(args: argparse.Namespace) -> int:
         f"{len(report.problems)} warnings in {report.seconds:.2f}s → {config.out}"
     )
     return 1 if args.strict and report.problems else 0
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from .serve import DevServer
+
+    try:
+        server = DevServer(load(args.root), port=args.port)
+    except OSError as error:
+        raise ConfigError(f"cannot listen on 127.0.0.1:{args.port}: {error.strerror or error}") from None
+    server.run()
+    return 0
 
 
 @contextmanager

@@ -73,3 +73,15 @@ class LinkResult:
 
     href: str  # the URL to publish
     problem: str | None = None  # a broken-link message, if any
+
+
+@dataclass
+class PageResult:
+    """What rendering one page produced: everything the build must keep (and cache)."""
+
+    html: str
+    problems: list[Problem] = field(default_factory=list)
+    # Files referenced by the prose, to copy: site path → disk path
+    assets: dict[str, str] = field(default_factory=dict)
+    # Heading ids of each English section, for its translations
+    anchors: dict[int, list[str]] = field(default_factory=dict)

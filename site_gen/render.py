@@ -25,23 +25,11 @@ from .document import Document
 from .files import Files, relative_url
 from .highlight import highlight_lines
 from .math import KatexRenderer
-from .model import Problem, Section, Source
+from .model import PageResult, Problem, Section, Source
 from .page import Templates
 from .prose import Issue, ProseRenderer, mark_untranslated
 from .translate import HOME, UNTRANSLATED_NOTICE, Table, Translations, has_words, split_units
 
-
-
-@dataclass
-class PageResult:
-    """What rendering one page produced, everything the build must keep."""
-
-    html: str
-    problems: list[Problem] = field(default_factory=list)
-    # Files referenced by the prose, to copy: site path → disk path
-    assets: dict[str, str] = field(default_factory=dict)
-    # Heading ids of each English section, for its translations
-    anchors: dict[int, list[str]] = field(default_factory=dict)
 
 
 class Site:
