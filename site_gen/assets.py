@@ -22,6 +22,12 @@ KATEX_CSS_CANDIDATES = [Path("/usr/share/javascript/katex/katex.min.css")]
 KATEX_FONT_CANDIDATES = [Path("/usr/share/javascript/katex/fonts"), Path("/usr/share/fonts/truetype/katex")]
 CDN_STYLESHEET = f"https://cdn.jsdelivr.net/npm/katex@{KATEX_VERSION}/dist/katex.min.css"
 STATIC = PurePosixPath("_static")
+SEARCH = PurePosixPath("_search")
+
+
+def search_index(lang: str) -> PurePosixPath:
+    """Where the search index of one language's pages is written."""
+    return SEARCH / f"{lang}.js"
 
 
 @dataclass
@@ -55,9 +61,9 @@ def _pygments_css(cache: Cache | None) -> str:
     key = cache.key("pygments-css") if cache else ""
     css = cache.get("asset", key) if cache else None
     if css is None:
-        from .highlight import stylesheet
+        from .highlight import stylesheets
 
-        css = stylesheet(".code")
+        css = stylesheets()
         if cache:
             cache.put("asset", key, css)
     return css

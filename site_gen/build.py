@@ -24,6 +24,7 @@ Jinja: rendering lives in `render`, loaded only when a page must be rendered.
 from __future__ import annotations
 
 import fcntl
+import json
 import multiprocessing
 import os
 import shutil
@@ -75,6 +76,7 @@ def build(config: Config, jobs: int | None = None, use_cache: bool = True,
     _check_out(config)
     with _lock(config.out):
         cache = Cache(config.cache if use_cache else None, report.notes)
+        complete = False
         try:
             files = Files(config, discover(config))
             jobs = jobs or os.cpu_count() or 1
@@ -84,8 +86,9 @@ def build(config: Config, jobs: int | None = None, use_cache: bool = True,
             outputs = plan.render(jobs, report, progress)
             report.problems.extend(translations.problems)
             write_site(config.out, outputs)
+            complete = True
         finally:
-            cache.save()
+            cache.save(prune=complete)
             cache.close()
         report.pages = len(documents)
         report.outputs = len(outputs)
@@ -216,7 +219,13 @@ class Plan:
         return self._site
 
     def _known_formulas(self) -> dict[tuple[str, bool], tuple[str, str | None]]:
-        return {(tex, display): (html, error) for tex, display, html, error in self.cache.all("formula").values()}
+        """Formulas of earlier builds by these same tools (entries under other keys are stale)."""
+        known = {}
+        for key, (tex, display, html, error) in self.cache.all("formula").items():
+            if key == self.cache.key("formula", tex, str(display)):
+                known[(tex, display)] = (html, error)
+                self.cache.keep("formula", key)
+        return known
 
     def render(self, jobs: int, report: Report, progress: Progress | None) -> dict[PurePosixPath, bytes]:
         outputs: dict[PurePosixPath, bytes] = {}
@@ -239,16 +248,24 @@ class Plan:
                 done += 1
                 if progress:
                     progress(done, total)
+            search: dict[str, list] = {"pages": [], "sections": []}
             for task in tasks:
                 result = results[task.path]
+                if task.kind == "page":
+                    _add_to_search(search, task, self.documents[task.document].source.url, result)
                 outputs[task.path] = result.html.encode("utf-8")
                 report.problems.extend(result.problems)
                 for site_path, disk in result.assets.items():
                     outputs[PurePosixPath(site_path)] = Path(disk).read_bytes()
                 if task.kind == "page" and result.anchors:
                     self.anchors[self.documents[task.document].source.url] = result.anchors
+            if tasks:
+                outputs[site_assets.search_index(tasks[0].lang)] = _search_script(search)
         outputs[PurePosixPath("sitemap.xml")] = self._sitemap().encode("utf-8")
         outputs[PurePosixPath(MARKER)] = b"This folder is written by site-gen and replaced on every build.\n"
+        if self.config.site_url:
+            outputs[PurePosixPath("robots.txt")] = \
+                f"User-agent: *\nAllow: /\nSitemap: {self.config.site_url}sitemap.xml\n".encode()
         outputs.update(self.assets.files)
         if self._site is not None:
             report.formulas = len(self._site.math.fresh)
@@ -305,12 +322,28 @@ def _render_in_worker(task: Task) -> tuple[PageResult, dict]:
 
 def _result_to_json(result: PageResult) -> dict:
     return dict(html=result.html, problems=[[p.path, p.line, p.message] for p in result.problems],
-                assets=result.assets, anchors={str(k): v for k, v in result.anchors.items()})
+                assets=result.assets, anchors={str(k): v for k, v in result.anchors.items()},
+                title=result.title, search=result.search)
 
 
 def _result_from_json(data: dict) -> PageResult:
     return PageResult(data["html"], [Problem(*p) for p in data["problems"]], data["assets"],
-                      {int(k): v for k, v in data["anchors"].items()})
+                      {int(k): v for k, v in data["anchors"].items()}, data["title"], data["search"])
+
+
+def _add_to_search(search: dict[str, list], task: Task, url: PurePosixPath, result: PageResult) -> None:
+    """Pages by URL within their language's tree; sections point at their page."""
+    page = len(search["pages"])
+    search["pages"].append({"u": str(url), "t": result.title})
+    for section in result.search:
+        if section["x"] or section["h"] or section["c"]:
+            search["sections"].append({"p": page, **section})
+
+
+def _search_script(search: dict[str, list]) -> bytes:
+    """A script, not JSON: pages opened from `file://` can load a script but not fetch a file."""
+    data = json.dumps(search, ensure_ascii=False, separators=(",", ":"))
+    return f"self.siteSearchIndex = {data};\n".encode("utf-8")
 
 
 def _folder_digest(folder: Path) -> str:

@@ -59,6 +59,7 @@ class Cache:
         self.hits = 0
         self.misses = 0
         self._pending: list[tuple[str, str, str]] = []
+        self._used: set[tuple[str, str]] = set()
         self._db = self._open() if path is not None else None
 
     def _open(self) -> sqlite3.Connection | None:
@@ -99,7 +100,12 @@ class Cache:
             self.misses += 1
         else:
             self.hits += 1
+            self._used.add((kind, key))
         return value
+
+    def keep(self, kind: str, key: str) -> None:
+        """Mark an entry read in bulk (`all`) as still in use."""
+        self._used.add((kind, key))
 
     def all(self, kind: str) -> dict[str, Any]:
         """Every entry of a kind (for small values needed in bulk, such as formulas)."""
@@ -115,14 +121,24 @@ class Cache:
     def put(self, kind: str, key: str, value: Any) -> None:
         if self._db is not None:
             self._pending.append((kind, key, json.dumps(value, ensure_ascii=False)))
+            self._used.add((kind, key))
 
-    def save(self) -> None:
-        """Write what this build added, in one transaction."""
-        if self._db is None or not self._pending:
+    def save(self, prune: bool = False) -> None:
+        """
+        Write what this build added, in one transaction. With `prune` (after a
+        complete build), forget every entry this build did not use, so the
+        cache holds one site's worth of entries rather than its whole history.
+        """
+        if self._db is None or not (self._pending or prune):
             return
         try:
             with self._db:
                 self._db.executemany("INSERT OR REPLACE INTO entries VALUES (?, ?, ?)", self._pending)
+                if prune:
+                    self._db.execute("CREATE TEMP TABLE IF NOT EXISTS used (kind TEXT, key TEXT)")
+                    self._db.execute("DELETE FROM used")
+                    self._db.executemany("INSERT INTO used VALUES (?, ?)", sorted(self._used))
+                    self._db.execute("DELETE FROM entries WHERE (kind, key) NOT IN (SELECT kind, key FROM used)")
         except sqlite3.DatabaseError as error:
             self.notes.append(f"{self.path}: could not save the cache ({error})")
         self._pending.clear()

@@ -34,6 +34,12 @@ def _format(text: str) -> str:
     return out.getvalue()
 
 
-def stylesheet(selector: str = ".code") -> str:
-    """The CSS for the token classes, scoped to the code column."""
-    return _FORMATTER.get_style_defs(selector)
+# Code in the code column and fenced code in prose share the colours
+_SELECTORS = [".code", ".doc .highlight"]
+
+
+def stylesheets(light: str = "default", dark: str = "github-dark") -> str:
+    """Token colours for the light theme, and for `data-theme="dark"`."""
+    light_css = HtmlFormatter(style=light).get_style_defs(_SELECTORS)
+    dark_css = HtmlFormatter(style=dark).get_style_defs([f'[data-theme="dark"] {s}' for s in _SELECTORS])
+    return f"/* Pygments {light} (light) and {dark} (dark) */\n{light_css}\n{dark_css}\n"

@@ -11,6 +11,11 @@ source in an error style together with KaTeX's message, and the caller reports
 `path:line: LaTeX error: …`. Expansion is bounded (`maxExpand`, `maxSize`), so
 a macro that calls itself fails fast instead of running forever.
 
+Every symbol of a formula carries a `data-sym` identifier (see
+[symbols](symbols.py)) so that the page can highlight it everywhere. The
+visible HTML comes from the marked formula; the MathML, whose annotation
+readers copy and screen readers read, from the formula exactly as written.
+
 Identical formulas are rendered once: results are remembered per renderer.
 """
 
@@ -21,16 +26,19 @@ from html import escape
 
 import pykatex
 
+from .symbols import is_markable, mark_symbols
+
 from .assets import KATEX_VERSION  # noqa: F401  (re-exported: the version this module renders with)
 
 _OPTIONS = dict(
-    output="htmlAndMathml",
     throwOnError=True,
     strict="ignore",
-    trust=False,
     maxExpand=1000,
     maxSize=20,
 )
+_KATEX = '<span class="katex">'
+_DISPLAY = '<span class="katex-display">'
+_END = "</span>"
 
 
 @dataclass(frozen=True)
@@ -69,10 +77,35 @@ class KatexRenderer:
 
     def _render(self, tex: str, display: bool) -> Rendered:
         try:
-            return Rendered(pykatex.renderToString(tex, displayMode=display, **_OPTIONS))
+            mathml = pykatex.renderToString(tex, displayMode=display, output="mathml", trust=False, **_OPTIONS)
+            html = self._marked_html(tex, display)
+            if html is None:
+                html = pykatex.renderToString(tex, displayMode=display, output="html", trust=False, **_OPTIONS)
         except Exception as error:  # pykatex raises ParseError, and plain errors from its engine
             message = str(error).removeprefix("KaTeX parse error: ")
             return Rendered(error_html(tex, display, message), message)
+        return Rendered(_combine(mathml, html, display))
+
+    def _marked_html(self, tex: str, display: bool) -> str | None:
+        """The visible HTML with symbols marked, or None if this formula cannot be marked."""
+        if not is_markable(tex):
+            return None
+        try:
+            # `trust` admits exactly the `\htmlData` commands that `mark_symbols` added
+            return pykatex.renderToString(mark_symbols(tex), displayMode=display, output="html", trust=True,
+                                          **_OPTIONS)
+        except Exception:
+            return None
+
+
+def _combine(mathml: str, html: str, display: bool) -> str:
+    """KaTeX's `htmlAndMathml` layout, from a MathML render and an HTML render."""
+    math = mathml.removeprefix(_KATEX).removesuffix(_END)
+    if display:
+        html = html.removeprefix(_DISPLAY).removesuffix(_END)
+    visible = html.removeprefix(_KATEX).removesuffix(_END)
+    combined = f'{_KATEX}<span class="katex-mathml">{math}{_END}{visible}{_END}'
+    return f"{_DISPLAY}{combined}{_END}" if display else combined
 
 
 def error_html(tex: str, display: bool, message: str) -> str:

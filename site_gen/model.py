@@ -46,7 +46,8 @@ class Problem:
 class Heading:
     level: int
     anchor: str
-    text: str
+    text: str  # HTML (formulas rendered)
+    plain: str = ""  # text only
 
 
 @dataclass
@@ -85,3 +86,6 @@ class PageResult:
     assets: dict[str, str] = field(default_factory=dict)
     # Heading ids of each English section, for its translations
     anchors: dict[int, list[str]] = field(default_factory=dict)
+    # The page's title, and its sections for the search index: anchor, heading, text, code names
+    title: str = ""
+    search: list[dict[str, str]] = field(default_factory=list)

@@ -77,7 +77,7 @@ _UNDERSCORE = re.compile(r"(`+).+?(?<!`)\1(?!`)|_", re.DOTALL)
 
 # What prose may contain after sanitising. KaTeX's output is inserted afterwards.
 _ALLOWED_ATTRIBUTES = {
-    "*": {"class", "id", "lang", "title", "dir"},
+    "*": {"class", "id", "lang", "title", "dir", "aria-label"},
     "a": {"href", "title"},
     "img": {"src", "alt", "title", "width", "height"},
     "th": {"align"},
@@ -127,6 +127,7 @@ class _State:
 
     issues: list[Issue] = field(default_factory=list)
     math: dict[str, str] = field(default_factory=dict)  # placeholder → rendered HTML
+    math_tex: dict[str, str] = field(default_factory=dict)  # placeholder → LaTeX source
     formulas: int = 0
     section_anchor: str | None = None  # the anchor of the first heading, if any
     trusted: set[int] = field(default_factory=set)  # stash entries we made (math, `$`)
@@ -179,6 +180,7 @@ class _MathPreprocessor(Preprocessor):
             self.ext.state.issues.append(Issue(source, f"LaTeX error: {rendered.error}"))
         placeholder = self._store(rendered.html)
         self.ext.state.math[placeholder] = rendered.html
+        self.ext.state.math_tex[placeholder] = tex
         return placeholder
 
     def _store(self, html: str) -> str:
@@ -250,7 +252,11 @@ class _HeadingTreeprocessor(Treeprocessor):
                 element.attrib.pop("id", None)
             else:
                 element.set("id", anchor)
-            self.ext.headings.append(Heading(int(element.tag[1]), anchor, label))
+            self.ext.headings.append(Heading(int(element.tag[1]), anchor, label, plain.strip()))
+            if self.ext.permalink_label:
+                link = etree.SubElement(element, "a", {"class": "permalink", "href": f"#{anchor}",
+                                                       "aria-label": self.ext.permalink_label})
+                link.text = "#"
 
     def _label(self, element: etree.Element) -> tuple[Markup, str]:
         """The heading as HTML (math rendered) and as plain text (for its slug)."""
@@ -259,6 +265,7 @@ class _HeadingTreeprocessor(Treeprocessor):
         for part in re.split("(\x02wzxhzdk:\\d+\x03)", text):
             if part in self.ext.state.math:
                 html.append(Markup(self.ext.state.math[part]))
+                plain.append(self.ext.state.math_tex[part])
             elif not part.startswith("\x02"):
                 html.append(escape(part))
                 plain.append(part)
@@ -323,6 +330,7 @@ class ProseExtension(Extension):
         self.headings: list[Heading] = []
         self.lang = "en"
         self.untranslated_notice = ""
+        self.permalink_label = ""
 
     def extendMarkdown(self, md: markdown.Markdown) -> None:
         md.registerExtension(self)
@@ -346,10 +354,11 @@ class ProseRenderer:
     """Markdown → HTML for the sections of one page."""
 
     def __init__(self, render_math: MathRenderer, resolve_link: LinkResolver = keep_link,
-                 lang: str = "en", untranslated_notice: str = "") -> None:
+                 lang: str = "en", untranslated_notice: str = "", permalink_label: str = "") -> None:
         self.extension = ProseExtension(render_math, resolve_link)
         self.extension.lang = lang
         self.extension.untranslated_notice = untranslated_notice
+        self.extension.permalink_label = permalink_label
         self._md = markdown.Markdown(
             extensions=[
                 "tables",

@@ -17,6 +17,10 @@ from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from typing import Callable
 
+import keyword
+import re
+from html.parser import HTMLParser
+
 from markupsafe import Markup
 
 from . import assets as site_assets
@@ -28,7 +32,16 @@ from .math import KatexRenderer
 from .model import PageResult, Problem, Section, Source
 from .page import Templates
 from .prose import Issue, ProseRenderer, mark_untranslated
-from .translate import HOME, UNTRANSLATED_NOTICE, Table, Translations, has_words, split_units
+from .translate import (
+    HOME,
+    PERMALINK,
+    SCRIPT_STRINGS,
+    UNTRANSLATED_NOTICE,
+    Table,
+    Translations,
+    has_words,
+    split_units,
+)
 
 
 
@@ -78,7 +91,7 @@ class Site:
         table = self.translations.page(lang, source.rel) if self._translated(source, lang) else None
         gettext = self.gettext(lang)
         prose = ProseRenderer(self.math, self.files.resolver(source, self.language_folder(lang)), lang=lang,
-                              untranslated_notice=gettext(UNTRANSLATED_NOTICE))
+                              untranslated_notice=gettext(UNTRANSLATED_NOTICE), permalink_label=gettext(PERMALINK))
         coverage = Coverage()
         highlighted = highlight_lines(document.text, len(document.lines)) if source.kind == "python" else []
         rows = []
@@ -92,9 +105,17 @@ class Site:
             elif table is not None:
                 problems.extend(Problem(str(table.path), 1, f"{issue.message} (in a translation of {source.path})")
                                 for issue in issues if issue.needle not in section.doc)
+            anchor = prose.section_anchor or f"section-{number}"
+            new_headings = prose.headings[before:]
+            result.search.append(dict(
+                a=anchor,
+                h=new_headings[0].plain if new_headings else "",
+                x=plain_text(html),
+                c=" ".join(identifiers(document.lines[n - 1] for n in section.code_lines)),
+            ))
             rows.append(
                 dict(
-                    anchor=prose.section_anchor or f"section-{number}",
+                    anchor=anchor,
                     doc=Markup(html),
                     code=[(n, Markup(highlighted[n - 1])) for n in section.code_lines],
                     code_href=self.source_href(source, section.code_lines),
@@ -102,7 +123,8 @@ class Site:
                 )
             )
         title = self.title(document, lang, coverage)
-        summary = self.summary(document, lang, coverage)
+        summary = self.summary(document, lang, coverage) or _first_sentences(result.search)
+        result.title = title
         result.html = self.templates.render(
             "page.html",
             gettext,
@@ -123,15 +145,17 @@ class Site:
     def render_listing(self, folder: PurePosixPath, lang: str) -> str:
         url = folder / "index.html"
         title = self._folder_title(folder, lang)
+        listing = self._listing(folder, lang)
+        summary = "; ".join(page["title"] for group in listing for page in group["pages"])[:155]
         return self.templates.render(
             "page.html",
             self.gettext(lang),
-            **self._common(url, lang, title, ""),
+            **self._common(url, lang, title, summary),
             rows=[],
             contents=[],
             source_path="",
             source_href="",
-            listing=self._listing(folder, lang),
+            listing=listing,
             line_href="",
             content_lang=lang,
             coverage=None,
@@ -215,6 +239,9 @@ class Site:
             breadcrumbs=crumbs,
             home=relative_url(self.language_folder(lang) / "index.html", page),
             static=relative_url(site_assets.STATIC, page),
+            language_root=relative_url(self.language_folder(lang) / "index.html", page).removesuffix("index.html"),
+            search_index=relative_url(site_assets.search_index(lang), page),
+            script_text={key: gettext(text) for key, text in SCRIPT_STRINGS.items()},
             katex_css=self.katex_stylesheet if "://" in self.katex_stylesheet
             else relative_url(self.katex_stylesheet, page),
             lang=lang,
@@ -273,3 +300,52 @@ def translate_prose(doc: str, table: Table, coverage: Coverage) -> str:
         coverage.count(translation is not None)
         parts.append(translation if translation is not None else mark_untranslated(unit))
     return "\n\n".join(parts)
+
+
+class _PlainText(HTMLParser):
+    """The words of some prose HTML, without its formulas' markup."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.parts: list[str] = []
+        self._skip = 0  # depth inside a formula
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if self._skip or "katex" in (dict(attrs).get("class") or "").split():
+            self._skip += 1 if tag not in _VOID else 0
+
+    def handle_endtag(self, tag: str) -> None:
+        if self._skip:
+            self._skip -= 1
+
+    def handle_data(self, data: str) -> None:
+        if not self._skip:
+            self.parts.append(data)
+
+
+_VOID = {"br", "img", "hr", "input", "wbr", "col", "area", "source"}
+_SPACES = re.compile(r"\s+")
+_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def plain_text(html: str) -> str:
+    parser = _PlainText()
+    parser.feed(html)
+    parser.close()
+    return _SPACES.sub(" ", "".join(parser.parts)).strip()
+
+
+def identifiers(lines) -> list[str]:
+    """The names used in some code, once each, in order (keywords left out)."""
+    found: dict[str, None] = {}
+    for line in lines:
+        for name in _IDENTIFIER.findall(line.split("#", 1)[0]):
+            if not keyword.iskeyword(name) and len(name) > 1:
+                found.setdefault(name, None)
+    return list(found)
+
+
+def _first_sentences(sections: list[dict], limit: int = 155) -> str:
+    """A description for a page without a summary: the start of its prose."""
+    text = next((s["x"] for s in sections if s["x"]), "")
+    return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0] + "…"

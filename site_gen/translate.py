@@ -44,7 +44,17 @@ UI_TABLE = "_ui.json"
 # Interface strings the generator uses outside its templates
 HOME = "Home"
 UNTRANSLATED_NOTICE = "Not translated yet; shown in English."
-CODE_STRINGS = (HOME, UNTRANSLATED_NOTICE)
+PERMALINK = "Link to this section"
+# Strings the page script shows, by the key it uses
+SCRIPT_STRINGS = {
+    "copy": "Copy",
+    "copied": "Copied",
+    "noResults": "No results",
+    "results": "%(count)s results",
+    "close": "Close",
+    "enlarge": "Enlarge figure",
+}
+CODE_STRINGS = (HOME, UNTRANSLATED_NOTICE, PERMALINK, *SCRIPT_STRINGS.values())
 # How similar a changed English unit must be to keep its old translation for review
 REVIEW_SIMILARITY = 0.75
 

@@ -103,3 +103,27 @@ def test_the_cache_lives_outside_the_output(tree: Path, tmp_path: Path) -> None:
     config = load(tree, out=tmp_path / "html")
     build(config)
     assert config.cache.is_file() and not config.cache.is_relative_to(config.out)
+
+
+def test_entries_from_other_tool_versions_are_never_used(tree: Path, tmp_path: Path, monkeypatch) -> None:
+    out = tmp_path / "html"
+    first = build(load(tree, out=out))
+    import site_gen.cache
+
+    monkeypatch.setattr(site_gen.cache, "tool_versions", lambda: "a different KaTeX")
+    again = build(load(tree, out=out))
+    assert again.rendered == first.rendered and again.formulas == first.formulas
+
+
+def test_the_cache_forgets_what_the_site_no_longer_uses(tree: Path, tmp_path: Path) -> None:
+    import sqlite3
+
+    config = load(tree, out=tmp_path / "html")
+    build(config)
+    count = lambda: sqlite3.connect(config.cache).execute("SELECT count(*) FROM entries").fetchone()[0]
+    before = count()
+    for i in range(3):
+        source = tree / "pkg" / "model.py"
+        source.write_text(source.read_text() + f"\n# Note {i}: ${i}$\nx{i} = {i}\n")
+        build(config)
+    assert count() <= before + 3  # the new formulas, not three generations of pages

@@ -20,7 +20,7 @@ s_t &\leftarrow \beta_2 s_{t-1} + (1 - \beta_2) \cdot (g_t - m_t)^2 + \epsilon \
 \theta_t &\leftarrow \theta_{t-1} - \alpha \cdot \frac{\hat{m}_t}{\sqrt{\hat{s}_t} + \epsilon}
 \end{align}
 
-### Why it helps
+## Why it helps
 
 Think of $m_t$ as a prediction of the next gradient and $s_t$ as the squared
 error of that prediction.
@@ -36,7 +36,7 @@ error of that prediction.
 AdaBelief also adds $\epsilon$ to $s_t$ itself at every step (the second line),
 which keeps $s_t$ away from zero when the gradient is perfectly predictable.
 
-### Rectification
+## Rectification
 
 The authors' reference implementation (`adabelief-pytorch`, 0.2) applies
 [RAdam](radam.py)'s rectification by default, with $s_t$ in place of $v_t$.

@@ -21,7 +21,7 @@ divided by $\sqrt{v_t}$. A parameter whose gradients are consistently large
 takes steps no bigger than one whose gradients are small: the step size
 adapts to each parameter.
 
-### The algorithm
+## The algorithm
 
 With gradient $g_t$ at step $t$, decay rates $\beta_1, \beta_2 \in [0, 1)$,
 learning rate $\alpha$ and a small $\epsilon$, starting from $m_0 = v_0 = 0$:
@@ -36,7 +36,7 @@ v_t &\leftarrow \beta_2 v_{t-1} + (1 - \beta_2) \cdot g_t^2 \\
 
 Squares, square roots and divisions act on each element separately.
 
-### Why the bias correction
+## Why the bias correction
 
 Both averages start at zero, so in early steps they are pulled towards zero.
 If the gradients were constant, $g_t = g$, then
@@ -44,7 +44,7 @@ $m_t = (1 - \beta_1^t)\, g$: after one step with $\beta_1 = 0.9$, only a tenth
 of $g$. Dividing by $1 - \beta_1^t$ removes exactly this shrinkage, and
 likewise $1 - \beta_2^t$ for $v_t$. As $t$ grows, both corrections tend to 1.
 
-### A cheaper form of the update
+## A cheaper form of the update
 
 Writing the update with the corrections moved into the step size saves two
 divisions of whole tensors per step:

@@ -24,7 +24,7 @@ the current gradient counts for a tenth. The *momentum* itself is updated
 afterwards with $\beta_2$ (0.99), so it remembers a longer history than
 Adam's first moment with its usual $\beta_1 = 0.9$.
 
-### What changes in practice
+## What changes in practice
 
 * **Memory.** One state tensor per parameter instead of Adam's two.
 * **Step size.** $\operatorname{sign}$ gives every element an update of

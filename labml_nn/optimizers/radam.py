@@ -14,7 +14,7 @@ intended. Warm-up hides this by keeping $\alpha$ small while the variance is
 high. RAdam instead measures how large the variance is and scales the step
 down by exactly the right amount.
 
-### How reliable is $v_t$?
+## How reliable is $v_t$?
 
 An exponential moving average of $t$ squared gradients behaves roughly like a
 simple average over a number of them that the paper calls $\rho_t$:
@@ -32,7 +32,7 @@ follows a scaled inverse chi-squared distribution with $\rho_t$ degrees of
 freedom, and the variance of $\frac{1}{\sqrt{v_t}}$ is finite only when
 $\rho_t > 4$. Until then no step size is trustworthy.
 
-### The rectification
+## The rectification
 
 Once the variance exists, the paper approximates it and derives the factor
 $r_t$ that brings the variance at step $t$ down to its value at
@@ -47,7 +47,7 @@ whose length follows from $\beta_2$ instead of being tuned by hand.
 
 ![r_t against the step for several beta_2](radam_r_t.svg)
 
-### The update
+## The update
 
 Because the approximation is poor for small $\rho_t$, the threshold used in
 practice is 5 rather than 4:

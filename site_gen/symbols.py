@@ -1,0 +1,154 @@
+r"""
+# Marking the symbols of a formula
+
+So that a reader can click $\hat{m}_t$ in one equation and see it lit up in
+every equation of the page, each *symbol* of a formula is wrapped, before
+KaTeX sees it, in `\htmlData{sym=…}{…}`. KaTeX then puts a `data-sym`
+attribute on the symbol's box.
+
+A symbol is a Latin or Greek letter, possibly under an accent (`\hat{v}`),
+with its subscript (`m_t`, `\theta_{t-1}`) and with a superscript that names
+rather than raises (`v^{max}_t`). A superscript that is a power (`\beta_1^t`,
+`g_t^2`) is wrapped together with the symbol, so that KaTeX still stacks it
+over the subscript, but is not part of the symbol's identity.
+
+The identity is a short hash of the symbol's normalised LaTeX (spaces removed,
+`_{t}` written `_t`): the same symbol gets the same identifier, and colour, on
+every page and in every language.
+
+`\htmlData` needs KaTeX's `trust` option, which would also let a formula use
+`\href`, `\includegraphics` and the other `\html…` commands. So a formula that
+already uses any of those, or defines macros (which could build them), is left
+unmarked and rendered without trust: the only trusted command is the one
+added here.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+
+GREEK = {
+    "alpha", "beta", "gamma", "delta", "epsilon", "varepsilon", "zeta", "eta", "theta", "vartheta", "iota",
+    "kappa", "lambda", "mu", "nu", "xi", "pi", "varpi", "rho", "varrho", "sigma", "varsigma", "tau", "upsilon",
+    "phi", "varphi", "chi", "psi", "omega", "Gamma", "Delta", "Theta", "Lambda", "Xi", "Pi", "Sigma", "Upsilon",
+    "Phi", "Psi", "Omega", "ell",
+}
+ACCENTS = {"hat", "bar", "tilde", "vec", "dot", "ddot", "widehat", "widetilde", "overline", "check", "breve"}
+# Commands whose argument is text or a name, never symbols
+_VERBATIM = {"text", "textrm", "textit", "textbf", "mathrm", "operatorname", "begin", "end", "label", "tag"}
+# Commands that need `trust`, or could build such a command: a formula with any of them stays unmarked
+UNTRUSTED = {
+    "href", "url", "includegraphics", "htmlClass", "htmlId", "htmlStyle", "htmlData",
+    "def", "gdef", "edef", "xdef", "let", "futurelet", "newcommand", "renewcommand", "providecommand",
+    "csname", "expandafter", "char", "@ifnextchar",
+}
+
+_TOKEN = re.compile(r"\\[A-Za-z@]+|\\.|\s+|.", re.DOTALL)
+
+
+def symbol_id(normalised: str) -> str:
+    return hashlib.sha1(normalised.encode("utf-8")).hexdigest()[:8]
+
+
+def is_markable(tex: str) -> bool:
+    """False for a formula that uses commands we will not render with `trust`."""
+    return not any(token[1:] in UNTRUSTED for token in _TOKEN.findall(tex) if token.startswith("\\"))
+
+
+def mark_symbols(tex: str) -> str:
+    """The formula with every symbol wrapped in `\\htmlData{sym=ID}{…}`."""
+    tokens = _TOKEN.findall(tex)
+    out: list[str] = []
+    i = 0
+    while i < len(tokens):
+        token = tokens[i]
+        if token.startswith("\\") and token[1:] in _VERBATIM:
+            end = _skip_group(tokens, _skip_space(tokens, i + 1))
+            out.extend(tokens[i:end])
+            i = end
+            continue
+        symbol = _symbol_at(tokens, i)
+        if symbol is None:
+            out.append(token)
+            i += 1
+            continue
+        end, identity = symbol
+        out.append(f"\\htmlData{{sym={symbol_id(identity)}}}{{{''.join(tokens[i:end])}}}")
+        i = end
+    return "".join(out)
+
+
+def _symbol_at(tokens: list[str], i: int) -> tuple[int, str] | None:
+    """If a symbol starts at token `i`: where it ends, and its normalised LaTeX."""
+    base = _base_at(tokens, i)
+    if base is None:
+        return None
+    end, identity = base
+    script_marks = {"_": "", "^": ""}
+    while True:
+        at = _skip_space(tokens, end)
+        if at >= len(tokens) or tokens[at] not in script_marks or script_marks[tokens[at]]:
+            break
+        mark = tokens[at]
+        argument_start = _skip_space(tokens, at + 1)
+        argument_end = _skip_group(tokens, argument_start)
+        if argument_end == argument_start:
+            break
+        argument = _normalise(tokens[argument_start:argument_end])
+        script_marks[mark] = argument or "?"
+        # A subscript, or a superscript that names (two letters or more), is part of the identity
+        if mark == "_" or sum(c.isalpha() for c in argument) >= 2:
+            identity += mark + (argument if len(argument) == 1 else "{" + argument + "}")
+        end = argument_end
+    return end, identity
+
+
+def _base_at(tokens: list[str], i: int) -> tuple[int, str] | None:
+    token = tokens[i]
+    if len(token) == 1 and token.isascii() and token.isalpha():
+        return i + 1, token
+    if token.startswith("\\") and token[1:] in GREEK:
+        return i + 1, token
+    if token.startswith("\\") and token[1:] in ACCENTS:
+        start = _skip_space(tokens, i + 1)
+        if start < len(tokens) and tokens[start] == "{":
+            end = _skip_group(tokens, start)
+            inner = [t for t in tokens[start + 1 : end - 1] if not t.isspace()]
+            if len(inner) == 1 and _base_at(inner, 0) is not None:
+                return end, f"{token}{{{inner[0]}}}"
+        elif start < len(tokens) and _base_at(tokens, start) is not None and tokens[start] not in ("{", "}"):
+            inner_end, inner = _base_at(tokens, start)  # type: ignore[misc]
+            if not tokens[start].startswith("\\") or tokens[start][1:] in GREEK:
+                return inner_end, f"{token}{{{inner}}}"
+    return None
+
+
+def _skip_space(tokens: list[str], i: int) -> int:
+    while i < len(tokens) and tokens[i].isspace():
+        i += 1
+    return i
+
+
+def _skip_group(tokens: list[str], i: int) -> int:
+    """The end of one argument: a `{…}` group (balanced) or a single token."""
+    if i >= len(tokens):
+        return i
+    if tokens[i] != "{":
+        return i + 1 if tokens[i] not in ("}", "_", "^", "&") else i
+    depth = 0
+    for j in range(i, len(tokens)):
+        if tokens[j] == "{":
+            depth += 1
+        elif tokens[j] == "}":
+            depth -= 1
+            if depth == 0:
+                return j + 1
+    return i  # unbalanced: not an argument we can use
+
+
+def _normalise(tokens: list[str]) -> str:
+    text = "".join(t for t in tokens if not t.isspace())
+    if text.startswith("{") and text.endswith("}"):
+        text = text[1:-1]
+    return text

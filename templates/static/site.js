@@ -1,0 +1,289 @@
+// The reading experience of the side-by-side pages. Everything here improves a
+// page that already works without it: theme, symbol and identifier highlighting,
+// copy buttons, larger figures and search. No network: all data is in the site.
+(() => {
+  "use strict";
+
+  const html = document.documentElement;
+  const body = document.body;
+  const text = JSON.parse(body.dataset.text || "{}");
+  const say = (key, values = {}) =>
+    (text[key] || key).replace(/%\((\w+)\)s/g, (_, name) => String(values[name] ?? ""));
+
+  // ## Theme: follows the system until the reader chooses, then remembers the choice
+
+  const themeButton = document.querySelector(".theme-toggle");
+  const darkQuery = window.matchMedia("(prefers-color-scheme: dark)");
+  const storedTheme = () => {
+    try { return localStorage.getItem("theme"); } catch { return null; }
+  };
+  const applyTheme = (theme) => {
+    html.dataset.theme = theme;
+    themeButton?.setAttribute("aria-pressed", String(theme === "dark"));
+  };
+  applyTheme(storedTheme() || (darkQuery.matches ? "dark" : "light"));
+  themeButton?.addEventListener("click", () => {
+    const theme = html.dataset.theme === "dark" ? "light" : "dark";
+    applyTheme(theme);
+    try { localStorage.setItem("theme", theme); } catch { /* private mode: not remembered */ }
+  });
+  darkQuery.addEventListener("change", (event) => {
+    if (!storedTheme()) applyTheme(event.matches ? "dark" : "light");
+  });
+
+  // ## Symbols: one click lights up a symbol in every equation of the page
+
+  let activeSymbol = null;
+  const symbolBoxes = (id) => document.querySelectorAll(`.katex [data-sym="${CSS.escape(id)}"]`);
+  const hueOf = (id) => parseInt(id.slice(0, 6), 16) % 360;
+
+  function clearSymbol() {
+    document.querySelectorAll(".sym-active").forEach((box) => box.classList.remove("sym-active"));
+    body.classList.remove("sym-focus");
+    activeSymbol = null;
+  }
+
+  function toggleSymbol(id) {
+    const again = id === activeSymbol;
+    clearSymbol();
+    if (again) return;
+    activeSymbol = id;
+    body.classList.add("sym-focus");
+    body.style.setProperty("--sym-hue", hueOf(id));
+    symbolBoxes(id).forEach((box) => box.classList.add("sym-active"));
+  }
+
+  // Keyboard: each equation with symbols is one tab stop; arrows move between
+  // its symbols, Enter highlights, Escape clears
+  document.querySelectorAll(".katex").forEach((formula) => {
+    if (!formula.querySelector("[data-sym]")) return;
+    formula.tabIndex = 0;
+    formula.setAttribute("aria-describedby", "symbol-help");
+  });
+
+  document.addEventListener("keydown", (event) => {
+    if (event.key === "Escape") {
+      clearSymbol();
+      clearIdentifier();
+      return;
+    }
+    const formula = event.target.closest?.(".katex");
+    if (!formula || !formula.hasAttribute("tabindex")) return;
+    const boxes = [...formula.querySelectorAll("[data-sym]")];
+    let index = boxes.findIndex((box) => box.classList.contains("sym-cursor"));
+    if (event.key === "ArrowRight" || event.key === "ArrowLeft") {
+      event.preventDefault();
+      boxes[index]?.classList.remove("sym-cursor");
+      index = event.key === "ArrowRight" ? (index + 1) % boxes.length : (index - 1 + boxes.length) % boxes.length;
+      boxes[index].classList.add("sym-cursor");
+    } else if (event.key === "Enter" || event.key === " ") {
+      event.preventDefault();
+      if (index < 0) { index = 0; boxes[0].classList.add("sym-cursor"); }
+      toggleSymbol(boxes[index].dataset.sym);
+    }
+  });
+  document.addEventListener("focusout", (event) => {
+    event.target.querySelectorAll?.(".sym-cursor").forEach((box) => box.classList.remove("sym-cursor"));
+  });
+
+  // ## Code identifiers: one click shows every use, in the code and in the prose
+
+  const NAME_CLASSES = ["n", "nf", "nc", "nb", "bp", "nd", "fm", "nn", "nv", "vm", "na", "py"];
+  const isName = (span) => NAME_CLASSES.some((name) => span.classList.contains(name));
+  let activeIdentifier = null;
+
+  function clearIdentifier() {
+    document.querySelectorAll(".ident-active").forEach((element) => element.classList.remove("ident-active"));
+    activeIdentifier = null;
+  }
+
+  function toggleIdentifier(name) {
+    const again = name === activeIdentifier;
+    clearIdentifier();
+    if (again) return;
+    activeIdentifier = name;
+    document.querySelectorAll(".code pre span").forEach((span) => {
+      if (isName(span) && span.textContent === name) span.classList.add("ident-active");
+    });
+    const word = new RegExp(`(^|[^\\w])${name.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}($|[^\\w])`);
+    document.querySelectorAll(".doc code").forEach((code) => {
+      if (!code.closest("pre") && word.test(code.textContent)) code.classList.add("ident-active");
+    });
+  }
+
+  document.addEventListener("click", (event) => {
+    const box = event.target.closest(".katex [data-sym]");
+    if (box) {
+      toggleSymbol(box.dataset.sym);
+      return;
+    }
+    const span = event.target.closest(".code pre span");
+    if (span && isName(span)) toggleIdentifier(span.textContent);
+  });
+
+  // ## Copy buttons on code sections (without the line numbers)
+
+  document.querySelectorAll(".row .code").forEach((column) => {
+    const button = document.createElement("button");
+    button.type = "button";
+    button.className = "copy";
+    button.textContent = say("copy");
+    button.addEventListener("click", async () => {
+      const lines = [...column.querySelectorAll(".line")].map((line) =>
+        [...line.childNodes].filter((node) => !node.classList?.contains("ln")).map((node) => node.textContent).join(""));
+      try {
+        await navigator.clipboard.writeText(lines.join("\n"));
+        button.textContent = say("copied");
+        setTimeout(() => { button.textContent = say("copy"); }, 1500);
+      } catch { /* clipboard refused: the text can still be selected */ }
+    });
+    column.prepend(button);
+  });
+
+  // ## Figures open larger
+
+  let dialog = null;
+  function showFigure(image) {
+    if (!dialog) {
+      dialog = document.createElement("dialog");
+      dialog.className = "figure-dialog";
+      const close = document.createElement("button");
+      close.type = "button";
+      close.className = "close";
+      close.textContent = "×";
+      close.setAttribute("aria-label", say("close"));
+      close.addEventListener("click", () => dialog.close());
+      dialog.append(close, document.createElement("img"));
+      dialog.addEventListener("click", (event) => { if (event.target === dialog) dialog.close(); });
+      body.append(dialog);
+    }
+    const large = dialog.querySelector("img");
+    large.src = image.currentSrc || image.src;
+    large.alt = image.alt;
+    dialog.showModal();
+  }
+  document.querySelectorAll(".doc img").forEach((image) => {
+    image.tabIndex = 0;
+    image.setAttribute("role", "button");
+    image.setAttribute("aria-label", `${say("enlarge")}: ${image.alt}`);
+    image.addEventListener("click", () => showFigure(image));
+    image.addEventListener("keydown", (event) => {
+      if (event.key === "Enter" || event.key === " ") { event.preventDefault(); showFigure(image); }
+    });
+  });
+
+  // ## Search: the index is a script (so it loads from file:// too), fetched on first use
+
+  const input = document.getElementById("search-input");
+  const results = document.getElementById("search-results");
+  const status = document.getElementById("search-status");
+  let index = null;
+  let loading = null;
+
+  function loadIndex() {
+    if (index) return Promise.resolve(index);
+    if (!loading) {
+      loading = new Promise((resolve, reject) => {
+        const script = document.createElement("script");
+        script.src = body.dataset.search;
+        script.onload = () => {
+          const data = self.siteSearchIndex;
+          for (const section of data.sections) {
+            section.hay = normalise(`${section.h}\n${section.x}`);
+            section.names = normalise(section.c);
+            section.title = normalise(data.pages[section.p].t);
+          }
+          index = data;
+          resolve(index);
+        };
+        script.onerror = reject;
+        document.head.append(script);
+      });
+    }
+    return loading;
+  }
+
+  const normalise = (value) => value.normalize("NFKC").toLowerCase();
+  const CJK = /[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff]/;
+
+  // Words split on spaces; a run of Japanese or Chinese, which has no spaces, must
+  // appear as it is, or else each pair of its characters must appear
+  function terms(query) {
+    return normalise(query).split(/\s+/).filter(Boolean).map((term) => {
+      if (!CJK.test(term) || term.length < 3) return [term];
+      const pairs = [];
+      for (let i = 0; i < term.length - 1; i++) pairs.push(term.slice(i, i + 2));
+      return [term, ...pairs];
+    });
+  }
+
+  function score(section, query) {
+    let total = 0;
+    for (const [whole, ...pairs] of query) {
+      let found = 0;
+      if (section.title.includes(whole)) found += 8;
+      if (normalise(section.h).includes(whole)) found += 5;
+      if (section.names.split(" ").includes(whole)) found += 4;
+      else if (section.names.includes(whole)) found += 2;
+      if (section.hay.includes(whole)) found += 2;
+      if (!found && pairs.length && pairs.every((pair) => section.hay.includes(pair) || section.title.includes(pair))) found = 1;
+      if (!found) return 0;
+      total += found;
+    }
+    return total;
+  }
+
+  function snippet(section, query) {
+    const source = section.x || section.h;
+    const at = Math.max(0, normalise(source).indexOf(query[0][0]));
+    const start = Math.max(0, at - 40);
+    return (start ? "…" : "") + source.slice(start, start + 120) + (source.length > start + 120 ? "…" : "");
+  }
+
+  function search(value) {
+    results.replaceChildren();
+    const query = terms(value);
+    if (!query.length) { status.textContent = ""; results.hidden = true; return; }
+    const found = index.sections
+      .map((section) => [score(section, query), section])
+      .filter(([points]) => points > 0)
+      .sort((a, b) => b[0] - a[0])
+      .slice(0, 12);
+    status.textContent = found.length ? say("results", { count: found.length }) : say("noResults");
+    results.hidden = !found.length;
+    for (const [, section] of found) {
+      const page = index.pages[section.p];
+      const link = document.createElement("a");
+      link.href = `${body.dataset.root}${page.u}#${section.a}`;
+      const title = document.createElement("strong");
+      title.textContent = section.h && section.h !== page.t ? `${page.t} › ${section.h}` : page.t;
+      const excerpt = document.createElement("span");
+      excerpt.textContent = snippet(section, query);
+      link.append(title, excerpt);
+      const item = document.createElement("li");
+      item.append(link);
+      results.append(item);
+    }
+  }
+
+  if (input && results) {
+    input.addEventListener("focus", () => { loadIndex().catch(() => {}); });
+    input.addEventListener("input", () => { loadIndex().then(() => search(input.value)); });
+    input.form?.addEventListener("submit", (event) => {
+      event.preventDefault();
+      loadIndex().then(() => {
+        search(input.value);
+        results.querySelector("a")?.click();
+      });
+    });
+    input.addEventListener("keydown", (event) => {
+      if (event.key === "ArrowDown") { event.preventDefault(); results.querySelector("a")?.focus(); }
+    });
+    results.addEventListener("keydown", (event) => {
+      const links = [...results.querySelectorAll("a")];
+      const at = links.indexOf(document.activeElement);
+      if (event.key === "ArrowDown") { event.preventDefault(); links[Math.min(at + 1, links.length - 1)]?.focus(); }
+      if (event.key === "ArrowUp") { event.preventDefault(); (at > 0 ? links[at - 1] : input).focus(); }
+    });
+  }
+})();
