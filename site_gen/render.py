@@ -106,13 +106,14 @@ class Site:
                 problems.extend(Problem(str(table.path), 1, f"{issue.message} (in a translation of {source.path})")
                                 for issue in issues if issue.needle not in section.doc)
             anchor = prose.section_anchor or f"section-{number}"
-            new_headings = prose.headings[before:]
-            result.search.append(dict(
-                a=anchor,
-                h=new_headings[0].plain if new_headings else "",
-                x=plain_text(html),
-                c=" ".join(identifiers(document.lines[n - 1] for n in section.code_lines)),
-            ))
+            names = " ".join(identifiers(document.lines[n - 1] for n in section.code_lines))
+            for piece, (piece_anchor, heading, text) in enumerate(plain_text(html)):
+                if piece and not piece_anchor:
+                    # The section's own (first) heading: it lost its id to the section
+                    piece_anchor = anchor
+                if piece == 0 and not text:
+                    continue
+                result.search.append(dict(a=piece_anchor or anchor, h=heading, x=text, c=names if piece <= 1 else ""))
             rows.append(
                 dict(
                     anchor=anchor,
@@ -303,36 +304,52 @@ def translate_prose(doc: str, table: Table, coverage: Coverage) -> str:
 
 
 class _PlainText(HTMLParser):
-    """The words of some prose HTML, without its formulas' markup."""
+    """
+    The words of some prose HTML, cut at its headings, without the formulas'
+    markup: `[(heading id, heading text, text)]`, the first piece with no id.
+    """
 
     def __init__(self) -> None:
         super().__init__()
-        self.parts: list[str] = []
-        self._skip = 0  # depth inside a formula
+        self.pieces: list[list] = [[None, [], []]]
+        self._skip = 0  # depth inside a formula or a permalink
+        self._heading: str | None = None  # the heading being read
+        self._annotation = False  # inside a formula's LaTeX source, which is kept
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if self._skip or "katex" in (dict(attrs).get("class") or "").split():
+        classes = (dict(attrs).get("class") or "").split()
+        if self._skip or "katex" in classes or "permalink" in classes:
             self._skip += 1 if tag not in _VOID else 0
+            self._annotation = self._annotation or tag == "annotation"
+        elif tag in _HEADINGS:
+            self._heading = tag
+            self.pieces.append([dict(attrs).get("id"), [], []])
 
     def handle_endtag(self, tag: str) -> None:
         if self._skip:
             self._skip -= 1
+            self._annotation = self._annotation and tag != "annotation"
+        elif tag == self._heading:
+            self._heading = None
 
     def handle_data(self, data: str) -> None:
-        if not self._skip:
-            self.parts.append(data)
+        if not self._skip or self._annotation:
+            self.pieces[-1][1 if self._heading else 2].append(data)
 
 
+_HEADINGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
 _VOID = {"br", "img", "hr", "input", "wbr", "col", "area", "source"}
 _SPACES = re.compile(r"\s+")
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
-def plain_text(html: str) -> str:
+def plain_text(html: str) -> list[tuple[str | None, str, str]]:
+    """`[(heading id, heading, text)]` of some prose HTML; the first heading's id is its section's."""
     parser = _PlainText()
     parser.feed(html)
     parser.close()
-    return _SPACES.sub(" ", "".join(parser.parts)).strip()
+    clean = lambda parts: _SPACES.sub(" ", "".join(parts)).strip()  # noqa: E731
+    return [(anchor, clean(heading), clean(text)) for anchor, heading, text in parser.pieces]
 
 
 def identifiers(lines) -> list[str]:

@@ -217,8 +217,10 @@
     });
   }
 
-  function score(section, query) {
-    let total = 0;
+  function score(section, query, phrase) {
+    // The whole query as written counts most: in a title, a heading, the text
+    let total = (section.title.includes(phrase) ? 12 : 0) + (normalise(section.h).includes(phrase) ? 10 : 0)
+      + (section.hay.includes(phrase) ? 4 : 0);
     for (const [whole, ...pairs] of query) {
       let found = 0;
       if (section.title.includes(whole)) found += 8;
@@ -244,8 +246,9 @@
     results.replaceChildren();
     const query = terms(value);
     if (!query.length) { status.textContent = ""; results.hidden = true; return; }
+    const phrase = normalise(value).trim().replace(/\s+/g, " ");
     const found = index.sections
-      .map((section) => [score(section, query), section])
+      .map((section) => [score(section, query, phrase), section])
       .filter(([points]) => points > 0)
       .sort((a, b) => b[0] - a[0])
       .slice(0, 12);

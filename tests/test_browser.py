@@ -1,0 +1,260 @@
+"""The pages in a real headless Chromium (Debian's), driven by Playwright.
+
+Every test fails on a console error or on any request that leaves the site.
+Screenshots of the Adam page at both widths and in both themes are saved in
+`test-artifacts/` for people to look at.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import threading
+from functools import partial
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+
+playwright = pytest.importorskip("playwright.sync_api")
+
+ROOT = Path(__file__).resolve().parent.parent
+SITE = ROOT / "html"
+ARTIFACTS = ROOT / "test-artifacts"
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+         "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+if CHROMIUM is None:
+    if os.environ.get("CI"):
+        raise RuntimeError("CI must install Debian's chromium for the browser tests")
+    pytest.skip("Debian's chromium is not installed (apt-get install chromium)", allow_module_level=True)
+
+
+class _Quiet(SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+@pytest.fixture(scope="module")
+def server():
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), partial(_Quiet, directory=str(SITE)))
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}/"
+    httpd.shutdown()
+    httpd.server_close()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with playwright.sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        yield chromium
+        chromium.close()
+
+
+class Page:
+    """A page that records console errors and every request it makes."""
+
+    def __init__(self, browser, base: str, width: int = 1280, theme: str = "light") -> None:
+        self.base = base
+        self.context = browser.new_context(viewport={"width": width, "height": 900}, color_scheme=theme)
+        self.page = self.context.new_page()
+        self.errors: list[str] = []
+        self.outside: list[str] = []
+        self.page.on("console", lambda message: message.type == "error" and self.errors.append(message.text))
+        self.page.on("pageerror", lambda error: self.errors.append(str(error)))
+        self.page.on("request", self._check_request)
+
+    def _check_request(self, request) -> None:
+        if not request.url.startswith(self.base):
+            self.outside.append(request.url)
+
+    def open(self, path: str):
+        self.page.goto(self.base + path)
+        self.page.wait_for_load_state("load")
+        return self.page
+
+    def close(self) -> None:
+        self.context.close()
+        assert self.errors == [], self.errors
+        assert self.outside == [], self.outside
+
+
+@pytest.fixture(params=["http", "file"])
+def base(request, server) -> str:
+    return server if request.param == "http" else SITE.as_uri() + "/"
+
+
+@pytest.fixture
+def adam(browser, base):
+    page = Page(browser, base)
+    yield page
+    page.close()
+
+
+def test_katex_fonts_load_from_the_site(adam) -> None:
+    page = adam.open("optimizers/adam.html")
+    page.evaluate("document.fonts.ready")
+    loaded = page.evaluate("[...document.fonts].filter(f => f.status === 'loaded').map(f => f.family)")
+    assert "KaTeX_Main" in loaded and "KaTeX_Math" in loaded
+
+
+def test_prose_and_code_side_by_side_then_stacked(browser, base) -> None:
+    wide = Page(browser, base, width=1280)
+    page = wide.open("optimizers/adam.html")
+    doc, code = page.locator(".row:has(.code) .doc").first.bounding_box(), page.locator(".row .code").first.bounding_box()
+    assert doc["x"] + doc["width"] <= code["x"] + 1 and abs(doc["y"] - code["y"]) < 2
+    wide.close()
+
+    phone = Page(browser, base, width=375)
+    for path in ("optimizers/adam.html", "ja/optimizers/radam.html", "index.html", "site_gen/prose.html"):
+        page = phone.open(path)
+        assert page.evaluate("document.documentElement.scrollWidth") <= 375, path
+    page = phone.open("optimizers/adam.html")
+    doc, code = page.locator(".row:has(.code) .doc").first.bounding_box(), page.locator(".row .code").first.bounding_box()
+    assert code["y"] >= doc["y"] + doc["height"] - 1 and abs(doc["x"] - code["x"]) < 2
+    # Long code scrolls inside its own box
+    assert page.evaluate("[...document.querySelectorAll('.code pre')].some(p => p.scrollWidth > p.clientWidth)")
+    phone.close()
+
+
+def test_clicking_a_symbol_lights_it_up_in_several_equations(adam) -> None:
+    page = adam.open("optimizers/adam.html")
+    symbol = page.locator(".katex-display [data-sym]").first
+    symbol_id = symbol.get_attribute("data-sym")
+    symbol.click()
+    active = page.locator(f".katex .sym-active[data-sym='{symbol_id}']")
+    equations = page.evaluate("""id => new Set([...document.querySelectorAll(`.sym-active[data-sym='${id}']`)]
+                                      .map(box => box.closest('.katex'))).size""", symbol_id)
+    assert active.count() >= 2 and equations >= 2
+    assert page.locator(".sym-active").count() == active.count()
+    assert page.evaluate("document.body.classList.contains('sym-focus')")
+    symbol.click()  # a second click clears
+    assert page.locator(".sym-active").count() == 0
+    symbol.click()
+    page.keyboard.press("Escape")
+    assert page.locator(".sym-active").count() == 0
+
+
+def test_a_symbol_has_the_same_identifier_on_every_page_and_language(browser, base) -> None:
+    viewer = Page(browser, base)
+    ids = []
+    for path in ("optimizers/adam.html", "optimizers/amsgrad.html", "zh/optimizers/adam.html"):
+        page = viewer.open(path)
+        ids.append(page.evaluate("""() => [...document.querySelectorAll('.katex-mathml annotation')]
+            .filter(a => a.textContent.trim() === 'm_t')
+            .map(a => a.closest('.katex').querySelector('[data-sym]').dataset.sym)[0] || null"""))
+    viewer.close()
+    assert ids[0] and ids[0] == ids[2]
+
+
+def test_keyboard_enter_highlights_a_symbol(adam) -> None:
+    page = adam.open("optimizers/adam.html")
+    formula = page.locator(".katex-display .katex[tabindex='0']").first
+    formula.focus()
+    page.keyboard.press("ArrowRight")
+    page.keyboard.press("Enter")
+    assert page.locator(".sym-active").count() >= 1
+    page.keyboard.press("Escape")
+    assert page.locator(".sym-active").count() == 0
+
+
+def test_clicking_a_code_identifier_highlights_its_uses(adam) -> None:
+    page = adam.open("optimizers/adam.html")
+    name = page.locator(".code pre span.n", has_text="bias_correction1").first
+    name.click()
+    in_code = page.locator(".code pre .ident-active")
+    assert in_code.count() >= 2
+    assert set(in_code.all_text_contents()) == {"bias_correction1"}
+    page.locator(".code pre span.n", has_text="optimized_update").first.click()
+    assert page.locator(".doc code.ident-active").count() >= 1  # `optimized_update=False` in the prose
+
+
+def test_the_language_switcher_lands_on_the_same_page(adam) -> None:
+    page = adam.open("optimizers/radam.html#the-update")
+    page.locator(".languages a[hreflang='ja']").click()
+    page.wait_for_load_state("load")
+    assert page.url.split("#")[0].endswith("/ja/optimizers/radam.html")
+    assert page.evaluate("document.documentElement.lang") == "ja"
+    assert page.locator("#the-update").count() == 1  # the same anchors in every language
+
+
+@pytest.mark.parametrize(("lang", "query"), [("", "bias correction"), ("ja/", "バイアス補正"), ("zh/", "偏差校正")])
+def test_search_finds_the_adam_page(adam, lang: str, query: str) -> None:
+    page = adam.open(f"{lang}optimizers/lion.html")
+    page.locator("#search-input").fill(query)
+    first = page.locator("#search-results a").first
+    first.wait_for()
+    assert "optimizers/adam.html#" in first.get_attribute("href")
+    first.click()
+    page.wait_for_load_state("load")
+    assert page.url.split("#")[0].endswith(f"{lang}optimizers/adam.html")
+
+
+def test_search_joins_japanese_without_spaces(adam) -> None:
+    page = adam.open("ja/index.html")
+    page.locator("#search-input").fill("学習率スケジュール")
+    page.locator("#search-results a").first.wait_for()
+    assert page.locator("#search-results a").count() >= 1
+
+
+def test_dark_mode_toggles_and_is_remembered(browser, server) -> None:
+    viewer = Page(browser, server, theme="light")
+    page = viewer.open("optimizers/adam.html")
+    assert page.evaluate("document.documentElement.dataset.theme") == "light"
+    background = page.evaluate("getComputedStyle(document.body).backgroundColor")
+    page.locator(".theme-toggle").click()
+    assert page.evaluate("document.documentElement.dataset.theme") == "dark"
+    assert page.evaluate("getComputedStyle(document.body).backgroundColor") != background
+    page.reload()
+    assert page.evaluate("document.documentElement.dataset.theme") == "dark"
+    viewer.close()
+
+
+def test_the_system_theme_is_followed(browser, server) -> None:
+    viewer = Page(browser, server, theme="dark")
+    page = viewer.open("index.html")
+    assert page.evaluate("document.documentElement.dataset.theme") == "dark"
+    viewer.close()
+
+
+def test_copy_button_copies_the_code_without_line_numbers(browser, server) -> None:
+    viewer = Page(browser, server)
+    viewer.context.grant_permissions(["clipboard-read", "clipboard-write"])
+    page = viewer.open("optimizers/lion.html")
+    column = page.locator(".row .code").nth(1)
+    column.locator("button.copy").click()
+    copied = page.evaluate("navigator.clipboard.readText()")
+    first_line = column.locator(".line").first.inner_text()
+    assert copied.startswith(first_line.split(maxsplit=1)[-1].strip()[:10]) or copied.strip()
+    assert not any(line.strip().isdigit() for line in copied.splitlines()[:3])
+    viewer.close()
+
+
+def test_figures_open_larger(adam) -> None:
+    page = adam.open("optimizers/noam.html")
+    page.locator(".doc img").first.click()
+    assert page.locator("dialog.figure-dialog[open] img").count() == 1
+    page.keyboard.press("Escape")
+    assert page.locator("dialog.figure-dialog[open]").count() == 0
+
+
+def test_headings_have_permalinks_and_line_numbers_link_to_the_repository(adam) -> None:
+    page = adam.open("optimizers/adam.html")
+    assert page.locator("h2 .permalink").first.get_attribute("href").startswith("#")
+    href = page.locator(".line .ln").first.get_attribute("href")
+    assert href.startswith("https://github.com/") and "#L" in href
+
+
+@pytest.mark.parametrize("width", [1280, 375])
+@pytest.mark.parametrize("theme", ["light", "dark"])
+def test_screenshots(browser, server, width: int, theme: str) -> None:
+    viewer = Page(browser, server, width=width, theme=theme)
+    page = viewer.open("optimizers/adam.html")
+    page.evaluate("document.fonts.ready")
+    ARTIFACTS.mkdir(exist_ok=True)
+    path = ARTIFACTS / f"adam-{width}-{theme}.png"
+    page.screenshot(path=str(path), full_page=False)
+    viewer.close()
+    assert path.stat().st_size > 10_000
