@@ -7,7 +7,7 @@ PIP    := $(PYTHON) -m pip --disable-pip-version-check -q
 # torch first, pinned: a plain `torch` requirement would pull a multi-GB CUDA build
 TORCH  ?= torch==2.13.0
 
-.PHONY: install install-test katex-assets html translations bench test test-fast figures serve clean
+.PHONY: install install-test katex-assets html translations bench lighthouse test test-fast figures serve clean
 
 $(PYTHON):
 	python3 -m venv $(VENV)
@@ -53,6 +53,11 @@ bench: install-test katex-assets
 	$(PYTHON) bench/rebuild.py
 	$(PYTHON) bench/build_vs_pycco.py
 	$(PYTHON) -m labml_nn.optimizers.performance_test
+
+# Lighthouse (npm) with Debian's Chromium on the home and Adam pages in every language
+lighthouse: html
+	cd bench && npm install --no-audit --no-fund --silent
+	$(PYTHON) bench/lighthouse.py
 
 figures: install-test
 	$(PYTHON) -m labml_nn.optimizers.figures

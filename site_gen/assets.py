@@ -44,7 +44,9 @@ def collect(templates: Path, cache: Cache | None = None) -> Assets:
         for path in sorted(static.rglob("*")):
             if path.is_file():
                 files[STATIC / path.relative_to(static).as_posix()] = path.read_bytes()
-    files[STATIC / "pygments.css"] = _pygments_css(cache).encode()
+    # One stylesheet for the page: ours, then the code colours (one request fewer before first paint)
+    ours = files.get(STATIC / "site.css", b"")
+    files[STATIC / "site.css"] = ours + b"\n" + _pygments_css(cache).encode()
     css = next((c for c in KATEX_CSS_CANDIDATES if c.is_file()), None)
     fonts = next((f for f in KATEX_FONT_CANDIDATES if f.is_dir() and any(f.glob("*.woff2"))), None)
     if css is None or fonts is None:

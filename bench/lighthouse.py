@@ -1,0 +1,114 @@
+"""
+# Lighthouse scores of the site
+
+Serves `html/` on 127.0.0.1 (with gzip, as static hosts do), runs Lighthouse (the npm package, installed in
+`bench/node_modules` by `make lighthouse`) with Debian's Chromium on the home
+page and the Adam page in every language, and prints the four category scores.
+
+    python bench/lighthouse.py [--json DIR]
+
+Goal: accessibility, best practices and SEO 100; performance at least 95.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+from functools import partial
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+LIGHTHOUSE = ROOT / "bench" / "node_modules" / ".bin" / "lighthouse"
+PAGES = ["index.html", "optimizers/adam.html"]
+LANGUAGES = ["", "ja/", "zh/"]
+CATEGORIES = ["performance", "accessibility", "best-practices", "seo"]
+FLAGS = "--headless --no-sandbox --disable-gpu --disable-background-networking --disable-component-update " \
+        "--disable-sync --no-first-run"
+
+
+class _Compressing(SimpleHTTPRequestHandler):
+    """A static server that gzips text, as every production static host does."""
+
+    compress = True
+
+    def do_GET(self) -> None:  # noqa: N802
+        path = Path(self.translate_path(self.path))
+        if path.is_dir():
+            path = path / "index.html"
+        if self.compress and path.suffix in TEXT and path.is_file() and "gzip" in self.headers.get("Accept-Encoding", ""):
+            body = gzip.compress(path.read_bytes(), mtime=0)
+            self.send_response(200)
+            self.send_header("Content-Type", TEXT[path.suffix])
+            self.send_header("Content-Encoding", "gzip")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+            return
+        super().do_GET()
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+TEXT = {".html": "text/html; charset=utf-8", ".css": "text/css", ".js": "text/javascript",
+        ".svg": "image/svg+xml", ".xml": "application/xml"}
+
+
+def audit(url: str, chromium: str, keep: Path | None) -> dict:
+    with tempfile.TemporaryDirectory() as tmp:
+        report = Path(tmp) / "report.json"
+        subprocess.run(
+            [str(LIGHTHOUSE), url, "--quiet", "--output=json", f"--output-path={report}",
+             f"--chrome-flags={FLAGS}", "--only-categories=" + ",".join(CATEGORIES)],
+            check=True, env={"CHROME_PATH": chromium, "PATH": "/usr/bin:/bin"},
+        )
+        data = json.loads(report.read_text())
+        if keep:
+            keep.mkdir(parents=True, exist_ok=True)
+            shutil.copy(report, keep / (url.split("/", 3)[-1].replace("/", "_") + ".json"))
+    return data
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--json", type=Path, help="keep the full reports in this folder")
+    parser.add_argument("--no-gzip", action="store_true", help="serve files uncompressed")
+    args = parser.parse_args()
+    chromium = shutil.which("chromium")
+    if not chromium or not LIGHTHOUSE.exists():
+        print("needs Debian's chromium and `npm install` in bench/ (make lighthouse does both)", file=sys.stderr)
+        return 2
+    handler = type("Handler", (_Compressing,), {"compress": not args.no_gzip})
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), partial(handler, directory=str(ROOT / "html")))
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{httpd.server_address[1]}/"
+    print(f"{'page':<28} {'perf':>5} {'a11y':>5} {'best':>5} {'seo':>5}")
+    failing = []
+    try:
+        for lang in LANGUAGES:
+            for page in PAGES:
+                data = audit(base + lang + page, chromium, args.json)
+                scores = [round(100 * data["categories"][c]["score"]) for c in CATEGORIES]
+                print(f"{lang + page:<28} " + " ".join(f"{s:>5}" for s in scores))
+                for category in CATEGORIES:
+                    for ref in data["categories"][category]["auditRefs"]:
+                        result = data["audits"][ref["id"]]
+                        if ref["weight"] and result["score"] is not None and result["score"] < 1:
+                            failing.append(f"  {lang + page}: {category}: {result['title']} ({result['score']})")
+    finally:
+        httpd.shutdown()
+    if failing:
+        print("\naudits below full marks:")
+        print("\n".join(failing))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
