@@ -80,6 +80,7 @@ class GenericAdaptiveOptimizer(Optimizer):
 
     def __init__(self, params: Iterable[Any], defaults: dict[str, Any], lr: float,
                  betas: tuple[float, float], eps: float) -> None:
+        """Check the shared hyperparameters and register them with PyTorch."""
         # Check the shared hyperparameters once, here, with messages that say what is wrong.
         # `not lr >= 0` (rather than `lr < 0`) also rejects NaN.
         if not lr >= 0.0:
@@ -177,6 +178,7 @@ class WeightDecay:
     """
 
     def __init__(self, weight_decay: float = 0.0, weight_decouple: bool = True, absolute: bool = False) -> None:
+        """Check and keep the settings; the coefficient itself goes to the group defaults."""
         if not weight_decay >= 0.0:
             raise ValueError(f"Invalid weight_decay value: {weight_decay}")
         if absolute and not weight_decay <= 1.0:

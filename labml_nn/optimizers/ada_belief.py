@@ -81,6 +81,7 @@ class AdaBelief(RAdam):
                  eps: float = 1e-16, weight_decay: WeightDecay = WeightDecay(), amsgrad: bool = False,
                  degenerate_to_sgd: bool = True, rectify: bool = True,
                  defaults: dict[str, Any] | None = None) -> None:
+        """Pass everything to [RAdam](radam.py) by keyword, and keep `rectify`."""
         super().__init__(params, lr=lr, betas=betas, eps=eps, weight_decay=weight_decay,
                          optimized_update=False, amsgrad=amsgrad, degenerated_to_sgd=degenerate_to_sgd,
                          defaults=defaults)

@@ -91,6 +91,7 @@ class Adam(GenericAdaptiveOptimizer):
     def __init__(self, params: Iterable[Any], lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999),
                  eps: float = 1e-16, weight_decay: WeightDecay = WeightDecay(), optimized_update: bool = True,
                  defaults: dict[str, Any] | None = None) -> None:
+        """Add the weight-decay coefficient to the defaults and keep the settings."""
         # Copy, so that a caller's dictionary is never modified
         defaults = dict(defaults or {})
         defaults.update(weight_decay.defaults())

@@ -41,6 +41,7 @@ class AdamWarmup(AMSGrad):
     def __init__(self, params: Iterable[Any], lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999),
                  eps: float = 1e-16, weight_decay: WeightDecay = WeightDecay(), optimized_update: bool = True,
                  amsgrad: bool = False, warmup: int = 0, defaults: dict[str, Any] | None = None) -> None:
+        """Check `warmup` and store it in the group defaults."""
         if not warmup >= 0:
             raise ValueError(f"Invalid warmup steps: {warmup}")
         defaults = dict(defaults or {})

@@ -50,6 +50,7 @@ class AdamWarmupCosineDecay(AMSGrad):
                  eps: float = 1e-16, weight_decay: WeightDecay = WeightDecay(), optimized_update: bool = True,
                  amsgrad: bool = False, warmup: int = 0, total_steps: int = 10_000,
                  defaults: dict[str, Any] | None = None) -> None:
+        """Check the schedule's steps and store them in the group defaults."""
         if not warmup >= 0:
             raise ValueError(f"Invalid warmup steps: {warmup}")
         if not total_steps > warmup:

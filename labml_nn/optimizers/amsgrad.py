@@ -51,6 +51,7 @@ class AMSGrad(Adam):
     def __init__(self, params: Iterable[Any], lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999),
                  eps: float = 1e-16, weight_decay: WeightDecay = WeightDecay(), optimized_update: bool = True,
                  amsgrad: bool = True, defaults: dict[str, Any] | None = None) -> None:
+        """Store `amsgrad` in the group defaults and build an [Adam](adam.py)."""
         defaults = dict(defaults or {})
         defaults.update(amsgrad=amsgrad)
         super().__init__(params, lr=lr, betas=betas, eps=eps, weight_decay=weight_decay,

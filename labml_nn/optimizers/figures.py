@@ -42,6 +42,7 @@ def schedule(optimizer: torch.optim.Optimizer, steps: range) -> list[float]:
 
 
 def learning_rate_figure(path: Path) -> None:
+    """Three panels: warm-up, warm-up with cosine decay, and Noam for three model widths."""
     # A single parameter is enough to build an optimizer and ask it for rates
     param = [torch.nn.Parameter(torch.zeros(1))]
     steps = range(1, 10_001)
@@ -70,6 +71,7 @@ def learning_rate_figure(path: Path) -> None:
 
 
 def radam_figure(path: Path) -> None:
+    r"""RAdam's $r_t$ for several $\beta_2$: the larger $\beta_2$, the longer the implicit warm-up."""
     figure, ax = plt.subplots(figsize=(6.5, 3.6), constrained_layout=True)
     steps = range(1, 100_001)
     for beta2 in (0.9, 0.99, 0.999, 0.9999):
@@ -87,6 +89,7 @@ def radam_figure(path: Path) -> None:
 
 
 def save(figure: plt.Figure, path: Path) -> None:
+    """Write an SVG without a date, so that the file only changes when the curves do."""
     plt.rcParams["svg.hashsalt"] = "labml_nn"
     figure.savefig(path, format="svg", metadata={"Date": None})
     plt.close(figure)
@@ -94,6 +97,7 @@ def save(figure: plt.Figure, path: Path) -> None:
 
 
 def main() -> None:
+    """Draw every figure of the optimizer pages."""
     learning_rate_figure(HERE / "lr_schedules.svg")
     radam_figure(HERE / "radam_r_t.svg")
 

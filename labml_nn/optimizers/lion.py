@@ -62,6 +62,7 @@ class Lion(GenericAdaptiveOptimizer):
 
     def __init__(self, params: Iterable[Any], lr: float = 1e-4, betas: tuple[float, float] = (0.9, 0.99),
                  weight_decay: WeightDecay = WeightDecay(), defaults: dict[str, Any] | None = None) -> None:
+        r"""Add the weight-decay coefficient to the defaults; $\epsilon$ is 0."""
         defaults = dict(defaults or {})
         defaults.update(weight_decay.defaults())
         super().__init__(params, defaults, lr, betas, eps=0.0)

@@ -141,6 +141,7 @@ class Split:
     labels: torch.Tensor
 
     def batches(self, size: int, generator: torch.Generator | None = None) -> Iterable[tuple[torch.Tensor, torch.Tensor]]:
+        """Mini-batches in a shuffled order when given a generator, in file order otherwise."""
         order = torch.randperm(len(self.labels), generator=generator) if generator else torch.arange(len(self.labels))
         for start in range(0, len(order), size):
             index = order[start:start + size]
@@ -148,6 +149,7 @@ class Split:
 
 
 def load_split(folder: Path, prefix: str, download: bool, limit: int | None = None) -> Split:
+    """Read one split (`train` or `t10k`), optionally only its first `limit` images."""
     images = read_idx(locate(folder, f"{prefix}-images-idx3-ubyte.gz", download))
     labels = read_idx(locate(folder, f"{prefix}-labels-idx1-ubyte.gz", download))
     if images.dim() != 3 or labels.dim() != 1 or len(images) != len(labels):
@@ -164,7 +166,10 @@ def load_split(folder: Path, prefix: str, download: bool, limit: int | None = No
 # 55,000 parameters, small enough to train on a CPU in minutes.
 
 class SmallCNN(nn.Module):
+    r"""A small convolutional network for $28 \times 28$ grey images and ten classes."""
+
     def __init__(self) -> None:
+        """The layers; the sizes follow the image size halving twice."""
         super().__init__()
         self.conv1 = nn.Conv2d(1, 16, kernel_size=3, padding=1)
         self.conv2 = nn.Conv2d(16, 32, kernel_size=3, padding=1)
@@ -172,6 +177,7 @@ class SmallCNN(nn.Module):
         self.fc2 = nn.Linear(32, 10)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Logits for a batch of images of shape `(batch, 1, 28, 28)`."""
         # $28 \times 28 \to 14 \times 14 \to 7 \times 7$
         x = F.max_pool2d(F.relu(self.conv1(x)), 2)
         x = F.max_pool2d(F.relu(self.conv2(x)), 2)
@@ -202,6 +208,7 @@ OPTIMIZERS: dict[str, Callable[[Iterable[nn.Parameter], int], torch.optim.Optimi
 
 @dataclass
 class Result:
+    """One row of the results table."""
     optimizer: str
     train_loss: float
     test_loss: float
@@ -262,6 +269,7 @@ def results_table(results: list[Result]) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Parse the command line, load the data, train with each optimizer and print the table."""
     parser = argparse.ArgumentParser(description="Compare optimizers on MNIST.")
     parser.add_argument("--optimizer", nargs="+", default=["adam"], choices=[*OPTIMIZERS, "all"])
     parser.add_argument("--epochs", type=int, default=1)

@@ -47,6 +47,7 @@ class Noam(AMSGrad):
                  eps: float = 1e-16, weight_decay: WeightDecay = WeightDecay(), optimized_update: bool = True,
                  amsgrad: bool = False, warmup: int = 0, d_model: int = 512,
                  defaults: dict[str, Any] | None = None) -> None:
+        """Check `warmup` and `d_model`; `warmup` goes to the group defaults."""
         if not warmup >= 0:
             raise ValueError(f"Invalid warmup steps: {warmup}")
         if not d_model > 0:

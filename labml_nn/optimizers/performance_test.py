@@ -63,6 +63,7 @@ def time_steps(make_optimizer: Callable[[list[nn.Parameter]], torch.optim.Optimi
 
 
 def main(argv: list[str] | None = None) -> None:
+    """Time the three optimizers on the same model and print the ratio."""
     parser = argparse.ArgumentParser(description="Time one Adam step: ours against PyTorch's.")
     parser.add_argument("--width", type=int, default=1024)
     parser.add_argument("--depth", type=int, default=10)

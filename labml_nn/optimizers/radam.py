@@ -117,6 +117,7 @@ class RAdam(AMSGrad):
                  eps: float = 1e-8, weight_decay: WeightDecay = WeightDecay(), optimized_update: bool = True,
                  amsgrad: bool = False, degenerated_to_sgd: bool = True,
                  defaults: dict[str, Any] | None = None) -> None:
+        """Keep `degenerated_to_sgd` and build an [AMSGrad](amsgrad.py)."""
         self.degenerated_to_sgd = degenerated_to_sgd
         super().__init__(params, lr=lr, betas=betas, eps=eps, weight_decay=weight_decay,
                          optimized_update=optimized_update, amsgrad=amsgrad, defaults=defaults)
