@@ -267,7 +267,9 @@ class Plan:
             outputs[PurePosixPath("robots.txt")] = \
                 f"User-agent: *\nAllow: /\nSitemap: {self.config.site_url}sitemap.xml\n".encode()
         outputs.update(self.assets.files)
-        if self._site is not None:
+        if self._site is None:
+            self.cache.keep_kind("formula")  # not consulted: nothing was rendered
+        else:
             report.formulas = len(self._site.math.fresh)
             for (tex, display), rendered in sorted(self._site.math.fresh.items()):
                 self.cache.put("formula", self.cache.key("formula", tex, str(display)),

@@ -60,6 +60,7 @@ class Cache:
         self.misses = 0
         self._pending: list[tuple[str, str, str]] = []
         self._used: set[tuple[str, str]] = set()
+        self._kept_kinds: set[str] = set()
         self._db = self._open() if path is not None else None
 
     def _open(self) -> sqlite3.Connection | None:
@@ -107,6 +108,10 @@ class Cache:
         """Mark an entry read in bulk (`all`) as still in use."""
         self._used.add((kind, key))
 
+    def keep_kind(self, kind: str) -> None:
+        """Keep every entry of a kind this build had no need to look at."""
+        self._kept_kinds.add(kind)
+
     def all(self, kind: str) -> dict[str, Any]:
         """Every entry of a kind (for small values needed in bulk, such as formulas)."""
         if self._db is None:
@@ -138,7 +143,10 @@ class Cache:
                     self._db.execute("CREATE TEMP TABLE IF NOT EXISTS used (kind TEXT, key TEXT)")
                     self._db.execute("DELETE FROM used")
                     self._db.executemany("INSERT INTO used VALUES (?, ?)", sorted(self._used))
-                    self._db.execute("DELETE FROM entries WHERE (kind, key) NOT IN (SELECT kind, key FROM used)")
+                    kept = sorted(self._kept_kinds)
+                    self._db.execute(
+                        "DELETE FROM entries WHERE (kind, key) NOT IN (SELECT kind, key FROM used)"
+                        f" AND kind NOT IN ({', '.join('?' for _ in kept)})", kept)
         except sqlite3.DatabaseError as error:
             self.notes.append(f"{self.path}: could not save the cache ({error})")
         self._pending.clear()

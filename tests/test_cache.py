@@ -127,3 +127,12 @@ def test_the_cache_forgets_what_the_site_no_longer_uses(tree: Path, tmp_path: Pa
         source.write_text(source.read_text() + f"\n# Note {i}: ${i}$\nx{i} = {i}\n")
         build(config)
     assert count() <= before + 3  # the new formulas, not three generations of pages
+
+
+def test_a_no_op_build_keeps_the_formulas_for_the_next_edit(tree: Path, tmp_path: Path) -> None:
+    out = tmp_path / "html"
+    build(load(tree, out=out))
+    build(load(tree, out=out))  # renders nothing, so consults no formula
+    source = tree / "pkg" / "model.py"
+    source.write_text(source.read_text().replace("DONE = True", "DONE = False"))
+    assert build(load(tree, out=out)).formulas == 0
