@@ -261,6 +261,8 @@ class Plan:
                     self.anchors[self.documents[task.document].source.url] = result.anchors
             if tasks:
                 outputs[site_assets.search_index(tasks[0].lang)] = _search_script(search)
+            if tasks and tasks[0].lang == self.config.default_language:
+                report.problems.extend(self._broken_fragments(tasks, results))
         outputs[PurePosixPath("sitemap.xml")] = self._sitemap().encode("utf-8")
         outputs[PurePosixPath(MARKER)] = b"This folder is written by site-gen and replaced on every build.\n"
         if self.config.site_url:
@@ -275,6 +277,16 @@ class Plan:
                 self.cache.put("formula", self.cache.key("formula", tex, str(display)),
                                [tex, display, rendered.html, rendered.error])
         return outputs
+
+    def _broken_fragments(self, tasks: list[Task], results: dict[PurePosixPath, PageResult]) -> list[Problem]:
+        """Links to `page#fragment` where the page has no such anchor (checked once all pages exist)."""
+        ids = {str(self.documents[t.document].source.url): set(results[t.path].ids) for t in tasks if t.kind == "page"}
+        problems = []
+        for task in tasks:
+            for path, line, written, page, fragment in results[task.path].fragment_links:
+                if page in ids and fragment not in ids[page]:
+                    problems.append(Problem(path, line, f"broken link '{written}': no anchor '#{fragment}' on {page}"))
+        return problems
 
     def _render_missing(self, tasks: list[Task], jobs: int) -> list[PageResult]:
         if not tasks:
@@ -325,12 +337,13 @@ def _render_in_worker(task: Task) -> tuple[PageResult, dict]:
 def _result_to_json(result: PageResult) -> dict:
     return dict(html=result.html, problems=[[p.path, p.line, p.message] for p in result.problems],
                 assets=result.assets, anchors={str(k): v for k, v in result.anchors.items()},
-                title=result.title, search=result.search)
+                title=result.title, search=result.search, ids=result.ids, fragment_links=result.fragment_links)
 
 
 def _result_from_json(data: dict) -> PageResult:
     return PageResult(data["html"], [Problem(*p) for p in data["problems"]], data["assets"],
-                      {int(k): v for k, v in data["anchors"].items()}, data["title"], data["search"])
+                      {int(k): v for k, v in data["anchors"].items()}, data["title"], data["search"],
+                      data["ids"], data["fragment_links"])
 
 
 def _add_to_search(search: dict[str, list], task: Task, url: PurePosixPath, result: PageResult) -> None:

@@ -129,7 +129,8 @@ class Files:
                 return LinkResult("#", f"unsafe {kind} '{url}'")
             return LinkResult(url)
         if not parts.path:
-            return LinkResult(url)  # a fragment on the same page
+            # A fragment on the same page
+            return LinkResult(url, anchor=(str(source.url), parts.fragment) if parts.fragment else None)
         if parts.path.startswith("/"):
             return LinkResult(url, f"broken {kind} '{url}': absolute paths point outside the site")
         fragment = f"#{parts.fragment}" if parts.fragment else ""
@@ -141,7 +142,8 @@ class Files:
         real = target.resolve()
         linked = self._by_disk.get(real) or self._by_disk.get(real / "__init__.py")
         if linked is not None:
-            return LinkResult(relative_url(linked.url, source.url) + fragment)
+            return LinkResult(relative_url(linked.url, source.url) + fragment,
+                              anchor=(str(linked.url), parts.fragment) if parts.fragment else None)
         published = PurePosixPath(root.prefix, real.relative_to(root.dir).as_posix())
         if published in self._page_urls:
             return LinkResult(relative_url(published, source.url) + fragment)

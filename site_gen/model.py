@@ -74,6 +74,8 @@ class LinkResult:
 
     href: str  # the URL to publish
     problem: str | None = None  # a broken-link message, if any
+    # A fragment to check once every page is rendered: (target page URL, fragment)
+    anchor: tuple[str, str] | None = None
 
 
 @dataclass
@@ -89,3 +91,6 @@ class PageResult:
     # The page's title, and its sections for the search index: anchor, heading, text, code names
     title: str = ""
     search: list[dict[str, str]] = field(default_factory=list)
+    # Every id on the page, and the links into other pages' fragments: [path, line, url, page, fragment]
+    ids: list[str] = field(default_factory=list)
+    fragment_links: list[list] = field(default_factory=list)

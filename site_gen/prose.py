@@ -134,6 +134,7 @@ class _State:
     anchors: list[str] = field(default_factory=list)  # ids to reuse, in heading order
     raw_html: list[str] = field(default_factory=list)  # raw HTML the sanitiser changed
     lone_dollar_lines: set[int] = field(default_factory=set)  # lines already reported
+    anchor_links: list[tuple[str, tuple[str, str]]] = field(default_factory=list)  # (url, (page, fragment))
 
 
 class _MathPreprocessor(Preprocessor):
@@ -229,6 +230,8 @@ class _LinkTreeprocessor(Treeprocessor):
             element.set(attribute, result.href)
             if result.problem:
                 self.ext.state.issues.append(Issue(url, result.problem))
+            if result.anchor:
+                self.ext.state.anchor_links.append((url, result.anchor))
 
 
 class _HeadingTreeprocessor(Treeprocessor):
@@ -383,6 +386,11 @@ class ProseRenderer:
         self.extension.state.anchors = list(anchors or [])
         html = self._md.convert(text)
         return html, list(self.extension.state.issues)
+
+    @property
+    def anchor_links(self) -> list[tuple[str, tuple[str, str]]]:
+        """Links of the last render whose fragment must be checked: (url as written, (page, fragment))."""
+        return list(self.extension.state.anchor_links)
 
     @property
     def raw_html_removed(self) -> list[str]:

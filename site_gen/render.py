@@ -102,6 +102,9 @@ class Site:
             if lang == self.default:
                 result.anchors[number] = [h.anchor for h in prose.headings[before:]]
                 problems.extend(self._locate(document, section, issue) for issue in issues)
+                for written, (page, fragment) in prose.anchor_links:
+                    where = self._locate(document, section, Issue(written, ""))
+                    result.fragment_links.append([where.path, where.line, written, page, fragment])
             elif table is not None:
                 problems.extend(Problem(str(table.path), 1, f"{issue.message} (in a translation of {source.path})")
                                 for issue in issues if issue.needle not in section.doc)
@@ -141,6 +144,8 @@ class Site:
             english_only=lang != self.default and not source.translate,
         )
         result.assets = {str(k): str(v) for k, v in sorted(self.files.assets.items())}
+        result.ids = sorted({row["anchor"] for row in rows} | {h.anchor for h in prose.headings}
+                            | {f"L{n}" for n in range(1, len(document.lines) + 1)})
         return result
 
     def render_listing(self, folder: PurePosixPath, lang: str) -> str:

@@ -74,6 +74,7 @@ def test_broken_links_and_latex_errors_are_reported_with_lines(tree: Path, tmp_p
         "pkg/model.py:10: broken link '../../../etc/passwd': points outside the source folders",
         "pkg/model.py:10: broken link 'missing.py': no such file",
         "pkg/model.py:25: LaTeX error: Unexpected end of input in a macro argument, expected '}' at end of input: \\frac{a",
+        "pkg/readme.md:5: broken link 'model.py#nowhere': no anchor '#nowhere' on model.html",
     ]
     assert 'class="math-error"' in pages["model.html"]
 
