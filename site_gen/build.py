@@ -183,9 +183,11 @@ class Plan:
         for document in self.documents:
             source = document.source
             translated = lang != self.config.default_language and source.translate
-            look = (lambda english: self.translations.lookup(lang, source.rel, english) or english) \
-                if translated else (lambda english: english)
-            rows.append(f"{source.url}\t{look(document.title)}\t{look(document.summary) if document.summary else ''}")
+            title, summary = document.title, document.summary
+            if translated:
+                title = self.translations.lookup(lang, source.rel, title) or title
+                summary = (self.translations.lookup(lang, source.rel, summary) or summary) if summary else ""
+            rows.append(f"{source.url}\t{title}\t{summary}")
         return "\n".join(rows)
 
     def tasks(self, lang: str) -> list[Task]:

@@ -13,7 +13,7 @@ in parallel, and each one depends only on what its cache key names.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import Callable
 
@@ -87,7 +87,6 @@ class Site:
         problems = result.problems
         source = document.source
         self.files.assets.clear()
-        url = self.language_folder(lang) / source.url
         table = self.translations.page(lang, source.rel) if self._translated(source, lang) else None
         gettext = self.gettext(lang)
         prose = ProseRenderer(self.math, self.files.resolver(source, self.language_folder(lang)), lang=lang,

@@ -322,13 +322,9 @@ def check_table(table: Table, inventory: Inventory, raw_html_ok: Callable[[str],
         if not translation:
             continue
         line, column = _position_of_key(text, english)
-        where = lambda message: Problem(str(table.path), line, f"{message} (column {column})")  # noqa: E731
         expected, found = inventory(english), inventory(translation)
-        missing, extra = expected - found, found - expected
-        for item in sorted(missing):
-            problems.append(where(f"translation lacks {item[0]} {item[1]!r} of the English"))
-        for item in sorted(extra):
-            problems.append(where(f"translation has {item[0]} {item[1]!r} that the English does not"))
-        for fragment in raw_html_ok(translation):
-            problems.append(where(f"raw HTML outside the allowlist: {fragment[:60]!r}"))
+        messages = [f"translation lacks {kind} {value!r} of the English" for kind, value in sorted(expected - found)]
+        messages += [f"translation has {kind} {value!r} that the English does not" for kind, value in sorted(found - expected)]
+        messages += [f"raw HTML outside the allowlist: {fragment[:60]!r}" for fragment in raw_html_ok(translation)]
+        problems.extend(Problem(str(table.path), line, f"{message} (column {column})") for message in messages)
     return problems

@@ -12,17 +12,10 @@ from site_gen.build import build
 from site_gen.cli import main
 from site_gen.config import load
 
-FIXTURE = Path(__file__).parent / "fixtures" / "tree"
-
-
 @pytest.fixture
-def tree(tmp_path: Path) -> Path:
-    root = tmp_path / "project"
-    shutil.copytree(FIXTURE, root)
-    settings = root / "pyproject.toml"
-    settings.write_text(settings.read_text().replace('branch = "trunk"', 'branch = "trunk"\nlanguages = ["en", "ja"]'))
-    main(["translate", "update", "--root", str(root)])
-    return root
+def tree(bilingual_tree: Path) -> Path:
+    main(["translate", "update", "--root", str(bilingual_tree)])
+    return bilingual_tree
 
 
 def same_tree(a: Path, b: Path) -> bool:

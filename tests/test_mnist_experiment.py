@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import hashlib
 import struct
 import urllib.error
 from pathlib import Path
@@ -85,18 +86,24 @@ def test_missing_data_offline_says_what_to_do(tmp_path: Path, capsys, monkeypatc
     assert "Traceback" not in err
 
 
+class FakeResponse:
+    """What `urlopen` returns, serving fixed bytes."""
+
+    def __init__(self, payload: bytes) -> None:
+        self.payload = payload
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+    def read(self) -> bytes:
+        return self.payload
+
+
 def test_download_with_wrong_checksum_is_not_saved(tmp_path: Path, monkeypatch) -> None:
-    class Response:
-        def __enter__(self):
-            return self
-
-        def __exit__(self, *exc):
-            return False
-
-        def read(self):
-            return b"not the real file"
-
-    monkeypatch.setattr(experiment.urllib.request, "urlopen", lambda *a, **k: Response())
+    monkeypatch.setattr(experiment.urllib.request, "urlopen", lambda *a, **k: FakeResponse(b"not the real file"))
     with pytest.raises(experiment.DataError, match="MD5"):
         experiment.fetch(tmp_path, "t10k-labels-idx1-ubyte.gz")
     assert list(tmp_path.iterdir()) == []
@@ -104,21 +111,8 @@ def test_download_with_wrong_checksum_is_not_saved(tmp_path: Path, monkeypatch) 
 
 def test_download_with_right_checksum_is_saved(tmp_path: Path, monkeypatch) -> None:
     payload = b"pretend data"
-
-    class Response:
-        def __enter__(self):
-            return self
-
-        def __exit__(self, *exc):
-            return False
-
-        def read(self):
-            return payload
-
-    import hashlib
-
     monkeypatch.setitem(experiment.FILES, "t10k-labels-idx1-ubyte.gz", hashlib.md5(payload).hexdigest())
-    monkeypatch.setattr(experiment.urllib.request, "urlopen", lambda *a, **k: Response())
+    monkeypatch.setattr(experiment.urllib.request, "urlopen", lambda *a, **k: FakeResponse(payload))
     path = experiment.fetch(tmp_path, "t10k-labels-idx1-ubyte.gz")
     assert path.read_bytes() == payload
 

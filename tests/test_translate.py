@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -15,16 +14,9 @@ from site_gen.build import build
 from site_gen.cli import main
 from site_gen.config import load
 
-FIXTURE = Path(__file__).parent / "fixtures" / "tree"
-
-
 @pytest.fixture
-def tree(tmp_path: Path) -> Path:
-    root = tmp_path / "project"
-    shutil.copytree(FIXTURE, root)
-    settings = root / "pyproject.toml"
-    settings.write_text(settings.read_text().replace('branch = "trunk"', 'branch = "trunk"\nlanguages = ["en", "ja"]'))
-    return root
+def tree(bilingual_tree: Path) -> Path:
+    return bilingual_tree
 
 
 def table(root: Path, rel: str = "model.json", lang: str = "ja") -> Path:
