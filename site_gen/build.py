@@ -83,6 +83,8 @@ def build(config: Config, jobs: int | None = None, use_cache: bool = True,
             documents = gather(config, files.sources, cache, report.problems, jobs)
             translations = Translations(config.translations)
             plan = Plan(config, files, documents, translations, cache)
+            if plan.assets.note:
+                report.notes.append(plan.assets.note)
             outputs = plan.render(jobs, report, progress)
             report.problems.extend(translations.problems)
             write_site(config.out, outputs)

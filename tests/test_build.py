@@ -180,3 +180,27 @@ def test_builds_a_stdlib_package(tmp_path: Path) -> None:
     report = build(load(tmp_path, source=package, out=tmp_path / "out"))
     assert report.pages == len(list(package.rglob("*.py")))
     assert (tmp_path / "out" / "decoder.html").is_file()
+
+
+def test_without_katex_assets_the_build_says_so_and_links_the_matching_cdn(tree: Path, tmp_path: Path,
+                                                                         monkeypatch) -> None:
+    from site_gen import assets
+
+    monkeypatch.setattr(assets, "KATEX_CSS_CANDIDATES", [tmp_path / "missing.css"])
+    report = build(load(tree, out=tmp_path / "html"))
+    assert any("libjs-katex" in note for note in report.notes)
+    page = (tmp_path / "html" / "model.html").read_text()
+    assert f'<link rel="stylesheet" href="https://cdn.jsdelivr.net/npm/katex@{assets.KATEX_VERSION}/dist/katex.min.css">' in page
+    assert not (tmp_path / "html" / "_static" / "katex").exists()
+
+
+def test_the_katex_version_matches_the_renderer() -> None:
+    import pykatex
+
+    from site_gen.assets import KATEX_VERSION
+
+    # pykatex embeds KaTeX; its rendering of \KaTeX is not versioned, so compare with its documentation
+    from importlib.metadata import metadata
+
+    assert f"KaTeX v{KATEX_VERSION}" in metadata("pykatex")["Description"]
+    assert pykatex.renderToString("x")
