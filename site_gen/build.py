@@ -366,9 +366,10 @@ def _search_script(search: dict[str, list]) -> bytes:
 
 
 def _folder_digest(folder: Path) -> str:
+    """The templates pages are made from; `static/` is only copied, so it does not count."""
     if not folder.is_dir():
         return ""
-    files = sorted(p for p in folder.rglob("*") if p.is_file())
+    files = sorted(p for p in folder.rglob("*") if p.is_file() and "static" not in p.relative_to(folder).parts)
     return digest(*(part for p in files for part in (str(p.relative_to(folder)), p.read_bytes())))
 
 

@@ -129,3 +129,14 @@ def test_a_no_op_build_keeps_the_formulas_for_the_next_edit(tree: Path, tmp_path
     source = tree / "pkg" / "model.py"
     source.write_text(source.read_text().replace("DONE = True", "DONE = False"))
     assert build(load(tree, out=out)).formulas == 0
+
+
+def test_editing_a_stylesheet_renders_no_page(tree: Path, tmp_path: Path) -> None:
+    out = tmp_path / "html"
+    templates = tree / "templates"
+    shutil.copytree(Path(__file__).parent.parent / "templates", templates)
+    build(load(tree, out=out))
+    (templates / "static" / "site.css").write_text((templates / "static" / "site.css").read_text() + "\n/* new */\n")
+    report = build(load(tree, out=out))
+    assert report.rendered == 0
+    assert "/* new */" in (out / "_static" / "site.css").read_text()
