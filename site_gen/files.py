@@ -45,7 +45,21 @@ def discover(config: Config) -> list[Source]:
                     continue
                 rel = PurePosixPath(path.relative_to(root.dir).as_posix())
                 found.append(Source(_display_path(config, path), page_url(root, rel), rel, kind, root.title, root.translate))
-    return sorted(found, key=lambda s: str(s.url))
+    return _unique_urls(sorted(found, key=lambda s: (str(s.url), s.rel.name != "__init__.py", str(s.path))))
+
+
+def _unique_urls(sources: list[Source]) -> list[Source]:
+    """
+    Two files can claim one page (`index.py` and `__init__.py`, `readme.py` and
+    `readme.md`): the first keeps it, the others are published under their own
+    file name (`index.py.html`), so no page overwrites another.
+    """
+    taken: set[PurePosixPath] = set()
+    for source in sources:
+        if source.url in taken:
+            source.url = source.url.with_name(source.rel.name + ".html")
+        taken.add(source.url)
+    return sorted(sources, key=lambda s: str(s.url))
 
 
 def page_url(root: SourceRoot, rel: PurePosixPath) -> PurePosixPath:

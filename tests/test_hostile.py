@@ -234,3 +234,17 @@ def test_the_whole_standard_library_in_one_build(tmp_path: Path) -> None:
         sections, _ = split(text)
         used = sorted(n for s in sections for n in s.doc_lines + s.code_lines)
         assert used == list(range(1, len(source_lines(text)) + 1)), path
+
+
+def test_two_files_claiming_one_page_both_survive(project: Path) -> None:
+    (project / "src" / "__init__.py").write_text('"""# The package"""\n')
+    (project / "src" / "index.py").write_text('"""# An index module"""\n')
+    (project / "src" / "readme.md").write_text("# Readme in Markdown\n\n[the module](index.py)\n")
+    (project / "src" / "readme.py").write_text('"""# Readme in Python"""\n')
+    report = build_src(project)
+    assert not messages(report)
+    out = project / "html"
+    assert "The package" in (out / "index.html").read_text() and "An index module" in (out / "index.py.html").read_text()
+    assert "Readme in Markdown" in (out / "readme.html").read_text()
+    assert "Readme in Python" in (out / "readme.py.html").read_text()
+    assert 'href="index.py.html"' in (out / "readme.html").read_text()
