@@ -8,19 +8,25 @@ summary: The generator behind these pages, written as a literate program and ren
 
 `site_gen` turns Python whose docstrings and comments are Markdown into the
 side-by-side pages you are reading. It never imports the code it documents; it
-reads it as text. The pipeline has one module per stage:
+reads it as text. A source goes through these stages, one module each:
 
 | stage | module | in → out |
 |---|---|---|
 | settings | [config](config.py) | `pyproject.toml` → `Config` |
 | records | [model](model.py) | the dataclasses passed between stages |
+| find | [files](files.py) | source folders → sources, and links resolved inside them |
+| read | [document](document.py) | a file → its text, sections, title and summary |
 | split | [split](split.py) | source text → sections of prose and code lines |
 | highlight | [highlight](highlight.py) | source text → HTML of each line |
+| symbols | [symbols](symbols.py) | a formula → the same, each symbol marked |
 | math | [math](math.py) | LaTeX → HTML and MathML |
-| prose | [prose](prose.py) | Markdown → HTML, math and links handled |
-| files | [files](files.py) | source folders → pages, links resolved and checked |
-| assets | [assets](assets.py) | stylesheets, KaTeX's CSS and fonts |
+| prose | [prose](prose.py) | Markdown → HTML, math and links handled, sanitised |
+| translate | [translate](translate.py) | string tables: load, look up, check, update |
 | templates | [page](page.py) | Jinja2 templates → HTML |
-| build | [build](build.py) | all of the above → `html/` |
-| command line | [cli](cli.py) | `site-gen build` |
+| render | [render](render.py) | a document in one language → its page |
+| assets | [assets](assets.py) | stylesheets, script, KaTeX's CSS and fonts |
+| cache | [cache](cache.py) | results kept by the hash of their inputs |
+| build | [build](build.py) | all of the above → `html/`, incrementally and in parallel |
+| serve | [serve](serve.py) | a local server that rebuilds and reloads on change |
+| command line | [cli](cli.py) | `site-gen build`, `serve`, `translate` |
 """

@@ -29,6 +29,7 @@ from __future__ import annotations
 import re
 import xml.etree.ElementTree as etree
 from collections import Counter
+from html.parser import HTMLParser
 from dataclasses import dataclass, field
 from typing import Callable, Protocol
 
@@ -44,7 +45,7 @@ from markdown.inlinepatterns import (
     ReferenceInlineProcessor,
     ShortReferenceInlineProcessor,
 )
-from markdown.postprocessors import Postprocessor
+from markdown.postprocessors import Postprocessor, RawHtmlPostprocessor
 from markdown.preprocessors import Preprocessor
 from markdown.treeprocessors import Treeprocessor
 from markupsafe import Markup, escape
@@ -132,7 +133,7 @@ class _State:
     section_anchor: str | None = None  # the anchor of the first heading, if any
     trusted: set[int] = field(default_factory=set)  # stash entries we made (math, `$`)
     anchors: list[str] = field(default_factory=list)  # ids to reuse, in heading order
-    raw_html: list[str] = field(default_factory=list)  # raw HTML the sanitiser changed
+    raw_html: list[str] = field(default_factory=list)  # raw HTML the sanitiser drops
     lone_dollar_lines: set[int] = field(default_factory=set)  # lines already reported
     anchor_links: list[tuple[str, tuple[str, str]]] = field(default_factory=list)  # (url, (page, fragment))
 
@@ -226,12 +227,22 @@ class _LinkTreeprocessor(Treeprocessor):
             url = element.get(attribute) if attribute else None
             if url is None:
                 continue
+            for name in ("alt", "title"):
+                if element.get(name):
+                    element.set(name, self._tex_for_placeholders(element.get(name)))
             result = self.ext.resolve_link(url, element.tag == "img")
             element.set(attribute, result.href)
             if result.problem:
                 self.ext.state.issues.append(Issue(url, result.problem))
             if result.anchor:
                 self.ext.state.anchor_links.append((url, result.anchor))
+
+
+    def _tex_for_placeholders(self, value: str) -> str:
+        """An attribute cannot hold HTML: formulas in it are written as their LaTeX."""
+        for placeholder, tex in self.ext.state.math_tex.items():
+            value = value.replace(placeholder, tex)
+        return value
 
 
 class _HeadingTreeprocessor(Treeprocessor):
@@ -302,7 +313,13 @@ class _UntranslatedTreeprocessor(Treeprocessor):
 
 
 class _SanitizePostprocessor(Postprocessor):
-    """Allowlist the HTML while math is still a placeholder; raw HTML is cleaned in the stash."""
+    """
+    Allowlist the whole document with the author's (or translator's) raw HTML
+    in place and our formulas still out of it: untrusted stash entries are put
+    back first, trusted ones become tokens, the result is sanitised as one
+    document (so an inline `<a …>…</a>` keeps its text inside), and only then
+    do the formulas go in.
+    """
 
     def __init__(self, md: markdown.Markdown, ext: ProseExtension) -> None:
         super().__init__(md)
@@ -310,14 +327,47 @@ class _SanitizePostprocessor(Postprocessor):
 
     def run(self, text: str) -> str:
         stash = self.md.htmlStash.rawHtmlBlocks
+        trusted = {index: stash[index] for index in self.ext.state.trusted}
         for index, block in enumerate(stash):
-            if index in self.ext.state.trusted or not isinstance(block, str):
-                continue
-            clean = sanitize(block)
-            if clean != block:
-                self.ext.state.raw_html.append(block)
-            stash[index] = clean
-        return sanitize(text)
+            if index in trusted:
+                stash[index] = _TRUSTED % index
+            elif isinstance(block, str):
+                self.ext.state.raw_html.extend(disallowed_html(block))
+        text = sanitize(RawHtmlPostprocessor(self.md).run(text))
+        for index, html in trusted.items():
+            text = text.replace(_TRUSTED % index, html)
+        return text
+
+
+# A formula's place while the document is sanitised (the private-use characters survive nh3)
+_TRUSTED = "\ue000trusted:%d\ue001"
+
+
+class _AllowlistCheck(HTMLParser):
+    """Tags, attributes and URLs of some raw HTML that the sanitiser would drop."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.dropped: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag not in nh3.ALLOWED_TAGS:
+            self.dropped.append(f"<{tag}>")
+            return
+        allowed = _ALLOWED_ATTRIBUTES["*"] | _ALLOWED_ATTRIBUTES.get(tag, set())
+        for name, value in attrs:
+            if name not in allowed:
+                self.dropped.append(f"<{tag} {name}>")
+            elif name in ("href", "src") and value and ":" in value.split("/")[0]:
+                if value.split(":", 1)[0].lower() not in _ALLOWED_SCHEMES:
+                    self.dropped.append(f"<{tag} {name}={value[:30]}>")
+
+
+def disallowed_html(fragment: str) -> list[str]:
+    checker = _AllowlistCheck()
+    checker.feed(fragment)
+    checker.close()
+    return checker.dropped
 
 
 class ProseExtension(Extension):
@@ -394,7 +444,7 @@ class ProseRenderer:
 
     @property
     def raw_html_removed(self) -> list[str]:
-        """Raw HTML of the last render that the sanitiser had to change."""
+        """Tags, attributes and URLs of raw HTML in the last render that the sanitiser dropped."""
         return list(self.extension.state.raw_html)
 
     @property

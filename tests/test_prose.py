@@ -129,3 +129,17 @@ def test_real_katex_gives_html_and_mathml_and_reports_errors() -> None:
 def test_runaway_macros_are_bounded() -> None:
     result = KatexRenderer()("\\def\\x{\\x\\x}\\x", False)
     assert result.error and "expansions" in result.error.lower()
+
+
+SNIPPETS = __import__("pathlib").Path(__file__).parent / "snippets" / "prose"
+
+
+@pytest.mark.parametrize("source", sorted(SNIPPETS.glob("*.md")), ids=lambda p: p.stem)
+def test_golden(source, update_goldens: bool) -> None:
+    """Whole renders, compared with reviewed output (`pytest --update-goldens` rewrites them)."""
+    html, _, issues = render(source.read_text())
+    actual = html + "\n" + "".join(f"<!-- {issue.message} -->\n" for issue in issues)
+    expected = source.with_suffix(".html")
+    if update_goldens or not expected.exists():
+        expected.write_text(actual)
+    assert actual == expected.read_text()
