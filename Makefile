@@ -67,4 +67,4 @@ serve: install katex-assets
 	$(VENV)/bin/site-gen serve --port 8000
 
 clean:
-	rm -rf $(VENV) .pytest_cache .hypothesis .html.new .html.old .html.lock
+	rm -rf $(VENV) .pytest_cache .hypothesis .site_gen_cache test-artifacts .html.new .html.old .html.lock bench/node_modules

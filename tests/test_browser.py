@@ -258,3 +258,17 @@ def test_screenshots(browser, server, width: int, theme: str) -> None:
     page.screenshot(path=str(path), full_page=False)
     viewer.close()
     assert path.stat().st_size > 10_000
+
+
+def test_every_page_loads_cleanly(browser) -> None:
+    """All pages in all languages: no console error, no request outside the site, no sideways scroll."""
+    viewer = Page(browser, SITE.as_uri() + "/", width=375)
+    pages = sorted(p.relative_to(SITE).as_posix() for p in SITE.rglob("*.html"))
+    assert len(pages) > 90
+    wide = []
+    for path in pages:
+        page = viewer.open(path)
+        if page.evaluate("document.documentElement.scrollWidth") > 375:
+            wide.append(path)
+    viewer.close()
+    assert wide == []
