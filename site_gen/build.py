@@ -132,13 +132,18 @@ def _parse(item: tuple[Source, str]) -> tuple[Document, list[Problem]]:
     return parse(item[0], item[1], found), found
 
 
-def _in_parallel(function: Callable, items: list, jobs: int) -> list:
-    """`map` over forked worker processes when it pays, in order, so results never depend on `jobs`."""
+def _in_parallel(function: Callable, items: list, jobs: int) -> Iterator:
+    """
+    `map` over forked worker processes when it pays. Results come in order (so
+    the output never depends on `jobs`) and as soon as they are ready (so a
+    progress bar moves).
+    """
     if jobs <= 1 or len(items) < 8:
-        return [function(item) for item in items]
+        yield from (function(item) for item in items)
+        return
     context = multiprocessing.get_context("fork")
     with ProcessPoolExecutor(max_workers=min(jobs, len(items)), mp_context=context) as pool:
-        return list(pool.map(function, items, chunksize=max(1, len(items) // (4 * jobs))))
+        yield from pool.map(function, items, chunksize=max(1, len(items) // (8 * jobs)))
 
 
 # ## Plan and render
@@ -292,9 +297,10 @@ class Plan:
                     problems.append(Problem(path, line, f"broken link '{written}': no anchor '#{fragment}' on {page}"))
         return problems
 
-    def _render_missing(self, tasks: list[Task], jobs: int) -> list[PageResult]:
+    def _render_missing(self, tasks: list[Task], jobs: int) -> Iterator[PageResult]:
+        """Render `tasks`, yielding each result, in order, as soon as it is ready."""
         if not tasks:
-            return []
+            return
         site = self.site
         for url, anchors in self.anchors.items():
             for number, ids in anchors.items():
@@ -303,14 +309,11 @@ class Plan:
         global _WORKER_SITE
         _WORKER_SITE = site
         try:
-            outcomes = _in_parallel(_render_in_worker, tasks, jobs)
+            for result, formulas in _in_parallel(_render_in_worker, tasks, jobs):
+                site.math.learn(formulas)
+                yield result
         finally:
             _WORKER_SITE = None
-        results = []
-        for result, formulas in outcomes:
-            site.math.learn(formulas)
-            results.append(result)
-        return results
 
     def _sitemap(self) -> str:
         key = self.cache.key("sitemap", self.settings, *self.structure.values())
