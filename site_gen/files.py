@@ -18,6 +18,7 @@ import os
 import posixpath
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
+from typing import Iterator
 from urllib.parse import unquote, urlsplit
 
 from .config import Config, SourceRoot
@@ -26,25 +27,34 @@ from .model import LinkResult, Source
 _SKIP_DIRS = {"__pycache__", "node_modules", "site-packages"}
 
 
+def walk(config: Config, root: SourceRoot) -> Iterator[Path]:
+    """
+    Every file of a source folder, in a stable order, without following
+    symbolic links and without entering hidden folders, virtual environments
+    or the output folder.
+    """
+    out = config.out.resolve()
+    for folder, dirs, names in os.walk(root.dir, followlinks=False):
+        here = Path(folder)
+        dirs[:] = sorted(
+            d for d in dirs
+            if not d.startswith(".") and d not in _SKIP_DIRS and (here / d).resolve() != out
+            and not (here / d / "pyvenv.cfg").exists()
+        )
+        yield from (here / name for name in sorted(names))
+
+
 def discover(config: Config) -> list[Source]:
     """Every Python file and `readme.md` under the source folders, sorted."""
     found: list[Source] = []
-    out = config.out.resolve()
     for root in config.sources:
-        for folder, dirs, names in os.walk(root.dir, followlinks=False):
-            here = Path(folder)
-            dirs[:] = sorted(
-                d for d in dirs
-                if not d.startswith(".") and d not in _SKIP_DIRS and (here / d).resolve() != out
-                and not (here / d / "pyvenv.cfg").exists()
-            )
-            for name in sorted(names):
-                path = here / name
-                kind = "python" if name.endswith(".py") else "markdown" if name.lower() == "readme.md" else None
-                if kind is None or path.is_symlink():
-                    continue
-                rel = PurePosixPath(path.relative_to(root.dir).as_posix())
-                found.append(Source(_display_path(config, path), page_url(root, rel), rel, kind, root.title, root.translate))
+        for path in walk(config, root):
+            name = path.name
+            kind = "python" if name.endswith(".py") else "markdown" if name.lower() == "readme.md" else None
+            if kind is None or path.is_symlink():
+                continue
+            rel = PurePosixPath(path.relative_to(root.dir).as_posix())
+            found.append(Source(_display_path(config, path), page_url(root, rel), rel, kind, root.title, root.translate))
     return _unique_urls(sorted(found, key=lambda s: (str(s.url), s.rel.name != "__init__.py", str(s.path))))
 
 
@@ -103,13 +113,8 @@ class Files:
 
     def existing_files(self) -> list[PurePosixPath]:
         """Every file under the source folders: whether a link's target exists depends on them."""
-        found = []
-        for root in self.config.sources:
-            for folder, dirs, names in os.walk(root.dir, followlinks=False):
-                dirs[:] = [d for d in dirs if d not in _SKIP_DIRS]
-                here = Path(folder)
-                found.extend(PurePosixPath(root.prefix, (here / n).relative_to(root.dir).as_posix()) for n in names)
-        return sorted(found)
+        return sorted(PurePosixPath(root.prefix, path.relative_to(root.dir).as_posix())
+                      for root in self.config.sources for path in walk(self.config, root))
 
     def folders(self) -> list[PurePosixPath]:
         """Every folder that holds a page, with all of its parents."""

@@ -140,3 +140,9 @@ def test_editing_a_stylesheet_renders_no_page(tree: Path, tmp_path: Path) -> Non
     report = build(load(tree, out=out))
     assert report.rendered == 0
     assert "/* new */" in (out / "_static" / "site.css").read_text()
+
+
+def test_an_output_folder_inside_the_sources_does_not_defeat_the_cache(tree: Path) -> None:
+    config = load(tree, out=tree / "pkg" / "site")
+    build(config)
+    assert build(config).rendered == 0
