@@ -31,7 +31,7 @@ import shutil
 import time
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Callable, Iterator
 
@@ -199,7 +199,7 @@ class Plan:
 
     def tasks(self, lang: str) -> list[Task]:
         ui = self.translations.fingerprint(lang, None) if lang != self.config.default_language else b""
-        folder = PurePosixPath(".") if lang == self.config.default_language else PurePosixPath(lang)
+        folder = self.config.language_folder(lang)
         tasks = []
         for index, document in enumerate(self.documents):
             source = document.source
@@ -342,15 +342,12 @@ def _render_in_worker(task: Task) -> tuple[PageResult, dict]:
 
 
 def _result_to_json(result: PageResult) -> dict:
-    return dict(html=result.html, problems=[[p.path, p.line, p.message] for p in result.problems],
-                assets=result.assets, anchors={str(k): v for k, v in result.anchors.items()},
-                title=result.title, search=result.search, ids=result.ids, fragment_links=result.fragment_links)
+    return asdict(result)  # JSON turns the section numbers of `anchors` into strings
 
 
 def _result_from_json(data: dict) -> PageResult:
-    return PageResult(data["html"], [Problem(*p) for p in data["problems"]], data["assets"],
-                      {int(k): v for k, v in data["anchors"].items()}, data["title"], data["search"],
-                      data["ids"], data["fragment_links"])
+    return PageResult(**{**data, "problems": [Problem(**p) for p in data["problems"]],
+                         "anchors": {int(k): v for k, v in data["anchors"].items()}})
 
 
 def _add_to_search(search: dict[str, list], task: Task, url: PurePosixPath, result: PageResult) -> None:

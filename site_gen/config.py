@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import tomllib
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 
 class ConfigError(Exception):
@@ -67,6 +67,10 @@ class Config:
     @property
     def default_language(self) -> str:
         return self.languages[0]
+
+    def language_folder(self, lang: str) -> PurePosixPath:
+        """Where a language's pages go in the site: the root for the default, `ja/` and so on for others."""
+        return PurePosixPath(".") if lang == self.default_language else PurePosixPath(lang)
 
 
 AUTONYMS = {"en": "English", "ja": "日本語", "zh": "中文", "ko": "한국어", "fr": "Français", "de": "Deutsch"}

@@ -77,7 +77,7 @@ class Site:
         )
 
     def language_folder(self, lang: str) -> PurePosixPath:
-        return PurePosixPath(".") if lang == self.default else PurePosixPath(lang)
+        return self.config.language_folder(lang)
 
     # ### One page
 
