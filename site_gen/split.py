@@ -185,7 +185,6 @@ def _assemble(lines: list[str], comments: dict[int, str], docstrings: list[_Docs
     docstring_lines = {n for d in docstrings for n in range(d.start, d.end + 1)}
     header_lines = {n for d in docstrings for n in range(d.header_start, d.start)}
     sections = [Section()]
-    pending_blank: list[int] = []  # blank lines between two comment blocks
 
     def open_section(doc: str, doc_lines: list[int]) -> None:
         current = sections[-1]
@@ -215,11 +214,10 @@ def _assemble(lines: list[str], comments: dict[int, str], docstrings: list[_Docs
             current = sections[-1]
             only_blank_since_doc = current.doc and all(not lines[n - 1].strip() for n in current.code_lines)
             if only_blank_since_doc and current.code_lines:
-                # A blank line between two comment blocks is a paragraph break
-                pending_blank = current.code_lines
-                current.code_lines = []
+                # A blank line between two comment blocks is a paragraph break: it becomes prose
                 current.doc = _join(current.doc, prose)
-                current.doc_lines.extend(pending_blank + block)
+                current.doc_lines.extend(current.code_lines + block)
+                current.code_lines = []
             else:
                 open_section(prose, block)
             continue
