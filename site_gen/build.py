@@ -189,9 +189,8 @@ class Plan:
         rows = []
         for document in self.documents:
             source = document.source
-            translated = lang != self.config.default_language and source.translate
             title, summary = document.title, document.summary
-            if translated:
+            if self.config.translated(source.translate, lang):
                 title = self.translations.lookup(lang, source.rel, title) or title
                 summary = (self.translations.lookup(lang, source.rel, summary) or summary) if summary else ""
             rows.append(f"{source.url}\t{title}\t{summary}")
@@ -204,7 +203,7 @@ class Plan:
         for index, document in enumerate(self.documents):
             source = document.source
             table = (self.translations.fingerprint(lang, source.rel)
-                     if lang != self.config.default_language and source.translate else b"")
+                     if self.config.translated(source.translate, lang) else b"")
             key = self.cache.key("page", lang, str(source.path), document.text, table, ui,
                                  self.settings, self.structure[lang])
             tasks.append(Task("page", lang, folder / source.url, key, document=index))

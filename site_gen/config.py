@@ -68,6 +68,10 @@ class Config:
     def default_language(self) -> str:
         return self.languages[0]
 
+    def translated(self, translate: bool, lang: str) -> bool:
+        """Whether a page of a source folder with this `translate` setting takes its prose from tables in `lang`."""
+        return translate and lang != self.default_language
+
     def language_folder(self, lang: str) -> PurePosixPath:
         """Where a language's pages go in the site: the root for the default, `ja/` and so on for others."""
         return PurePosixPath(".") if lang == self.default_language else PurePosixPath(lang)

@@ -140,7 +140,7 @@ class Site:
             line_href=self.source_href(source, [0]).removesuffix("0"),
             content_lang=lang if (lang == self.default or source.translate) else self.default,
             coverage=coverage if table is not None and coverage.done < coverage.total else None,
-            english_only=lang != self.default and not source.translate,
+            english_only=lang != self.default and not source.translate,  # a folder kept in English
         )
         result.assets = {str(k): str(v) for k, v in sorted(self.files.assets.items())}
         result.ids = sorted({row["anchor"] for row in rows} | {h.anchor for h in prose.headings}
@@ -168,7 +168,7 @@ class Site:
         )
 
     def _translated(self, source: Source, lang: str) -> bool:
-        return lang != self.default and source.translate
+        return self.config.translated(source.translate, lang)
 
     def title(self, document: Document, lang: str, coverage: Coverage | None = None) -> str:
         return self._unit(document, lang, document.title, coverage)
