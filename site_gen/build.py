@@ -271,11 +271,14 @@ class Plan:
                 outputs[site_assets.search_index(tasks[0].lang)] = _search_script(search)
             if tasks and tasks[0].lang == self.config.default_language:
                 report.problems.extend(self._broken_fragments(tasks, results))
-        outputs[PurePosixPath("sitemap.xml")] = self._sitemap().encode("utf-8")
         outputs[PurePosixPath(MARKER)] = b"This folder is written by site-gen and replaced on every build.\n"
         if self.config.site_url:
+            # A sitemap lists absolute URLs: without the site's, there is none
+            outputs[PurePosixPath("sitemap.xml")] = self._sitemap().encode("utf-8")
             outputs[PurePosixPath("robots.txt")] = \
                 f"User-agent: *\nAllow: /\nSitemap: {self.config.site_url}sitemap.xml\n".encode()
+        else:
+            report.notes.append("no site URL (`site_url` in [tool.site_gen]): no sitemap, canonical links or og:url")
         outputs.update(self.assets.files)
         if self._site is None:
             self.cache.keep_kind("formula")  # not consulted: nothing was rendered
