@@ -34,6 +34,7 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Callable, Iterator
+from urllib.parse import quote
 
 from . import assets as site_assets
 from .cache import Cache, digest
@@ -355,7 +356,7 @@ def _result_from_json(data: dict) -> PageResult:
 def _add_to_search(search: dict[str, list], task: Task, url: PurePosixPath, result: PageResult) -> None:
     """Pages by URL within their language's tree; sections point at their page."""
     page = len(search["pages"])
-    search["pages"].append({"u": str(url), "t": result.title})
+    search["pages"].append({"u": quote(str(url)), "t": result.title})
     for section in result.search:
         if section["x"] or section["h"] or section["c"]:
             search["sections"].append({"p": page, **section})

@@ -55,7 +55,7 @@ from markdown.treeprocessors import Treeprocessor
 from markupsafe import Markup, escape
 
 from .grammar import Token, tokenize
-from .math import Rendered
+from .math import Rendered, number_labels
 from .model import Heading, LinkResult
 
 # Underscores of a link text, outside its code spans
@@ -175,6 +175,8 @@ class _MathPreprocessor(Preprocessor):
         self.ext.state.issues.append(Issue(snippet, "unmatched `$` (write `\\$` for a dollar sign)"))
 
     def _stash(self, tex: str, display: bool, source: str) -> str:
+        if self.ext.equation_labels:
+            tex = number_labels(tex, self.ext.equation_labels)
         rendered = self.ext.render_math(tex, display)
         self.ext.state.formulas += 1
         if rendered.error:
@@ -426,6 +428,7 @@ class ProseExtension(Extension):
         self.lang = "en"
         self.untranslated_notice = ""
         self.permalink_label = ""
+        self.equation_labels: dict[str, int] = {}
 
     def extendMarkdown(self, md: markdown.Markdown) -> None:
         md.registerExtension(self)
@@ -452,8 +455,10 @@ class ProseRenderer:
 
     def __init__(self, render_math: MathRenderer, resolve_link: LinkResolver = keep_link,
                  lang: str = "en", untranslated_notice: str = "", permalink_label: str = "",
-                 reserved_ids: Iterable[str] = ()) -> None:
+                 reserved_ids: Iterable[str] = (), equation_labels: dict[str, int] | None = None) -> None:
         self.extension = ProseExtension(render_math, resolve_link)
+        # The page's `\label`s and their numbers (see `math.equation_labels`)
+        self.extension.equation_labels = equation_labels or {}
         # Ids the page has outside the prose: headings never take them
         self.extension.page_ids.update(reserved_ids)
         self.extension.lang = lang

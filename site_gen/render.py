@@ -30,7 +30,8 @@ from .config import Config
 from .document import Document
 from .files import Files, relative_url
 from .highlight import highlight_lines
-from .math import KatexRenderer
+from .grammar import formulas
+from .math import KatexRenderer, equation_labels
 from .model import PageResult, Problem, Section, Source
 from .page import Templates
 from .prose import Issue, ProseRenderer, element_ids, mark_untranslated, markdown_to_plain
@@ -98,7 +99,8 @@ class Site:
         reserved = self.template_ids | {f"section-{n}" for n in range(1, len(document.sections) + 1)}
         prose = ProseRenderer(self.math, self.files.resolver(source, self.language_folder(lang)), lang=lang,
                               untranslated_notice=gettext(UNTRANSLATED_NOTICE), permalink_label=gettext(PERMALINK),
-                              reserved_ids=reserved)
+                              reserved_ids=reserved,
+                              equation_labels=equation_labels(tex for s in document.sections for tex, _ in formulas(s.doc)))
         seen: Counter = Counter()  # the same text quoted by two issues is found on its next line
         coverage = Coverage()
         highlighted = highlight_lines(document.text, len(document.lines)) if source.kind == "python" else []
