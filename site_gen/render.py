@@ -29,7 +29,7 @@ from .document import Document
 from .files import Files, relative_url
 from .highlight import highlight_lines
 from .math import KatexRenderer
-from .model import PageResult, Problem, Section, Source
+from .model import Heading, PageResult, Problem, Section, Source
 from .page import Templates
 from .prose import Issue, ProseRenderer, mark_untranslated
 from .translate import (
@@ -94,20 +94,22 @@ class Site:
         coverage = Coverage()
         highlighted = highlight_lines(document.text, len(document.lines)) if source.kind == "python" else []
         rows = []
+        headings: list[Heading] = []
         for number, section in enumerate(document.sections, start=1):
             doc = section.doc if table is None else translate_prose(section.doc, table, coverage)
-            before = len(prose.headings)
-            html, issues = prose.render(doc, anchors=self.anchors.get((source.url, number)) if lang != self.default else None)
+            rendered = prose.render(doc, anchors=self.anchors.get((source.url, number)) if lang != self.default else None)
+            html = rendered.html
+            headings.extend(rendered.headings)
             if lang == self.default:
-                result.anchors[number] = [h.anchor for h in prose.headings[before:]]
-                problems.extend(self._locate(document, section, issue) for issue in issues)
-                for written, (page, fragment) in prose.anchor_links:
+                result.anchors[number] = [h.anchor for h in rendered.headings]
+                problems.extend(self._locate(document, section, issue) for issue in rendered.issues)
+                for written, (page, fragment) in rendered.anchor_links:
                     where = self._locate(document, section, Issue(written, ""))
                     result.fragment_links.append([where.path, where.line, written, page, fragment])
             elif table is not None:
                 problems.extend(Problem(str(table.path), 1, f"{issue.message} (in a translation of {source.path})")
-                                for issue in issues if issue.needle not in section.doc)
-            anchor = prose.section_anchor or f"section-{number}"
+                                for issue in rendered.issues if issue.needle not in section.doc)
+            anchor = rendered.section_anchor or f"section-{number}"
             names = " ".join(identifiers(document.lines[n - 1] for n in section.code_lines))
             for piece, (piece_anchor, heading, text) in enumerate(plain_text(html)):
                 if piece and not piece_anchor:
@@ -133,7 +135,7 @@ class Site:
             gettext,
             **self._common(source.url, lang, title, summary),
             rows=rows,
-            contents=[h for h in prose.headings if h.level > 1] if len(prose.headings) > 1 else [],
+            contents=[h for h in headings if h.level > 1] if len(headings) > 1 else [],
             source_path=str(source.path),
             source_href=self.source_href(source, []),
             listing=self._listing(source.url.parent, lang) if source.rel.name == "__init__.py" else [],
@@ -143,7 +145,7 @@ class Site:
             english_only=lang != self.default and not source.translate,  # a folder kept in English
         )
         result.assets = {str(k): str(v) for k, v in sorted(self.files.assets.items())}
-        result.ids = sorted({row["anchor"] for row in rows} | {h.anchor for h in prose.headings}
+        result.ids = sorted({row["anchor"] for row in rows} | {h.anchor for h in headings}
                             | {f"L{n}" for n in range(1, len(document.lines) + 1)})
         return result
 
