@@ -31,13 +31,13 @@ from __future__ import annotations
 import difflib
 import json
 import os
-import re
 import tempfile
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Callable, Iterable
 
+from .grammar import blocks, words
 from .model import Problem
 
 UI_TABLE = "_ui.json"
@@ -58,8 +58,6 @@ CODE_STRINGS = (HOME, UNTRANSLATED_NOTICE, PERMALINK, *SCRIPT_STRINGS.values())
 # How similar a changed English unit must be to keep its old translation for review
 REVIEW_SIMILARITY = 0.75
 
-_FENCE = re.compile(r"^[ \t]*(`{3,}|~{3,})")
-_BLANK = re.compile(r"\n[ \t]*\n")
 
 
 class TableError(Exception):
@@ -72,32 +70,12 @@ class TableError(Exception):
 
 # ## Units
 #
-# Prose is cut at blank lines, except inside a fenced code block or a display
-# equation, which stay whole whatever blank lines they contain.
+# Prose is cut at blank lines, except inside a fenced code block, a display
+# equation or a comment, which stay whole whatever blank lines they contain
+# (see [the grammar](grammar.py)).
 
 def split_units(markdown: str) -> list[str]:
-    units: list[str] = []
-    pending: list[str] = []
-    for chunk in _BLANK.split(markdown.strip("\n")):
-        pending.append(chunk)
-        text = "\n\n".join(pending)
-        if not _is_open(text):
-            units.append(text.strip("\n"))
-            pending = []
-    if pending:
-        units.append("\n\n".join(pending).strip("\n"))
-    return [u for u in units if u.strip()]
-
-
-def _is_open(text: str) -> bool:
-    """True while a code fence, `$$` or `\\begin{…}` is still waiting for its end."""
-    fences = sum(1 for line in text.split("\n") if _FENCE.match(line))
-    if fences % 2:
-        return True
-    outside_code = re.sub(r"`+[^`]*`+", "", text)
-    if outside_code.count("$$") % 2:
-        return True
-    return len(re.findall(r"\\begin\{", outside_code)) > len(re.findall(r"\\end\{", outside_code))
+    return [unit.strip("\n") for unit in blocks(markdown.strip("\n")) if unit.strip()]
 
 
 def page_units(title: str, summary: str, docs: Iterable[str]) -> list[str]:
@@ -109,16 +87,9 @@ def page_units(title: str, summary: str, docs: Iterable[str]) -> list[str]:
     return list(seen)
 
 
-# Formulas, code and link targets are the same in every language
-_NOT_WORDS = re.compile(
-    r"`{3,}.*?`{3,}|`+[^`]*`+|\$\$.*?\$\$|\$[^$]*\$|\\begin\{(\w+\*?)\}.*?\\end\{\1\}|\\\[.*?\\\]|\]\([^)]*\)",
-    re.DOTALL,
-)
-
-
 def has_words(unit: str) -> bool:
     """False for a unit that is only formulas or code, which is the same in every language."""
-    return any(c.isalpha() for c in _NOT_WORDS.sub(" ", unit))
+    return any(c.isalpha() for c in words(unit))
 
 
 # ## Loading
