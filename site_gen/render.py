@@ -40,6 +40,7 @@ from .translate import (
     Table,
     Translations,
     has_words,
+    interface_gettext,
     split_units,
 )
 
@@ -187,8 +188,7 @@ class Site:
     def gettext(self, lang: str) -> Callable[[str], str]:
         if lang == self.default:
             return lambda text: text
-        table = self.translations.ui(lang)
-        return lambda text: table.get(text) or text
+        return interface_gettext(self.translations.ui(lang))
 
     # ### Listings, breadcrumbs, links
 

@@ -161,10 +161,11 @@ def test_check_reports_broken_json_with_line_and_column(tree: Path, capsys) -> N
     path.parent.mkdir(parents=True)
     path.write_text('{\n  "a": "b",\n  "c": 3\n}\n', "utf-8")
     assert main(["translate", "check", "--root", str(tree)]) == 1
-    assert f"{path}:3: the translation of 'c' must be a string (column 3)" in capsys.readouterr().err
+    # At the value, in the one `path:line:col:` format
+    assert f"{path}:3:8: the translation of 'c' must be a string" in capsys.readouterr().err
     path.write_text('{\n  "a": "b"\n  "c": "d"\n}\n', "utf-8")
     assert main(["translate", "check", "--root", str(tree)]) == 1
-    assert f"{path}:3: not valid JSON: Expecting ',' delimiter (column 3)" in capsys.readouterr().err
+    assert f"{path}:3:3: not valid JSON: Expecting ',' delimiter" in capsys.readouterr().err
 
 
 def test_check_catches_lost_interface_placeholders(tree: Path, capsys) -> None:
