@@ -21,7 +21,7 @@ from __future__ import annotations
 import argparse
 from contextlib import contextmanager
 import sys
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from . import translate
 from .build import BuildError, build
@@ -78,6 +78,20 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("--lang", action="append")
     _root_option(check)
     check.set_defaults(run=_check)
+    export = translations.add_parser("export", help="write the tables as PO files for translation tools")
+    export.add_argument("--format", choices=["po"], default="po")
+    export.add_argument("--lang", action="append")
+    export.add_argument("--out", type=Path, required=True, help="folder for <lang>/<table path>.po")
+    _root_option(export)
+    export.set_defaults(run=_export)
+    apply = translations.add_parser("import", help="apply PO files edited in a translation tool to the tables")
+    apply.add_argument("path", type=Path, help="a PO file, or a folder searched for them")
+    _root_option(apply)
+    apply.set_defaults(run=_import)
+    review = translations.add_parser("review", help="accept, edit or skip each translation awaiting review")
+    review.add_argument("--lang", action="append")
+    _root_option(review)
+    review.set_defaults(run=_review)
     return parser
 
 
@@ -254,6 +268,91 @@ def _check(args: argparse.Namespace) -> int:
         print(problem, file=sys.stderr)
     print(f"checked translations: {len(problems)} problems")
     return 1 if problems else 0
+
+
+# ## PO exchange and review
+
+def _export(args: argparse.Namespace) -> int:
+    from .po import export_table, write_po
+
+    config = load(args.root)
+    documents = _documents(config)
+    by_table = {d.source.rel.with_suffix(".json"): d for d in documents}
+    written = 0
+    for lang in _languages(config, args.lang):
+        for _, path, _ in _tables(config, lang, documents):
+            try:
+                table = translate.load_table(path)
+            except translate.TableError as error:
+                print(f"{error} (not exported)", file=sys.stderr)
+                continue
+            if not table.entries:
+                continue
+            rel = PurePosixPath(path.relative_to(config.translations / lang).as_posix())
+            document = by_table.get(rel)
+            po = export_table(table, lang, rel, config.title, _locations(document) if document else {})
+            write_po(po, args.out / lang / rel.with_suffix(".po"))
+            written += 1
+    print(f"exported {written} PO files → {args.out}")
+    return 0
+
+
+def _locations(document: Document) -> dict[str, list[tuple[str, int]]]:
+    """Each unit's appearances in its source, as `#:` references: (file, line of its first words)."""
+    found: dict[str, list[tuple[str, int]]] = {}
+    path = str(document.source.path)
+
+    def first_line(unit: str, candidates: list[int], fallback: int) -> int:
+        needle = next((line.strip() for line in unit.split("\n") if line.strip()), "")
+        return next((n for n in candidates if needle and needle in document.lines[n - 1]), fallback)
+
+    everywhere = list(range(1, len(document.lines) + 1))
+    for unit in (document.title, document.summary):
+        if unit:
+            found.setdefault(unit, []).append((path, first_line(unit, everywhere, 1)))
+    for section in document.sections:
+        for unit in translate.split_units(section.doc):
+            found.setdefault(unit, []).append((path, first_line(unit, sorted(section.doc_lines), section.doc_line)))
+    return found
+
+
+def _import(args: argparse.Namespace) -> int:
+    from .po import POError, import_po
+
+    config = load(args.root)
+    files = sorted(args.path.rglob("*.po")) if args.path.is_dir() else [args.path]
+    if not files:
+        raise ConfigError(f"{args.path}: no PO files")
+    failed = False
+    for file in files:
+        try:
+            result = import_po(file, config.translations, config.languages[1:])
+        except POError as error:
+            print(error, file=sys.stderr)
+            failed = True
+            continue
+        for english in result.unknown:
+            print(f"{file}: not in {result.table} (its English changed since the export?): "
+                  f"{translate.excerpt(english)}", file=sys.stderr)
+        if result.written:
+            print(f"{result.table}: {result.changed} translations changed, {result.confirmed} confirmed, "
+                  f"{result.to_review} sent to review")
+    return 1 if failed else 0
+
+
+def _review(args: argparse.Namespace) -> int:
+    """Each unit awaiting review: the English word diff beside the translation; accept, edit or skip."""
+    from .review import review_table
+
+    config = load(args.root)
+    for lang in _languages(config, args.lang):
+        for name, path, units in _tables(config, lang, _documents(config)):
+            try:
+                if review_table(path, units, f"{lang} {name}", input, print) == "quit":
+                    return 0
+            except translate.TableError as error:
+                print(f"{error} (not reviewed; fix it first)", file=sys.stderr)
+    return 0
 
 
 if __name__ == "__main__":
