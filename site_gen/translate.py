@@ -311,12 +311,15 @@ class Translations:
         return self.page(lang, rel).get(english)
 
     def fingerprint(self, lang: str, rel: PurePosixPath | None) -> bytes:
-        """The raw bytes a page's rendering depends on: its table (or the interface table)."""
+        """The raw bytes a page's rendering depends on: its table (or the interface table) and review list."""
         path = table_path(self.folder, lang, rel) if rel is not None else self.folder / lang / UI_TABLE
-        try:
-            return path.read_bytes()
-        except OSError:
-            return b""
+        found = b""
+        for file in (path, sidecar(path, "review")):
+            try:
+                found += file.read_bytes() + b"\0"
+            except OSError:
+                found += b"\0"
+        return found
 
     def _load(self, path: Path) -> Table:
         if path not in self._tables:
