@@ -273,12 +273,12 @@ def _check(args: argparse.Namespace) -> int:
 # ## PO exchange and review
 
 def _export(args: argparse.Namespace) -> int:
-    from .po import export_table, write_po
+    from .po import POError, export_table, write_po
 
     config = load(args.root)
     documents = _documents(config)
     by_table = {d.source.rel.with_suffix(".json"): d for d in documents}
-    written = 0
+    written, failed = 0, False
     for lang in _languages(config, args.lang):
         for _, path, _ in _tables(config, lang, documents):
             try:
@@ -290,11 +290,16 @@ def _export(args: argparse.Namespace) -> int:
                 continue
             rel = PurePosixPath(path.relative_to(config.translations / lang).as_posix())
             document = by_table.get(rel)
-            po = export_table(table, lang, rel, config.title, _locations(document) if document else {})
+            try:
+                po = export_table(table, lang, rel, config.title, _locations(document) if document else {})
+            except POError as error:
+                print(f"{error} (not exported)", file=sys.stderr)
+                failed = True
+                continue
             write_po(po, args.out / lang / rel.with_suffix(".po"))
             written += 1
     print(f"exported {written} PO files → {args.out}")
-    return 0
+    return 1 if failed else 0
 
 
 def _locations(document: Document) -> dict[str, list[tuple[str, int]]]:

@@ -20,6 +20,7 @@ importing again with no edit changes no file.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
@@ -37,12 +38,26 @@ PLURAL_FORMS = {
 }
 _TWO_FORMS = "nplurals=2; plural=(n != 1);"
 
+class POError(Exception):
+    """A table that cannot be exported, or a PO file that cannot be applied, with a message naming it."""
+
+
 # (source file, line) of each appearance of a unit
 Locations = dict[str, list[tuple[str, int]]]
 
 
+# Characters Python reads as line ends, which a PO file cannot carry inside a string
+LINE_SEPARATORS = re.compile("[\x1c\x1d\x1e\x85\u2028\u2029]")
+
+
 def export_table(table: Table, lang: str, rel: PurePosixPath, project: str, locations: Locations) -> polib.POFile:
     """One table as a PO file; `rel` is the table's path inside its language folder."""
+    for english, translation in table.entries.items():
+        if found := LINE_SEPARATORS.search(english + translation):
+            where = table.positions.get(english)
+            line, column = where.key if where else (1, 1)
+            raise POError(f"{table.path}:{line}:{column}: U+{ord(found.group()):04X} (a line separator) cannot "
+                          "go into a PO file; remove it from this entry")
     po = polib.POFile(wrapwidth=78)
     po.metadata = {
         "Project-Id-Version": project,
@@ -81,10 +96,6 @@ class ImportResult:
     # English of entries the table no longer has (the English changed since the export)
     unknown: list[str] = field(default_factory=list)
     written: bool = False
-
-
-class POError(Exception):
-    """A PO file that cannot be applied, with a message naming it."""
 
 
 def import_po(path: Path, translations: Path, languages: list[str]) -> ImportResult:
