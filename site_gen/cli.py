@@ -350,8 +350,9 @@ def _review(args: argparse.Namespace) -> int:
     from .review import review_table
 
     config = load(args.root)
+    documents = _documents(config)
     for lang in _languages(config, args.lang):
-        for name, path, units in _tables(config, lang, _documents(config)):
+        for name, path, units in _tables(config, lang, documents):
             try:
                 if review_table(path, units, f"{lang} {name}", input, print) == "quit":
                     return 0

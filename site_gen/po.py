@@ -26,7 +26,16 @@ from pathlib import Path, PurePosixPath
 
 import polib
 
-from .translate import Table, TableError, load_object, load_table, sidecar, write_atomically, write_if_changed
+from .translate import (
+    Table,
+    TableError,
+    load_object,
+    load_table,
+    refuse_duplicates,
+    sidecar,
+    write_atomically,
+    write_if_changed,
+)
 
 TABLE_HEADER = "X-Translation-Table"
 # gettext's plural rules of the languages we know; others get the two-form rule of English
@@ -116,12 +125,9 @@ def import_po(path: Path, translations: Path, languages: list[str]) -> ImportRes
         raise POError(f"{path}: no table {table_file} (run `site-gen translate update` first)")
     try:
         table = load_table(table_file)
+        refuse_duplicates(table)
     except TableError as error:
         raise POError(f"{error} (not imported; fix it first)") from None
-    if table.duplicates:
-        key, first, second = table.duplicates[0]
-        raise POError(f"{table_file}:{second}:1: {key[:40]!r} is written twice (lines {first} and {second}); "
-                      "not imported, so that no translation is lost")
 
     result = ImportResult(table_file)
     entries, review = dict(table.entries), dict(table.review)

@@ -16,7 +16,7 @@ import difflib
 from pathlib import Path
 from typing import Callable
 
-from .translate import TableError, load_table, sidecar, write_if_changed
+from .translate import load_table, refuse_duplicates, sidecar, write_if_changed
 
 PROMPT = "[a]ccept, [e]dit, [s]kip, [q]uit? "
 END_OF_EDIT = "."
@@ -41,9 +41,7 @@ def review_table(path: Path, units: list[str], name: str, ask: Callable[[str], s
                  say: Callable[[str], None]) -> str | None:
     """Review one table's waiting units; returns "quit" if the translator asked to stop."""
     table = load_table(path)
-    if table.duplicates:
-        key, first, second = table.duplicates[0]
-        raise TableError(path, second, 1, f"{key[:40]!r} is written twice (lines {first} and {second})")
+    refuse_duplicates(table)
     entries, review = dict(table.entries), dict(table.review)
     outcome = None
     try:

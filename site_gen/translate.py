@@ -370,10 +370,7 @@ def update_table(path: Path, units: list[str], prune: bool = False, memory: dict
     `memory` (English → translation) says, is pre-filled for review.
     """
     table = load_table(path)  # raises TableError: a broken table is never overwritten
-    if table.duplicates:
-        key, first, second = table.duplicates[0]
-        raise TableError(path, second, 1, f"{key[:40]!r} is written twice (lines {first} and {second}); "
-                                          "keep one, so that no translation is lost")
+    refuse_duplicates(table)
     obsolete_path = sidecar(path, "obsolete")
     obsolete = load_object(obsolete_path)
     result = UpdateResult()
@@ -412,6 +409,14 @@ def update_table(path: Path, units: list[str], prune: bool = False, memory: dict
     result.changed |= write_if_changed(sidecar(path, "review"), review, remove_when_empty=True)
     result.changed |= write_if_changed(obsolete_path, obsolete, remove_when_empty=True)
     return result
+
+
+def refuse_duplicates(table: Table) -> None:
+    """Raise `TableError` for a table with a key written twice: rewriting it would lose a translation."""
+    if table.duplicates:
+        key, first, second = table.duplicates[0]
+        raise TableError(table.path, second, 1, f"{key[:40]!r} is written twice (lines {first} and {second}); "
+                                                "keep one, so that no translation is lost")
 
 
 def translation_memory(tables: Iterable[Table]) -> dict[str, str]:
