@@ -7,11 +7,15 @@
   on every change;
 * `site-gen translate update [--lang L] [--prune]` brings the translation
   tables in line with the English, keeping every translation;
-* `site-gen translate status` shows how much of each page is translated;
-* `site-gen translate check` validates every table.
+* `site-gen translate status [--verbose]` shows how much of each page is
+  translated, to translate and to review (and lists them);
+* `site-gen translate check` validates every table;
+* `site-gen translate export --format po --out DIR` and
+  `site-gen translate import DIR|FILE` exchange the tables with PO tools;
+* `site-gen translate review` accepts, edits or skips each unit awaiting review.
 
 Settings come from `[tool.site_gen]` in `pyproject.toml` of the current folder
-(or `--root`). Problems are printed as `path:line: message`. Exit codes: 0
+(or `--root`). Problems are printed as `path:line: message` or `path:line:col: message`. Exit codes: 0
 success; 1 problems (for `build`, only with `--strict`); 2 a command that could
 not run (bad settings, output folder in use, a table it refuses to overwrite).
 """

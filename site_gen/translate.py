@@ -21,9 +21,11 @@ Editing one English paragraph therefore stales only that paragraph.
 This module loads, looks up, validates and updates tables; it renders nothing.
 Whatever it writes, it writes whole (a temporary file renamed into place), and
 it never drops a translation unless asked to: units whose English disappeared
-move to `*.obsolete.json` beside the table, and a unit whose English changed
-only slightly keeps its old translation, listed in `*.review.json` until a
-translator has looked at it.
+move to `*.obsolete.json` beside the table (and come back if the English does),
+and a unit whose English changed only slightly keeps its old translation,
+listed in `*.review.json` until a translator has looked at it. Until then the
+page shows the English: a stale translation is never published as current.
+Units are matched without their layout, so a reflowed paragraph is unchanged.
 """
 
 from __future__ import annotations
