@@ -56,6 +56,14 @@ SCRIPT_STRINGS = {
     "close": "Close",
     "enlarge": "Enlarge figure",
 }
+# Open Graph wants a locale (`ja_JP`), not a language; languages not listed here are passed as they are
+OG_LOCALES = {"en": "en_US", "ja": "ja_JP", "zh": "zh_CN", "ko": "ko_KR", "fr": "fr_FR", "de": "de_DE", "es": "es_ES"}
+
+
+def og_locale(lang: str) -> str:
+    return OG_LOCALES.get(lang, lang.replace("-", "_"))
+
+
 CODE_STRINGS = (HOME, UNTRANSLATED_NOTICE, PERMALINK, *SCRIPT_STRINGS.values())
 # How similar a changed English unit must be to keep its old translation for review
 REVIEW_SIMILARITY = 0.75

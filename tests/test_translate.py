@@ -58,7 +58,7 @@ def test_update_writes_readable_tables_in_page_order(tree: Path) -> None:
     assert keys.index("# A model") < keys.index("## Update") < keys.index(step)
     assert "\\u" not in text and text.startswith('{\n  "')
     assert all(value == "" for value in read(path).values())
-    assert "View source" in read(table(tree, "_ui.json"))
+    assert "View source: %(path)s" in read(table(tree, "_ui.json"))
 
 
 def test_update_after_an_english_edit_keeps_moves_and_marks(tree: Path) -> None:
@@ -453,3 +453,31 @@ def test_review_accepts_edits_and_skips_in_the_terminal(tree: Path, monkeypatch,
     edited = next(k for k in entries if "very same" in k)
     assert entries[edited] == "訳 改めて同じ式 $\\theta_t = \\theta_{t-1} - \\alpha g_t$。" and edited not in review
     assert list(review) == [next(k for k in entries if "gets an anchor" in k)]  # skipped: still waiting
+
+
+# --- Everything a reader sees is translatable ----------------------------------------------------
+
+def test_separators_and_locale_come_from_the_language_and_english_only_pages_say_so(tree: Path, tmp_path: Path) -> None:
+    settings = tree / "pyproject.toml"
+    (tree / "tools").mkdir()
+    (tree / "tools" / "helper.py").write_text('"""\n# Helper\n\nA tool kept in English.\n"""\nX = 1\n')
+    settings.write_text(settings.read_text() + '\n[[tool.site_gen.sources]]\ndir = "tools"\nprefix = "tools"\n'
+                        'title = "Tools"\ntranslate = false\n')
+    main(["translate", "update", "--root", str(tree)])
+    ui = table(tree, "_ui.json")
+    entries = read(ui)
+    entries.update({"View source: %(path)s": "ソース：%(path)s", "%(page)s: %(summary)s": "%(page)s——%(summary)s",
+                    "%(page)s · %(site)s": "%(page)s｜%(site)s"})
+    ui.write_text(translate.dump(entries), "utf-8")
+    translate_all(table(tree), lambda english: english + " 訳" if english.startswith("#") else f"訳 {english}")
+    out = tmp_path / "html"
+    build(load(tree, out=out))
+    page = (out / "ja" / "model.html").read_text("utf-8")
+    assert '<meta property="og:locale" content="ja_JP">' in page
+    assert '<title>訳 The model &amp; its update｜Fixture site</title>' in page
+    assert "ソース：<code>pkg/model.py</code>" in page
+    home = (out / "ja" / "index.html").read_text("utf-8")
+    assert re.search(r'<li><a href="model.html">訳 The model &amp; its update</a>——訳 Front matter', home)
+    # The English-only section is listed, marked as English
+    assert re.search(r'<li lang="en"><a href="tools/helper.html">Helper</a></li>', home)
+    assert '<meta property="og:locale" content="en_US">' in (out / "model.html").read_text("utf-8")
