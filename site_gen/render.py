@@ -40,6 +40,8 @@ from .translate import (
     Table,
     Translations,
     has_words,
+    interface_gettext,
+    og_locale,
     split_units,
 )
 
@@ -189,8 +191,7 @@ class Site:
     def gettext(self, lang: str) -> Callable[[str], str]:
         if lang == self.default:
             return lambda text: text
-        table = self.translations.ui(lang)
-        return lambda text: table.get(text) or text
+        return interface_gettext(self.translations.ui(lang))
 
     # ### Listings, breadcrumbs, links
 
@@ -202,13 +203,15 @@ class Site:
             url = document.source.url
             if url.name == "index.html" or (folder != PurePosixPath(".") and folder not in url.parents):
                 continue  # a folder's own index is the heading of its group
+            english = lang != self.default and not self._translated(document.source, lang)
             groups.setdefault(url.parent, []).append(
                 dict(href=relative_url(url, here), title=self.title(document, lang),
-                     summary=self.summary(document, lang))
+                     summary=self.summary(document, lang), lang=self.default if english else "")
             )
         return [
             dict(name=self._folder_title(parent, lang), href=relative_url(parent / "index.html", here),
-                 summary=self._folder_summary(parent, lang), pages=pages)
+                 summary=self._folder_summary(parent, lang), pages=pages,
+                 lang=pages[0]["lang"] if len({p["lang"] for p in pages}) == 1 else "")
             for parent, pages in sorted(groups.items(), key=lambda item: str(item[0]))
         ]
 
@@ -252,6 +255,7 @@ class Site:
             katex_css=self.katex_stylesheet if "://" in self.katex_stylesheet
             else relative_url(self.katex_stylesheet, page),
             lang=lang,
+            locale=og_locale(lang),
         )
 
     def canonical(self, url: PurePosixPath, lang: str) -> str:
