@@ -140,6 +140,25 @@ class _State:
     lone_dollar_lines: set[int] = field(default_factory=set)  # lines already reported
     anchor_links: list[tuple[str, tuple[str, str]]] = field(default_factory=list)  # (url, (page, fragment))
     ids: list[str] = field(default_factory=list)  # every id of the rendered HTML
+    headings: list[Heading] = field(default_factory=list)  # this document's headings
+
+
+@dataclass
+class ProseResult:
+    """What rendering one section's prose produced."""
+
+    html: str
+    issues: list[Issue]
+    # This section's headings, in order (ids unique across the page)
+    headings: list[Heading]
+    # The anchor of the section: its first heading's id, if it has a heading
+    section_anchor: str | None
+    # Links whose fragment must be checked once every page exists: (url as written, (page, fragment))
+    anchor_links: list[tuple[str, tuple[str, str]]]
+    # Tags, attributes and URLs of raw HTML that the sanitiser dropped
+    raw_html_removed: list[str]
+    # Every id of the HTML, headings' and the author's raw HTML's alike
+    ids: list[str]
 
 
 class _MathPreprocessor(Preprocessor):
@@ -175,8 +194,8 @@ class _MathPreprocessor(Preprocessor):
         self.ext.state.issues.append(Issue(snippet, "unmatched `$` (write `\\$` for a dollar sign)"))
 
     def _stash(self, tex: str, display: bool, source: str) -> str:
-        if self.ext.equation_labels:
-            tex = number_labels(tex, self.ext.equation_labels)
+        if self.ext.getConfig("equation_labels"):
+            tex = number_labels(tex, self.ext.getConfig("equation_labels"))
         rendered = self.ext.render_math(tex, display)
         self.ext.state.formulas += 1
         if rendered.error:
@@ -299,10 +318,10 @@ class _HeadingTreeprocessor(Treeprocessor):
                 element.attrib.pop("id", None)
             else:
                 element.set("id", anchor)
-            self.ext.headings.append(Heading(int(element.tag[1]), anchor, label, plain.strip()))
-            if self.ext.permalink_label:
+            self.ext.state.headings.append(Heading(int(element.tag[1]), anchor, label, plain.strip()))
+            if self.ext.getConfig("permalink_label"):
                 link = etree.SubElement(element, "a", {"class": "permalink", "href": f"#{anchor}",
-                                                       "aria-label": self.ext.permalink_label})
+                                                       "aria-label": self.ext.getConfig("permalink_label")})
                 link.text = "#"
 
     def _label(self, element: etree.Element) -> tuple[Markup, str]:
@@ -334,9 +353,10 @@ class _UntranslatedTreeprocessor(Treeprocessor):
                 wrapper = etree.Element("div", {"class": "untranslated", "lang": "en"})
                 root.insert(list(root).index(child), wrapper)
                 root.remove(child)
-                if self.ext.untranslated_notice:
-                    note = etree.SubElement(wrapper, "p", {"class": "untranslated-note", "lang": self.ext.lang})
-                    note.text = self.ext.untranslated_notice
+                if self.ext.getConfig("untranslated_notice"):
+                    note = etree.SubElement(wrapper, "p", {"class": "untranslated-note",
+                                                           "lang": self.ext.getConfig("lang")})
+                    note.text = self.ext.getConfig("untranslated_notice")
             elif text == _UNTRANSLATED_END:
                 root.remove(child)
                 wrapper = None
@@ -417,18 +437,20 @@ def disallowed_html(fragment: str) -> list[str]:
 class ProseExtension(Extension):
     """Math, link and heading handling for one page at a time."""
 
-    def __init__(self, render_math: MathRenderer, resolve_link: LinkResolver = keep_link) -> None:
-        super().__init__()
+    def __init__(self, render_math: MathRenderer, resolve_link: LinkResolver = keep_link, **kwargs: str) -> None:
+        self.config = {
+            "lang": ["en", "language of the page, for the untranslated notice"],
+            "untranslated_notice": ["", "said above English text on a translated page"],
+            "permalink_label": ["", "aria-label of heading permalinks; empty: no permalinks"],
+            "reserved_ids": [(), "ids the page has outside the prose (template, sections): headings never take them"],
+            "equation_labels": [{}, "the page's `\\label`s and their numbers (see `math.equation_labels`)"],
+        }
+        super().__init__(**kwargs)
         self.render_math = render_math
         self.resolve_link = resolve_link
         self.state = _State()
-        # Page-level: survive `reset()` between the sections of one page
-        self.page_ids: set[str] = set()
-        self.headings: list[Heading] = []
-        self.lang = "en"
-        self.untranslated_notice = ""
-        self.permalink_label = ""
-        self.equation_labels: dict[str, int] = {}
+        # Page-level: survives `reset()` between the sections of one page
+        self.page_ids: set[str] = set(self.getConfig("reserved_ids"))
 
     def extendMarkdown(self, md: markdown.Markdown) -> None:
         md.registerExtension(self)
@@ -451,19 +473,10 @@ class ProseExtension(Extension):
 
 
 class ProseRenderer:
-    """Markdown → HTML for the sections of one page."""
+    """Markdown → HTML for the sections of one page; options are those of `ProseExtension`."""
 
-    def __init__(self, render_math: MathRenderer, resolve_link: LinkResolver = keep_link,
-                 lang: str = "en", untranslated_notice: str = "", permalink_label: str = "",
-                 reserved_ids: Iterable[str] = (), equation_labels: dict[str, int] | None = None) -> None:
-        self.extension = ProseExtension(render_math, resolve_link)
-        # The page's `\label`s and their numbers (see `math.equation_labels`)
-        self.extension.equation_labels = equation_labels or {}
-        # Ids the page has outside the prose: headings never take them
-        self.extension.page_ids.update(reserved_ids)
-        self.extension.lang = lang
-        self.extension.untranslated_notice = untranslated_notice
-        self.extension.permalink_label = permalink_label
+    def __init__(self, render_math: MathRenderer, resolve_link: LinkResolver = keep_link, **options: str) -> None:
+        self.extension = ProseExtension(render_math, resolve_link, **options)
         self._md = markdown.Markdown(
             extensions=[
                 "tables",
@@ -482,31 +495,14 @@ class ProseRenderer:
             output_format="html",
         )
 
-    def render(self, text: str, anchors: list[str] | None = None) -> tuple[str, list[Issue]]:
-        """HTML of one section's prose; `anchors` are heading ids to reuse, in order."""
+    def render(self, text: str, anchors: list[str] | None = None) -> ProseResult:
+        """One section's prose; `anchors` are heading ids to reuse, in order."""
         self._md.reset()
         self.extension.state.anchors = list(anchors or [])
         html = self._md.convert(text)
-        return html, list(self.extension.state.issues)
-
-    @property
-    def anchor_links(self) -> list[tuple[str, tuple[str, str]]]:
-        """Links of the last render whose fragment must be checked: (url as written, (page, fragment))."""
-        return list(self.extension.state.anchor_links)
-
-    @property
-    def ids(self) -> list[str]:
-        """Every id of the last render's HTML, headings' and the author's raw HTML's alike."""
-        return list(self.extension.state.ids)
-
-    @property
-    def headings(self) -> list[Heading]:
-        return self.extension.headings
-
-    @property
-    def section_anchor(self) -> str | None:
-        """Anchor for the section just rendered: its first heading's slug."""
-        return self.extension.state.section_anchor
+        state = self.extension.state
+        return ProseResult(html, list(state.issues), list(state.headings), state.section_anchor,
+                           list(state.anchor_links), raw_html_outside_allowlist(text), list(state.ids))
 
 
 class _VisibleText(HTMLParser):
@@ -538,10 +534,8 @@ def markdown_to_plain(markdown_text: str, render_math: MathRenderer) -> str:
     """
     if not any(c in markdown_text for c in "*_`[$\\<&#"):
         return markdown_text.strip()
-    renderer = ProseRenderer(render_math)
-    html, _ = renderer.render(markdown_text)
     parser = _VisibleText()
-    parser.feed(html)
+    parser.feed(ProseRenderer(render_math).render(markdown_text).html)
     parser.close()
     return " ".join("".join(parser.parts).split())
 

@@ -32,7 +32,7 @@ from .files import Files, relative_url
 from .highlight import highlight_lines
 from .grammar import formulas
 from .math import KatexRenderer, equation_labels
-from .model import PageResult, Problem, Section, Source
+from .model import Heading, PageResult, Problem, Section, Source
 from .page import Templates
 from .prose import Issue, ProseRenderer, element_ids, mark_untranslated, markdown_to_plain
 from .translate import (
@@ -43,6 +43,8 @@ from .translate import (
     Table,
     Translations,
     has_words,
+    interface_gettext,
+    og_locale,
     split_units,
 )
 
@@ -105,20 +107,22 @@ class Site:
         coverage = Coverage()
         highlighted = highlight_lines(document.text, len(document.lines)) if source.kind == "python" else []
         rows = []
+        headings: list[Heading] = []
         for number, section in enumerate(document.sections, start=1):
             doc = section.doc if table is None else translate_prose(section.doc, table, coverage)
-            before = len(prose.headings)
-            html, issues = prose.render(doc, anchors=self.anchors.get((source.url, number)) if lang != self.default else None)
+            rendered = prose.render(doc, anchors=self.anchors.get((source.url, number)) if lang != self.default else None)
+            html = rendered.html
+            headings.extend(rendered.headings)
             if lang == self.default:
-                result.anchors[number] = [h.anchor for h in prose.headings[before:]]
-                problems.extend(self._locate(document, section, issue, seen) for issue in issues)
-                for written, (page, fragment) in prose.anchor_links:
+                result.anchors[number] = [h.anchor for h in rendered.headings]
+                problems.extend(self._locate(document, section, issue, seen) for issue in rendered.issues)
+                for written, (page, fragment) in rendered.anchor_links:
                     where = self._locate(document, section, Issue(written, ""), Counter())
                     result.fragment_links.append([where.path, where.line, written, page, fragment])
             elif table is not None:
                 problems.extend(Problem(str(table.path), 1, f"{issue.message} (in a translation of {source.path})")
-                                for issue in issues if issue.needle not in section.doc)
-            anchor = prose.section_anchor or f"section-{number}"
+                                for issue in rendered.issues if issue.needle not in section.doc)
+            anchor = rendered.section_anchor or f"section-{number}"
             names = " ".join(identifiers(document.lines[n - 1] for n in section.code_lines))
             for piece, (piece_anchor, heading, text) in enumerate(plain_text(html)):
                 if piece and not piece_anchor:
@@ -144,7 +148,7 @@ class Site:
             gettext,
             **self._common(source.url, lang, title, summary),
             rows=rows,
-            contents=[h for h in prose.headings if h.level > 1] if len(prose.headings) > 1 else [],
+            contents=[h for h in headings if h.level > 1] if len(headings) > 1 else [],
             source_path=str(source.path),
             source_href=self.source_href(source, []),
             listing=self._listing(source.url.parent, lang) if source.rel.name == "__init__.py" else [],
@@ -207,8 +211,7 @@ class Site:
     def gettext(self, lang: str) -> Callable[[str], str]:
         if lang == self.default:
             return lambda text: text
-        table = self.translations.ui(lang)
-        return lambda text: table.get(text) or text
+        return interface_gettext(self.translations.ui(lang))
 
     # ### Listings, breadcrumbs, links
 
@@ -220,13 +223,15 @@ class Site:
             url = document.source.url
             if url.name == "index.html" or (folder != PurePosixPath(".") and folder not in url.parents):
                 continue  # a folder's own index is the heading of its group
+            english = lang != self.default and not self._translated(document.source, lang)
             groups.setdefault(url.parent, []).append(
                 dict(href=relative_url(url, here), title=self.title(document, lang),
-                     summary=self.summary(document, lang))
+                     summary=self.summary(document, lang), lang=self.default if english else "")
             )
         return [
             dict(name=self._folder_title(parent, lang), href=relative_url(parent / "index.html", here),
-                 summary=self._folder_summary(parent, lang), pages=pages)
+                 summary=self._folder_summary(parent, lang), pages=pages,
+                 lang=pages[0]["lang"] if len({p["lang"] for p in pages}) == 1 else "")
             for parent, pages in sorted(groups.items(), key=lambda item: str(item[0]))
         ]
 
@@ -270,6 +275,7 @@ class Site:
             katex_css=self.katex_stylesheet if "://" in self.katex_stylesheet
             else relative_url(self.katex_stylesheet, page),
             lang=lang,
+            locale=og_locale(lang),
         )
 
     def canonical(self, url: PurePosixPath, lang: str) -> str:
