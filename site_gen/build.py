@@ -188,7 +188,7 @@ class Plan:
         self.anchors: dict[PurePosixPath, dict[int, list[str]]] = {}
         self.assets = site_assets.collect(config.templates, cache)
         self.settings = digest(
-            repr((config.site_url, config.repo_url, config.branch, config.title, config.languages,
+            repr((config.site_url, config.repo_url, config.branch, config.title, config.languages, config.equation_numbers,
                   sorted(config.language_names.items()), [(str(s.dir), s.prefix, s.title, s.translate)
                                                           for s in config.sources])),
             self.assets.katex_stylesheet,
@@ -234,7 +234,7 @@ class Plan:
             from .math import KatexRenderer
             from .render import Site
 
-            math = KatexRenderer(known=self._known_formulas())
+            math = KatexRenderer(known=self._known_formulas(), number_all=self.config.equation_numbers == "all")
             self._site = Site(self.config, self.files, self.documents, math, self.assets.katex_stylesheet,
                               self.translations)
         return self._site
@@ -243,7 +243,7 @@ class Plan:
         """Formulas of earlier builds by these same tools (entries under other keys are stale)."""
         known = {}
         for key, (tex, display, html, error) in self.cache.all("formula").items():
-            if key == self.cache.key("formula", tex, str(display)):
+            if key == self.cache.key("formula", tex, str(display), self.config.equation_numbers):
                 known[(tex, display)] = (html, error)
                 self.cache.keep("formula", key)
         return known
@@ -298,7 +298,7 @@ class Plan:
         else:
             report.formulas = len(self._site.math.fresh)
             for (tex, display), rendered in sorted(self._site.math.fresh.items()):
-                self.cache.put("formula", self.cache.key("formula", tex, str(display)),
+                self.cache.put("formula", self.cache.key("formula", tex, str(display), self.config.equation_numbers),
                                [tex, display, rendered.html, rendered.error])
         return outputs
 

@@ -18,7 +18,7 @@ import pytest
 
 from site_gen.build import build
 from site_gen.cli import main
-from site_gen.config import load
+from site_gen.config import ConfigError, load
 from site_gen.document import parse
 from site_gen.math import KatexRenderer, equation_labels, number_labels
 from site_gen.model import Source
@@ -213,3 +213,19 @@ def test_an_authors_raw_anchor_is_an_id_and_headings_avoid_it() -> None:
     renderer = ProseRenderer(lambda tex, display: None, keep_link)
     assert renderer.render('<a id="intro"></a>\n\nText.').ids == ["intro"]
     assert renderer.render("# First\n\n## Intro").headings[-1].anchor != "intro"
+
+
+def test_the_equation_numbers_setting(tmp_path: Path) -> None:
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "eq.py").write_text('r"""\n# Eq\n\n\\begin{align}a &= b\\end{align}\n"""\n')
+    settings = tmp_path / "pyproject.toml"
+    pages = {}
+    for value in ("tagged", "all"):
+        settings.write_text(f'[tool.site_gen]\nequation_numbers = "{value}"\n[[tool.site_gen.sources]]\ndir = "src"\n')
+        report = build(load(tmp_path, out=tmp_path / value))
+        assert not report.problems
+        pages[value] = (tmp_path / value / "eq.html").read_text("utf-8")
+    assert 'class="tag"' not in pages["tagged"] and 'class="tag"' in pages["all"]
+    settings.write_text('[tool.site_gen]\nequation_numbers = "some"\n')
+    with pytest.raises(ConfigError, match="equation_numbers"):
+        load(tmp_path, source=tmp_path / "src")
