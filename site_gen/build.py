@@ -252,6 +252,7 @@ class Plan:
         outputs: dict[PurePosixPath, bytes] = {}
         all_tasks = [self.tasks(lang) for lang in self.config.languages]
         total, done = sum(len(t) for t in all_tasks), 0
+        copied: dict[str, str] = {}  # site path of each copied file → the file on disk
         for tasks in all_tasks:  # the default language first
             results = {}
             missing = []
@@ -277,6 +278,11 @@ class Plan:
                 outputs[task.path] = result.html.encode("utf-8")
                 report.problems.extend(result.problems)
                 for site_path, disk in result.assets.items():
+                    if copied.setdefault(site_path, disk) != disk:
+                        # Two source folders with one prefix, each with this file: one copy only
+                        report.problems.append(Problem(disk, 1, f"not copied: '{site_path}' is already "
+                                                                f"{copied[site_path]} (two source folders share a prefix)"))
+                        continue
                     outputs[PurePosixPath(site_path)] = Path(disk).read_bytes()
                 if task.kind == "page" and result.anchors:
                     self.anchors[self.documents[task.document].source.url] = result.anchors

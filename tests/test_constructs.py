@@ -229,3 +229,25 @@ def test_the_equation_numbers_setting(tmp_path: Path) -> None:
     settings.write_text('[tool.site_gen]\nequation_numbers = "some"\n')
     with pytest.raises(ConfigError, match="equation_numbers"):
         load(tmp_path, source=tmp_path / "src")
+
+
+def test_two_folders_with_one_prefix_and_one_image_name_are_reported(tmp_path: Path) -> None:
+    for folder, colour in (("one", "#f00"), ("two", "#00f")):
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "fig.svg").write_text(f'<svg xmlns="http://www.w3.org/2000/svg" fill="{colour}"/>')
+        (tmp_path / folder / f"{folder}.py").write_text(f'"""\n# {folder}\n\n![figure](fig.svg)\n"""\n')
+    (tmp_path / "pyproject.toml").write_text('[[tool.site_gen.sources]]\ndir = "one"\n[[tool.site_gen.sources]]\ndir = "two"\n')
+    report = build(load(tmp_path, out=tmp_path / "html"))
+    assert [p.message.split(":")[0] for p in report.problems] == ["not copied"]
+    assert "two/fig.svg" in report.problems[0].path and "#f00" in (tmp_path / "html" / "fig.svg").read_text()
+
+
+def test_a_display_formula_with_a_blank_line_on_a_translated_page(tmp_path: Path) -> None:
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "m.py").write_text('r"""\n# Blank\n\nBefore.\n\n\\[\na\n\nb\n\\]\n\nAfter.\n"""\n')
+    (tmp_path / "pyproject.toml").write_text('[tool.site_gen]\nlanguages = ["en", "ja"]\n'
+                                             '[[tool.site_gen.sources]]\ndir = "src"\n')
+    report = build(load(tmp_path, out=tmp_path / "html"))
+    assert not report.problems
+    page = (tmp_path / "html" / "ja" / "m.html").read_text("utf-8")
+    assert "math-error" not in page and not re.search("[\ue000-\uf8ff]", page)
