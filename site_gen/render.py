@@ -66,7 +66,7 @@ class Site:
         self.by_url = {d.source.url: d for d in documents}
         # Heading ids of each English section, reused by its translations: (page, section) → ids
         self.anchors: dict[tuple[PurePosixPath, int], list[str]] = {}
-        # Ids the templates write (search box, contents): a heading never takes one
+        # Ids the templates write (search box, contents): a heading never takes one, a link may point at one
         self.template_ids = {i for path in sorted(Path(config.templates).glob("*.html"))
                              for i in element_ids(path.read_text("utf-8")) if "{" not in i}
         self._plain: dict[str, str] = {}
@@ -108,11 +108,13 @@ class Site:
         highlighted = highlight_lines(document.text, len(document.lines)) if source.kind == "python" else []
         rows = []
         headings: list[Heading] = []
+        prose_ids: list[str] = []  # headings' and the author's raw HTML's
         for number, section in enumerate(document.sections, start=1):
             doc = section.doc if table is None else translate_prose(section.doc, table, coverage)
             rendered = prose.render(doc, anchors=self.anchors.get((source.url, number)) if lang != self.default else None)
             html = rendered.html
             headings.extend(rendered.headings)
+            prose_ids.extend(rendered.ids)
             if lang == self.default:
                 result.anchors[number] = [h.anchor for h in rendered.headings]
                 problems.extend(self._locate(document, section, issue, seen) for issue in rendered.issues)
@@ -158,7 +160,9 @@ class Site:
             english_only=lang != self.default and not source.translate,  # a folder kept in English
         )
         result.assets = {str(k): str(v) for k, v in sorted(self.files.assets.items())}
-        ids = Counter(element_ids(result.html))
+        # Every id the page holds, counted without parsing it again: the template's, the rows', the code lines'
+        ids = Counter([*self.template_ids, *prose_ids, *(row["anchor"] for row in rows),
+                       *(f"L{n}" for row in rows if row["has_code"] for n, _ in row["code"])])
         result.ids = sorted(ids)
         if lang == self.default:
             problems.extend(Problem(str(source.path), self._line_of(document, f'id="{anchor}"'),
