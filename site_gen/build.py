@@ -39,7 +39,7 @@ from . import assets as site_assets
 from .cache import Cache, digest
 from .config import Config
 from .document import Document, parse, read, read_text
-from .files import Files, discover
+from .files import FileMap, Files, discover
 from .model import PageResult, Problem, Source
 from .translate import Translations
 
@@ -78,7 +78,7 @@ def build(config: Config, jobs: int | None = None, use_cache: bool = True,
         cache = Cache(config.cache if use_cache else None, report.notes)
         complete = False
         try:
-            files = Files(config, discover(config))
+            files = Files(config, discover(config), FileMap.gather(config))
             jobs = jobs or os.cpu_count() or 1
             documents = gather(config, files.sources, cache, report.problems, jobs)
             translations = Translations(config.translations)
@@ -109,7 +109,8 @@ def gather(config: Config, sources: list[Source], cache: Cache, problems: list[P
     for source in sources:
         text = read_text(config.root / source.path, source, problems)
         if text is not None:
-            texts.append((source, text, cache.key("document", str(source.path), source.kind, text)))
+            # The key is the whole record read from: a root's title or prefix is in it too
+            texts.append((source, text, cache.key("document", repr(source), text)))
     cached = [cache.get("document", key) for _, _, key in texts]
     missing = [(source, text) for (source, text, _), hit in zip(texts, cached) if hit is None]
     parsed = iter(_in_parallel(_parse, missing, jobs))
@@ -181,8 +182,7 @@ class Plan:
             self.assets.katex_stylesheet,
             _folder_digest(config.templates),
         )
-        existing = "\n".join(sorted(str(p) for p in files.existing_files()))
-        self.structure = {lang: digest(existing, self._titles(lang)) for lang in config.languages}
+        self.structure = {lang: digest(files.map.listing(), self._titles(lang)) for lang in config.languages}
 
     def _titles(self, lang: str) -> str:
         """Titles and summaries of every page in `lang`: listings and links show them."""

@@ -86,10 +86,10 @@ class Site:
         result = PageResult("")
         problems = result.problems
         source = document.source
-        self.files.assets.clear()
         table = self.translations.page(lang, source.rel) if self._translated(source, lang) else None
         gettext = self.gettext(lang)
-        prose = ProseRenderer(self.math, self.files.resolver(source, self.language_folder(lang)), lang=lang,
+        prose = ProseRenderer(self.math, self.files.resolver(source, self.language_folder(lang), result.assets),
+                              lang=lang,
                               untranslated_notice=gettext(UNTRANSLATED_NOTICE), permalink_label=gettext(PERMALINK))
         coverage = Coverage()
         highlighted = highlight_lines(document.text, len(document.lines)) if source.kind == "python" else []
@@ -144,7 +144,7 @@ class Site:
             coverage=coverage if table is not None and coverage.done < coverage.total else None,
             english_only=lang != self.default and not source.translate,  # a folder kept in English
         )
-        result.assets = {str(k): str(v) for k, v in sorted(self.files.assets.items())}
+        result.assets = dict(sorted(result.assets.items()))
         result.ids = sorted({row["anchor"] for row in rows} | {h.anchor for h in headings}
                             | {f"L{n}" for n in range(1, len(document.lines) + 1)})
         return result
