@@ -37,7 +37,7 @@ from typing import TYPE_CHECKING, Callable, Iterator
 
 from . import assets as site_assets
 from .cache import Cache, digest
-from .config import Config
+from .config import Config, user_cache
 from .document import Document, parse, read, read_text
 from .files import FileMap, Files, discover
 from .model import PageResult, Problem, Source
@@ -232,11 +232,11 @@ class Plan:
         for key, (tex, display, html, error) in self.cache.all("formula").items():
             if key == self.cache.key("formula", tex, str(display)):
                 known[(tex, display)] = (html, error)
-                self.cache.keep("formula", key)
         return known
 
     def render(self, jobs: int, report: Report, progress: Progress | None) -> dict[PurePosixPath, bytes]:
         outputs: dict[PurePosixPath, bytes] = {}
+        used_formulas: set[tuple[str, bool]] = set()
         all_tasks = [self.tasks(lang) for lang in self.config.languages]
         total, done = sum(len(t) for t in all_tasks), 0
         for tasks in all_tasks:  # the default language first
@@ -259,6 +259,7 @@ class Plan:
             search: dict[str, list] = {"pages": [], "sections": []}
             for task in tasks:
                 result = results[task.path]
+                used_formulas.update((tex, display) for tex, display in result.formulas)
                 if task.kind == "page":
                     _add_to_search(search, task, self.documents[task.document].source.url, result)
                 outputs[task.path] = result.html.encode("utf-8")
@@ -277,13 +278,13 @@ class Plan:
             outputs[PurePosixPath("robots.txt")] = \
                 f"User-agent: *\nAllow: /\nSitemap: {self.config.site_url}sitemap.xml\n".encode()
         outputs.update(self.assets.files)
-        if self._site is None:
-            self.cache.keep_kind("formula")  # not consulted: nothing was rendered
-        else:
+        if self._site is not None:
             report.formulas = len(self._site.math.fresh)
             for (tex, display), rendered in sorted(self._site.math.fresh.items()):
                 self.cache.put("formula", self.cache.key("formula", tex, str(display)),
                                [tex, display, rendered.html, rendered.error])
+        for tex, display in used_formulas:  # whether the page was rendered or came from the cache
+            self.cache.keep("formula", self.cache.key("formula", tex, str(display)))
         return outputs
 
     def _broken_fragments(self, tasks: list[Task], results: dict[PurePosixPath, PageResult]) -> list[Problem]:
@@ -382,12 +383,18 @@ def _check_out(config: Config) -> None:
             raise BuildError(f"{out}: the output folder contains the sources ({root}); choose another --out")
 
 
+def lock_path(out: Path) -> Path:
+    """The lock of an output folder, in the user's cache folder: nothing is left beside the output."""
+    return user_cache("locks") / f"{digest(str(out.resolve()))[:24]}.lock"
+
+
 @contextmanager
 def _lock(out: Path) -> Iterator[None]:
     """One build at a time per output folder."""
     out.parent.mkdir(parents=True, exist_ok=True)
-    lock_path = out.parent / f".{out.name}.lock"
-    with open(lock_path, "w") as handle:
+    path = lock_path(out)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "w") as handle:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:

@@ -89,11 +89,14 @@ def _positive(text: str) -> int:
 
 
 def _root_option(command: argparse.ArgumentParser) -> None:
-    command.add_argument("--root", type=Path, default=Path.cwd(), help="project folder with pyproject.toml")
+    command.add_argument("--root", type=Path, default=None,
+                         help="project folder with pyproject.toml (default: the one at or above SOURCE_DIR, "
+                              "or the current folder)")
 
 
 def _build(args: argparse.Namespace) -> int:
-    config = load(args.root, args.source, args.out)
+    root = args.root if args.root is not None or args.source is not None else Path.cwd()
+    config = load(root, args.source, args.out)
     if args.source is not None and not config.sources[0].dir.is_dir():
         raise ConfigError(f"{args.source}: not a folder")
     with _progress_bar() as progress:
@@ -114,7 +117,8 @@ def _serve(args: argparse.Namespace) -> int:
     from .serve import DevServer
 
     try:
-        server = DevServer(load(args.root), port=args.port)
+        root = args.root or Path.cwd()
+        server = DevServer(lambda: load(root), port=args.port)
     except OSError as error:
         raise ConfigError(f"cannot listen on 127.0.0.1:{args.port}: {error.strerror or error}") from None
     server.run()
@@ -175,7 +179,7 @@ def _languages(config: Config, chosen: list[str] | None) -> list[str]:
 
 
 def _update(args: argparse.Namespace) -> int:
-    config = load(args.root)
+    config = load(args.root or Path.cwd())
     documents = _documents(config)
     failed = False
     for lang in _languages(config, args.lang):
@@ -194,7 +198,7 @@ def _update(args: argparse.Namespace) -> int:
 
 
 def _status(args: argparse.Namespace) -> int:
-    config = load(args.root)
+    config = load(args.root or Path.cwd())
     documents = _documents(config)
     for lang in _languages(config, args.lang):
         print(f"\n{lang}")
@@ -228,7 +232,7 @@ _PLACEHOLDER = re.compile(r"%\(\w+\)s")
 def _check(args: argparse.Namespace) -> int:
     from .prose import inventory, raw_html_outside_allowlist
 
-    config = load(args.root)
+    config = load(args.root or Path.cwd())
     problems: list[Problem] = []
     sources = {d.source.rel.with_suffix(".json") for d in _documents(config)}
     for lang in _languages(config, args.lang):
