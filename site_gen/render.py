@@ -119,6 +119,7 @@ class Site:
             rows.append(
                 dict(
                     anchor=anchor,
+                    headed=prose.section_anchor is not None,  # its heading carries the permalink
                     doc=Markup(html),
                     code=[(n, Markup(highlighted[n - 1])) for n in section.code_lines],
                     code_href=self.source_href(source, section.code_lines),

@@ -53,6 +53,9 @@ SCRIPT_STRINGS = {
     "results": "%(count)s results",
     "close": "Close",
     "enlarge": "Enlarge figure",
+    "darkTheme": "Dark theme",
+    "lightTheme": "Light theme",
+    "moreResults": "Showing the first %(shown)s",
 }
 CODE_STRINGS = (HOME, UNTRANSLATED_NOTICE, PERMALINK, *SCRIPT_STRINGS.values())
 # How similar a changed English unit must be to keep its old translation for review

@@ -17,9 +17,10 @@
   const storedTheme = () => {
     try { return localStorage.getItem("theme"); } catch { return null; }
   };
+  // The button names the theme it switches to, so it reads true in either theme
   const applyTheme = (theme) => {
     html.dataset.theme = theme;
-    themeButton?.setAttribute("aria-pressed", String(theme === "dark"));
+    if (themeButton) themeButton.textContent = say(theme === "dark" ? "lightTheme" : "darkTheme");
   };
   applyTheme(storedTheme() || (darkQuery.matches ? "dark" : "light"));
   themeButton?.addEventListener("click", () => {
@@ -53,13 +54,38 @@
     symbolBoxes(id).forEach((box) => box.classList.add("sym-active"));
   }
 
-  // Keyboard: each equation with symbols is one tab stop; arrows move between
-  // its symbols, Enter highlights, Escape clears
+  // Keyboard: the formulas of one block of prose are one tab stop (a roving
+  // tabindex); arrows move through all their symbols, carrying the focus from
+  // formula to formula, Enter highlights, Escape clears
+  const formulaGroups = new Map();
   document.querySelectorAll(".katex").forEach((formula) => {
     if (!formula.querySelector("[data-sym]")) return;
-    formula.tabIndex = 0;
+    const group = formula.closest(".doc, main") || body;
+    if (!formulaGroups.has(group)) formulaGroups.set(group, []);
+    formula.tabIndex = formulaGroups.get(group).length ? -1 : 0;
     formula.setAttribute("aria-describedby", "symbol-help");
+    formulaGroups.get(group).push(formula);
   });
+
+  function moveSymbolCursor(formula, step) {
+    const group = formulaGroups.get(formula.closest(".doc, main") || body) || [formula];
+    const boxes = group.flatMap((each) => [...each.querySelectorAll("[data-sym]")]);
+    let index = boxes.findIndex((box) => box.classList.contains("sym-cursor"));
+    boxes[index]?.classList.remove("sym-cursor");
+    index = index < 0 ? (step > 0 ? boxes.findIndex((box) => formula.contains(box)) : boxes.length - 1)
+      : (index + step + boxes.length) % boxes.length;
+    const box = boxes[index];
+    box.classList.add("sym-cursor");
+    const next = box.closest(".katex");
+    if (next !== formula) {
+      group.forEach((each) => { each.tabIndex = each === next ? 0 : -1; });
+      moving = true;
+      next.focus();
+      moving = false;
+    }
+    return box;
+  }
+  let moving = false;
 
   document.addEventListener("keydown", (event) => {
     if (event.key === "Escape") {
@@ -69,20 +95,17 @@
     }
     const formula = event.target.closest?.(".katex");
     if (!formula || !formula.hasAttribute("tabindex")) return;
-    const boxes = [...formula.querySelectorAll("[data-sym]")];
-    let index = boxes.findIndex((box) => box.classList.contains("sym-cursor"));
     if (event.key === "ArrowRight" || event.key === "ArrowLeft") {
       event.preventDefault();
-      boxes[index]?.classList.remove("sym-cursor");
-      index = event.key === "ArrowRight" ? (index + 1) % boxes.length : (index - 1 + boxes.length) % boxes.length;
-      boxes[index].classList.add("sym-cursor");
+      moveSymbolCursor(formula, event.key === "ArrowRight" ? 1 : -1);
     } else if (event.key === "Enter" || event.key === " ") {
       event.preventDefault();
-      if (index < 0) { index = 0; boxes[0].classList.add("sym-cursor"); }
-      toggleSymbol(boxes[index].dataset.sym);
+      const box = formula.querySelector(".sym-cursor") || moveSymbolCursor(formula, 1);
+      toggleSymbol(box.dataset.sym);
     }
   });
   document.addEventListener("focusout", (event) => {
+    if (moving) return;
     event.target.querySelectorAll?.(".sym-cursor").forEach((box) => box.classList.remove("sym-cursor"));
   });
 
@@ -137,8 +160,18 @@
         setTimeout(() => { button.textContent = say("copy"); }, 1500);
       } catch { /* clipboard refused: the text can still be selected */ }
     });
-    column.prepend(button);
+    const tools = column.querySelector(".code-tools");
+    if (tools) tools.prepend(button); else column.prepend(button);
   });
+
+  // ## Language links keep the section the reader is on (ids are the same in every language)
+
+  const languageLinks = [...document.querySelectorAll(".languages a[hreflang]")];
+  const keepSection = () => languageLinks.forEach((link) => {
+    link.href = link.href.split("#")[0] + location.hash;
+  });
+  keepSection();
+  window.addEventListener("hashchange", keepSection);
 
   // ## Figures open larger
 
