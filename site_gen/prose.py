@@ -72,6 +72,8 @@ _MATH = re.compile(
     re.DOTALL | re.VERBOSE,
 )
 _BLANK_LINE = re.compile(r"\n[ \t]*\n")
+WORD_JOINER = "\u2060"
+_CLOSING_PUNCTUATION = ".,;:!?)]}’”…，。、；：！？）」』】》"
 # Underscores of a link text, outside its code spans
 _UNDERSCORE = re.compile(r"(`+).+?(?<!`)\1(?!`)|_", re.DOTALL)
 
@@ -160,7 +162,11 @@ class _MathPreprocessor(Preprocessor):
         for group, display in (("display", True), ("bracket", True), ("env", True), ("paren", False), ("inline", False)):
             tex = match.group(group)
             if tex is not None:
-                return self._stash(tex.strip(), display, match.group(0))
+                placeholder = self._stash(tex.strip(), display, match.group(0))
+                # A word joiner keeps the punctuation after an inline formula on the formula's line
+                after = match.string[match.end() : match.end() + 1]
+                glued = not display and after != "" and after in _CLOSING_PUNCTUATION
+                return placeholder + WORD_JOINER if glued else placeholder
         return match.group(0)
 
     def _report_lone_dollar(self, match: re.Match[str]) -> None:

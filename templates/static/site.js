@@ -221,10 +221,15 @@
         script.src = body.dataset.search;
         script.onload = () => {
           const data = self.siteSearchIndex;
+          let previous = -1;
           for (const section of data.sections) {
             section.hay = normalise(`${section.h}\n${section.x}`);
+            section.heading = normalise(section.h);
             section.names = normalise(section.c);
-            section.title = normalise(data.pages[section.p].t);
+            // Only a page's first section stands for the page: a title that matches
+            // must not lift every section of that page
+            section.title = section.p === previous ? "" : normalise(data.pages[section.p].t);
+            previous = section.p;
           }
           index = data;
           resolve(index);
@@ -236,7 +241,15 @@
     return loading;
   }
 
-  const normalise = (value) => value.normalize("NFKC").toLowerCase();
+  // Greek letters by name, so that ε, ϵ, epsilon and \epsilon are one search term
+  const GREEK = {
+    alpha: "α", beta: "β", gamma: "γ", delta: "δ", epsilon: "ε", varepsilon: "ε", zeta: "ζ", eta: "η",
+    theta: "θ", vartheta: "θ", iota: "ι", kappa: "κ", lambda: "λ", mu: "μ", nu: "ν", xi: "ξ", pi: "π",
+    rho: "ρ", sigma: "σ", tau: "τ", upsilon: "υ", phi: "φ", varphi: "φ", chi: "χ", psi: "ψ", omega: "ω",
+  };
+  const GREEK_NAME = new RegExp(`\\\\?\\b(${Object.keys(GREEK).join("|")})(?![a-z])`, "g");
+  const normalise = (value) => value.normalize("NFKC").toLowerCase()
+    .replace(/ϕ/g, "φ").replace(/ϑ/g, "θ").replace(GREEK_NAME, (_, name) => GREEK[name]);
   const CJK = /[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff]/;
 
   // Words split on spaces; a run of Japanese or Chinese, which has no spaces, must
@@ -250,14 +263,15 @@
     });
   }
 
+  // Where a match is decides its weight: a section's heading, then its page's
+  // title, then names in its code, then its text; the whole query as written counts most
   function score(section, query, phrase) {
-    // The whole query as written counts most: in a title, a heading, the text
-    let total = (section.title.includes(phrase) ? 12 : 0) + (normalise(section.h).includes(phrase) ? 10 : 0)
+    let total = (section.heading.includes(phrase) ? 16 : 0) + (section.title.includes(phrase) ? 12 : 0)
       + (section.hay.includes(phrase) ? 4 : 0);
     for (const [whole, ...pairs] of query) {
       let found = 0;
-      if (section.title.includes(whole)) found += 8;
-      if (normalise(section.h).includes(whole)) found += 5;
+      if (section.heading.includes(whole)) found += 8;
+      if (section.title.includes(whole)) found += 6;
       if (section.names.split(" ").includes(whole)) found += 4;
       else if (section.names.includes(whole)) found += 2;
       if (section.hay.includes(whole)) found += 2;
@@ -283,11 +297,10 @@
     const found = index.sections
       .map((section) => [score(section, query, phrase), section])
       .filter(([points]) => points > 0)
-      .sort((a, b) => b[0] - a[0])
-      .slice(0, 12);
+      .sort((a, b) => b[0] - a[0]);
     status.textContent = found.length ? say("results", { count: found.length }) : say("noResults");
     results.hidden = !found.length;
-    for (const [, section] of found) {
+    for (const [, section] of found.slice(0, SHOWN)) {
       const page = index.pages[section.p];
       const link = document.createElement("a");
       link.href = `${body.dataset.root}${page.u}#${section.a}`;
@@ -300,7 +313,14 @@
       item.append(link);
       results.append(item);
     }
+    // The real count, and how many of them the list shows
+    const count = document.createElement("li");
+    count.className = "more";
+    count.textContent = say("results", { count: found.length })
+      + (found.length > SHOWN ? ` · ${say("moreResults", { shown: SHOWN })}` : "");
+    results.append(count);
   }
+  const SHOWN = 12;
 
   if (input && results) {
     input.addEventListener("focus", () => { loadIndex().catch(() => {}); });
