@@ -35,7 +35,7 @@ import xml.etree.ElementTree as etree
 from collections import Counter
 from html.parser import HTMLParser
 from dataclasses import dataclass, field
-from typing import Callable, Protocol
+from typing import Callable, Iterable, Protocol
 
 import markdown
 import nh3
@@ -55,7 +55,7 @@ from markdown.treeprocessors import Treeprocessor
 from markupsafe import Markup, escape
 
 from .grammar import Token, tokenize
-from .math import Rendered
+from .math import Rendered, number_labels
 from .model import Heading, LinkResult
 
 WORD_JOINER = "\u2060"
@@ -81,8 +81,26 @@ _UNTRANSLATED_START = "\ue000untranslated\ue001"
 _UNTRANSLATED_END = "\ue000/untranslated\ue001"
 
 
-def sanitize(html: str) -> str:
-    return nh3.clean(html, attributes=_ALLOWED_ATTRIBUTES, url_schemes=_ALLOWED_SCHEMES, link_rel=None)
+def sanitize(html: str, attribute_filter: Callable[[str, str, str], str | None] | None = None) -> str:
+    return nh3.clean(html, attributes=_ALLOWED_ATTRIBUTES, url_schemes=_ALLOWED_SCHEMES, link_rel=None,
+                     attribute_filter=attribute_filter)
+
+
+class _Ids(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.ids: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.ids.extend(value for name, value in attrs if name == "id" and value)
+
+
+def element_ids(html: str) -> list[str]:
+    """Every `id` of some HTML, in order, repeats included."""
+    parser = _Ids()
+    parser.feed(html)
+    parser.close()
+    return parser.ids
 
 
 def mark_untranslated(unit: str) -> str:
@@ -123,6 +141,7 @@ class _State:
     anchors: list[str] = field(default_factory=list)  # ids to reuse, in heading order
     lone_dollar_lines: set[int] = field(default_factory=set)  # lines already reported
     anchor_links: list[tuple[str, tuple[str, str]]] = field(default_factory=list)  # (url, (page, fragment))
+    ids: list[str] = field(default_factory=list)  # every id of the rendered HTML
     headings: list[Heading] = field(default_factory=list)  # this document's headings
 
 
@@ -140,6 +159,8 @@ class ProseResult:
     anchor_links: list[tuple[str, tuple[str, str]]]
     # Tags, attributes and URLs of raw HTML that the sanitiser dropped
     raw_html_removed: list[str]
+    # Every id of the HTML, headings' and the author's raw HTML's alike
+    ids: list[str]
 
 
 class _MathPreprocessor(Preprocessor):
@@ -179,6 +200,8 @@ class _MathPreprocessor(Preprocessor):
         self.ext.state.issues.append(Issue(snippet, "unmatched `$` (write `\\$` for a dollar sign)"))
 
     def _stash(self, tex: str, display: bool, source: str) -> str:
+        if self.ext.getConfig("equation_labels"):
+            tex = number_labels(tex, self.ext.getConfig("equation_labels"))
         rendered = self.ext.render_math(tex, display)
         self.ext.state.formulas += 1
         if rendered.error:
@@ -217,8 +240,8 @@ class _ShortReference(_LiteralUnderscores, ShortReferenceInlineProcessor):
     pass
 
 
-class _LinkTreeprocessor(Treeprocessor):
-    """Rewrites and checks every link and image, through the page's resolver."""
+class _AttributeMathTreeprocessor(Treeprocessor):
+    """An attribute cannot hold HTML: formulas in an image's alt text or a title are written as their LaTeX."""
 
     def __init__(self, md: markdown.Markdown, ext: ProseExtension) -> None:
         super().__init__(md)
@@ -226,26 +249,58 @@ class _LinkTreeprocessor(Treeprocessor):
 
     def run(self, root: etree.Element) -> None:
         for element in root.iter():
-            attribute = {"a": "href", "img": "src"}.get(element.tag)
-            url = element.get(attribute) if attribute else None
-            if url is None:
-                continue
             for name in ("alt", "title"):
                 if element.get(name):
                     element.set(name, self._tex_for_placeholders(element.get(name)))
-            result = self.ext.resolve_link(url, element.tag == "img")
-            element.set(attribute, result.href)
-            if result.problem:
-                self.ext.state.issues.append(Issue(url, result.problem))
-            if result.anchor:
-                self.ext.state.anchor_links.append((url, result.anchor))
-
 
     def _tex_for_placeholders(self, value: str) -> str:
         """An attribute cannot hold HTML: formulas in it are written as their LaTeX."""
         for placeholder, tex in self.ext.state.math_tex.items():
             value = value.replace(placeholder, tex)
         return value
+
+
+class _FigureTreeprocessor(Treeprocessor):
+    """
+    An image alone in its paragraph with a caption under it becomes a
+    `<figure>`: the caption is an emphasised line right under the image
+    (`*…*`), or the `---*…*---` form, on the next line or in the next paragraph.
+    """
+
+    def run(self, root: etree.Element) -> None:
+        for parent in list(root.iter()):
+            children = list(parent)
+            for index, paragraph in enumerate(children):
+                if not self._image_alone(paragraph):
+                    continue
+                following = children[index + 1] if index + 1 < len(children) else None
+                if len(paragraph) == 2 and self._caption(paragraph[0].tail, paragraph[1]):
+                    caption = paragraph[1]
+                elif following is not None and len(paragraph) == 1 and self._caption_paragraph(following):
+                    caption = following[0]
+                    parent.remove(following)
+                else:
+                    continue
+                paragraph.tag = "figure"
+                if caption in paragraph:
+                    paragraph.remove(caption)
+                paragraph[0].tail = None
+                caption.tag, caption.tail = "figcaption", None
+                paragraph.append(caption)
+
+    @staticmethod
+    def _image_alone(paragraph: etree.Element) -> bool:
+        return paragraph.tag == "p" and len(paragraph) in (1, 2) and paragraph[0].tag == "img" \
+            and not (paragraph.text or "").strip()
+
+    @staticmethod
+    def _caption(before: str | None, element: etree.Element) -> bool:
+        before, after = (before or "").strip(), (element.tail or "").strip()
+        return element.tag == "em" and (before, after) in (("", ""), ("---", "---"))
+
+    def _caption_paragraph(self, paragraph: etree.Element) -> bool:
+        return paragraph.tag == "p" and len(paragraph) == 1 and (paragraph.text or "").strip() == "---" \
+            and (paragraph[0].tail or "").strip() == "---" and paragraph[0].tag == "em"
 
 
 class _HeadingTreeprocessor(Treeprocessor):
@@ -334,10 +389,24 @@ class _SanitizePostprocessor(Postprocessor):
         trusted = {index: stash[index] for index in self.ext.state.trusted}
         for index in trusted:
             stash[index] = _TRUSTED % index
-        text = sanitize(RawHtmlPostprocessor(self.md).run(text))
+        text = sanitize(RawHtmlPostprocessor(self.md).run(text), self._resolve)
         for index, html in trusted.items():
             text = text.replace(_TRUSTED % index, html)
+        ids = element_ids(text)
+        self.ext.state.ids.extend(ids)
+        self.ext.page_ids.update(ids)
         return text
+
+    def _resolve(self, tag: str, attribute: str, value: str) -> str:
+        """Every link and image, written in Markdown or in raw HTML, goes through the page's resolver."""
+        if (tag, attribute) not in (("a", "href"), ("img", "src")):
+            return value
+        result = self.ext.resolve_link(value, tag == "img")
+        if result.problem:
+            self.ext.state.issues.append(Issue(value, result.problem))
+        if result.anchor:
+            self.ext.state.anchor_links.append((value, result.anchor))
+        return result.href
 
 
 # A formula's place while the document is sanitised (the private-use characters survive nh3)
@@ -379,13 +448,15 @@ class ProseExtension(Extension):
             "lang": ["en", "language of the page, for the untranslated notice"],
             "untranslated_notice": ["", "said above English text on a translated page"],
             "permalink_label": ["", "aria-label of heading permalinks; empty: no permalinks"],
+            "reserved_ids": [(), "ids the page has outside the prose (template, sections): headings never take them"],
+            "equation_labels": [{}, "the page's `\\label`s and their numbers (see `math.equation_labels`)"],
         }
         super().__init__(**kwargs)
         self.render_math = render_math
         self.resolve_link = resolve_link
         self.state = _State()
         # Page-level: survives `reset()` between the sections of one page
-        self.page_ids: set[str] = set()
+        self.page_ids: set[str] = set(self.getConfig("reserved_ids"))
 
     def extendMarkdown(self, md: markdown.Markdown) -> None:
         md.registerExtension(self)
@@ -396,7 +467,8 @@ class ProseExtension(Extension):
         md.inlinePatterns.register(_Link(LINK_RE, md), "link", 160)
         md.inlinePatterns.register(_ShortReference(REFERENCE_RE, md), "short_reference", 130)
         # After inline patterns (20) have built the links and headings' contents
-        md.treeprocessors.register(_LinkTreeprocessor(md, self), "site_links", 7)
+        md.treeprocessors.register(_AttributeMathTreeprocessor(md, self), "site_attribute_math", 8)
+        md.treeprocessors.register(_FigureTreeprocessor(md), "site_figures", 7)
         md.treeprocessors.register(_HeadingTreeprocessor(md, self), "site_headings", 6)
         md.treeprocessors.register(_UntranslatedTreeprocessor(md, self), "site_untranslated", 5)
         # Before the stash is put back (raw_html, 30): math goes in after sanitising
@@ -436,7 +508,42 @@ class ProseRenderer:
         html = self._md.convert(text)
         state = self.extension.state
         return ProseResult(html, list(state.issues), list(state.headings), state.section_anchor,
-                           list(state.anchor_links), raw_html_outside_allowlist(text))
+                           list(state.anchor_links), raw_html_outside_allowlist(text), list(state.ids))
+
+
+class _VisibleText(HTMLParser):
+    """The text a reader sees: a formula as its MathML's characters, without KaTeX's drawing or its LaTeX."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.parts: list[str] = []
+        self._hidden = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        classes = (dict(attrs).get("class") or "").split()
+        if self._hidden or tag == "annotation" or "katex-html" in classes:
+            self._hidden += tag not in ("img", "br", "hr", "wbr")
+
+    def handle_endtag(self, tag: str) -> None:
+        if self._hidden:
+            self._hidden -= 1
+
+    def handle_data(self, data: str) -> None:
+        if not self._hidden:
+            self.parts.append(data)
+
+
+def markdown_to_plain(markdown_text: str, render_math: MathRenderer) -> str:
+    """
+    A title or summary as plain text, for `<title>`, listings and search:
+    rendered as Markdown, then stripped (`**Adam** with $\\beta$` → `Adam with β`).
+    """
+    if not any(c in markdown_text for c in "*_`[$\\<&#"):
+        return markdown_text.strip()
+    parser = _VisibleText()
+    parser.feed(ProseRenderer(render_math).render(markdown_text).html)
+    parser.close()
+    return " ".join("".join(parser.parts).replace(WORD_JOINER, "").split())
 
 
 def inventory(markdown_text: str) -> Counter:

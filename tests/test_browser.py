@@ -272,3 +272,31 @@ def test_every_page_loads_cleanly(browser) -> None:
             wide.append(path)
     viewer.close()
     assert wide == []
+
+
+@pytest.mark.parametrize("width", [360, 1280])
+def test_an_equation_number_never_overlaps_its_formula(browser, tmp_path: Path, width: int) -> None:
+    from site_gen.build import build
+    from site_gen.config import load
+
+    (tmp_path / "src").mkdir()
+    wide = " + ".join(f"x_{{{n}}}^2" for n in range(40))
+    (tmp_path / "src" / "eq.py").write_text(
+        f'r"""\n# Equations\n\n$$a = b \\tag{{1}}$$\n\n\\begin{{align}}\ns &= {wide} \\label{{wide}}\n\\end{{align}}\n"""\n'
+    )
+    out = tmp_path / "html"
+    assert not build(load(tmp_path, source=tmp_path / "src", out=out)).problems
+    page = Page(browser, out.as_uri() + "/", width=width)
+    try:
+        boxes = page.open("eq.html").evaluate("""() => [...document.querySelectorAll('.katex-display')].map(d => {
+            const tag = d.querySelector('.tag').getBoundingClientRect();
+            const bases = [...d.querySelectorAll('.katex-html > .base')].map(b => b.getBoundingClientRect());
+            return {tag: [tag.left, tag.right], bases: bases.map(b => [b.left, b.right])};
+        })""")
+    finally:
+        page.close()
+    assert len(boxes) == 2
+    for box in boxes:
+        left, right = box["tag"]
+        assert right > left
+        assert all(base_right <= left + 0.5 for _, base_right in box["bases"]), box
