@@ -8,6 +8,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
+from hypothesis import given, strategies as st
 
 from site_gen import translate
 from site_gen.build import build
@@ -359,6 +360,16 @@ def test_4_a_reflowed_paragraph_keeps_its_translation_and_passes_the_checks(tree
     capsys.readouterr()
     main(["translate", "check", "--root", str(tree)])
     assert "formula" not in capsys.readouterr().err
+
+
+_WORD = st.sampled_from(["alpha", "beta,", "$x_t$", "`f(x)`", "$a + b$", "(see", "[link](a.py).", "学習率", "$$"])
+
+
+@given(st.lists(_WORD, min_size=1, max_size=30), st.lists(st.sampled_from([" ", "\n", "  ", " \n  "]), min_size=30))
+def test_4_reflow_never_changes_a_unit(words: list[str], breaks: list[str]) -> None:
+    one_line = " ".join(words)
+    reflowed = "".join(word + gap for word, gap in zip(words, breaks)).strip()
+    assert translate.normalise(reflowed) == translate.normalise(one_line)
 
 
 def test_4_a_list_is_never_taken_for_a_reflowed_paragraph() -> None:
