@@ -36,6 +36,7 @@ from .translate import (
     HOME,
     PERMALINK,
     SCRIPT_STRINGS,
+    STALE_NOTICE,
     UNTRANSLATED_NOTICE,
     Table,
     Translations,
@@ -92,7 +93,8 @@ class Site:
         table = self.translations.page(lang, source.rel) if self._translated(source, lang) else None
         gettext = self.gettext(lang)
         prose = ProseRenderer(self.math, self.files.resolver(source, self.language_folder(lang)), lang=lang,
-                              untranslated_notice=gettext(UNTRANSLATED_NOTICE), permalink_label=gettext(PERMALINK))
+                              untranslated_notice=gettext(UNTRANSLATED_NOTICE), stale_notice=gettext(STALE_NOTICE),
+                              permalink_label=gettext(PERMALINK))
         coverage = Coverage()
         highlighted = highlight_lines(document.text, len(document.lines)) if source.kind == "python" else []
         rows = []
@@ -309,7 +311,7 @@ def translate_prose(doc: str, table: Table, coverage: Coverage) -> str:
             continue
         translation = table.get(unit)
         coverage.count(translation is not None)
-        parts.append(translation if translation is not None else mark_untranslated(unit))
+        parts.append(translation if translation is not None else mark_untranslated(unit, stale=table.stale(unit)))
     return "\n\n".join(parts)
 
 

@@ -47,6 +47,7 @@ UI_TABLE = "_ui.json"
 # Interface strings the generator uses outside its templates
 HOME = "Home"
 UNTRANSLATED_NOTICE = "Not translated yet; shown in English."
+STALE_NOTICE = "The English changed since this was translated; shown in English until the translation is updated."
 PERMALINK = "Link to this section"
 # Strings the page script shows, by the key it uses
 SCRIPT_STRINGS = {
@@ -65,7 +66,7 @@ def og_locale(lang: str) -> str:
     return OG_LOCALES.get(lang, lang.replace("-", "_"))
 
 
-CODE_STRINGS = (HOME, UNTRANSLATED_NOTICE, PERMALINK, *SCRIPT_STRINGS.values())
+CODE_STRINGS = (HOME, UNTRANSLATED_NOTICE, STALE_NOTICE, PERMALINK, *SCRIPT_STRINGS.values())
 # How similar a changed English unit must be to keep its old translation for review
 REVIEW_SIMILARITY = 0.75
 # How similar an English unit must be to one translated elsewhere to be offered its translation

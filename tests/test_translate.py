@@ -302,6 +302,7 @@ def test_1_a_changed_english_unit_is_shown_in_english_until_its_translation_is_c
     # The old translation is kept for the translator, but not published as current
     assert any(value.startswith(f"訳 {old}") for value in read(table(tree)).values())
     assert f"訳 {old}" not in page and "gets an unnumbered anchor" in page
+    assert '<div class="untranslated stale" lang="en">' in page  # marked as awaiting an update, not as new
     assert 'class="notice"' in page
     assert any("awaiting an updated translation" in note and "unnumbered" in note for note in report.notes)
     capsys.readouterr()
