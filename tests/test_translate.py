@@ -493,3 +493,20 @@ def test_separators_and_locale_come_from_the_language_and_english_only_pages_say
     # The English-only section is listed, marked as English
     assert re.search(r'<li lang="en"><a href="tools/helper.html">Helper</a></li>', home)
     assert '<meta property="og:locale" content="en_US">' in (out / "model.html").read_text("utf-8")
+
+
+def test_the_builds_checks_are_remembered_only_while_tables_and_units_stay_the_same(tree: Path, tmp_path: Path) -> None:
+    translated_tree(tree)
+    config = load(tree, out=tmp_path / "html")
+    path = table(tree)
+    assert not [p for p in build(config).problems if p.path == str(path)]
+    entries = read(path)
+    heading = "## Update"
+    entries[heading] = "### 更新"
+    path.write_text(translate.dump(entries), "utf-8")
+    assert any("heading level differs" in p.message for p in build(config).problems if p.path == str(path))
+    # A changed English unit (the same table bytes) is noticed too: it now awaits review
+    source = tree / "pkg" / "model.py"
+    source.write_text(source.read_text().replace("gets a numbered anchor", "gets a numbered id"))
+    main(["translate", "update", "--root", str(tree)])
+    assert any("awaiting an updated translation" in note for note in build(config).notes)
