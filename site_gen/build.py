@@ -43,6 +43,7 @@ from .files import Files, discover
 from .model import PageResult, Problem, Source
 from . import translate
 from .prose import inventory, raw_html_outside_allowlist
+from .navigation import reading_order
 from .translate import Translations
 
 if TYPE_CHECKING:
@@ -205,7 +206,8 @@ class Plan:
             _folder_digest(config.templates),
         )
         existing = "\n".join(sorted(str(p) for p in files.existing_files()))
-        self.structure = {lang: digest(existing, self._titles(lang)) for lang in config.languages}
+        order = "\n".join(str(url) for url in reading_order(documents))  # previous/next links and the site's tree
+        self.structure = {lang: digest(existing, order, self._titles(lang)) for lang in config.languages}
 
     def _titles(self, lang: str) -> str:
         """Titles and summaries of every page in `lang`: listings and links show them."""

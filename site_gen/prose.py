@@ -58,6 +58,8 @@ from .grammar import Token, tokenize
 from .math import Rendered
 from .model import Heading, LinkResult
 
+WORD_JOINER = "\u2060"
+_CLOSING_PUNCTUATION = ".,;:!?)]}’”…，。、；：！？）」』】》"
 # Underscores of a link text, outside its code spans
 _UNDERSCORE = re.compile(r"(`+).+?(?<!`)\1(?!`)|_", re.DOTALL)
 
@@ -156,7 +158,11 @@ class _MathPreprocessor(Preprocessor):
         elif token.kind == "dollar":
             return self._store("$")
         elif token.kind == "math":
-            return self._stash(token.tex, token.display, token.text)
+            placeholder = self._stash(token.tex, token.display, token.text)
+            # A word joiner keeps the punctuation after an inline formula on the formula's line
+            after = text[token.end : token.end + 1]
+            glued = not token.display and after != "" and after in _CLOSING_PUNCTUATION
+            return placeholder + WORD_JOINER if glued else placeholder
         elif token.kind == "doctest":
             # Python console code, for the fenced-code extension that runs next
             return f"```pycon\n{textwrap.dedent(token.text)}\n```"

@@ -29,9 +29,11 @@ from .document import Document
 from .files import Files, relative_url
 from .highlight import highlight_lines
 from .math import KatexRenderer
+from .navigation import navigation, reading_order
 from .model import Heading, PageResult, Problem, Section, Source
 from .page import Templates
-from .prose import Issue, ProseRenderer, mark_untranslated
+from .prose import WORD_JOINER, Issue, ProseRenderer, mark_untranslated
+from .readable_math import readable
 from .translate import (
     HOME,
     PERMALINK,
@@ -62,6 +64,7 @@ class Site:
         self.translations = translations
         self.default = config.default_language
         self.by_url = {d.source.url: d for d in documents}
+        self.order = reading_order(documents)
         # Heading ids of each English section, reused by its translations: (page, section) → ids
         self.anchors: dict[tuple[PurePosixPath, int], list[str]] = {}
 
@@ -125,6 +128,7 @@ class Site:
             rows.append(
                 dict(
                     anchor=anchor,
+                    headed=rendered.section_anchor is not None,  # its heading carries the permalink
                     doc=Markup(html),
                     code=[(n, Markup(highlighted[n - 1])) for n in section.code_lines],
                     code_href=self.source_href(source, section.code_lines),
@@ -201,7 +205,7 @@ class Site:
         """Pages below `folder`, grouped by folder, for an index page."""
         here = folder / "index.html"
         groups: dict[PurePosixPath, list[dict]] = {}
-        for document in self.documents:
+        for document in sorted(self.documents, key=lambda d: self.order.index(d.source.url)):
             url = document.source.url
             if url.name == "index.html" or (folder != PurePosixPath(".") and folder not in url.parents):
                 continue  # a folder's own index is the heading of its group
@@ -214,7 +218,7 @@ class Site:
             dict(name=self._folder_title(parent, lang), href=relative_url(parent / "index.html", here),
                  summary=self._folder_summary(parent, lang), pages=pages,
                  lang=pages[0]["lang"] if len({p["lang"] for p in pages}) == 1 else "")
-            for parent, pages in sorted(groups.items(), key=lambda item: str(item[0]))
+            for parent, pages in groups.items()  # in reading order
         ]
 
     def _folder_title(self, folder: PurePosixPath, lang: str) -> str:
@@ -249,6 +253,9 @@ class Site:
                 for other in self.config.languages
             ] if len(self.config.languages) > 1 else [],
             breadcrumbs=crumbs,
+            repository=self.config.repo_url,
+            navigation=navigation(self.order, url, self.language_folder(lang), lambda u: self.title(self.by_url[u], lang),
+                                  lambda folder: self._folder_title(folder, lang)),
             home=relative_url(self.language_folder(lang) / "index.html", page),
             static=relative_url(site_assets.STATIC, page),
             language_root=relative_url(self.language_folder(lang) / "index.html", page).removesuffix("index.html"),
@@ -317,8 +324,8 @@ def translate_prose(doc: str, table: Table, coverage: Coverage) -> str:
 
 class _PlainText(HTMLParser):
     """
-    The words of some prose HTML, cut at its headings, without the formulas'
-    markup: `[(heading id, heading text, text)]`, the first piece with no id.
+    The words of some prose HTML, cut at its headings, formulas as Unicode
+    text: `[(heading id, heading text, text)]`, the first piece with no id.
     """
 
     def __init__(self) -> None:
@@ -346,7 +353,7 @@ class _PlainText(HTMLParser):
 
     def handle_data(self, data: str) -> None:
         if not self._skip or self._annotation:
-            self.pieces[-1][1 if self._heading else 2].append(data)
+            self.pieces[-1][1 if self._heading else 2].append(readable(data) if self._annotation else data)
 
 
 _HEADINGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
@@ -360,7 +367,7 @@ def plain_text(html: str) -> list[tuple[str | None, str, str]]:
     parser = _PlainText()
     parser.feed(html)
     parser.close()
-    clean = lambda parts: _SPACES.sub(" ", "".join(parts)).strip()  # noqa: E731
+    clean = lambda parts: _SPACES.sub(" ", "".join(parts).replace(WORD_JOINER, "")).strip()  # noqa: E731
     return [(anchor, clean(heading), clean(text)) for anchor, heading, text in parser.pieces]
 
 

@@ -57,6 +57,9 @@ SCRIPT_STRINGS = {
     "results": "%(count)s results",
     "close": "Close",
     "enlarge": "Enlarge figure",
+    "darkTheme": "Dark theme",
+    "lightTheme": "Light theme",
+    "moreResults": "Showing the first %(shown)s",
 }
 # Open Graph wants a locale (`ja_JP`), not a language; languages not listed here are passed as they are
 OG_LOCALES = {"en": "en_US", "ja": "ja_JP", "zh": "zh_CN", "ko": "ko_KR", "fr": "fr_FR", "de": "de_DE", "es": "es_ES"}
