@@ -27,6 +27,7 @@ from pathlib import Path, PurePosixPath
 import polib
 
 from .translate import (
+    PLACEHOLDER,
     Table,
     TableError,
     load_object,
@@ -81,6 +82,8 @@ def export_table(table: Table, lang: str, rel: PurePosixPath, project: str, loca
         if not english:
             continue  # the empty msgid is the PO header
         entry = polib.POEntry(msgid=english, msgstr=translation, occurrences=locations.get(english, []))
+        if PLACEHOLDER.search(english):
+            entry.flags.append("python-format")  # so that PO editors check the `%(name)s` placeholders
         if english in table.review:
             entry.flags.append("fuzzy")
             if table.review[english] != english:

@@ -471,7 +471,7 @@ def write_if_changed(path: Path, entries: dict[str, str], remove_when_empty: boo
 # value is written.
 
 Inventory = Callable[[str], Counter]
-_PLACEHOLDER = re.compile(r"%\(\w+\)s")
+PLACEHOLDER = re.compile(r"%\(\w+\)s")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
 
@@ -578,8 +578,8 @@ def stale_units(table: Table, units: Iterable[str]) -> list[str]:
 
 def placeholder_problem(english: str, translation: str) -> str | None:
     """Why an interface translation cannot be filled in as its English is (`%(name)s`), or `None`."""
-    names = sorted(_PLACEHOLDER.findall(english))
-    if names != sorted(_PLACEHOLDER.findall(translation)):
+    names = sorted(PLACEHOLDER.findall(english))
+    if names != sorted(PLACEHOLDER.findall(translation)):
         return f"placeholders of {english!r} differ in its translation"
     try:
         translation % {name[2:-2]: 0 for name in names}
