@@ -47,17 +47,14 @@ PLURAL_FORMS = {
     "fr": "nplurals=2; plural=(n > 1);",
 }
 _TWO_FORMS = "nplurals=2; plural=(n != 1);"
-
-class POError(Exception):
-    """A table that cannot be exported, or a PO file that cannot be applied, with a message naming it."""
-
-
+# Characters Python reads as line ends, which a PO file cannot carry inside a string
+LINE_SEPARATORS = re.compile("[\x1c\x1d\x1e\x85\u2028\u2029]")
 # (source file, line) of each appearance of a unit
 Locations = dict[str, list[tuple[str, int]]]
 
 
-# Characters Python reads as line ends, which a PO file cannot carry inside a string
-LINE_SEPARATORS = re.compile("[\x1c\x1d\x1e\x85\u2028\u2029]")
+class POError(Exception):
+    """A table that cannot be exported, or a PO file that cannot be applied, with a message naming it."""
 
 
 def export_table(table: Table, lang: str, rel: PurePosixPath, project: str, locations: Locations) -> polib.POFile:

@@ -114,8 +114,11 @@ class Site:
                     where = self._locate(document, section, Issue(written, ""))
                     result.fragment_links.append([where.path, where.line, written, page, fragment])
             elif table is not None:
-                problems.extend(Problem(str(table.path), 1, f"{issue.message} (in a translation of {source.path})")
-                                for issue in rendered.issues if issue.needle not in section.doc)
+                for issue in rendered.issues:
+                    if issue.needle not in section.doc:
+                        line, column = table.locate(issue.needle)
+                        problems.append(Problem(str(table.path), line, f"{issue.message} (in a translation of "
+                                                                       f"{source.path})", column))
             anchor = rendered.section_anchor or f"section-{number}"
             names = " ".join(identifiers(document.lines[n - 1] for n in section.code_lines))
             for piece, (piece_anchor, heading, text) in enumerate(plain_text(html)):

@@ -200,6 +200,14 @@ class Table:
 
     needs_review = stale
 
+    def locate(self, needle: str) -> tuple[int, int]:
+        """Line and column of the first translation that contains `needle` (for problems found rendering it)."""
+        needle = next((part.strip() for part in needle.split("\n") if part.strip()), "")
+        for english, translation in self.entries.items():
+            if needle and needle in translation and english in self.positions:
+                return self.positions[english].value
+        return 1, 1
+
     def _by_layout(self) -> dict[str, str]:
         if self._layout is None:
             self._layout = {}

@@ -510,3 +510,13 @@ def test_the_builds_checks_are_remembered_only_while_tables_and_units_stay_the_s
     source.write_text(source.read_text().replace("gets a numbered anchor", "gets a numbered id"))
     main(["translate", "update", "--root", str(tree)])
     assert any("awaiting an updated translation" in note for note in build(config).notes)
+
+
+def test_a_problem_found_rendering_a_translation_is_reported_at_that_translation(tree: Path, tmp_path: Path) -> None:
+    path = table(tree)
+    path.parent.mkdir(parents=True)
+    path.write_text(translate.dump({"# A model": "# モデル", "## Update": "## 更新 [壊れた](nowhere.py)"}), "utf-8")
+    report = build(load(tree, out=tmp_path / "html"))
+    broken = [str(p) for p in report.problems if p.path == str(path) and "nowhere.py" in p.message and "broken" in p.message]
+    column = path.read_text("utf-8").split("\n")[2].index('"## 更新') + 1  # the value's opening quote
+    assert broken and broken[0].startswith(f"{path}:3:{column}: "), broken
