@@ -91,7 +91,7 @@ def build(config: Config, jobs: int | None = None, use_cache: bool = True,
                 report.notes.append(plan.assets.note)
             outputs = plan.render(jobs, report, progress)
             report.problems.extend(translations.problems)
-            _audit_translations(config, documents, report)
+            _audit_translations(config, documents, report, cache)
             write_site(config.out, outputs)
             complete = True
         finally:
@@ -105,13 +105,24 @@ def build(config: Config, jobs: int | None = None, use_cache: bool = True,
     return report
 
 
-def _audit_translations(config: Config, documents: list[Document], report: Report) -> None:
-    """The checks of `translate check` on every table, and the units shown in English awaiting review."""
+def _audit_translations(config: Config, documents: list[Document], report: Report, cache: Cache) -> None:
+    """
+    The checks of `translate check` on every table, and the units shown in
+    English awaiting review; remembered until a table or a page's units change.
+    """
     pages = {d.source.rel: translate.units_of(d) for d in documents if d.source.translate}
+    listed = json.dumps(sorted((str(rel), units) for rel, units in pages.items()), ensure_ascii=False)
     for lang in config.languages[1:]:
-        found = translate.audit(config.translations, lang, pages, inventory, raw_html_outside_allowlist)
-        report.problems.extend(found.problems)
-        report.notes.extend(found.notes())
+        folder = config.translations / lang
+        tables = sorted(folder.rglob("*.json")) if folder.is_dir() else []
+        key = cache.key("audit", lang, listed, *(f"{p.relative_to(folder)}\0".encode() + p.read_bytes() for p in tables))
+        found = cache.get("audit", key)
+        if found is None:
+            audit = translate.audit(config.translations, lang, pages, inventory, raw_html_outside_allowlist)
+            found = {"problems": [[p.path, p.line, p.message, p.column] for p in audit.problems], "notes": audit.notes()}
+            cache.put("audit", key, found)
+        report.problems.extend(Problem(*p) for p in found["problems"])
+        report.notes.extend(found["notes"])
 
 
 # ## Gather

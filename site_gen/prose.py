@@ -78,6 +78,7 @@ _ALLOWED_SCHEMES = {"http", "https", "mailto"}
 # Paragraphs that bracket an untranslated unit; replaced by a wrapper element.
 # Private-use characters: Python-Markdown strips STX/ETX from its input.
 _UNTRANSLATED_START = "\ue000untranslated\ue001"
+_STALE_START = "\ue000stale\ue001"  # its translation awaits review after the English changed
 _UNTRANSLATED_END = "\ue000/untranslated\ue001"
 
 
@@ -103,9 +104,9 @@ def element_ids(html: str) -> list[str]:
     return parser.ids
 
 
-def mark_untranslated(unit: str) -> str:
-    """Markdown for an English unit shown on a translated page."""
-    return f"{_UNTRANSLATED_START}\n\n{unit}\n\n{_UNTRANSLATED_END}"
+def mark_untranslated(unit: str, stale: bool = False) -> str:
+    """Markdown for an English unit shown on a translated page (`stale`: its translation awaits review)."""
+    return f"{_STALE_START if stale else _UNTRANSLATED_START}\n\n{unit}\n\n{_UNTRANSLATED_END}"
 
 
 class MathRenderer(Protocol):
@@ -355,14 +356,17 @@ class _UntranslatedTreeprocessor(Treeprocessor):
         wrapper = None
         for child in list(root):
             text = (child.text or "").strip() if child.tag == "p" and len(child) == 0 else None
-            if text == _UNTRANSLATED_START:
-                wrapper = etree.Element("div", {"class": "untranslated", "lang": "en"})
+            if text in (_UNTRANSLATED_START, _STALE_START):
+                stale = text == _STALE_START
+                wrapper = etree.Element("div", {"class": "untranslated stale" if stale else "untranslated",
+                                                "lang": "en"})
                 root.insert(list(root).index(child), wrapper)
                 root.remove(child)
-                if self.ext.getConfig("untranslated_notice"):
+                notice = self.ext.getConfig("stale_notice" if stale else "untranslated_notice")
+                if notice:
                     note = etree.SubElement(wrapper, "p", {"class": "untranslated-note",
                                                            "lang": self.ext.getConfig("lang")})
-                    note.text = self.ext.getConfig("untranslated_notice")
+                    note.text = notice
             elif text == _UNTRANSLATED_END:
                 root.remove(child)
                 wrapper = None
@@ -447,6 +451,7 @@ class ProseExtension(Extension):
         self.config = {
             "lang": ["en", "language of the page, for the untranslated notice"],
             "untranslated_notice": ["", "said above English text on a translated page"],
+            "stale_notice": ["", "said above English text whose translation awaits an update"],
             "permalink_label": ["", "aria-label of heading permalinks; empty: no permalinks"],
             "reserved_ids": [(), "ids the page has outside the prose (template, sections): headings never take them"],
             "equation_labels": [{}, "the page's `\\label`s and their numbers (see `math.equation_labels`)"],

@@ -41,6 +41,7 @@ from .translate import (
     HOME,
     PERMALINK,
     SCRIPT_STRINGS,
+    STALE_NOTICE,
     UNTRANSLATED_NOTICE,
     Table,
     Translations,
@@ -108,8 +109,8 @@ class Site:
 
         reserved = self.template_ids | {f"section-{n}" for n in range(1, len(document.sections) + 1)}
         prose = ProseRenderer(math, self.files.resolver(source, self.language_folder(lang), result.assets),
-                              lang=lang,
-                              untranslated_notice=gettext(UNTRANSLATED_NOTICE), permalink_label=gettext(PERMALINK),
+                              lang=lang, untranslated_notice=gettext(UNTRANSLATED_NOTICE),
+                              stale_notice=gettext(STALE_NOTICE), permalink_label=gettext(PERMALINK),
                               reserved_ids=reserved,
                               equation_labels=equation_labels(tex for s in document.sections for tex, _ in formulas(s.doc)))
         seen: Counter = Counter()  # the same text quoted by two issues is found on its next line
@@ -129,8 +130,11 @@ class Site:
                     where = self._locate(document, section, Issue(written, ""), Counter())
                     result.fragment_links.append([where.path, where.line, written, page, fragment])
             elif table is not None:
-                problems.extend(Problem(str(table.path), 1, f"{issue.message} (in a translation of {source.path})")
-                                for issue in rendered.issues if issue.needle not in section.doc)
+                for issue in rendered.issues:
+                    if issue.needle not in section.doc:
+                        line, column = table.locate(issue.needle)
+                        problems.append(Problem(str(table.path), line, f"{issue.message} (in a translation of "
+                                                                       f"{source.path})", column))
             anchor = rendered.section_anchor or f"section-{number}"
             names = " ".join(identifiers(document.lines[n - 1] for n in section.code_lines))
             for piece, (piece_anchor, heading, text) in enumerate(plain_text(html)):
@@ -353,7 +357,7 @@ def translate_prose(doc: str, table: Table, coverage: Coverage) -> str:
             continue
         translation = table.get(unit)
         coverage.count(translation is not None)
-        parts.append(translation if translation is not None else mark_untranslated(unit))
+        parts.append(translation if translation is not None else mark_untranslated(unit, stale=table.stale(unit)))
     return "\n\n".join(parts)
 
 
