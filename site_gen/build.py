@@ -41,6 +41,9 @@ from .config import Config
 from .document import Document, parse, read, read_text
 from .files import Files, discover
 from .model import PageResult, Problem, Source
+from . import translate
+from .prose import inventory, raw_html_outside_allowlist
+from .navigation import reading_order
 from .translate import Translations
 
 if TYPE_CHECKING:
@@ -87,6 +90,7 @@ def build(config: Config, jobs: int | None = None, use_cache: bool = True,
                 report.notes.append(plan.assets.note)
             outputs = plan.render(jobs, report, progress)
             report.problems.extend(translations.problems)
+            _audit_translations(config, documents, report)
             write_site(config.out, outputs)
             complete = True
         finally:
@@ -98,6 +102,15 @@ def build(config: Config, jobs: int | None = None, use_cache: bool = True,
     report.problems = sorted(set(report.problems), key=lambda p: (p.path, p.line, p.message))
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _audit_translations(config: Config, documents: list[Document], report: Report) -> None:
+    """The checks of `translate check` on every table, and the units shown in English awaiting review."""
+    pages = {d.source.rel: translate.units_of(d) for d in documents if d.source.translate}
+    for lang in config.languages[1:]:
+        found = translate.audit(config.translations, lang, pages, inventory, raw_html_outside_allowlist)
+        report.problems.extend(found.problems)
+        report.notes.extend(found.notes())
 
 
 # ## Gather
@@ -182,7 +195,8 @@ class Plan:
             _folder_digest(config.templates),
         )
         existing = "\n".join(sorted(str(p) for p in files.existing_files()))
-        self.structure = {lang: digest(existing, self._titles(lang)) for lang in config.languages}
+        order = "\n".join(str(url) for url in reading_order(documents))  # previous/next links and the site's tree
+        self.structure = {lang: digest(existing, order, self._titles(lang)) for lang in config.languages}
 
     def _titles(self, lang: str) -> str:
         """Titles and summaries of every page in `lang`: listings and links show them."""

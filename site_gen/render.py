@@ -29,9 +29,11 @@ from .document import Document
 from .files import Files, relative_url
 from .highlight import highlight_lines
 from .math import KatexRenderer
-from .model import PageResult, Problem, Section, Source
+from .navigation import navigation, reading_order
+from .model import Heading, PageResult, Problem, Section, Source
 from .page import Templates
-from .prose import Issue, ProseRenderer, mark_untranslated
+from .prose import WORD_JOINER, Issue, ProseRenderer, mark_untranslated
+from .readable_math import readable
 from .translate import (
     HOME,
     PERMALINK,
@@ -40,6 +42,8 @@ from .translate import (
     Table,
     Translations,
     has_words,
+    interface_gettext,
+    og_locale,
     split_units,
 )
 
@@ -59,6 +63,7 @@ class Site:
         self.translations = translations
         self.default = config.default_language
         self.by_url = {d.source.url: d for d in documents}
+        self.order = reading_order(documents)
         # Heading ids of each English section, reused by its translations: (page, section) → ids
         self.anchors: dict[tuple[PurePosixPath, int], list[str]] = {}
 
@@ -94,20 +99,22 @@ class Site:
         coverage = Coverage()
         highlighted = highlight_lines(document.text, len(document.lines)) if source.kind == "python" else []
         rows = []
+        headings: list[Heading] = []
         for number, section in enumerate(document.sections, start=1):
             doc = section.doc if table is None else translate_prose(section.doc, table, coverage)
-            before = len(prose.headings)
-            html, issues = prose.render(doc, anchors=self.anchors.get((source.url, number)) if lang != self.default else None)
+            rendered = prose.render(doc, anchors=self.anchors.get((source.url, number)) if lang != self.default else None)
+            html = rendered.html
+            headings.extend(rendered.headings)
             if lang == self.default:
-                result.anchors[number] = [h.anchor for h in prose.headings[before:]]
-                problems.extend(self._locate(document, section, issue) for issue in issues)
-                for written, (page, fragment) in prose.anchor_links:
+                result.anchors[number] = [h.anchor for h in rendered.headings]
+                problems.extend(self._locate(document, section, issue) for issue in rendered.issues)
+                for written, (page, fragment) in rendered.anchor_links:
                     where = self._locate(document, section, Issue(written, ""))
                     result.fragment_links.append([where.path, where.line, written, page, fragment])
             elif table is not None:
                 problems.extend(Problem(str(table.path), 1, f"{issue.message} (in a translation of {source.path})")
-                                for issue in issues if issue.needle not in section.doc)
-            anchor = prose.section_anchor or f"section-{number}"
+                                for issue in rendered.issues if issue.needle not in section.doc)
+            anchor = rendered.section_anchor or f"section-{number}"
             names = " ".join(identifiers(document.lines[n - 1] for n in section.code_lines))
             for piece, (piece_anchor, heading, text) in enumerate(plain_text(html)):
                 if piece and not piece_anchor:
@@ -119,6 +126,7 @@ class Site:
             rows.append(
                 dict(
                     anchor=anchor,
+                    headed=rendered.section_anchor is not None,  # its heading carries the permalink
                     doc=Markup(html),
                     code=[(n, Markup(highlighted[n - 1])) for n in section.code_lines],
                     code_href=self.source_href(source, section.code_lines),
@@ -133,7 +141,7 @@ class Site:
             gettext,
             **self._common(source.url, lang, title, summary),
             rows=rows,
-            contents=[h for h in prose.headings if h.level > 1] if len(prose.headings) > 1 else [],
+            contents=[h for h in headings if h.level > 1] if len(headings) > 1 else [],
             source_path=str(source.path),
             source_href=self.source_href(source, []),
             listing=self._listing(source.url.parent, lang) if source.rel.name == "__init__.py" else [],
@@ -143,7 +151,7 @@ class Site:
             english_only=lang != self.default and not source.translate,  # a folder kept in English
         )
         result.assets = {str(k): str(v) for k, v in sorted(self.files.assets.items())}
-        result.ids = sorted({row["anchor"] for row in rows} | {h.anchor for h in prose.headings}
+        result.ids = sorted({row["anchor"] for row in rows} | {h.anchor for h in headings}
                             | {f"L{n}" for n in range(1, len(document.lines) + 1)})
         return result
 
@@ -187,8 +195,7 @@ class Site:
     def gettext(self, lang: str) -> Callable[[str], str]:
         if lang == self.default:
             return lambda text: text
-        table = self.translations.ui(lang)
-        return lambda text: table.get(text) or text
+        return interface_gettext(self.translations.ui(lang))
 
     # ### Listings, breadcrumbs, links
 
@@ -196,18 +203,20 @@ class Site:
         """Pages below `folder`, grouped by folder, for an index page."""
         here = folder / "index.html"
         groups: dict[PurePosixPath, list[dict]] = {}
-        for document in self.documents:
+        for document in sorted(self.documents, key=lambda d: self.order.index(d.source.url)):
             url = document.source.url
             if url.name == "index.html" or (folder != PurePosixPath(".") and folder not in url.parents):
                 continue  # a folder's own index is the heading of its group
+            english = lang != self.default and not self._translated(document.source, lang)
             groups.setdefault(url.parent, []).append(
                 dict(href=relative_url(url, here), title=self.title(document, lang),
-                     summary=self.summary(document, lang))
+                     summary=self.summary(document, lang), lang=self.default if english else "")
             )
         return [
             dict(name=self._folder_title(parent, lang), href=relative_url(parent / "index.html", here),
-                 summary=self._folder_summary(parent, lang), pages=pages)
-            for parent, pages in sorted(groups.items(), key=lambda item: str(item[0]))
+                 summary=self._folder_summary(parent, lang), pages=pages,
+                 lang=pages[0]["lang"] if len({p["lang"] for p in pages}) == 1 else "")
+            for parent, pages in groups.items()  # in reading order
         ]
 
     def _folder_title(self, folder: PurePosixPath, lang: str) -> str:
@@ -242,6 +251,9 @@ class Site:
                 for other in self.config.languages
             ] if len(self.config.languages) > 1 else [],
             breadcrumbs=crumbs,
+            repository=self.config.repo_url,
+            navigation=navigation(self.order, url, self.language_folder(lang), lambda u: self.title(self.by_url[u], lang),
+                                  lambda folder: self._folder_title(folder, lang)),
             home=relative_url(self.language_folder(lang) / "index.html", page),
             static=relative_url(site_assets.STATIC, page),
             language_root=relative_url(self.language_folder(lang) / "index.html", page).removesuffix("index.html"),
@@ -250,6 +262,7 @@ class Site:
             katex_css=self.katex_stylesheet if "://" in self.katex_stylesheet
             else relative_url(self.katex_stylesheet, page),
             lang=lang,
+            locale=og_locale(lang),
         )
 
     def canonical(self, url: PurePosixPath, lang: str) -> str:
@@ -309,8 +322,8 @@ def translate_prose(doc: str, table: Table, coverage: Coverage) -> str:
 
 class _PlainText(HTMLParser):
     """
-    The words of some prose HTML, cut at its headings, without the formulas'
-    markup: `[(heading id, heading text, text)]`, the first piece with no id.
+    The words of some prose HTML, cut at its headings, formulas as Unicode
+    text: `[(heading id, heading text, text)]`, the first piece with no id.
     """
 
     def __init__(self) -> None:
@@ -338,7 +351,7 @@ class _PlainText(HTMLParser):
 
     def handle_data(self, data: str) -> None:
         if not self._skip or self._annotation:
-            self.pieces[-1][1 if self._heading else 2].append(data)
+            self.pieces[-1][1 if self._heading else 2].append(readable(data) if self._annotation else data)
 
 
 _HEADINGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
@@ -352,7 +365,7 @@ def plain_text(html: str) -> list[tuple[str | None, str, str]]:
     parser = _PlainText()
     parser.feed(html)
     parser.close()
-    clean = lambda parts: _SPACES.sub(" ", "".join(parts)).strip()  # noqa: E731
+    clean = lambda parts: _SPACES.sub(" ", "".join(parts).replace(WORD_JOINER, "")).strip()  # noqa: E731
     return [(anchor, clean(heading), clean(text)) for anchor, heading, text in parser.pieces]
 
 

@@ -52,7 +52,8 @@ def learning_rate_figure(path: Path) -> None:
     # A single parameter is enough to build an optimizer and ask it for rates
     param = [torch.nn.Parameter(torch.zeros(1))]
     steps = range(1, 10_001)
-    figure, axes = plt.subplots(1, 3, figsize=(12, 3.4), constrained_layout=True)
+    # One panel under another: the page shows figures in a column about 5 inches wide
+    figure, axes = plt.subplots(3, 1, figsize=(5.5, 9), constrained_layout=True)
 
     # Warm-up over 1,000 steps
     axes[0].plot(steps, schedule(AdamWarmup(param, lr=1e-3, warmup=1000), steps))
@@ -70,15 +71,15 @@ def learning_rate_figure(path: Path) -> None:
     axes[2].legend()
 
     for ax in axes:
-        ax.set_xlabel("step t")
+        ax.set_ylabel("learning rate")
         ax.grid(alpha=0.3)
-    axes[0].set_ylabel("learning rate")
+    axes[2].set_xlabel("step t")
     save(figure, path)
 
 
 def radam_figure(path: Path) -> None:
     r"""RAdam's $r_t$ for several $\beta_2$: the larger $\beta_2$, the longer the implicit warm-up."""
-    figure, ax = plt.subplots(figsize=(6.5, 3.6), constrained_layout=True)
+    figure, ax = plt.subplots(figsize=(5.5, 3.6), constrained_layout=True)
     steps = range(1, 100_001)
     for beta2 in (0.9, 0.99, 0.999, 0.9999):
         # $r_t$ is undefined (no rectified step) while $\rho_t \le 5$
@@ -164,6 +165,8 @@ def save(figure: plt.Figure, path: Path) -> None:
 
 def main() -> None:
     """Draw every figure of the optimizer pages."""
+    # Text stays text (readable at any zoom, findable); 12 pt keeps tick labels legible on a phone
+    plt.rcParams.update({"font.size": 12, "svg.fonttype": "none"})
     learning_rate_figure(HERE / "lr_schedules.svg")
     radam_figure(HERE / "radam_r_t.svg")
     counterexample_figure(HERE / "amsgrad_counterexample.svg")
