@@ -97,7 +97,7 @@ def radam_figure(path: Path) -> None:
 
 def counterexample_figure(path: Path) -> None:
     r"""$\theta_t$ of Adam and AMSGrad on Reddi et al.'s sequence of linear losses."""
-    figure, ax = plt.subplots(figsize=(6.5, 3.4), constrained_layout=True)
+    figure, ax = plt.subplots(figsize=(5.5, 3.8), constrained_layout=True)
     for amsgrad, label in ((False, "Adam"), (True, "AMSGrad")):
         path_taken = counterexample(amsgrad=amsgrad)
         ax.plot(range(1, len(path_taken) + 1), path_taken, label=label, linewidth=1)
@@ -105,7 +105,7 @@ def counterexample_figure(path: Path) -> None:
     ax.set_xlabel("step t")
     ax.set_ylabel("θ_t")
     ax.set_ylim(-1.05, 1.05)
-    ax.set_title("f_t(θ) = 1010 θ once every 101 steps, −10 θ otherwise")
+    ax.set_title("f_t(θ) = 1010 θ once in 101 steps,\nelse −10 θ")
     ax.grid(alpha=0.3)
     ax.legend(loc="center right")
     save(figure, path)
@@ -137,7 +137,9 @@ def experiment_figure(path: Path) -> None:
                 for seed in SEEDS]
         curves[name] = smooth(torch.tensor([run.losses for run in runs]))
 
-    figure, axes = plt.subplots(3, 3, figsize=(11, 8), sharex=True, sharey=True, constrained_layout=True)
+    # Two panels a row, to fit the page's column; the tenth slot stays empty
+    figure, axes = plt.subplots(5, 2, figsize=(5.5, 11), sharex=True, sharey=True, constrained_layout=True)
+    axes[-1, -1].set_axis_off()
     for ax, (name, losses) in zip(axes.flat, curves.items()):
         steps = range(1, losses.shape[1] + 1)
         ax.plot(steps, curves["adam"].mean(0), color="grey", linewidth=0.8, label="adam (mean)")
@@ -146,12 +148,12 @@ def experiment_figure(path: Path) -> None:
         ax.set_title(name)
         ax.set_yscale("log")
         ax.grid(alpha=0.3)
-    for ax in axes[-1]:
-        ax.set_xlabel("step")
+    axes[-1, 0].set_xlabel("step")
+    axes[-2, 1].set_xlabel("step")
+    axes[-2, 1].xaxis.set_tick_params(labelbottom=True)
     for ax in axes[:, 0]:
-        ax.set_ylabel("training loss")
-    figure.suptitle(f"Training loss on scikit-learn's digits (8×8), {len(SEEDS)} seeds: mean, and min–max shaded; "
-                    f"grey: Adam")
+        ax.set_ylabel("loss")
+    figure.suptitle(f"Training loss on scikit-learn's digits (8×8)\n{len(SEEDS)} seeds: mean, min–max shaded; grey: Adam")
     save(figure, path)
 
 
