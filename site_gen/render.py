@@ -28,7 +28,7 @@ from .config import Config
 from .document import Document
 from .files import Files, relative_url
 from .highlight import highlight_lines
-from .math import KatexRenderer
+from .math import KatexRenderer, Rendered
 from .navigation import navigation, reading_order
 from .model import Heading, PageResult, Problem, Section, Source
 from .page import Templates
@@ -91,10 +91,16 @@ class Site:
         result = PageResult("")
         problems = result.problems
         source = document.source
-        self.files.assets.clear()
         table = self.translations.page(lang, source.rel) if self._translated(source, lang) else None
         gettext = self.gettext(lang)
-        prose = ProseRenderer(self.math, self.files.resolver(source, self.language_folder(lang)), lang=lang,
+        used: set[tuple[str, bool]] = set()
+
+        def math(tex: str, display: bool) -> Rendered:
+            used.add((tex, display))
+            return self.math(tex, display)
+
+        prose = ProseRenderer(math, self.files.resolver(source, self.language_folder(lang), result.assets),
+                              lang=lang,
                               untranslated_notice=gettext(UNTRANSLATED_NOTICE), permalink_label=gettext(PERMALINK))
         coverage = Coverage()
         highlighted = highlight_lines(document.text, len(document.lines)) if source.kind == "python" else []
@@ -150,7 +156,8 @@ class Site:
             coverage=coverage if table is not None and coverage.done < coverage.total else None,
             english_only=lang != self.default and not source.translate,  # a folder kept in English
         )
-        result.assets = {str(k): str(v) for k, v in sorted(self.files.assets.items())}
+        result.assets = dict(sorted(result.assets.items()))
+        result.formulas = sorted([tex, display] for tex, display in used)
         result.ids = sorted({row["anchor"] for row in rows} | {h.anchor for h in headings}
                             | {f"L{n}" for n in range(1, len(document.lines) + 1)})
         return result
