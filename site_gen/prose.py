@@ -72,8 +72,11 @@ _MATH = re.compile(
     re.DOTALL | re.VERBOSE,
 )
 _BLANK_LINE = re.compile(r"\n[ \t]*\n")
-WORD_JOINER = "\u2060"
+# Punctuation that must not start a line, and a mark for "this formula is followed by some"
 _CLOSING_PUNCTUATION = ".,;:!?)]}’”…，。、；：！？）」』】》"
+_GLUE = "\ue002"
+_GLUED = re.compile(re.escape(util.HTML_PLACEHOLDER).replace("%s", r"(\d+)") + _GLUE
+                    + f"([{re.escape(_CLOSING_PUNCTUATION)}]+)")
 # Underscores of a link text, outside its code spans
 _UNDERSCORE = re.compile(r"(`+).+?(?<!`)\1(?!`)|_", re.DOTALL)
 
@@ -146,8 +149,8 @@ class _MathPreprocessor(Preprocessor):
         self.ext = ext
 
     def run(self, lines: list[str]) -> list[str]:
-        text = "\n".join(lines)
-        return _MATH.sub(self._replace, text).split("\n")
+        text = _MATH.sub(self._replace, "\n".join(lines))
+        return _GLUED.sub(self._glue, text).split("\n")
 
     def _replace(self, match: re.Match[str]) -> str:
         if match.group("code"):
@@ -163,11 +166,20 @@ class _MathPreprocessor(Preprocessor):
             tex = match.group(group)
             if tex is not None:
                 placeholder = self._stash(tex.strip(), display, match.group(0))
-                # A word joiner keeps the punctuation after an inline formula on the formula's line
                 after = match.string[match.end() : match.end() + 1]
                 glued = not display and after != "" and after in _CLOSING_PUNCTUATION
-                return placeholder + WORD_JOINER if glued else placeholder
+                return placeholder + _GLUE if glued else placeholder
         return match.group(0)
+
+    def _glue(self, match: re.Match[str]) -> str:
+        """
+        An inline formula takes the punctuation after it into an unbreakable
+        box, so that a line never starts with the `.` that ends the formula.
+        """
+        index, placeholder = int(match.group(1)), match.group(0).split(_GLUE)[0]
+        html = f'<span class="math-nobr">{self.md.htmlStash.rawHtmlBlocks[index]}{escape(match.group(2))}</span>'
+        self.md.htmlStash.rawHtmlBlocks[index] = self.ext.state.math[placeholder] = html
+        return placeholder
 
     def _report_lone_dollar(self, match: re.Match[str]) -> None:
         """Once per line, quoting a short piece of it (a line can be a megabyte long)."""

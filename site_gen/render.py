@@ -32,7 +32,7 @@ from .math import KatexRenderer
 from .navigation import navigation, reading_order
 from .model import PageResult, Problem, Section, Source
 from .page import Templates
-from .prose import WORD_JOINER, Issue, ProseRenderer, mark_untranslated
+from .prose import Issue, ProseRenderer, mark_untranslated
 from .readable_math import readable
 from .translate import (
     HOME,
@@ -359,7 +359,7 @@ def plain_text(html: str) -> list[tuple[str | None, str, str]]:
     parser = _PlainText()
     parser.feed(html)
     parser.close()
-    clean = lambda parts: _SPACES.sub(" ", "".join(parts).replace(WORD_JOINER, "")).strip()  # noqa: E731
+    clean = lambda parts: _SPACES.sub(" ", "".join(parts)).strip()  # noqa: E731
     return [(anchor, clean(heading), clean(text)) for anchor, heading, text in parser.pieces]
 
 

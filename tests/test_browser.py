@@ -19,7 +19,8 @@ import pytest
 playwright = pytest.importorskip("playwright.sync_api")
 
 ROOT = Path(__file__).resolve().parent.parent
-SITE = ROOT / "html"
+# The built site: html/ by default; SITE_GEN_HTML points the tests at another build
+SITE = Path(os.environ.get("SITE_GEN_HTML") or ROOT / "html")
 ARTIFACTS = ROOT / "test-artifacts"
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
