@@ -37,10 +37,12 @@ from typing import TYPE_CHECKING, Callable, Iterator
 
 from . import assets as site_assets
 from .cache import Cache, digest
-from .config import Config
+from .config import Config, user_cache
 from .document import Document, parse, read, read_text
-from .files import Files, discover
+from .files import FileMap, Files, discover
 from .model import PageResult, Problem, Source
+from . import translate
+from .prose import inventory, raw_html_outside_allowlist
 from .navigation import reading_order
 from .translate import Translations
 
@@ -79,7 +81,7 @@ def build(config: Config, jobs: int | None = None, use_cache: bool = True,
         cache = Cache(config.cache if use_cache else None, report.notes)
         complete = False
         try:
-            files = Files(config, discover(config))
+            files = Files(config, discover(config), FileMap.gather(config))
             jobs = jobs or os.cpu_count() or 1
             documents = gather(config, files.sources, cache, report.problems, jobs)
             translations = Translations(config.translations)
@@ -88,6 +90,7 @@ def build(config: Config, jobs: int | None = None, use_cache: bool = True,
                 report.notes.append(plan.assets.note)
             outputs = plan.render(jobs, report, progress)
             report.problems.extend(translations.problems)
+            _audit_translations(config, documents, report)
             write_site(config.out, outputs)
             complete = True
         finally:
@@ -101,6 +104,15 @@ def build(config: Config, jobs: int | None = None, use_cache: bool = True,
     return report
 
 
+def _audit_translations(config: Config, documents: list[Document], report: Report) -> None:
+    """The checks of `translate check` on every table, and the units shown in English awaiting review."""
+    pages = {d.source.rel: translate.units_of(d) for d in documents if d.source.translate}
+    for lang in config.languages[1:]:
+        found = translate.audit(config.translations, lang, pages, inventory, raw_html_outside_allowlist)
+        report.problems.extend(found.problems)
+        report.notes.extend(found.notes())
+
+
 # ## Gather
 
 def gather(config: Config, sources: list[Source], cache: Cache, problems: list[Problem],
@@ -110,7 +122,8 @@ def gather(config: Config, sources: list[Source], cache: Cache, problems: list[P
     for source in sources:
         text = read_text(config.root / source.path, source, problems)
         if text is not None:
-            texts.append((source, text, cache.key("document", str(source.path), source.kind, text)))
+            # The key is the whole record read from: a root's title or prefix is in it too
+            texts.append((source, text, cache.key("document", repr(source), text)))
     cached = [cache.get("document", key) for _, _, key in texts]
     missing = [(source, text) for (source, text, _), hit in zip(texts, cached) if hit is None]
     parsed = iter(_in_parallel(_parse, missing, jobs))
@@ -182,9 +195,8 @@ class Plan:
             self.assets.katex_stylesheet,
             _folder_digest(config.templates),
         )
-        existing = "\n".join(sorted(str(p) for p in files.existing_files()))
         order = "\n".join(str(url) for url in reading_order(documents))  # previous/next links and the site's tree
-        self.structure = {lang: digest(existing, order, self._titles(lang)) for lang in config.languages}
+        self.structure = {lang: digest(files.map.listing(), order, self._titles(lang)) for lang in config.languages}
 
     def _titles(self, lang: str) -> str:
         """Titles and summaries of every page in `lang`: listings and links show them."""
@@ -234,11 +246,11 @@ class Plan:
         for key, (tex, display, html, error) in self.cache.all("formula").items():
             if key == self.cache.key("formula", tex, str(display)):
                 known[(tex, display)] = (html, error)
-                self.cache.keep("formula", key)
         return known
 
     def render(self, jobs: int, report: Report, progress: Progress | None) -> dict[PurePosixPath, bytes]:
         outputs: dict[PurePosixPath, bytes] = {}
+        used_formulas: set[tuple[str, bool]] = set()
         all_tasks = [self.tasks(lang) for lang in self.config.languages]
         total, done = sum(len(t) for t in all_tasks), 0
         for tasks in all_tasks:  # the default language first
@@ -261,6 +273,7 @@ class Plan:
             search: dict[str, list] = {"pages": [], "sections": []}
             for task in tasks:
                 result = results[task.path]
+                used_formulas.update((tex, display) for tex, display in result.formulas)
                 if task.kind == "page":
                     _add_to_search(search, task, self.documents[task.document].source.url, result)
                 outputs[task.path] = result.html.encode("utf-8")
@@ -279,13 +292,13 @@ class Plan:
             outputs[PurePosixPath("robots.txt")] = \
                 f"User-agent: *\nAllow: /\nSitemap: {self.config.site_url}sitemap.xml\n".encode()
         outputs.update(self.assets.files)
-        if self._site is None:
-            self.cache.keep_kind("formula")  # not consulted: nothing was rendered
-        else:
+        if self._site is not None:
             report.formulas = len(self._site.math.fresh)
             for (tex, display), rendered in sorted(self._site.math.fresh.items()):
                 self.cache.put("formula", self.cache.key("formula", tex, str(display)),
                                [tex, display, rendered.html, rendered.error])
+        for tex, display in used_formulas:  # whether the page was rendered or came from the cache
+            self.cache.keep("formula", self.cache.key("formula", tex, str(display)))
         return outputs
 
     def _broken_fragments(self, tasks: list[Task], results: dict[PurePosixPath, PageResult]) -> list[Problem]:
@@ -384,12 +397,18 @@ def _check_out(config: Config) -> None:
             raise BuildError(f"{out}: the output folder contains the sources ({root}); choose another --out")
 
 
+def lock_path(out: Path) -> Path:
+    """The lock of an output folder, in the user's cache folder: nothing is left beside the output."""
+    return user_cache("locks") / f"{digest(str(out.resolve()))[:24]}.lock"
+
+
 @contextmanager
 def _lock(out: Path) -> Iterator[None]:
     """One build at a time per output folder."""
     out.parent.mkdir(parents=True, exist_ok=True)
-    lock_path = out.parent / f".{out.name}.lock"
-    with open(lock_path, "w") as handle:
+    path = lock_path(out)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "w") as handle:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:

@@ -7,11 +7,15 @@
   on every change;
 * `site-gen translate update [--lang L] [--prune]` brings the translation
   tables in line with the English, keeping every translation;
-* `site-gen translate status` shows how much of each page is translated;
-* `site-gen translate check` validates every table.
+* `site-gen translate status [--verbose]` shows how much of each page is
+  translated, to translate and to review (and lists them);
+* `site-gen translate check` validates every table;
+* `site-gen translate export --format po --out DIR` and
+  `site-gen translate import DIR|FILE` exchange the tables with PO tools;
+* `site-gen translate review` accepts, edits or skips each unit awaiting review.
 
 Settings come from `[tool.site_gen]` in `pyproject.toml` of the current folder
-(or `--root`). Problems are printed as `path:line: message`. Exit codes: 0
+(or `--root`). Problems are printed as `path:line: message` or `path:line:col: message`. Exit codes: 0
 success; 1 problems (for `build`, only with `--strict`); 2 a command that could
 not run (bad settings, output folder in use, a table it refuses to overwrite).
 """
@@ -20,9 +24,8 @@ from __future__ import annotations
 
 import argparse
 from contextlib import contextmanager
-import re
 import sys
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from . import translate
 from .build import BuildError, build
@@ -72,12 +75,27 @@ def _parser() -> argparse.ArgumentParser:
     update.set_defaults(run=_update)
     status = translations.add_parser("status", help="translated, untranslated and to-review units per page")
     status.add_argument("--lang", action="append")
+    status.add_argument("--verbose", "-v", action="store_true", help="list the units to translate and to review")
     _root_option(status)
     status.set_defaults(run=_status)
     check = translations.add_parser("check", help="validate every table; non-zero exit on any problem")
     check.add_argument("--lang", action="append")
     _root_option(check)
     check.set_defaults(run=_check)
+    export = translations.add_parser("export", help="write the tables as PO files for translation tools")
+    export.add_argument("--format", choices=["po"], default="po")
+    export.add_argument("--lang", action="append")
+    export.add_argument("--out", type=Path, required=True, help="folder for <lang>/<table path>.po")
+    _root_option(export)
+    export.set_defaults(run=_export)
+    apply = translations.add_parser("import", help="apply PO files edited in a translation tool to the tables")
+    apply.add_argument("path", type=Path, help="a PO file, or a folder searched for them")
+    _root_option(apply)
+    apply.set_defaults(run=_import)
+    review = translations.add_parser("review", help="accept, edit or skip each translation awaiting review")
+    review.add_argument("--lang", action="append")
+    _root_option(review)
+    review.set_defaults(run=_review)
     return parser
 
 
@@ -89,11 +107,14 @@ def _positive(text: str) -> int:
 
 
 def _root_option(command: argparse.ArgumentParser) -> None:
-    command.add_argument("--root", type=Path, default=Path.cwd(), help="project folder with pyproject.toml")
+    command.add_argument("--root", type=Path, default=None,
+                         help="project folder with pyproject.toml (default: the one at or above SOURCE_DIR, "
+                              "or the current folder)")
 
 
 def _build(args: argparse.Namespace) -> int:
-    config = load(args.root, args.source, args.out)
+    root = args.root if args.root is not None or args.source is not None else Path.cwd()
+    config = load(root, args.source, args.out)
     if args.source is not None and not config.sources[0].dir.is_dir():
         raise ConfigError(f"{args.source}: not a folder")
     with _progress_bar() as progress:
@@ -114,7 +135,8 @@ def _serve(args: argparse.Namespace) -> int:
     from .serve import DevServer
 
     try:
-        server = DevServer(load(args.root), port=args.port)
+        root = args.root or Path.cwd()
+        server = DevServer(lambda: load(root), port=args.port)
     except OSError as error:
         raise ConfigError(f"cannot listen on 127.0.0.1:{args.port}: {error.strerror or error}") from None
     server.run()
@@ -156,7 +178,7 @@ def _documents(config: Config) -> list[Document]:
 
 
 def _units(document: Document) -> list[str]:
-    return translate.page_units(document.title, document.summary, (s.doc for s in document.sections))
+    return translate.units_of(document)
 
 
 def _ui_units(config: Config) -> list[str]:
@@ -174,46 +196,66 @@ def _languages(config: Config, chosen: list[str] | None) -> list[str]:
     return chosen or others
 
 
+def _tables(config: Config, lang: str, documents: list[Document]) -> list[tuple[str, Path, list[str]]]:
+    """(name, table path, units) of every page of a language, and of its interface."""
+    rows = [(str(d.source.rel), translate.table_path(config.translations, lang, d.source.rel), _units(d))
+            for d in documents]
+    rows.append(("(interface)", config.translations / lang / translate.UI_TABLE, _ui_units(config)))
+    return rows
+
+
+def _memory(rows: list[tuple[str, Path, list[str]]]) -> dict[str, str]:
+    tables = []
+    for _, path, _ in rows:
+        try:
+            tables.append(translate.load_table(path))
+        except translate.TableError:
+            continue  # reported when that table itself is updated
+    return translate.translation_memory(tables)
+
+
 def _update(args: argparse.Namespace) -> int:
-    config = load(args.root)
+    config = load(args.root or Path.cwd())
     documents = _documents(config)
     failed = False
     for lang in _languages(config, args.lang):
-        tables = [(translate.table_path(config.translations, lang, d.source.rel), _units(d)) for d in documents]
-        tables.append((config.translations / lang / translate.UI_TABLE, _ui_units(config)))
-        for path, units in tables:
+        rows = _tables(config, lang, documents)
+        memory = _memory(rows)
+        for _, path, units in rows:
             try:
-                result = translate.update_table(path, units, prune=args.prune)
+                result = translate.update_table(path, units, prune=args.prune, memory=memory)
             except translate.TableError as error:
                 print(f"{error} (not updated; fix it first)", file=sys.stderr)
                 failed = True
                 continue
             if result.changed:
-                print(f"{path}: {result.added} new, {result.review} to review, {result.obsolete} moved to obsolete")
+                print(f"{path}: {result.added} new, {result.review} to review, {result.restored} restored, "
+                      f"{result.obsolete} moved to obsolete")
     return 2 if failed else 0
 
 
 def _status(args: argparse.Namespace) -> int:
-    config = load(args.root)
+    config = load(args.root or Path.cwd())
     documents = _documents(config)
     for lang in _languages(config, args.lang):
         print(f"\n{lang}")
         print(f"  {'page':<44} {'done':>5} {'todo':>5} {'review':>6} {'coverage':>9}")
         totals = [0, 0, 0]
-        rows = [(str(d.source.rel), translate.table_path(config.translations, lang, d.source.rel), _units(d))
-                for d in documents]
-        rows.append(("(interface)", config.translations / lang / translate.UI_TABLE, _ui_units(config)))
-        for name, path, units in rows:
+        for name, path, units in _tables(config, lang, documents):
             try:
                 table = translate.load_table(path)
             except translate.TableError as error:
                 print(f"  {name:<44} {error}")
                 continue
-            review = sum(1 for u in units if table.get(u) and table.needs_review(u))
-            done = sum(1 for u in units if table.get(u)) - review
-            todo = len(units) - done - review
-            totals = [totals[0] + done, totals[1] + todo, totals[2] + review]
-            print(f"  {name:<44} {done:>5} {todo:>5} {review:>6} {_percent(done, len(units)):>9}")
+            review = [u for u in units if table.stale(u)]
+            todo = [u for u in units if not table.get(u) and not table.stale(u)]
+            done = len(units) - len(todo) - len(review)
+            totals = [totals[0] + done, totals[1] + len(todo), totals[2] + len(review)]
+            print(f"  {name:<44} {done:>5} {len(todo):>5} {len(review):>6} {_percent(done, len(units)):>9}")
+            if args.verbose:
+                for label, listed in (("translate", todo), ("review", review)):
+                    for unit in listed:
+                        print(f"      {label:<9} {translate.excerpt(unit, 70)}")
         print(f"  {'total':<44} {totals[0]:>5} {totals[1]:>5} {totals[2]:>6} {_percent(totals[0], sum(totals)):>9}")
     return 0
 
@@ -222,44 +264,109 @@ def _percent(done: int, total: int) -> str:
     return f"{100 * done / total:.1f}%" if total else "100.0%"
 
 
-_PLACEHOLDER = re.compile(r"%\(\w+\)s")
-
-
 def _check(args: argparse.Namespace) -> int:
     from .prose import inventory, raw_html_outside_allowlist
 
-    config = load(args.root)
+    config = load(args.root or Path.cwd())
+    pages = {d.source.rel: _units(d) for d in _documents(config)}
     problems: list[Problem] = []
-    sources = {d.source.rel.with_suffix(".json") for d in _documents(config)}
     for lang in _languages(config, args.lang):
-        folder = config.translations / lang
-        for path in sorted(folder.rglob("*.json")) if folder.is_dir() else []:
-            if path.name.endswith((".obsolete.json", ".review.json")):
-                continue
-            try:
-                table = translate.load_table(path)
-            except translate.TableError as error:
-                problems.append(error.problem)
-                continue
-            if path.name == translate.UI_TABLE:
-                problems.extend(_check_ui(table))
-                continue
-            if path.relative_to(folder).as_posix() not in {str(s) for s in sources}:
-                problems.append(Problem(str(path), 1, "no source file has this table's path"))
-            problems.extend(translate.check_table(table, inventory, raw_html_outside_allowlist))
+        problems += translate.audit(config.translations, lang, pages, inventory, raw_html_outside_allowlist).problems
     for problem in problems:
         print(problem, file=sys.stderr)
     print(f"checked translations: {len(problems)} problems")
     return 1 if problems else 0
 
 
-def _check_ui(table: translate.Table) -> list[Problem]:
-    """Interface strings must keep their `%(name)s` placeholders."""
-    problems = []
-    for english, translation in table.entries.items():
-        if translation and sorted(_PLACEHOLDER.findall(english)) != sorted(_PLACEHOLDER.findall(translation)):
-            problems.append(Problem(str(table.path), 1, f"placeholders of {english!r} differ in its translation"))
-    return problems
+# ## PO exchange and review
+
+def _export(args: argparse.Namespace) -> int:
+    from .po import POError, export_table, write_po
+
+    config = load(args.root or Path.cwd())
+    documents = _documents(config)
+    by_table = {d.source.rel.with_suffix(".json"): d for d in documents}
+    written, failed = 0, False
+    for lang in _languages(config, args.lang):
+        for _, path, _ in _tables(config, lang, documents):
+            try:
+                table = translate.load_table(path)
+            except translate.TableError as error:
+                print(f"{error} (not exported)", file=sys.stderr)
+                continue
+            if not table.entries:
+                continue
+            rel = PurePosixPath(path.relative_to(config.translations / lang).as_posix())
+            document = by_table.get(rel)
+            try:
+                po = export_table(table, lang, rel, config.title, _locations(document) if document else {})
+            except POError as error:
+                print(f"{error} (not exported)", file=sys.stderr)
+                failed = True
+                continue
+            write_po(po, args.out / lang / rel.with_suffix(".po"))
+            written += 1
+    print(f"exported {written} PO files → {args.out}")
+    return 1 if failed else 0
+
+
+def _locations(document: Document) -> dict[str, list[tuple[str, int]]]:
+    """Each unit's appearances in its source, as `#:` references: (file, line of its first words)."""
+    found: dict[str, list[tuple[str, int]]] = {}
+    path = str(document.source.path)
+
+    def first_line(unit: str, candidates: list[int], fallback: int) -> int:
+        needle = next((line.strip() for line in unit.split("\n") if line.strip()), "")
+        return next((n for n in candidates if needle and needle in document.lines[n - 1]), fallback)
+
+    everywhere = list(range(1, len(document.lines) + 1))
+    for unit in (document.title, document.summary):
+        if unit:
+            found.setdefault(unit, []).append((path, first_line(unit, everywhere, 1)))
+    for section in document.sections:
+        for unit in translate.split_units(section.doc):
+            found.setdefault(unit, []).append((path, first_line(unit, sorted(section.doc_lines), section.doc_line)))
+    return found
+
+
+def _import(args: argparse.Namespace) -> int:
+    from .po import POError, import_po
+
+    config = load(args.root or Path.cwd())
+    files = sorted(args.path.rglob("*.po")) if args.path.is_dir() else [args.path]
+    if not files:
+        raise ConfigError(f"{args.path}: no PO files")
+    failed = False
+    for file in files:
+        try:
+            result = import_po(file, config.translations, config.languages[1:])
+        except POError as error:
+            print(error, file=sys.stderr)
+            failed = True
+            continue
+        for english in result.unknown:
+            print(f"{file}: not in {result.table} (its English changed since the export?): "
+                  f"{translate.excerpt(english)}", file=sys.stderr)
+        if result.written:
+            print(f"{result.table}: {result.changed} translations changed, {result.confirmed} confirmed, "
+                  f"{result.to_review} sent to review")
+    return 1 if failed else 0
+
+
+def _review(args: argparse.Namespace) -> int:
+    """Each unit awaiting review: the English word diff beside the translation; accept, edit or skip."""
+    from .review import review_table
+
+    config = load(args.root or Path.cwd())
+    documents = _documents(config)
+    for lang in _languages(config, args.lang):
+        for name, path, units in _tables(config, lang, documents):
+            try:
+                if review_table(path, units, f"{lang} {name}", input, print) == "quit":
+                    return 0
+            except translate.TableError as error:
+                print(f"{error} (not reviewed; fix it first)", file=sys.stderr)
+    return 0
 
 
 if __name__ == "__main__":

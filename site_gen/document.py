@@ -4,7 +4,9 @@
 `read` turns one file into a `Document`: the text decoded (honouring a
 `# -*- coding: … -*-` declaration, replacing what cannot be decoded), split
 into sections, and its title and summary found, from YAML front matter at the
-top of the first prose, or else the first heading, or else the file name.
+top of the first prose, or else the first heading of the prose that opens the
+file (its module docstring), or else the file name. The title stays Markdown
+here (it is a unit to translate); pages show it as plain text.
 Whatever is wrong with the file becomes a `Problem`; only a file that cannot be
 read at all has no document.
 
@@ -21,9 +23,9 @@ from io import BytesIO
 from pathlib import Path
 
 from .model import Problem, Section, Source
+from .grammar import headings
 from .split import source_lines, split
 
-_HEADING = re.compile(r"^#{1,6}[ \t]+(.+?)[ \t#]*$", re.MULTILINE)
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?)\n---[ \t]*(?:\n|\Z)", re.DOTALL)
 
 
@@ -74,7 +76,7 @@ def parse(source: Source, text: str, problems: list[Problem]) -> Document:
     else:
         sections = [Section(text, list(range(1, len(lines) + 1)), [])]
     meta = _front_matter(sections, path, problems)
-    title = str(meta.get("title") or _first_heading(sections) or _default_title(source))
+    title = str(meta.get("title") or _first_heading(_module_prose(sections, lines)) or _default_title(source))
     summary = str(meta.get("summary") or "")
     return Document(source, lines, sections, title.strip(), summary.strip(), text)
 
@@ -125,12 +127,20 @@ def _front_matter(sections: list[Section], path: str, problems: list[Problem]) -
     return meta
 
 
-def _first_heading(sections: list[Section]) -> str:
+def _module_prose(sections: list[Section], lines: list[str]) -> str:
+    """The prose at the top of the file (module docstring or first comments), if any."""
     for section in sections:
-        match = _HEADING.search(section.doc)
-        if match:
-            return match.group(1)
+        if section.doc:
+            before = [n for n in section.code_lines if n < section.doc_line]
+            return section.doc if all(not lines[n - 1].strip() for n in before) else ""
+        if any(lines[n - 1].strip() for n in section.code_lines):
+            return ""
     return ""
+
+
+def _first_heading(markdown: str) -> str:
+    """The Markdown of the first heading, never one inside code or a comment."""
+    return next((text for _, text in headings(markdown)), "")
 
 
 def _default_title(source: Source) -> str:

@@ -32,14 +32,16 @@ class Section:
 
 @dataclass(frozen=True)
 class Problem:
-    """Something wrong in an input, reported as `path:line: message`."""
+    """Something wrong in an input, reported as `path:line: message` (or `path:line:col: message`)."""
 
     path: str
     line: int
     message: str
+    column: int = 0  # 0 when only the line is known
 
     def __str__(self) -> str:
-        return f"{self.path}:{self.line}: {self.message}"
+        where = f"{self.line}:{self.column}" if self.column else f"{self.line}"
+        return f"{self.path}:{where}: {self.message}"
 
 
 @dataclass
@@ -94,3 +96,5 @@ class PageResult:
     # Every id on the page, and the links into other pages' fragments: [path, line, url, page, fragment]
     ids: list[str] = field(default_factory=list)
     fragment_links: list[list] = field(default_factory=list)
+    # The formulas the page shows, [tex, display]: their cache entries are still in use
+    formulas: list[list] = field(default_factory=list)

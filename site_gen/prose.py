@@ -8,8 +8,11 @@ library intends: processors registered by name and priority on a
 * **Math** is taken out of the Markdown before any block or inline rule can
   see it (so `_` and `*` inside a formula stay as typed), rendered by the
   renderer passed in, and put back through Python-Markdown's HTML stash.
-  Fenced code is stashed by the library before our preprocessor runs and code
-  spans are skipped, so neither is ever treated as math. `\$` is a dollar.
+  Where the formulas are is decided by [the grammar](grammar.py), the same
+  one that cuts translation units, so fenced code, code spans, HTML comments
+  and attributes never hold math. `\$` is a dollar.
+* **Doctests** (`>>>` lines and their output) become Python console code,
+  highlighted by Pygments' `pycon` lexer.
 * **Link texts** keep their underscores: `[__init__.py](__init__.py)` is a
   file name, not bold "init".
 * **Links and images** pass through a resolver given by the page: it rewrites
@@ -27,6 +30,7 @@ library intends: processors registered by name and priority on a
 from __future__ import annotations
 
 import re
+import textwrap
 import xml.etree.ElementTree as etree
 from collections import Counter
 from html.parser import HTMLParser
@@ -50,28 +54,10 @@ from markdown.preprocessors import Preprocessor
 from markdown.treeprocessors import Treeprocessor
 from markupsafe import Markup, escape
 
+from .grammar import Token, tokenize
 from .math import Rendered
 from .model import Heading, LinkResult
 
-# LaTeX environments that are display math on their own
-_ENVIRONMENTS = r"(?:align|alignat|aligned|equation|gather|multline|flalign|eqnarray|split)\*?"
-
-# One pass, leftmost match wins: code spans are matched (and left alone) before
-# any dollar inside them can be mistaken for math.
-_MATH = re.compile(
-    r"""
-    (?P<code>(?P<ticks>`+).+?(?<!`)(?P=ticks)(?!`))
-  | (?P<dollar>\\\$)
-  | \$\$(?P<display>.+?)\$\$
-  | \\\[(?P<bracket>.+?)\\\]
-  | (?P<env>\\begin\{(?P<name>""" + _ENVIRONMENTS + r""")\}.*?\\end\{(?P=name)\})
-  | \\\((?P<paren>.+?)\\\)
-  | \$(?P<inline>[^\s$](?:\\.|[^\\$])*?)(?<!\s)\$(?!\d)
-  | (?P<lone>\$)
-    """,
-    re.DOTALL | re.VERBOSE,
-)
-_BLANK_LINE = re.compile(r"\n[ \t]*\n")
 # Punctuation that must not start a line, and a mark for "this formula is followed by some"
 _CLOSING_PUNCTUATION = ".,;:!?)]}’”…，。、；：！？）」』】》"
 _GLUE = "\ue002"
@@ -138,9 +124,25 @@ class _State:
     section_anchor: str | None = None  # the anchor of the first heading, if any
     trusted: set[int] = field(default_factory=set)  # stash entries we made (math, `$`)
     anchors: list[str] = field(default_factory=list)  # ids to reuse, in heading order
-    raw_html: list[str] = field(default_factory=list)  # raw HTML the sanitiser drops
     lone_dollar_lines: set[int] = field(default_factory=set)  # lines already reported
     anchor_links: list[tuple[str, tuple[str, str]]] = field(default_factory=list)  # (url, (page, fragment))
+    headings: list[Heading] = field(default_factory=list)  # this document's headings
+
+
+@dataclass
+class ProseResult:
+    """What rendering one section's prose produced."""
+
+    html: str
+    issues: list[Issue]
+    # This section's headings, in order (ids unique across the page)
+    headings: list[Heading]
+    # The anchor of the section: its first heading's id, if it has a heading
+    section_anchor: str | None
+    # Links whose fragment must be checked once every page exists: (url as written, (page, fragment))
+    anchor_links: list[tuple[str, tuple[str, str]]]
+    # Tags, attributes and URLs of raw HTML that the sanitiser dropped
+    raw_html_removed: list[str]
 
 
 class _MathPreprocessor(Preprocessor):
@@ -149,27 +151,24 @@ class _MathPreprocessor(Preprocessor):
         self.ext = ext
 
     def run(self, lines: list[str]) -> list[str]:
-        text = _MATH.sub(self._replace, "\n".join(lines))
+        text = "\n".join(lines)
+        text = "".join(self._replace(token, text) for token in tokenize(text))
         return _GLUED.sub(self._glue, text).split("\n")
 
-    def _replace(self, match: re.Match[str]) -> str:
-        if match.group("code"):
-            return match.group(0)
-        if match.group("lone"):
-            self._report_lone_dollar(match)
-            return match.group(0)
-        if match.group("dollar"):
+    def _replace(self, token: Token, text: str) -> str:
+        if token.kind == "lone":
+            self._report_lone_dollar(text, token.start)
+        elif token.kind == "dollar":
             return self._store("$")
-        if match.group("inline") is not None and _BLANK_LINE.search(match.group("inline")):
-            return match.group(0)  # a paragraph break: these dollars are not a pair
-        for group, display in (("display", True), ("bracket", True), ("env", True), ("paren", False), ("inline", False)):
-            tex = match.group(group)
-            if tex is not None:
-                placeholder = self._stash(tex.strip(), display, match.group(0))
-                after = match.string[match.end() : match.end() + 1]
-                glued = not display and after != "" and after in _CLOSING_PUNCTUATION
-                return placeholder + _GLUE if glued else placeholder
-        return match.group(0)
+        elif token.kind == "math":
+            placeholder = self._stash(token.tex, token.display, token.text)
+            after = text[token.end : token.end + 1]
+            glued = not token.display and after != "" and after in _CLOSING_PUNCTUATION
+            return placeholder + _GLUE if glued else placeholder
+        elif token.kind == "doctest":
+            # Python console code, for the fenced-code extension that runs next
+            return f"```pycon\n{textwrap.dedent(token.text)}\n```"
+        return token.text
 
     def _glue(self, match: re.Match[str]) -> str:
         """
@@ -181,9 +180,8 @@ class _MathPreprocessor(Preprocessor):
         self.md.htmlStash.rawHtmlBlocks[index] = self.ext.state.math[placeholder] = html
         return placeholder
 
-    def _report_lone_dollar(self, match: re.Match[str]) -> None:
+    def _report_lone_dollar(self, text: str, at: int) -> None:
         """Once per line, quoting a short piece of it (a line can be a megabyte long)."""
-        text, at = match.string, match.start()
         start = text.rfind("\n", 0, at) + 1
         if start in self.ext.state.lone_dollar_lines:
             return
@@ -284,10 +282,10 @@ class _HeadingTreeprocessor(Treeprocessor):
                 element.attrib.pop("id", None)
             else:
                 element.set("id", anchor)
-            self.ext.headings.append(Heading(int(element.tag[1]), anchor, label, plain.strip()))
-            if self.ext.permalink_label:
+            self.ext.state.headings.append(Heading(int(element.tag[1]), anchor, label, plain.strip()))
+            if self.ext.getConfig("permalink_label"):
                 link = etree.SubElement(element, "a", {"class": "permalink", "href": f"#{anchor}",
-                                                       "aria-label": self.ext.permalink_label})
+                                                       "aria-label": self.ext.getConfig("permalink_label")})
                 link.text = "#"
 
     def _label(self, element: etree.Element) -> tuple[Markup, str]:
@@ -319,9 +317,10 @@ class _UntranslatedTreeprocessor(Treeprocessor):
                 wrapper = etree.Element("div", {"class": "untranslated", "lang": "en"})
                 root.insert(list(root).index(child), wrapper)
                 root.remove(child)
-                if self.ext.untranslated_notice:
-                    note = etree.SubElement(wrapper, "p", {"class": "untranslated-note", "lang": self.ext.lang})
-                    note.text = self.ext.untranslated_notice
+                if self.ext.getConfig("untranslated_notice"):
+                    note = etree.SubElement(wrapper, "p", {"class": "untranslated-note",
+                                                           "lang": self.ext.getConfig("lang")})
+                    note.text = self.ext.getConfig("untranslated_notice")
             elif text == _UNTRANSLATED_END:
                 root.remove(child)
                 wrapper = None
@@ -346,11 +345,8 @@ class _SanitizePostprocessor(Postprocessor):
     def run(self, text: str) -> str:
         stash = self.md.htmlStash.rawHtmlBlocks
         trusted = {index: stash[index] for index in self.ext.state.trusted}
-        for index, block in enumerate(stash):
-            if index in trusted:
-                stash[index] = _TRUSTED % index
-            elif isinstance(block, str):
-                self.ext.state.raw_html.extend(disallowed_html(block))
+        for index in trusted:
+            stash[index] = _TRUSTED % index
         text = sanitize(RawHtmlPostprocessor(self.md).run(text))
         for index, html in trusted.items():
             text = text.replace(_TRUSTED % index, html)
@@ -391,22 +387,24 @@ def disallowed_html(fragment: str) -> list[str]:
 class ProseExtension(Extension):
     """Math, link and heading handling for one page at a time."""
 
-    def __init__(self, render_math: MathRenderer, resolve_link: LinkResolver = keep_link) -> None:
-        super().__init__()
+    def __init__(self, render_math: MathRenderer, resolve_link: LinkResolver = keep_link, **kwargs: str) -> None:
+        self.config = {
+            "lang": ["en", "language of the page, for the untranslated notice"],
+            "untranslated_notice": ["", "said above English text on a translated page"],
+            "permalink_label": ["", "aria-label of heading permalinks; empty: no permalinks"],
+        }
+        super().__init__(**kwargs)
         self.render_math = render_math
         self.resolve_link = resolve_link
         self.state = _State()
-        # Page-level: survive `reset()` between the sections of one page
+        # Page-level: survives `reset()` between the sections of one page
         self.page_ids: set[str] = set()
-        self.headings: list[Heading] = []
-        self.lang = "en"
-        self.untranslated_notice = ""
-        self.permalink_label = ""
 
     def extendMarkdown(self, md: markdown.Markdown) -> None:
         md.registerExtension(self)
-        # After fenced code (25) has stashed its blocks, before raw HTML blocks (20)
-        md.preprocessors.register(_MathPreprocessor(md, self), "math", 22)
+        # After whitespace is normalised (30), before fenced code (25) and raw HTML
+        # blocks (20): math is found by the grammar alone, which knows the fences
+        md.preprocessors.register(_MathPreprocessor(md, self), "math", 27)
         md.inlinePatterns.register(_Reference(REFERENCE_RE, md), "reference", 170)
         md.inlinePatterns.register(_Link(LINK_RE, md), "link", 160)
         md.inlinePatterns.register(_ShortReference(REFERENCE_RE, md), "short_reference", 130)
@@ -422,14 +420,10 @@ class ProseExtension(Extension):
 
 
 class ProseRenderer:
-    """Markdown → HTML for the sections of one page."""
+    """Markdown → HTML for the sections of one page; options are those of `ProseExtension`."""
 
-    def __init__(self, render_math: MathRenderer, resolve_link: LinkResolver = keep_link,
-                 lang: str = "en", untranslated_notice: str = "", permalink_label: str = "") -> None:
-        self.extension = ProseExtension(render_math, resolve_link)
-        self.extension.lang = lang
-        self.extension.untranslated_notice = untranslated_notice
-        self.extension.permalink_label = permalink_label
+    def __init__(self, render_math: MathRenderer, resolve_link: LinkResolver = keep_link, **options: str) -> None:
+        self.extension = ProseExtension(render_math, resolve_link, **options)
         self._md = markdown.Markdown(
             extensions=[
                 "tables",
@@ -448,31 +442,14 @@ class ProseRenderer:
             output_format="html",
         )
 
-    def render(self, text: str, anchors: list[str] | None = None) -> tuple[str, list[Issue]]:
-        """HTML of one section's prose; `anchors` are heading ids to reuse, in order."""
+    def render(self, text: str, anchors: list[str] | None = None) -> ProseResult:
+        """One section's prose; `anchors` are heading ids to reuse, in order."""
         self._md.reset()
         self.extension.state.anchors = list(anchors or [])
         html = self._md.convert(text)
-        return html, list(self.extension.state.issues)
-
-    @property
-    def anchor_links(self) -> list[tuple[str, tuple[str, str]]]:
-        """Links of the last render whose fragment must be checked: (url as written, (page, fragment))."""
-        return list(self.extension.state.anchor_links)
-
-    @property
-    def raw_html_removed(self) -> list[str]:
-        """Tags, attributes and URLs of raw HTML in the last render that the sanitiser dropped."""
-        return list(self.extension.state.raw_html)
-
-    @property
-    def headings(self) -> list[Heading]:
-        return self.extension.headings
-
-    @property
-    def section_anchor(self) -> str | None:
-        """Anchor for the section just rendered: its first heading's slug."""
-        return self.extension.state.section_anchor
+        state = self.extension.state
+        return ProseResult(html, list(state.issues), list(state.headings), state.section_anchor,
+                           list(state.anchor_links), raw_html_outside_allowlist(text))
 
 
 def inventory(markdown_text: str) -> Counter:
@@ -491,14 +468,13 @@ def inventory(markdown_text: str) -> Counter:
         return LinkResult(url)
 
     ProseRenderer(record_math, record_link).render(markdown_text)
-    for match in _MATH.finditer(markdown_text):
-        if match.group("code"):
-            found[("inline code", match.group(0).strip("`").strip())] += 1
+    for token in tokenize(markdown_text):
+        if token.kind == "code":
+            found[("inline code", token.text.strip("`").strip())] += 1
     return found
 
 
 def raw_html_outside_allowlist(markdown_text: str) -> list[str]:
     """Raw HTML in some Markdown that the sanitiser would change or remove."""
-    renderer = ProseRenderer(lambda tex, display: Rendered(""))
-    renderer.render(markdown_text)
-    return renderer.raw_html_removed
+    return [dropped for token in tokenize(markdown_text) if token.kind == "html"
+            for dropped in disallowed_html(token.text)]

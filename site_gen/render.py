@@ -28,9 +28,9 @@ from .config import Config
 from .document import Document
 from .files import Files, relative_url
 from .highlight import highlight_lines
-from .math import KatexRenderer
+from .math import KatexRenderer, Rendered
 from .navigation import navigation, reading_order
-from .model import PageResult, Problem, Section, Source
+from .model import Heading, PageResult, Problem, Section, Source
 from .page import Templates
 from .prose import Issue, ProseRenderer, mark_untranslated
 from .readable_math import readable
@@ -42,6 +42,8 @@ from .translate import (
     Table,
     Translations,
     has_words,
+    interface_gettext,
+    og_locale,
     split_units,
 )
 
@@ -89,28 +91,36 @@ class Site:
         result = PageResult("")
         problems = result.problems
         source = document.source
-        self.files.assets.clear()
         table = self.translations.page(lang, source.rel) if self._translated(source, lang) else None
         gettext = self.gettext(lang)
-        prose = ProseRenderer(self.math, self.files.resolver(source, self.language_folder(lang)), lang=lang,
+        used: set[tuple[str, bool]] = set()
+
+        def math(tex: str, display: bool) -> Rendered:
+            used.add((tex, display))
+            return self.math(tex, display)
+
+        prose = ProseRenderer(math, self.files.resolver(source, self.language_folder(lang), result.assets),
+                              lang=lang,
                               untranslated_notice=gettext(UNTRANSLATED_NOTICE), permalink_label=gettext(PERMALINK))
         coverage = Coverage()
         highlighted = highlight_lines(document.text, len(document.lines)) if source.kind == "python" else []
         rows = []
+        headings: list[Heading] = []
         for number, section in enumerate(document.sections, start=1):
             doc = section.doc if table is None else translate_prose(section.doc, table, coverage)
-            before = len(prose.headings)
-            html, issues = prose.render(doc, anchors=self.anchors.get((source.url, number)) if lang != self.default else None)
+            rendered = prose.render(doc, anchors=self.anchors.get((source.url, number)) if lang != self.default else None)
+            html = rendered.html
+            headings.extend(rendered.headings)
             if lang == self.default:
-                result.anchors[number] = [h.anchor for h in prose.headings[before:]]
-                problems.extend(self._locate(document, section, issue) for issue in issues)
-                for written, (page, fragment) in prose.anchor_links:
+                result.anchors[number] = [h.anchor for h in rendered.headings]
+                problems.extend(self._locate(document, section, issue) for issue in rendered.issues)
+                for written, (page, fragment) in rendered.anchor_links:
                     where = self._locate(document, section, Issue(written, ""))
                     result.fragment_links.append([where.path, where.line, written, page, fragment])
             elif table is not None:
                 problems.extend(Problem(str(table.path), 1, f"{issue.message} (in a translation of {source.path})")
-                                for issue in issues if issue.needle not in section.doc)
-            anchor = prose.section_anchor or f"section-{number}"
+                                for issue in rendered.issues if issue.needle not in section.doc)
+            anchor = rendered.section_anchor or f"section-{number}"
             names = " ".join(identifiers(document.lines[n - 1] for n in section.code_lines))
             for piece, (piece_anchor, heading, text) in enumerate(plain_text(html)):
                 if piece and not piece_anchor:
@@ -122,7 +132,7 @@ class Site:
             rows.append(
                 dict(
                     anchor=anchor,
-                    headed=prose.section_anchor is not None,  # its heading carries the permalink
+                    headed=rendered.section_anchor is not None,  # its heading carries the permalink
                     doc=Markup(html),
                     code=[(n, Markup(highlighted[n - 1])) for n in section.code_lines],
                     code_href=self.source_href(source, section.code_lines),
@@ -137,7 +147,7 @@ class Site:
             gettext,
             **self._common(source.url, lang, title, summary),
             rows=rows,
-            contents=[h for h in prose.headings if h.level > 1] if len(prose.headings) > 1 else [],
+            contents=[h for h in headings if h.level > 1] if len(headings) > 1 else [],
             source_path=str(source.path),
             source_href=self.source_href(source, []),
             listing=self._listing(source.url.parent, lang) if source.rel.name == "__init__.py" else [],
@@ -146,8 +156,9 @@ class Site:
             coverage=coverage if table is not None and coverage.done < coverage.total else None,
             english_only=lang != self.default and not source.translate,  # a folder kept in English
         )
-        result.assets = {str(k): str(v) for k, v in sorted(self.files.assets.items())}
-        result.ids = sorted({row["anchor"] for row in rows} | {h.anchor for h in prose.headings}
+        result.assets = dict(sorted(result.assets.items()))
+        result.formulas = sorted([tex, display] for tex, display in used)
+        result.ids = sorted({row["anchor"] for row in rows} | {h.anchor for h in headings}
                             | {f"L{n}" for n in range(1, len(document.lines) + 1)})
         return result
 
@@ -191,8 +202,7 @@ class Site:
     def gettext(self, lang: str) -> Callable[[str], str]:
         if lang == self.default:
             return lambda text: text
-        table = self.translations.ui(lang)
-        return lambda text: table.get(text) or text
+        return interface_gettext(self.translations.ui(lang))
 
     # ### Listings, breadcrumbs, links
 
@@ -204,13 +214,15 @@ class Site:
             url = document.source.url
             if url.name == "index.html" or (folder != PurePosixPath(".") and folder not in url.parents):
                 continue  # a folder's own index is the heading of its group
+            english = lang != self.default and not self._translated(document.source, lang)
             groups.setdefault(url.parent, []).append(
                 dict(href=relative_url(url, here), title=self.title(document, lang),
-                     summary=self.summary(document, lang))
+                     summary=self.summary(document, lang), lang=self.default if english else "")
             )
         return [
             dict(name=self._folder_title(parent, lang), href=relative_url(parent / "index.html", here),
-                 summary=self._folder_summary(parent, lang), pages=pages)
+                 summary=self._folder_summary(parent, lang), pages=pages,
+                 lang=pages[0]["lang"] if len({p["lang"] for p in pages}) == 1 else "")
             for parent, pages in groups.items()  # in reading order
         ]
 
@@ -257,6 +269,7 @@ class Site:
             katex_css=self.katex_stylesheet if "://" in self.katex_stylesheet
             else relative_url(self.katex_stylesheet, page),
             lang=lang,
+            locale=og_locale(lang),
         )
 
     def canonical(self, url: PurePosixPath, lang: str) -> str:

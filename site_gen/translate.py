@@ -21,9 +21,11 @@ Editing one English paragraph therefore stales only that paragraph.
 This module loads, looks up, validates and updates tables; it renders nothing.
 Whatever it writes, it writes whole (a temporary file renamed into place), and
 it never drops a translation unless asked to: units whose English disappeared
-move to `*.obsolete.json` beside the table, and a unit whose English changed
-only slightly keeps its old translation, listed in `*.review.json` until a
-translator has looked at it.
+move to `*.obsolete.json` beside the table (and come back if the English does),
+and a unit whose English changed only slightly keeps its old translation,
+listed in `*.review.json` until a translator has looked at it. Until then the
+page shows the English: a stale translation is never published as current.
+Units are matched without their layout, so a reflowed paragraph is unchanged.
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Callable, Iterable
 
+from .grammar import blocks, words
 from .model import Problem
 
 UI_TABLE = "_ui.json"
@@ -57,12 +60,22 @@ SCRIPT_STRINGS = {
     "lightTheme": "Light theme",
     "moreResults": "Showing the first %(shown)s",
 }
+# Open Graph wants a locale (`ja_JP`), not a language; languages not listed here are passed as they are
+OG_LOCALES = {"en": "en_US", "ja": "ja_JP", "zh": "zh_CN", "ko": "ko_KR", "fr": "fr_FR", "de": "de_DE", "es": "es_ES"}
+
+
+def og_locale(lang: str) -> str:
+    return OG_LOCALES.get(lang, lang.replace("-", "_"))
+
+
 CODE_STRINGS = (HOME, UNTRANSLATED_NOTICE, PERMALINK, *SCRIPT_STRINGS.values())
 # How similar a changed English unit must be to keep its old translation for review
 REVIEW_SIMILARITY = 0.75
+# How similar an English unit must be to one translated elsewhere to be offered its translation
+MEMORY_SIMILARITY = 0.8
 
 _FENCE = re.compile(r"^[ \t]*(`{3,}|~{3,})")
-_BLANK = re.compile(r"\n[ \t]*\n")
+
 
 
 class TableError(Exception):
@@ -70,37 +83,17 @@ class TableError(Exception):
 
     def __init__(self, path: Path, line: int, column: int, message: str) -> None:
         super().__init__(f"{path}:{line}:{column}: {message}")
-        self.problem = Problem(str(path), line, f"{message} (column {column})")
+        self.problem = Problem(str(path), line, message, column)
 
 
 # ## Units
 #
-# Prose is cut at blank lines, except inside a fenced code block or a display
-# equation, which stay whole whatever blank lines they contain.
+# Prose is cut at blank lines, except inside a fenced code block, a display
+# equation or a comment, which stay whole whatever blank lines they contain
+# (see [the grammar](grammar.py)).
 
 def split_units(markdown: str) -> list[str]:
-    units: list[str] = []
-    pending: list[str] = []
-    for chunk in _BLANK.split(markdown.strip("\n")):
-        pending.append(chunk)
-        text = "\n\n".join(pending)
-        if not _is_open(text):
-            units.append(text.strip("\n"))
-            pending = []
-    if pending:
-        units.append("\n\n".join(pending).strip("\n"))
-    return [u for u in units if u.strip()]
-
-
-def _is_open(text: str) -> bool:
-    """True while a code fence, `$$` or `\\begin{…}` is still waiting for its end."""
-    fences = sum(1 for line in text.split("\n") if _FENCE.match(line))
-    if fences % 2:
-        return True
-    outside_code = re.sub(r"`+[^`]*`+", "", text)
-    if outside_code.count("$$") % 2:
-        return True
-    return len(re.findall(r"\\begin\{", outside_code)) > len(re.findall(r"\\end\{", outside_code))
+    return [unit.strip("\n") for unit in blocks(markdown.strip("\n")) if unit.strip()]
 
 
 def page_units(title: str, summary: str, docs: Iterable[str]) -> list[str]:
@@ -112,19 +105,56 @@ def page_units(title: str, summary: str, docs: Iterable[str]) -> list[str]:
     return list(seen)
 
 
-# Formulas, code and link targets are the same in every language
-_NOT_WORDS = re.compile(
-    r"`{3,}.*?`{3,}|`+[^`]*`+|\$\$.*?\$\$|\$[^$]*\$|\\begin\{(\w+\*?)\}.*?\\end\{\1\}|\\\[.*?\\\]|\]\([^)]*\)",
-    re.DOTALL,
-)
+def units_of(document) -> list[str]:
+    """The units of a gathered document (anything with `title`, `summary` and `sections`)."""
+    return page_units(document.title, document.summary, (s.doc for s in document.sections))
 
 
 def has_words(unit: str) -> bool:
     """False for a unit that is only formulas or code, which is the same in every language."""
-    return any(c.isalpha() for c in _NOT_WORDS.sub(" ", unit))
+    return any(c.isalpha() for c in words(unit))
+
+
+# ## Layout
+#
+# A reflowed paragraph is not a changed one: units are matched, and formulas
+# and code compared, with each run of spaces and line breaks inside a block
+# read as one space. Line breaks that start a block (a list item, a heading,
+# a table row, a quote, a fence) and the lines of a code block are kept, so a
+# list is never taken for a paragraph.
+
+_BLOCK_START = re.compile(r"[ \t]*(?:[-*+][ \t]|\d+[.)][ \t]|#|\||>|`{3,}|~{3,}|\$\$|\\begin\{|\\end\{|\\\[|\\\])")
+
+
+def normalise(unit: str) -> str:
+    """`unit` with its layout taken out: equal for two units that differ only by reflow."""
+    lines: list[str] = []
+    in_fence = False
+    for line in unit.strip().split("\n"):
+        fence = bool(_FENCE.match(line))
+        if in_fence or fence:
+            lines.append(line.rstrip())
+        elif not line.strip():
+            lines.append("")
+        elif not lines or not lines[-1] or _BLOCK_START.match(line):
+            indent = line[: len(line) - len(line.lstrip())]
+            lines.append(indent + " ".join(line.split()))
+        else:
+            lines[-1] += " " + " ".join(line.split())
+        in_fence ^= fence
+    return "\n".join(lines)
 
 
 # ## Loading
+
+@dataclass(frozen=True)
+class Position:
+    """Where one entry of a table is written: its key and its value (1-based line and column)."""
+
+    key: tuple[int, int]
+    value: tuple[int, int]
+    value_offset: int  # offset of the value's opening quote in the file
+
 
 @dataclass
 class Table:
@@ -133,14 +163,41 @@ class Table:
     path: Path
     entries: dict[str, str] = field(default_factory=dict)
     review: dict[str, str] = field(default_factory=dict)  # English now → English the translation was made for
+    positions: dict[str, Position] = field(default_factory=dict)
+    # Keys written twice: (key, line of the first, line of the second)
+    duplicates: list[tuple[str, int, int]] = field(default_factory=list)
+    text: str = ""  # the file as read, for positions inside values
+    _layout: dict[str, str] | None = field(default=None, init=False, repr=False, compare=False)
+
+    def key(self, unit: str) -> str | None:
+        """The table's key for `unit`: written exactly so, or the same but for layout."""
+        if unit in self.entries:
+            return unit
+        return self._by_layout().get(normalise(unit))
 
     def get(self, unit: str) -> str | None:
-        """The translation of `unit`, or `None` if it has none yet."""
-        value = self.entries.get(unit)
-        return value if value else None
+        """
+        The translation to publish for `unit`, or `None`: never one made for
+        English that has changed since, until a translator confirms it.
+        """
+        key = self.key(unit)
+        if key is None or key in self.review:
+            return None
+        return self.entries[key] or None
 
-    def needs_review(self, unit: str) -> bool:
-        return unit in self.review
+    def stale(self, unit: str) -> bool:
+        """True for a unit whose translation waits for review after its English changed."""
+        key = self.key(unit)
+        return key is not None and key in self.review and bool(self.entries[key])
+
+    needs_review = stale
+
+    def _by_layout(self) -> dict[str, str]:
+        if self._layout is None:
+            self._layout = {}
+            for key in self.entries:
+                self._layout.setdefault(normalise(key), key)
+        return self._layout
 
 
 def table_path(folder: Path, lang: str, rel: PurePosixPath) -> Path:
@@ -154,35 +211,72 @@ def sidecar(path: Path, kind: str) -> Path:
 
 def load_table(path: Path) -> Table:
     """Read a table and its review list; a missing table is an empty one."""
-    return Table(path, _load_object(path), _load_object(sidecar(path, "review")))
+    text = _read(path)
+    entries, positions, duplicates = _parse(path, text)
+    review, _, _ = _parse(sidecar(path, "review"), _read(sidecar(path, "review")))
+    return Table(path, entries, review, positions, duplicates, text)
 
 
-def _load_object(path: Path) -> dict[str, str]:
+def load_object(path: Path) -> dict[str, str]:
+    """A plain English → text object (a review or obsolete file); missing is empty."""
+    return _parse(path, _read(path))[0]
+
+
+def _read(path: Path) -> str:
     try:
-        text = path.read_text("utf-8")
+        return path.read_text("utf-8")
     except FileNotFoundError:
-        return {}
+        return ""
     except (OSError, UnicodeDecodeError) as error:
         raise TableError(path, 1, 1, f"cannot read translation table: {error}") from None
+
+
+def _parse(path: Path, text: str) -> tuple[dict[str, str], dict[str, Position], list[tuple[str, int, int]]]:
+    if not text:
+        return {}, {}, []
     try:
         data = json.loads(text)
     except json.JSONDecodeError as error:
         raise TableError(path, error.lineno, error.colno, f"not valid JSON: {error.msg}") from None
     if not isinstance(data, dict):
         raise TableError(path, 1, 1, "a translation table must be a JSON object of English → translation")
-    for key, value in data.items():
+    positions: dict[str, Position] = {}
+    duplicates = []
+    for key, value, key_at, value_at in _members(text):
         if not isinstance(value, str):
-            line, column = _position_of_key(text, key)
+            line, column = _line_column(text, value_at)
             raise TableError(path, line, column, f"the translation of {key[:40]!r} must be a string")
-    return data
+        where = Position(_line_column(text, key_at), _line_column(text, value_at), value_at)
+        if key in positions:
+            duplicates.append((key, positions[key].key[0], where.key[0]))
+        positions[key] = where
+    return data, positions, duplicates
 
 
-def _position_of_key(text: str, key: str) -> tuple[int, int]:
-    offset = text.find(json.dumps(key, ensure_ascii=False))
-    if offset < 0:
-        return 1, 1
-    line = text.count("\n", 0, offset) + 1
-    return line, offset - (text.rfind("\n", 0, offset) + 1) + 1
+_SPACE = re.compile(r"[ \t\n\r]*")
+
+
+def _members(text: str) -> Iterable[tuple[str, object, int, int]]:
+    """The members of a valid JSON object, each with the offsets of its key and value, duplicates included."""
+    decoder = json.JSONDecoder()
+    at = _SPACE.match(text, 0).end() + 1  # past "{"
+    while True:
+        at = _SPACE.match(text, at).end()
+        if text[at] == "}":
+            return
+        key_at = at
+        key, at = json.decoder.scanstring(text, at + 1)
+        at = _SPACE.match(text, at).end() + 1  # past ":"
+        value_at = _SPACE.match(text, at).end()
+        value, at = decoder.raw_decode(text, value_at)
+        yield key, value, key_at, value_at
+        at = _SPACE.match(text, at).end()
+        if text[at] == ",":
+            at += 1
+
+
+def _line_column(text: str, offset: int) -> tuple[int, int]:
+    return text.count("\n", 0, offset) + 1, offset - (text.rfind("\n", 0, offset) + 1) + 1
 
 
 class Translations:
@@ -204,12 +298,15 @@ class Translations:
         return self.page(lang, rel).get(english)
 
     def fingerprint(self, lang: str, rel: PurePosixPath | None) -> bytes:
-        """The raw bytes a page's rendering depends on: its table (or the interface table)."""
+        """The raw bytes a page's rendering depends on: its table (or the interface table) and review list."""
         path = table_path(self.folder, lang, rel) if rel is not None else self.folder / lang / UI_TABLE
-        try:
-            return path.read_bytes()
-        except OSError:
-            return b""
+        found = b""
+        for file in (path, sidecar(path, "review")):
+            try:
+                found += file.read_bytes() + b"\0"
+            except OSError:
+                found += b"\0"
+        return found
 
     def _load(self, path: Path) -> Table:
         if path not in self._tables:
@@ -245,32 +342,47 @@ class UpdateResult:
     added: int = 0
     kept: int = 0
     review: int = 0
+    restored: int = 0
     obsolete: int = 0
     changed: bool = False
 
 
-def update_table(path: Path, units: list[str], prune: bool = False) -> UpdateResult:
+def update_table(path: Path, units: list[str], prune: bool = False, memory: dict[str, str] | None = None) -> UpdateResult:
     """
     Make the table at `path` list exactly `units`, in order, keeping every
-    translation: reused as it is, reused for review when the English changed a
-    little, or moved to the obsolete file when the English is gone.
+    translation: kept when only the layout of its English changed, restored
+    when its English comes back word for word, reused for review when the
+    English changed a little, or moved to the obsolete file when the English is
+    gone. A new unit whose English (or nearly) is translated elsewhere, as
+    `memory` (English → translation) says, is pre-filled for review.
     """
     table = load_table(path)  # raises TableError: a broken table is never overwritten
+    refuse_duplicates(table)
     obsolete_path = sidecar(path, "obsolete")
-    obsolete = _load_object(obsolete_path)
+    obsolete = load_object(obsolete_path)
     result = UpdateResult()
     entries: dict[str, str] = {}
-    review = {k: v for k, v in table.review.items() if k in units}
-    vanished = {k: v for k, v in table.entries.items() if k not in units and v}
+    review: dict[str, str] = {}
+    used = {key for unit in units if (key := table.key(unit)) is not None}
+    vanished = {k: v for k, v in table.entries.items() if k not in used and v}
+    obsolete_by_layout = {normalise(k): k for k in obsolete}
 
     for unit in units:
-        if unit in table.entries:
-            entries[unit] = table.entries[unit]
+        key = table.key(unit)
+        if key is not None:
+            entries[unit] = table.entries[key]
+            if key in table.review:
+                review[unit] = table.review[key]
             result.kept += 1
-            continue
-        match = _closest(unit, vanished) or _closest(unit, obsolete)
-        if match is not None:
+        elif (restored := obsolete_by_layout.get(normalise(unit))) is not None:
+            entries[unit] = obsolete.pop(restored)
+            result.restored += 1
+        elif (match := _closest(unit, vanished, REVIEW_SIMILARITY) or _closest(unit, obsolete, REVIEW_SIMILARITY)):
             entries[unit] = vanished.pop(match, None) or obsolete.pop(match)
+            review[unit] = match
+            result.review += 1
+        elif memory and (match := _remembered(unit, memory)):
+            entries[unit] = memory[match]
             review[unit] = match
             result.review += 1
         else:
@@ -280,54 +392,255 @@ def update_table(path: Path, units: list[str], prune: bool = False) -> UpdateRes
     if not prune:
         obsolete.update(vanished)
         result.obsolete = len(vanished)
-    result.changed = _write_if_changed(path, entries)
-    result.changed |= _write_if_changed(sidecar(path, "review"), review, remove_when_empty=True)
-    result.changed |= _write_if_changed(obsolete_path, obsolete, remove_when_empty=True)
+    result.changed = write_if_changed(path, entries)
+    result.changed |= write_if_changed(sidecar(path, "review"), review, remove_when_empty=True)
+    result.changed |= write_if_changed(obsolete_path, obsolete, remove_when_empty=True)
     return result
 
 
-def _closest(unit: str, candidates: dict[str, str]) -> str | None:
-    best, best_ratio = None, REVIEW_SIMILARITY
+def refuse_duplicates(table: Table) -> None:
+    """Raise `TableError` for a table with a key written twice: rewriting it would lose a translation."""
+    if table.duplicates:
+        key, first, second = table.duplicates[0]
+        raise TableError(table.path, second, 1, f"{key[:40]!r} is written twice (lines {first} and {second}); "
+                                                "keep one, so that no translation is lost")
+
+
+def translation_memory(tables: Iterable[Table]) -> dict[str, str]:
+    """English → confirmed translation, over the given tables (the first translation wins)."""
+    memory: dict[str, str] = {}
+    for table in tables:
+        for english, translation in table.entries.items():
+            if translation and english not in table.review:
+                memory.setdefault(english, translation)
+    return memory
+
+
+def _remembered(unit: str, memory: dict[str, str]) -> str | None:
+    """The English in `memory` equal to `unit` but for layout, or else the nearest one."""
+    wanted = normalise(unit)
+    exact = next((english for english in memory if normalise(english) == wanted), None)
+    return exact or _closest(unit, memory, MEMORY_SIMILARITY)
+
+
+def _closest(unit: str, candidates: dict[str, str], threshold: float) -> str | None:
+    best, best_ratio = None, threshold
     for english in candidates:
-        ratio = difflib.SequenceMatcher(None, unit, english, autojunk=False).ratio()
+        matcher = difflib.SequenceMatcher(None, unit, english, autojunk=False)
+        if matcher.real_quick_ratio() < best_ratio or matcher.quick_ratio() < best_ratio:
+            continue
+        ratio = matcher.ratio()
         if ratio >= best_ratio:
             best, best_ratio = english, ratio
     return best
 
 
-def _write_if_changed(path: Path, entries: dict[str, str], remove_when_empty: bool = False) -> bool:
+def write_if_changed(path: Path, entries: dict[str, str], remove_when_empty: bool = False) -> bool:
+    """Write `entries` as a table unless the file already holds exactly them (same order)."""
     if remove_when_empty and not entries:
         if path.exists():
             path.unlink()
             return True
         return False
-    text = dump(entries)
-    if path.exists() and path.read_text("utf-8") == text:
-        return False
-    write_atomically(path, text)
+    if path.exists():
+        try:
+            if list(load_object(path).items()) == list(entries.items()):
+                return False
+        except TableError:
+            pass
+    write_atomically(path, dump(entries))
     return True
 
 
 # ## Checking
 #
 # A translation must carry the same formulas, inline code and link targets as
-# its English, as multisets: a dropped or altered formula is an error, even if
-# the page still renders. `inventory` is given by the caller (it renders the
-# Markdown to find them exactly as the build would).
+# its English, as multisets, compared without their layout; the same heading
+# levels and list structure; no control characters (`"\beta"` in JSON is a
+# backspace and `eta`); and, in the interface table, the same `%(name)s`
+# placeholders. `inventory` is given by the caller (it renders the Markdown to
+# find them exactly as the build would). Every problem is reported where the
+# value is written.
 
 Inventory = Callable[[str], Counter]
+_PLACEHOLDER = re.compile(r"%\(\w+\)s")
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
 
-def check_table(table: Table, inventory: Inventory, raw_html_ok: Callable[[str], list[str]]) -> list[Problem]:
-    problems = []
-    text = table.path.read_text("utf-8") if table.path.exists() else ""
+def check_table(table: Table, inventory: Inventory, raw_html_ok: Callable[[str], list[str]],
+                interface: bool = False) -> list[Problem]:
+    problems = [Problem(str(table.path), second, f"{key[:50]!r} is written twice, at lines {first} and {second}: "
+                                                 "the last one wins and the other translation is lost", 1)
+                for key, first, second in table.duplicates]
     for english, translation in table.entries.items():
         if not translation:
             continue
-        line, column = _position_of_key(text, english)
-        expected, found = inventory(english), inventory(translation)
-        messages = [f"translation lacks {kind} {value!r} of the English" for kind, value in sorted(expected - found)]
-        messages += [f"translation has {kind} {value!r} that the English does not" for kind, value in sorted(found - expected)]
-        messages += [f"raw HTML outside the allowlist: {fragment[:60]!r}" for fragment in raw_html_ok(translation)]
-        problems.extend(Problem(str(table.path), line, f"{message} (column {column})") for message in messages)
+        messages = _control_characters(translation)
+        if interface:
+            if (problem := placeholder_problem(english, translation)) is not None:
+                messages.append(f"{problem} (the English is shown instead)")
+        else:
+            expected, found = _squashed(inventory(english)), _squashed(inventory(translation))
+            messages += [f"translation lacks {kind} {value!r} of the English" for kind, value in sorted(expected - found)]
+            messages += [f"translation has {kind} {value!r} that the English does not"
+                         for kind, value in sorted(found - expected)]
+            messages += [f"raw HTML outside the allowlist: {fragment[:60]!r}" for fragment in raw_html_ok(translation)]
+            messages += _structure(english, translation)
+            if translation == english and len(_words(english)) > 1:
+                messages.append("translation is identical to the English")
+        problems.extend(_at_value(table, english, message) for message in messages)
     return problems
+
+
+def _at_value(table: Table, english: str, message: str) -> Problem:
+    where = table.positions.get(english)
+    line, column = where.value if where else (1, 1)
+    if where and message.startswith("control character"):
+        # Point at the escape itself, inside the value
+        offset = _raw_escape_offset(table.text, where.value_offset)
+        line, column = _line_column(table.text, offset)
+    return Problem(str(table.path), line, message, column)
+
+
+def _control_characters(translation: str) -> list[str]:
+    messages = []
+    for character in sorted(set(_CONTROL.findall(translation))):
+        message = f"control character {json.dumps(character)} in the translation"
+        if character == "\b":
+            message += r': "\b" in JSON is a backspace, so "\beta" is a backspace and "eta"; write "\\beta"'
+        elif character == "\f":
+            message += r': "\f" in JSON is a form feed, so "\frac" is a form feed and "rac"; write "\\frac"'
+        messages.append(message)
+    return messages
+
+
+def _raw_escape_offset(text: str, value_at: int) -> int:
+    """Offset of the first escape in the JSON string at `value_at` that decodes to a control character."""
+    at = value_at + 1
+    while at < len(text) and text[at] != '"':
+        if text[at] == "\\":
+            escape = text[at + 1]
+            if escape in "bf" or (escape == "u" and _CONTROL.match(chr(int(text[at + 2:at + 6], 16)))):
+                return at
+            at += 2
+        else:
+            at += 1
+    return value_at
+
+
+def _squashed(counter: Counter) -> Counter:
+    return Counter({(kind, " ".join(value.split())): n for (kind, value), n in counter.items()})
+
+
+def _words(unit: str) -> list[str]:
+    return [w for w in words(unit).split() if any(c.isalpha() for c in w)]
+
+
+_LIST_ITEM = re.compile(r"([ \t]*)(?:[-*+]|\d+[.)])[ \t]")
+_HEADING = re.compile(r"(#{1,6})[ \t]")
+
+
+def outline(unit: str) -> list[str]:
+    """The block structure of a unit: its headings' levels and its list items' kinds and depths."""
+    shape = []
+    in_fence = False
+    for line in unit.split("\n"):
+        fence = bool(_FENCE.match(line))
+        if not in_fence and not fence:
+            if heading := _HEADING.match(line):
+                shape.append(heading.group(1))
+            elif item := _LIST_ITEM.match(line):
+                shape.append(f"{len(item.group(1).expandtabs(4)) // 2}:{'1.' if line.strip()[0].isdigit() else '-'}")
+        in_fence ^= fence
+    return shape
+
+
+def _structure(english: str, translation: str) -> list[str]:
+    want, have = outline(english), outline(translation)
+    if want == have:
+        return []
+    levels = lambda shape: [s for s in shape if s.startswith("#")]
+    if levels(want) != levels(have):
+        return [f"heading level differs: the English has {' '.join(levels(want)) or 'no heading'}, "
+                f"the translation {' '.join(levels(have)) or 'no heading'}"]
+    items = lambda shape: [s for s in shape if not s.startswith("#")]
+    return [f"list structure differs: the English has {len(items(want))} list items, "
+            f"the translation {len(items(have))} (or at other depths or kinds)"]
+
+
+def stale_units(table: Table, units: Iterable[str]) -> list[str]:
+    """The units of a page whose translation awaits review: shown in English until confirmed."""
+    return [unit for unit in units if table.stale(unit)]
+
+
+def placeholder_problem(english: str, translation: str) -> str | None:
+    """Why an interface translation cannot be filled in as its English is (`%(name)s`), or `None`."""
+    names = sorted(_PLACEHOLDER.findall(english))
+    if names != sorted(_PLACEHOLDER.findall(translation)):
+        return f"placeholders of {english!r} differ in its translation"
+    try:
+        translation % {name[2:-2]: 0 for name in names}
+    except (KeyError, ValueError, TypeError):
+        return f"the translation of {english!r} has a stray %: write %% for a percent sign"
+    return None
+
+
+def interface_gettext(table: Table) -> Callable[[str], str]:
+    """
+    The interface string for an English one: its translation, or the English
+    when the translation's placeholders are broken (a typo must not crash a page).
+    """
+    def gettext(english: str) -> str:
+        translation = table.get(english)
+        if not translation or _CONTROL.search(translation) or placeholder_problem(english, translation):
+            return english
+        return translation
+    return gettext
+
+
+# ## Auditing a language
+#
+# What `translate check` and every build run: each table of a language checked
+# against the pages it translates, and the units awaiting review named.
+
+@dataclass
+class Audit:
+    problems: list[Problem] = field(default_factory=list)
+    # Units shown in English because their translation awaits review: (table, line, English)
+    stale: list[tuple[Path, int, str]] = field(default_factory=list)
+
+    def notes(self) -> list[str]:
+        return [f"{path}:{line}: awaiting an updated translation, shown in English: {excerpt(english)}"
+                for path, line, english in self.stale]
+
+
+def audit(folder: Path, lang: str, pages: dict[PurePosixPath, list[str]], inventory: Inventory,
+          raw_html_ok: Callable[[str], list[str]]) -> Audit:
+    """Check every table of `lang` under `folder`; `pages` gives each translated source's units."""
+    result = Audit()
+    root = folder / lang
+    expected = {rel.with_suffix(".json").as_posix(): units for rel, units in pages.items()}
+    for path in sorted(root.rglob("*.json")) if root.is_dir() else []:
+        if path.name.endswith((".obsolete.json", ".review.json")):
+            continue
+        try:
+            table = load_table(path)
+        except TableError as error:
+            result.problems.append(error.problem)
+            continue
+        rel = path.relative_to(root).as_posix()
+        if rel == UI_TABLE:
+            result.problems.extend(check_table(table, inventory, raw_html_ok, interface=True))
+            continue
+        if rel not in expected:
+            result.problems.append(Problem(str(path), 1, "no source file has this table's path", 1))
+        result.problems.extend(check_table(table, inventory, raw_html_ok))
+        for unit in stale_units(table, expected.get(rel, [])):
+            where = table.positions.get(table.key(unit) or unit)
+            result.stale.append((path, where.key[0] if where else 1, unit))
+    return result
+
+
+def excerpt(text: str, width: int = 60) -> str:
+    flat = " ".join(text.split())
+    return repr(flat if len(flat) <= width else flat[: width - 1] + "…")

@@ -13,6 +13,8 @@ import warnings
 
 import pytest
 import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from adabelief_pytorch import AdaBelief as ReferenceAdaBelief
 from lion_pytorch import Lion as ReferenceLion
 from torch.optim.lr_scheduler import LambdaLR
@@ -202,7 +204,34 @@ def test_adabelief_without_sgd_fallback_matches_reference() -> None:
         with _silence():
             return ReferenceAdaBelief(params, lr=1e-2, eps=1e-12, degenerated_to_sgd=False, print_change_log=False)
 
-    run_side_by_side(lambda p: AdaBelief(p, lr=1e-2, eps=1e-12, degenerate_to_sgd=False), reference, steps=30)
+    run_side_by_side(lambda p: AdaBelief(p, lr=1e-2, eps=1e-12, degenerated_to_sgd=False), reference, steps=30)
+
+
+def test_adabelief_old_argument_name_warns_and_still_works() -> None:
+    def reference(params):
+        with _silence():
+            return ReferenceAdaBelief(params, lr=1e-2, eps=1e-12, degenerated_to_sgd=False, print_change_log=False)
+
+    def ours(params):
+        with pytest.warns(DeprecationWarning, match="degenerated_to_sgd"):
+            return AdaBelief(params, lr=1e-2, eps=1e-12, degenerate_to_sgd=False)
+
+    run_side_by_side(ours, reference, steps=30)
+
+
+def test_adabelief_second_moment_never_falls_below_its_epsilon_floor() -> None:
+    # A constant gradient: the residual g_t - m_t = beta1^t g vanishes, leaving the accumulated epsilons
+    eps, beta2 = 1e-6, 0.9
+    param = torch.nn.Parameter(torch.zeros(1, dtype=torch.float64))
+    optimizer = AdaBelief([param], lr=1e-3, betas=(0.5, beta2), eps=eps, rectify=False)
+    for t in range(1, 200):
+        param.grad = torch.ones(1, dtype=torch.float64)
+        optimizer.step()
+        floor = eps * (1 - beta2 ** t) / (1 - beta2)
+        s = optimizer.state[param]["exp_avg_var"].item()
+        assert s >= floor * (1 - 1e-12)
+    # ... and reaches it: s_t / (1 - beta2^t) tends to eps / (1 - beta2)
+    assert s / (1 - beta2 ** t) == pytest.approx(eps / (1 - beta2), rel=1e-4)
 
 
 class _silence:
@@ -271,7 +300,7 @@ def test_noam_follows_its_closed_form(warmup: int) -> None:
 
     run_side_by_side(
         lambda p: Noam(p, lr=1.0, eps=1e-8, optimized_update=False, warmup=warmup, d_model=d_model),
-        lambda p: torch.optim.Adam(p, lr=1.0, eps=1e-8, foreach=False),
+        lambda p: torch.optim.Adam(p, lr=1.0, betas=(0.9, 0.98), eps=1e-8, foreach=False),
         schedule=lambda opt: LambdaLR(opt, closed_form),
     )
 
@@ -389,7 +418,162 @@ def test_bad_hyperparameters_raise_value_error(make) -> None:
 
 def test_adabelief_passes_its_arguments_to_the_right_parent_parameters() -> None:
     optimizer = AdaBelief([torch.nn.Parameter(torch.ones(1))], lr=0.3, betas=(0.5, 0.6), eps=1e-5,
-                          amsgrad=True, degenerate_to_sgd=False, rectify=False)
+                          amsgrad=True, degenerated_to_sgd=False, rectify=False)
     group = optimizer.param_groups[0]
     assert (group["lr"], group["betas"], group["eps"], group["amsgrad"]) == (0.3, (0.5, 0.6), 1e-5, True)
     assert optimizer.degenerated_to_sgd is False and optimizer.rectify is False
+
+
+# --- Decoupled weight decay follows the scheduled rate, as torch.optim.AdamW does ---------------
+# AdamW multiplies the parameter by (1 - lr * weight_decay) with the rate its scheduler set for the
+# step; LambdaLR gives it the same per-step rate as our get_lr.
+
+def warmup_cosine_rate(w: int, total: int):
+    def closed_form(e: int) -> float:
+        t = e + 1
+        if t < w:
+            return t / w
+        return 0.5 * (1 + math.cos(math.pi * min(1.0, (t - w) / (total - w))))
+    return closed_form
+
+
+def noam_rate(w: int, d_model: int):
+    return lambda e: d_model ** -0.5 * min((e + 1) ** -0.5, (e + 1) * w ** -1.5)
+
+
+@pytest.mark.parametrize(
+    ("make_ours", "base_lr", "rate"),
+    [
+        (lambda p, d: AdamWarmup(p, lr=1e-2, eps=1e-8, optimized_update=False, warmup=10, weight_decay=d),
+         1e-2, lambda e: min(1.0, (e + 1) / 10)),
+        (lambda p, d: AdamWarmupCosineDecay(p, lr=1e-2, eps=1e-8, optimized_update=False, warmup=5,
+                                            total_steps=30, weight_decay=d),
+         1e-2, warmup_cosine_rate(5, 30)),
+        (lambda p, d: Noam(p, eps=1e-9, optimized_update=False, warmup=8, d_model=64, weight_decay=d),
+         1.0, noam_rate(8, 64)),
+    ],
+    ids=["warmup", "warmup-cosine", "noam"],
+)
+def test_decoupled_decay_with_a_schedule_matches_adamw(make_ours, base_lr: float, rate) -> None:
+    betas = (0.9, 0.98) if base_lr == 1.0 else (0.9, 0.999)
+    eps = 1e-9 if base_lr == 1.0 else 1e-8
+    run_side_by_side(
+        lambda p: make_ours(p, WeightDecay(0.5)),
+        lambda p: torch.optim.AdamW(p, lr=base_lr, betas=betas, eps=eps, weight_decay=0.5, foreach=False),
+        schedule=lambda opt: LambdaLR(opt, rate),
+        steps=40,
+    )
+
+
+def test_decay_stops_when_the_cosine_reaches_zero() -> None:
+    # The example: zero gradients, theta_0 = 1, lambda = 0.5, lr 0.05, warm-up 3, total 10.
+    # Adam's update is 0 for zero gradients, so only the decay moves theta: theta_t = prod (1 - alpha_s lambda)
+    lam, lr, w, total = 0.5, 0.05, 3, 10
+    param = torch.nn.Parameter(torch.ones(1, dtype=torch.float64))
+    optimizer = AdamWarmupCosineDecay([param], lr=lr, warmup=w, total_steps=total, weight_decay=WeightDecay(lam))
+    reference = torch.nn.Parameter(torch.ones(1, dtype=torch.float64))
+    adamw = torch.optim.AdamW([reference], lr=lr, weight_decay=lam, foreach=False)
+    scheduler = LambdaLR(adamw, warmup_cosine_rate(w, total))
+    expected = 1.0
+    for t in range(1, 15):
+        param.grad = torch.zeros_like(param)
+        reference.grad = torch.zeros_like(reference)
+        optimizer.step()
+        adamw.step()
+        scheduler.step()
+        expected *= 1 - lr * lam * warmup_cosine_rate(w, total)(t - 1)
+        assert param.item() == pytest.approx(reference.item(), rel=1e-12)
+        assert param.item() == pytest.approx(expected, rel=1e-12)
+        if t == total:
+            after_total = param.item()
+    # The rate is 0 after step T, and so is the decay
+    assert param.item() == after_total
+    assert after_total == pytest.approx(0.881, abs=1e-3)
+
+
+def test_absolute_decay_ignores_the_schedule() -> None:
+    # (1 - lambda) on every step, during warm-up as after it
+    param = torch.nn.Parameter(torch.ones(1, dtype=torch.float64))
+    optimizer = AdamWarmup([param], lr=1e-3, warmup=100, weight_decay=WeightDecay(0.1, absolute=True))
+    for t in range(1, 6):
+        param.grad = torch.zeros_like(param)
+        optimizer.step()
+        assert param.item() == pytest.approx(0.9 ** t, rel=1e-12)
+
+
+def test_noam_defaults_are_the_papers_settings() -> None:
+    # Attention Is All You Need: Adam(0.9, 0.98, eps 1e-9), rate d_model^-0.5 min(t^-0.5, t w^-1.5), w = 4000
+    run_side_by_side(
+        lambda p: Noam(p, optimized_update=False),
+        lambda p: torch.optim.Adam(p, lr=1.0, betas=(0.9, 0.98), eps=1e-9, foreach=False),
+        schedule=lambda opt: LambdaLR(opt, noam_rate(4000, 512)),
+    )
+
+
+# --- Claims the pages make, against closed forms and the papers --------------------------------
+
+@settings(max_examples=50, deadline=None)
+@given(scale=st.floats(1e-6, 1e6), signs=st.lists(st.sampled_from([-1.0, 1.0]), min_size=1, max_size=5),
+       optimized_update=st.booleans())
+def test_adams_first_step_is_lr_times_the_sign_of_the_gradient(scale, signs, optimized_update) -> None:
+    # With the bias corrections, m_1 / sqrt(v_1) = g_1 / |g_1|, whatever the gradient's size
+    signs = torch.tensor(signs, dtype=torch.float64)
+    param = torch.nn.Parameter(torch.zeros_like(signs))
+    param.grad = signs * scale
+    Adam([param], lr=1e-2, eps=1e-16, optimized_update=optimized_update).step()
+    torch.testing.assert_close(param.data, -1e-2 * signs, rtol=1e-9, atol=0)
+
+
+def test_amsgrad_step_size_can_grow() -> None:
+    # beta1 = 0 makes m_hat_t = g_t, so |delta theta| / g_t is the effective rate alpha / sqrt(v_max_t / (1 - beta2^t))
+    param = torch.nn.Parameter(torch.zeros(1, dtype=torch.float64))
+    optimizer = AMSGrad([param], lr=1e-3, betas=(0.0, 0.999), eps=1e-16)
+    rates = {}
+    for t in range(1, 2001):
+        g = 1.0 if t == 1 else 1e-2
+        before = param.item()
+        param.grad = torch.full_like(param, g)
+        optimizer.step()
+        rates[t] = (before - param.item()) / g
+    # The figures, from the closed form: v_max stays at (1 - beta2) after the first step
+    for t in (2, 2000):
+        assert rates[t] == pytest.approx(1e-3 / math.sqrt((1 - 0.999) / (1 - 0.999 ** t)), rel=1e-9)
+    assert rates[2] == pytest.approx(1.4e-3, rel=0.02) and rates[2000] == pytest.approx(2.9e-2, rel=0.02)
+
+
+def test_reddi_counterexample_adam_goes_to_the_worst_point_amsgrad_to_the_best() -> None:
+    # Reddi et al. (2018), section 5: the optimum of the average loss is theta = -1
+    from labml_nn.optimizers.amsgrad import counterexample
+
+    adam, amsgrad = counterexample(amsgrad=False), counterexample(amsgrad=True)
+    assert sum(adam[-101:]) / 101 > 0.95
+    assert sum(amsgrad[-101:]) / 101 < -0.9
+
+
+def test_radam_takes_five_sgd_steps_with_the_default_beta2() -> None:
+    # rho_5 = 4.996 <= 5 < rho_6; momentum SGD steps are alpha * m_hat_t, proportional to the gradient
+    from labml_nn.optimizers.radam import rho
+
+    assert [t for t in range(1, 10) if rho(0.999, t)[1] <= 5] == [1, 2, 3, 4, 5]
+    for scale in (1e-4, 1e3):
+        param = torch.nn.Parameter(torch.zeros(1, dtype=torch.float64))
+        optimizer = RAdam([param], lr=1e-3)
+        for _ in range(5):
+            param.grad = torch.full_like(param, scale)
+            optimizer.step()
+        # Constant gradients: m_hat_t = g on every step, so five steps of -alpha * g
+        assert param.item() == pytest.approx(-5e-3 * scale, rel=1e-12)
+
+
+def test_radam_epsilon_is_added_before_the_bias_correction_as_in_torch() -> None:
+    # A large eps makes the form of the denominator visible
+    run_side_by_side(
+        lambda p: RAdam(p, lr=1e-2, eps=0.3),
+        lambda p: torch.optim.RAdam(p, lr=1e-2, eps=0.3, foreach=False),
+        steps=30,
+    )
+
+
+def test_radam_has_no_optimized_update_switch() -> None:
+    with pytest.raises(TypeError, match="optimized_update"):
+        RAdam([torch.nn.Parameter(torch.ones(1))], optimized_update=True)

@@ -29,8 +29,8 @@ class Recorder:
 def render(text: str, **kwargs) -> tuple[str, Recorder, list]:
     math = Recorder()
     renderer = ProseRenderer(math, **kwargs)
-    html, issues = renderer.render(text)
-    return html, math, issues
+    result = renderer.render(text)
+    return result.html, math, result.issues
 
 
 @pytest.mark.parametrize(
@@ -102,16 +102,16 @@ def test_links_pass_through_the_resolver() -> None:
 
 def test_heading_ids_are_unique_across_the_sections_of_a_page() -> None:
     renderer = ProseRenderer(Recorder())
-    first, _ = renderer.render("## Update rule\n\ntext")
-    second, _ = renderer.render("## Update rule\n\nmore")
-    assert "id=" not in first  # the first heading of a section gives its anchor to the section
-    assert "id=" not in second and renderer.section_anchor == "update-rule_1"
-    assert [h.anchor for h in renderer.headings] == ["update-rule", "update-rule_1"]
+    first = renderer.render("## Update rule\n\ntext")
+    second = renderer.render("## Update rule\n\nmore")
+    assert "id=" not in first.html  # the first heading of a section gives its anchor to the section
+    assert "id=" not in second.html and second.section_anchor == "update-rule_1"
+    assert [h.anchor for h in first.headings + second.headings] == ["update-rule", "update-rule_1"]
 
 
 def test_tables_and_footnotes() -> None:
     renderer = ProseRenderer(Recorder())
-    html, _ = renderer.render("| a |\n|---|\n| 1 |\n\nA claim.[^1]\n\n[^1]: The source.")
+    html = renderer.render("| a |\n|---|\n| 1 |\n\nA claim.[^1]\n\n[^1]: The source.").html
     assert "<table>" in html and "<td>1</td>" in html
     assert 'class="footnote"' in html
 
@@ -119,7 +119,8 @@ def test_tables_and_footnotes() -> None:
 def test_real_katex_gives_html_and_mathml_and_reports_errors() -> None:
     katex = KatexRenderer()
     renderer = ProseRenderer(katex)
-    html, issues = renderer.render("Good $\\hat{v}_t$, bad $\\frac{a$, good again $\\hat{v}_t$.")
+    result = renderer.render("Good $\\hat{v}_t$, bad $\\frac{a$, good again $\\hat{v}_t$.")
+    html, issues = result.html, result.issues
     assert "<math" in html and 'class="katex-html"' in html
     assert "math-error" in html and "\\frac{a" in html
     assert len(issues) == 1 and issues[0].message.startswith("LaTeX error:")

@@ -260,10 +260,9 @@ STRANDED = """() => {
   const found = [];
   for (const formula of document.querySelectorAll('.doc .katex')) {
     if (formula.closest('.katex-display')) continue;
-    let next = formula.nextSibling;
-    while (next && next.nodeType === 3 && /^[\\u2060]*$/.test(next.textContent)) next = next.nextSibling;
+    const next = formula.nextSibling;
     if (!next || next.nodeType !== 3) continue;
-    const text = next.textContent.replace(/^\\u2060/, '');
+    const text = next.textContent;
     if (!/^[.,;:!?，。、；：！？)]/.test(text)) continue;
     const range = document.createRange();
     const at = next.textContent.indexOf(text[0]);

@@ -58,7 +58,7 @@ def test_update_writes_readable_tables_in_page_order(tree: Path) -> None:
     assert keys.index("# A model") < keys.index("## Update") < keys.index(step)
     assert "\\u" not in text and text.startswith('{\n  "')
     assert all(value == "" for value in read(path).values())
-    assert "View source" in read(table(tree, "_ui.json"))
+    assert "View source: %(path)s" in read(table(tree, "_ui.json"))
 
 
 def test_update_after_an_english_edit_keeps_moves_and_marks(tree: Path) -> None:
@@ -161,10 +161,11 @@ def test_check_reports_broken_json_with_line_and_column(tree: Path, capsys) -> N
     path.parent.mkdir(parents=True)
     path.write_text('{\n  "a": "b",\n  "c": 3\n}\n', "utf-8")
     assert main(["translate", "check", "--root", str(tree)]) == 1
-    assert f"{path}:3: the translation of 'c' must be a string (column 3)" in capsys.readouterr().err
+    # At the value, in the one `path:line:col:` format
+    assert f"{path}:3:8: the translation of 'c' must be a string" in capsys.readouterr().err
     path.write_text('{\n  "a": "b"\n  "c": "d"\n}\n', "utf-8")
     assert main(["translate", "check", "--root", str(tree)]) == 1
-    assert f"{path}:3: not valid JSON: Expecting ',' delimiter (column 3)" in capsys.readouterr().err
+    assert f"{path}:3:3: not valid JSON: Expecting ',' delimiter" in capsys.readouterr().err
 
 
 def test_check_catches_lost_interface_placeholders(tree: Path, capsys) -> None:
@@ -254,7 +255,8 @@ def test_translated_page_switches_language_and_keeps_code_and_formulas(tree: Pat
     assert anchors(japanese) == anchors(english)
     # Images live once, in the root tree
     assert 'src="../plot.svg"' in japanese
-    assert not [p for p in report.problems if "translation" in p.message]
+    # (most units are left as the English here, which the checks rightly point out)
+    assert not [p for p in report.problems if "translation" in p.message and "identical" not in p.message]
 
 
 def test_sitemap_lists_alternates(tree: Path, tmp_path: Path) -> None:
@@ -272,3 +274,210 @@ def test_a_broken_table_is_a_build_problem_not_a_crash(tree: Path, tmp_path: Pat
     report = build(load(tree, out=tmp_path / "html"))
     assert any(str(p).startswith(f"{path}:1:") and "not valid JSON" in str(p) for p in report.problems)
     assert (tmp_path / "html" / "ja" / "model.html").is_file()
+
+
+# --- The seven ways the workflow used to fail a translator (issue 10) ---------------------------
+
+def translated_tree(tree: Path) -> Path:
+    main(["translate", "update", "--root", str(tree)])
+    translate_all(table(tree), lambda english: f"訳 {english}" if not english.startswith("#") else english + " 訳")
+    return tree
+
+
+def ja_page(tree: Path, tmp_path: Path):
+    out = tmp_path / "html"
+    report = build(load(tree, out=out))
+    return report, (out / "ja" / "model.html").read_text("utf-8")
+
+
+def test_1_a_changed_english_unit_is_shown_in_english_until_its_translation_is_confirmed(
+        tree: Path, tmp_path: Path, capsys) -> None:
+    translated_tree(tree)
+    source = tree / "pkg" / "model.py"
+    old = "A comment with no heading gets a numbered anchor"
+    source.write_text(source.read_text().replace(old, "A comment with no heading gets an unnumbered anchor"))
+    assert main(["translate", "update", "--root", str(tree)]) == 0
+    report, page = ja_page(tree, tmp_path)
+    # The old translation is kept for the translator, but not published as current
+    assert any(value.startswith(f"訳 {old}") for value in read(table(tree)).values())
+    assert f"訳 {old}" not in page and "gets an unnumbered anchor" in page
+    assert 'class="notice"' in page
+    assert any("awaiting an updated translation" in note and "unnumbered" in note for note in report.notes)
+    capsys.readouterr()
+    main(["translate", "status", "--root", str(tree), "--verbose"])
+    out = capsys.readouterr().out
+    assert re.search(r"model\.py\s+\d+\s+0\s+1\s", out)
+    assert re.search(r"review\s+'A comment with no heading gets an unnumbered", out)
+    # Confirming it (here by removing it from the review file) publishes it again
+    translate.sidecar(table(tree), "review").unlink()
+    assert f"訳 {old}" in ja_page(tree, tmp_path / "again")[1]
+
+
+def test_2_a_placeholder_typo_falls_back_to_english_and_is_reported(tree: Path, tmp_path: Path) -> None:
+    main(["translate", "update", "--root", str(tree)])
+    ui = table(tree, "_ui.json")
+    notice = next(k for k in read(ui) if "%(done)s" in k)
+    entries = read(ui)
+    entries[notice] = "%(don)s / %(total)s 部分を翻訳済み"
+    entries["line %(line)s"] = "100% の %(line)s 行"  # a stray percent sign is just as bad
+    ui.write_text(translate.dump(entries), "utf-8")
+    translate_all(table(tree), lambda english: english if english.startswith("#") else "")  # partly translated
+    report, page = ja_page(tree, tmp_path)
+    assert "parts are translated" in page  # the English notice, filled in
+    problems = [str(p) for p in report.problems if p.path == str(ui)]
+    line = ui.read_text("utf-8").split("\n").index(next(l for l in ui.read_text("utf-8").split("\n") if "%(don)s" in l)) + 1
+    assert any(p.startswith(f"{ui}:{line}:") and "placeholders" in p for p in problems), problems
+    assert any("stray %" in p for p in problems), problems
+
+
+def test_3_a_duplicate_key_is_reported_with_both_lines_and_update_refuses(tree: Path, capsys) -> None:
+    path = table(tree)
+    path.parent.mkdir(parents=True)
+    path.write_text('{\n  "# A model": "# モデル",\n  "## Update": "## 更新",\n  "# A model": "# 模型"\n}\n', "utf-8")
+    before = path.read_bytes()
+    capsys.readouterr()
+    assert main(["translate", "check", "--root", str(tree)]) == 1
+    assert f"{path}:4:1: '# A model' is written twice, at lines 2 and 4" in capsys.readouterr().err
+    assert main(["translate", "update", "--root", str(tree)]) == 2
+    assert path.read_bytes() == before
+    assert "written twice (lines 2 and 4)" in capsys.readouterr().err
+
+
+def test_4_a_reflowed_paragraph_keeps_its_translation_and_passes_the_checks(tree: Path, capsys) -> None:
+    translated_tree(tree)
+    source = tree / "pkg" / "model.py"
+    text = source.read_text()
+    reflowed = text.replace("The update is $\\theta_t = \\theta_{t-1} - \\alpha g_t$, see",
+                            "The update is $\\theta_t =\n\\theta_{t-1} - \\alpha g_t$,\nsee")
+    assert reflowed != text
+    source.write_text(reflowed)
+    capsys.readouterr()
+    assert main(["translate", "update", "--root", str(tree)]) == 0
+    assert not translate.sidecar(table(tree), "review").exists()
+    key = next(k for k in read(table(tree)) if k.startswith("The update is"))
+    assert "=\n\\theta_{t-1}" in key and read(table(tree))[key].startswith("訳 The update is $\\theta_t = \\theta")
+    capsys.readouterr()
+    main(["translate", "check", "--root", str(tree)])
+    assert "formula" not in capsys.readouterr().err
+
+
+def test_4_a_list_is_never_taken_for_a_reflowed_paragraph() -> None:
+    assert translate.normalise("one\ntwo   three") == translate.normalise("one two\nthree")
+    assert translate.normalise("- one\n- two") != translate.normalise("- one - two")
+    assert translate.normalise("- one\n  - two") != translate.normalise("- one\n- two")
+    assert translate.normalise("```\nx =  1\n```") != translate.normalise("```\nx = 1\n```")
+
+
+@pytest.mark.parametrize("english, translation, message", [
+    ("Returns $\\theta - \\alpha g$ and $x$.", "$\\theta - \\alpha g$ を返す。", "lacks formula 'x'"),
+    ("See [the model](model.py).", "[モデル](other.py)を参照。", "has link 'other.py'"),
+    ("- one\n- two\n- three", "一、二、三。", "list structure differs"),
+    ("## Update", "### 更新", "heading level differs: the English has ##, the translation ###"),
+    ("A whole sentence.", "A whole sentence.", "identical to the English"),
+])
+def test_5_build_checks_every_table_it_uses(tree: Path, tmp_path: Path, english: str, translation: str,
+                                            message: str) -> None:
+    path = table(tree)
+    path.parent.mkdir(parents=True)
+    path.write_text(translate.dump({"# A model": "# モデル", english: translation}), "utf-8")
+    report = build(load(tree, out=tmp_path / "html"))
+    found = [str(p) for p in report.problems if p.path == str(path)]
+    # Each at the value's own line and column
+    column = len('  ' + json.dumps(english, ensure_ascii=False) + ': ') + 1
+    assert found and all(p.startswith(f"{path}:3:{column}: ") for p in found), found
+    assert any(message in p for p in found), found
+    assert main(["build", "--root", str(tree), "--out", str(tmp_path / "strict"), "--strict"]) == 1
+
+
+def test_6_a_single_backslash_before_b_is_reported_at_the_escape(tree: Path, capsys) -> None:
+    code, err = checked(tree, {"Uses $\\beta$.": "$\\beta$ を使う。"}, capsys)
+    assert code == 0, err
+    path = table(tree)
+    path.write_text('{\n  "Uses $\\\\beta$.": "ここで $\\beta$ を使う。"\n}\n', "utf-8")
+    assert main(["translate", "check", "--root", str(tree)]) == 1
+    column = path.read_text("utf-8").split("\n")[1].index("\\beta$ を") + 1
+    err = capsys.readouterr().err
+    assert f'{path}:2:{column}: control character "\\b" in the translation' in err
+    assert 'write "\\\\beta"' in err
+
+
+def test_6_a_paragraph_restored_word_for_word_gets_its_translation_back_unmarked(tree: Path) -> None:
+    translated_tree(tree)
+    source = tree / "pkg" / "model.py"
+    original = source.read_text()
+    step_comment = "    # ### Step\n    # The same formula again: $\\theta_t = \\theta_{t-1} - \\alpha g_t$.\n"
+    source.write_text(original.replace(step_comment, ""))
+    main(["translate", "update", "--root", str(tree)])
+    assert translate.sidecar(table(tree), "obsolete").exists()
+    source.write_text(original)
+    main(["translate", "update", "--root", str(tree)])
+    step = next(k for k in read(table(tree)) if k.startswith("### Step"))
+    assert read(table(tree))[step] == step + " 訳"
+    assert not translate.sidecar(table(tree), "review").exists()
+    assert not translate.sidecar(table(tree), "obsolete").exists()
+
+
+def test_6_translation_memory_prefills_exact_and_near_matches_for_review(tree: Path) -> None:
+    translated_tree(tree)
+    readme = tree / "pkg" / "readme.md"
+    readme.write_text(readme.read_text() + "\n\n## Update\n\nFront matter gives a title and a meta description.\n\n"
+                      "Nothing like this anywhere else.\n")
+    main(["translate", "update", "--root", str(tree)])
+    entries = read(table(tree, "readme.json"))
+    review = read(translate.sidecar(table(tree, "readme.json"), "review"))
+    assert entries["## Update"] == "## Update 訳" and review["## Update"] == "## Update"
+    near = "Front matter gives a title and a meta description."
+    assert entries[near] == "訳 Front matter gives the title and the meta description."
+    assert review[near] == "Front matter gives the title and the meta description."
+    assert entries["Nothing like this anywhere else."] == ""
+    # Offered, not published: shown in English until the translator accepts it
+    assert translate.load_table(table(tree, "readme.json")).get("## Update") is None
+
+
+def test_review_accepts_edits_and_skips_in_the_terminal(tree: Path, monkeypatch, capsys) -> None:
+    translated_tree(tree)
+    source = tree / "pkg" / "model.py"
+    text = source.read_text()
+    text = text.replace("A comment with no heading gets a numbered anchor", "A comment with no heading gets an anchor")
+    text = text.replace("The same formula again:", "The very same formula again:")
+    source.write_text(text)
+    main(["translate", "update", "--root", str(tree)])
+    assert len(read(translate.sidecar(table(tree), "review"))) == 2
+    answers = iter(["e", "訳 改めて同じ式 $\\theta_t = \\theta_{t-1} - \\alpha g_t$。", ".", "s"])
+    monkeypatch.setattr("builtins.input", lambda prompt="": next(answers))
+    capsys.readouterr()
+    assert main(["translate", "review", "--root", str(tree)]) == 0
+    out = capsys.readouterr().out
+    assert "The {+very+} same formula again" in out
+    entries, review = read(table(tree)), read(translate.sidecar(table(tree), "review"))
+    edited = next(k for k in entries if "very same" in k)
+    assert entries[edited] == "訳 改めて同じ式 $\\theta_t = \\theta_{t-1} - \\alpha g_t$。" and edited not in review
+    assert list(review) == [next(k for k in entries if "gets an anchor" in k)]  # skipped: still waiting
+
+
+# --- Everything a reader sees is translatable ----------------------------------------------------
+
+def test_separators_and_locale_come_from_the_language_and_english_only_pages_say_so(tree: Path, tmp_path: Path) -> None:
+    settings = tree / "pyproject.toml"
+    (tree / "tools").mkdir()
+    (tree / "tools" / "helper.py").write_text('"""\n# Helper\n\nA tool kept in English.\n"""\nX = 1\n')
+    settings.write_text(settings.read_text() + '\n[[tool.site_gen.sources]]\ndir = "tools"\nprefix = "tools"\n'
+                        'title = "Tools"\ntranslate = false\n')
+    main(["translate", "update", "--root", str(tree)])
+    ui = table(tree, "_ui.json")
+    entries = read(ui)
+    entries.update({"View source: %(path)s": "ソース：%(path)s", "%(page)s: %(summary)s": "%(page)s——%(summary)s",
+                    "%(page)s · %(site)s": "%(page)s｜%(site)s"})
+    ui.write_text(translate.dump(entries), "utf-8")
+    translate_all(table(tree), lambda english: english + " 訳" if english.startswith("#") else f"訳 {english}")
+    out = tmp_path / "html"
+    build(load(tree, out=out))
+    page = (out / "ja" / "model.html").read_text("utf-8")
+    assert '<meta property="og:locale" content="ja_JP">' in page
+    assert '<title>訳 The model &amp; its update｜Fixture site</title>' in page
+    assert "ソース：<code>pkg/model.py</code>" in page
+    home = (out / "ja" / "index.html").read_text("utf-8")
+    assert re.search(r'<li><a href="model.html">訳 The model &amp; its update</a>——訳 Front matter', home)
+    # The English-only section is listed, marked as English
+    assert re.search(r'<li lang="en"><a href="tools/helper.html">Helper</a></li>', home)
+    assert '<meta property="og:locale" content="en_US">' in (out / "model.html").read_text("utf-8")

@@ -69,6 +69,8 @@ class GenericAdaptiveOptimizer(Optimizer):
     * `init_state(state, group, param)` fills an empty state dictionary;
     * `step_param(state, group, grad, param)` updates one parameter.
 
+    The constructor takes the arguments every member of the family shares:
+
     * `params` is an iterable of tensors, or of dictionaries that define
       parameter groups with their own settings;
     * `defaults` holds the subclass's own hyperparameters, which every group
@@ -167,14 +169,22 @@ class WeightDecay:
     * **Decoupled weight decay** (Loshchilov and Hutter,
       [*Decoupled Weight Decay Regularization*](https://arxiv.org/abs/1711.05101),
       the "W" in AdamW) shrinks the parameter directly,
-      $\theta_{t-1} \leftarrow (1 - \alpha \lambda)\, \theta_{t-1}$, and leaves
+      $\theta_{t-1} \leftarrow (1 - \alpha_t \lambda)\, \theta_{t-1}$, and leaves
       the gradient alone, so every parameter decays at the same rate.
+
+    $\alpha_t$ is the learning rate of this very step, as the optimizer's
+    schedule gives it (`get_lr`), not the base rate $\alpha$: during a
+    warm-up the decay grows with the rate, and once a cosine schedule has
+    brought the rate to zero, the decay stops too. This is what
+    `torch.optim.AdamW` does when a scheduler sets its rate.
+
+    The settings:
 
     * `weight_decay` is the coefficient $\lambda$;
     * `weight_decouple` picks decoupled decay (the default) over L2;
     * `absolute`, for decoupled decay, uses $(1 - \lambda)$ instead of
-      $(1 - \alpha\lambda)$, so the decay does not follow the learning rate
-      (useful with learning-rate schedules).
+      $(1 - \alpha_t\lambda)$, a fixed shrinkage on every step, whatever the
+      learning rate or its schedule.
     """
 
     def __init__(self, weight_decay: float = 0.0, weight_decouple: bool = True, absolute: bool = False) -> None:
@@ -194,10 +204,12 @@ class WeightDecay:
         """
         return {"weight_decay": self.weight_decay}
 
-    def __call__(self, param: torch.nn.Parameter, grad: torch.Tensor, group: dict[str, Any]) -> torch.Tensor:
-        """
+    def __call__(self, param: torch.nn.Parameter, grad: torch.Tensor, group: dict[str, Any],
+                 lr: float) -> torch.Tensor:
+        r"""
         Apply the decay to `param` (decoupled) or to the gradient (L2), and
-        return the gradient the optimizer should use.
+        return the gradient the optimizer should use. `lr` is $\alpha_t$, the
+        rate the optimizer uses on this step.
         """
         decay = group["weight_decay"]
 
@@ -205,9 +217,9 @@ class WeightDecay:
             # $\theta_{t-1} \leftarrow (1 - \lambda)\, \theta_{t-1}$
             if self.absolute:
                 param.data.mul_(1.0 - decay)
-            # $\theta_{t-1} \leftarrow (1 - \alpha \lambda)\, \theta_{t-1}$
+            # $\theta_{t-1} \leftarrow (1 - \alpha_t \lambda)\, \theta_{t-1}$
             else:
-                param.data.mul_(1.0 - group["lr"] * decay)
+                param.data.mul_(1.0 - lr * decay)
             return grad
 
         # $g_t + \lambda \theta_{t-1}$, as a new tensor: `param.grad` itself is left as it was

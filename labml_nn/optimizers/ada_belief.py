@@ -20,10 +20,24 @@ s_t &\leftarrow \beta_2 s_{t-1} + (1 - \beta_2) \cdot (g_t - m_t)^2 + \epsilon \
 \theta_t &\leftarrow \theta_{t-1} - \alpha \cdot \frac{\hat{m}_t}{\sqrt{\hat{s}_t} + \epsilon}
 \end{align}
 
+These are the equations of the paper's headline algorithm, which this class
+runs with `rectify=False`. The default, `rectify=True`, follows the authors'
+code instead: RAdam's rectification on top, described
+[below](#rectification).
+
 ## Why it helps
 
 Think of $m_t$ as a prediction of the next gradient and $s_t$ as the squared
-error of that prediction.
+error of that prediction. The residual in $s_t$ uses $m_t$, which has already
+seen $g_t$, but it is still an honest prediction error: from the update of
+$m_t$,
+
+$$
+g_t - m_t = \beta_1 \left(g_t - m_{t-1}\right)
+$$
+
+so it is the surprise of $g_t$ against $m_{t-1}$, the prediction made before
+$g_t$ arrived, scaled by $\beta_1$.
 
 * Where the loss is a steep but straight slope, gradients are large and
   steady: Adam's $v_t$ is large and it creeps forward, while AdaBelief's $s_t$
@@ -33,15 +47,25 @@ error of that prediction.
 * Where the curvature is high and the gradient changes quickly, a large
   difference $g_t - m_t$ again means a small step.
 
-AdaBelief also adds $\epsilon$ to $s_t$ itself at every step (the second line),
-which keeps $s_t$ away from zero when the gradient is perfectly predictable.
+AdaBelief also adds $\epsilon$ to $s_t$ itself at every step (the second line).
+When the gradient is perfectly predictable the residual vanishes, and without
+this term $s_t$ would decay towards zero. Because $s_t$ carries each step's
+$\epsilon$ forward, multiplied by $\beta_2$ at every step, these additions
+accumulate: $s_t$ never falls below
+$\epsilon (1 + \beta_2 + \dots + \beta_2^{t-1}) = \epsilon \frac{1 - \beta_2^t}{1 - \beta_2}$,
+so $\hat{s}_t \ge \frac{\epsilon}{1 - \beta_2}$, a thousand times $\epsilon$
+with $\beta_2 = 0.999$. This floor, not the $\epsilon$ outside the square
+root, is what bounds the step when the gradient is steady.
 
 ## Rectification
 
 The authors' reference implementation (`adabelief-pytorch`, 0.2) applies
 [RAdam](radam.py)'s rectification by default, with $s_t$ in place of $v_t$.
-So this `AdaBelief` extends our `RAdam`, and follows that reference step for
-step, including two details of it:
+So this `AdaBelief` extends our `RAdam` and, by default, does the same: it
+multiplies the step by $r_t$ once $\rho_t > 5$, and before that (the first
+five steps with $\beta_2 = 0.999$) it takes momentum SGD steps
+$\alpha \hat{m}_t$, which do not involve $s_t$ at all. It follows that
+reference step for step, including two details of it:
 
 * with `amsgrad=True`, the running maximum of $s_t$ is used only by the
   unrectified update; the rectified update uses $s_t$ itself;
@@ -51,6 +75,7 @@ step, including two details of it:
 
 from __future__ import annotations
 
+import warnings
 from typing import Any, Iterable
 
 import torch
@@ -67,8 +92,10 @@ class AdaBelief(RAdam):
       [Adam's](adam.py);
     * `amsgrad` keeps the running maximum of $s_t$, as [AMSGrad](amsgrad.py)
       does for $v_t$;
-    * `degenerate_to_sgd` takes momentum SGD steps while the rectified
-      variance is intractable (see [RAdam](radam.py));
+    * `degenerated_to_sgd` takes momentum SGD steps while $\rho_t \le 5$
+      (see [RAdam](radam.py)); the name is RAdam's and the reference's, and
+      the older spelling `degenerate_to_sgd` still works, with a
+      `DeprecationWarning`;
     * `rectify` turns the RAdam rectification on;
     * `defaults` holds hyperparameters of subclasses.
 
@@ -79,12 +106,16 @@ class AdaBelief(RAdam):
 
     def __init__(self, params: Iterable[Any], lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999),
                  eps: float = 1e-16, weight_decay: WeightDecay = WeightDecay(), amsgrad: bool = False,
-                 degenerate_to_sgd: bool = True, rectify: bool = True,
-                 defaults: dict[str, Any] | None = None) -> None:
+                 degenerated_to_sgd: bool = True, rectify: bool = True,
+                 defaults: dict[str, Any] | None = None, degenerate_to_sgd: bool | None = None) -> None:
         """Pass everything to [RAdam](radam.py) by keyword, and keep `rectify`."""
+        # The old spelling wins when given, so that existing code keeps its meaning
+        if degenerate_to_sgd is not None:
+            warnings.warn("AdaBelief(degenerate_to_sgd=...) is deprecated; use degenerated_to_sgd=...",
+                          DeprecationWarning, stacklevel=2)
+            degenerated_to_sgd = degenerate_to_sgd
         super().__init__(params, lr=lr, betas=betas, eps=eps, weight_decay=weight_decay,
-                         optimized_update=False, amsgrad=amsgrad, degenerated_to_sgd=degenerate_to_sgd,
-                         defaults=defaults)
+                         amsgrad=amsgrad, degenerated_to_sgd=degenerated_to_sgd, defaults=defaults)
         self.rectify = rectify
 
     def init_state(self, state: dict[str, Any], group: dict[str, Any], param: torch.nn.Parameter) -> None:
@@ -130,19 +161,20 @@ class AdaBelief(RAdam):
         r"""
         ### One step for one parameter
         """
+        # $t \leftarrow t + 1$ first, so that the schedule gives this step's rate $\alpha_t$
+        state["step"] += 1
+        lr = self.get_lr(state, group)
+
         # Weight decay: decoupled by default, as in the reference implementation
-        grad = self.weight_decay(param, grad, group)
+        grad = self.weight_decay(param, grad, group, lr)
 
         # $m_t$ and $s_t$ (or $s^{max}_t$)
         m, s = self.get_ms(state, group, grad)
 
-        # $t \leftarrow t + 1$
-        state["step"] += 1
-
         if not self.rectify:
             # Adam's update with $s_t$ for $v_t$, in the paper's form:
             # $\theta_t \leftarrow \theta_{t-1} - \alpha \frac{\hat{m}_t}{\sqrt{\hat{s}_t} + \epsilon}$
-            self.adam_update(state, group, param, m, s)
+            self.adam_update(state, group, param, m, s, lr)
         else:
             # RAdam's rectified update with $s_t$ for $v_t$
-            self.r_adam_update(state, group, param, m, state["exp_avg_var"])
+            self.r_adam_update(state, group, param, m, state["exp_avg_var"], lr)

@@ -44,6 +44,32 @@ $m_t = (1 - \beta_1^t)\, g$: after one step with $\beta_1 = 0.9$, only a tenth
 of $g$. Dividing by $1 - \beta_1^t$ removes exactly this shrinkage, and
 likewise $1 - \beta_2^t$ for $v_t$. As $t$ grows, both corrections tend to 1.
 
+The first step shows what is at stake. With $m_0 = v_0 = 0$,
+$m_1 = (1 - \beta_1)\, g_1$ and $v_1 = (1 - \beta_2)\, g_1^2$. Without the
+corrections, the update would be
+$\alpha \frac{m_1}{\sqrt{v_1}} = \alpha \frac{1 - \beta_1}{\sqrt{1 - \beta_2}} \operatorname{sign}(g_1)$,
+about $3.2\,\alpha$ with the usual $\beta_1 = 0.9$ and $\beta_2 = 0.999$:
+the second moment is shrunk far more than the first. With them,
+$\hat{m}_1 = g_1$ and $\hat{v}_1 = g_1^2$, so the first step is
+$\alpha \operatorname{sign}(g_1)$ (up to $\epsilon$), whatever the size of
+the gradient.
+
+## How far one step goes
+
+Leaving $\epsilon$ aside, the step is $\alpha \frac{\hat{m}_t}{\sqrt{\hat{v}_t}}$,
+and the ratio is unchanged when every gradient is multiplied by the same
+constant: Adam's steps do not depend on the scale of the loss. When the
+gradients of a parameter are steady, $\hat{m}_t \approx g$ and
+$\sqrt{\hat{v}_t} \approx |g|$, so the step is about $\alpha$; when they are
+noisy, $|\hat{m}_t|$ is smaller than $\sqrt{\hat{v}_t}$ and the step is
+smaller. Kingma and Ba call this a trust region: in the usual case
+$|\Delta \theta_t| \lesssim \alpha$, so $\alpha$ sets how far a parameter
+moves per step. It is not a hard limit: a parameter whose gradients were near
+zero for a long time and then jump takes a step of nearly
+$\frac{1 - \beta_1}{\sqrt{1 - \beta_2}}\, \alpha \approx 3.2\, \alpha$,
+and gradients that grow by about 11% on every step (a ratio of $\beta_2 / \beta_1$)
+drive it above $4\, \alpha$.
+
 ## A cheaper form of the update
 
 Writing the update with the corrections moved into the step size saves two
@@ -55,14 +81,21 @@ $$
 $$
 
 This is the same update when $\hat{\epsilon} = \epsilon \sqrt{1-\beta_2^t}$.
-We use $\epsilon$ in place of $\hat{\epsilon}$, which changes the result only
-through the tiny $\epsilon$; that is why this implementation's default
-$\epsilon = 10^{-16}$ is smaller than the paper's $10^{-8}$. Pass
+We pass the same `eps` as $\hat{\epsilon}$, so in the paper's form this
+update uses $\frac{\epsilon}{\sqrt{1-\beta_2^t}}$: at most
+$\frac{1}{\sqrt{1-\beta_2}} \approx 32$ times $\epsilon$ on the first step
+(with $\beta_2 = 0.999$), and $\epsilon$ itself later on. Pass
 `optimized_update=False` to follow the paper's formula exactly.
+
+The default $\epsilon = 10^{-16}$ is a separate choice: it all but switches
+$\epsilon$ off, so that only gradients of about $10^{-16}$ or less feel it.
+PyTorch's `torch.optim.Adam` defaults to the paper's $10^{-8}$, which damps
+the steps of parameters whose gradients are around $10^{-8}$ or smaller; to
+reproduce it, pass `eps=1e-8` and `optimized_update=False`.
 
 Weight decay is an object, [`WeightDecay`](__init__.py), applied to the
 gradient (L2) or to the parameter (decoupled, as in AdamW) before the moments
-are updated.
+are updated; the decoupled decay uses this step's learning rate.
 """
 
 from __future__ import annotations
@@ -137,18 +170,17 @@ class Adam(GenericAdaptiveOptimizer):
         return group["lr"]
 
     def adam_update(self, state: dict[str, Any], group: dict[str, Any], param: torch.nn.Parameter,
-                    m: torch.Tensor, v: torch.Tensor) -> None:
+                    m: torch.Tensor, v: torch.Tensor, lr: float) -> None:
         """
         ### Apply the update to the parameter
 
-        `m` and `v` are the uncorrected moments $m_t$ and $v_t$.
+        `m` and `v` are the uncorrected moments $m_t$ and $v_t$; `lr` is this
+        step's learning rate.
         """
         beta1, beta2 = group["betas"]
         # $1 - \beta_1^t$ and $1 - \beta_2^t$
         bias_correction1 = 1 - beta1 ** state["step"]
         bias_correction2 = 1 - beta2 ** state["step"]
-
-        lr = self.get_lr(state, group)
 
         if self.optimized_update:
             # $\sqrt{v_t} + \hat{\epsilon}$
@@ -171,13 +203,14 @@ class Adam(GenericAdaptiveOptimizer):
         """
         ### One step for one parameter
         """
-        # Weight decay: changes the gradient (L2) or shrinks the parameter (decoupled)
-        grad = self.weight_decay(param, grad, group)
+        # $t \leftarrow t + 1$ first, so that the schedule gives this step's rate $\alpha_t$
+        state["step"] += 1
+        lr = self.get_lr(state, group)
+
+        # Weight decay: changes the gradient (L2) or shrinks the parameter by $\alpha_t \lambda$ (decoupled)
+        grad = self.weight_decay(param, grad, group, lr)
 
         # $m_t$ and $v_t$
         m, v = self.get_mv(state, group, grad)
 
-        # $t \leftarrow t + 1$
-        state["step"] += 1
-
-        self.adam_update(state, group, param, m, v)
+        self.adam_update(state, group, param, m, v, lr)

@@ -20,6 +20,20 @@ This optimizer is [AMSGrad](amsgrad.py) (with `amsgrad=False` by default, so
 plain [Adam](adam.py)) with this schedule. [RAdam](radam.py) studies why
 warm-up helps and replaces it with a correction derived from the variance of
 $v_t$.
+
+## How long to warm up
+
+The warm-up is there for the steps in which $v_t$ has seen too few gradients,
+so its length should follow $\beta_2$: $v_t$ averages over roughly the last
+$\frac{1}{1 - \beta_2}$ squared gradients, a thousand steps for
+$\beta_2 = 0.999$. Ma and Yarats,
+[*On the Adequacy of Untuned Warmup for Adaptive Optimization*](https://arxiv.org/abs/1910.04209),
+propose $w = \frac{2}{1 - \beta_2}$ as a default that needs no tuning:
+2,000 steps for $\beta_2 = 0.999$, 200 for $\beta_2 = 0.99$. RAdam's factor
+$r_t$ tells a similar story, reaching $0.83$ at $t = 2000$ with
+$\beta_2 = 0.999$. A warm-up should still be a small part of the whole run; a
+short run like the [MNIST experiment](mnist_experiment.py) cannot spend 2,000
+steps on it, and warms up over its first tenth instead.
 """
 
 from __future__ import annotations

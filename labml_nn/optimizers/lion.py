@@ -10,7 +10,7 @@ Chen et al., [*Symbolic Discovery of Optimization Algorithms*](https://arxiv.org
 let a program search explore the space of update rules and simplified the
 best one it found into **Lion** (*EvoLved Sign Momentum*). It keeps a single
 momentum $m_t$ per parameter, no second moment, and moves every parameter by
-exactly $\alpha$ per step, in the direction of a sign:
+$\alpha$ per step in the direction of a sign, plus the weight decay:
 
 \begin{align}
 c_t &\leftarrow \beta_1 m_{t-1} + (1 - \beta_1) \cdot g_t \\
@@ -28,12 +28,19 @@ Adam's first moment with its usual $\beta_1 = 0.9$.
 
 * **Memory.** One state tensor per parameter instead of Adam's two.
 * **Step size.** $\operatorname{sign}$ gives every element an update of
-  magnitude exactly 1, so the update is larger than Adam's, whose elements are
-  usually well below 1. The paper recommends a learning rate 3 to 10 times
-  smaller than AdamW's, and a weight decay $\lambda$ 3 to 10 times larger, to
-  keep the product $\alpha\lambda$ similar. Hence the default $\alpha = 10^{-4}$.
-* **Weight decay** is decoupled, as in AdamW: here it is the default
-  [`WeightDecay`](__init__.py), which shrinks $\theta_{t-1}$ by
+  magnitude 1 (unless $c_t$ is exactly 0). Adam's update
+  $\frac{\hat{m}_t}{\sqrt{\hat{v}_t}}$ reaches about 1 only where the
+  gradient is steady; where it is noisy, $|\hat{m}_t|$ is well below
+  $\sqrt{\hat{v}_t}$ and the element moves much less. Lion's update therefore
+  has a larger norm than Adam's at the same $\alpha$, and the paper recommends
+  a learning rate 3 to 10 times smaller than AdamW's. Hence the default
+  $\alpha = 10^{-4}$, a tenth of Adam's.
+* **Weight decay** then has to grow by the same factor. Decoupled decay
+  shrinks the parameters by $\alpha\lambda$ per step, so with $\alpha$ 3 to
+  10 times smaller, $\lambda$ must be 3 to 10 times larger for the same
+  strength of regularisation; the paper recommends exactly that.
+* **Decoupled, as in AdamW**: here the decay is the default
+  [`WeightDecay`](__init__.py), which multiplies $\theta_{t-1}$ by
   $(1 - \alpha\lambda)$ before the sign step.
 """
 
@@ -85,7 +92,7 @@ class Lion(GenericAdaptiveOptimizer):
         m = state["exp_avg"]
 
         # Decoupled weight decay, $\theta_{t-1} \leftarrow (1 - \alpha\lambda)\, \theta_{t-1}$
-        grad = self.weight_decay(param, grad, group)
+        grad = self.weight_decay(param, grad, group, group["lr"])
 
         # $c_t \leftarrow \beta_1 m_{t-1} + (1 - \beta_1) \cdot g_t$, a new tensor: $m_{t-1}$ is still needed
         direction = torch.lerp(grad, m, beta1)

@@ -1,0 +1,153 @@
+r"""
+# The grammar of our Markdown-with-math
+
+One tokenizer, used by everything that needs to know where the formulas, the
+code and the raw HTML of some prose are: rendering (`prose`), translation
+units (`translate`), titles (`document`) and the checks of translations. No
+other module keeps a regular expression of its own for these, so they can
+never disagree about what is a formula.
+
+`tokenize(markdown)` returns `Token`s that cover the text exactly: joined
+together they give the input back. Kinds:
+
+| kind         | what                                                        |
+|--------------|-------------------------------------------------------------|
+| `text`       | ordinary Markdown                                           |
+| `fence`      | a fenced code block, to the same fence at the same indent (or the end) |
+| `doctest`    | a `>>>` example and its output, up to a blank line          |
+| `code`       | a code span                                                 |
+| `comment`    | an HTML comment (its formulas are not formulas)             |
+| `html`       | one raw HTML tag (`$` in an attribute is not math)          |
+| `definition` | a reference-style link definition, `[x]: https://…`         |
+| `dollar`     | `\$`, a dollar sign                                         |
+| `math`       | `$…$`, `$$…$$`, `\(…\)`, `\[…\]`, `\begin{align}…\end{align}` |
+| `lone`       | a `$` that opens no formula                                 |
+
+One pass, leftmost match wins, so a `$` inside a code span or an attribute
+is never mistaken for math, and a backtick inside a formula never opens code.
+An inline `$…$` formula never spans a blank line (a paragraph break): its
+first `$` is then a lone dollar.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Iterator
+
+# LaTeX environments that are display math on their own
+ENVIRONMENTS = r"(?:align|alignat|aligned|equation|gather|multline|flalign|eqnarray|split)\*?"
+
+_NOT_BLANK_LINE = r"(?!\n[ \t]*\n)"
+
+_GRAMMAR = re.compile(
+    r"""
+    (?P<fence>^(?P<indent>[ \t]*)(?P<fencemark>`{3,}|~{3,})[^\n]*(?:\n.*?)??(?:\n(?P=indent)(?P=fencemark)[ \t]*(?=\n|\Z)|\Z))
+  | (?P<doctest>^[ \t]*>>>(?=[ \t]|$)[^\n]*(?:\n(?![ \t]*(?:\n|\Z))[^\n]*)*)
+  | (?P<definition>^[ ]{0,3}\[(?!\^)[^\]\n]+\]:[ \t]*\S[^\n]*)
+  | (?P<code>(?P<ticks>`+)(?:""" + _NOT_BLANK_LINE + r""".)+?(?<!`)(?P=ticks)(?!`))
+  | (?P<comment><!--.*?-->)
+  | (?P<html></?[A-Za-z][A-Za-z0-9-]*(?:\s+[^\s"'>/=]+(?:\s*=\s*(?:"[^"]*"|'[^']*'|[^\s"'=<>`]+))?)*\s*/?>)
+  | (?P<dollar>\\\$)
+  | \$\$(?P<display>.+?)\$\$
+  | \\\[(?P<bracket>.+?)\\\]
+  | (?P<env>\\begin\{(?P<name>""" + ENVIRONMENTS + r""")\}.*?\\end\{(?P=name)\})
+  | \\\((?P<paren>.+?)\\\)
+  | \$(?P<inline>[^\s$](?:\\.|""" + _NOT_BLANK_LINE + r"""[^\\$])*?)(?<!\s)\$(?!\d)
+  | (?P<lone>\$)
+    """,
+    re.DOTALL | re.VERBOSE | re.MULTILINE,
+)
+
+_MATH_GROUPS = (("display", True), ("bracket", True), ("env", True), ("paren", False), ("inline", False))
+_KINDS = ("fence", "doctest", "definition", "code", "comment", "html", "dollar", "lone")
+# Kinds that are the same in every language: no words to translate
+NOT_WORDS = {"fence", "doctest", "definition", "code", "comment", "html", "math", "dollar"}
+
+
+@dataclass(frozen=True)
+class Token:
+    kind: str
+    text: str  # exactly as written
+    start: int  # offset in the tokenized text
+    tex: str = ""  # for `math`: the LaTeX inside the delimiters (the whole environment for `env`)
+    display: bool = False
+
+    @property
+    def end(self) -> int:
+        return self.start + len(self.text)
+
+
+def tokenize(markdown: str) -> list[Token]:
+    """The tokens of some Markdown; `"".join(t.text for t in tokens) == markdown`."""
+    tokens: list[Token] = []
+    at = 0
+    for match in _GRAMMAR.finditer(markdown):
+        if match.start() > at:
+            tokens.append(Token("text", markdown[at : match.start()], at))
+        tokens.append(_token(match))
+        at = match.end()
+    if at < len(markdown):
+        tokens.append(Token("text", markdown[at:], at))
+    return tokens
+
+
+def _token(match: re.Match[str]) -> Token:
+    for group, display in _MATH_GROUPS:
+        tex = match.group(group)
+        if tex is not None:
+            return Token("math", match.group(0), match.start(), tex.strip(), display)
+    kind = next(kind for kind in _KINDS if match.group(kind) is not None)
+    return Token(kind, match.group(0), match.start())
+
+
+def formulas(markdown: str) -> list[tuple[str, bool]]:
+    """`(tex, display)` of every formula, in order."""
+    return [(t.tex, t.display) for t in tokenize(markdown) if t.kind == "math"]
+
+
+_BLANK_LINE = re.compile(r"\n[ \t]*\n")
+
+
+def blocks(markdown: str) -> list[str]:
+    """
+    The text cut at its blank lines, except those inside a token (a fence, a
+    display formula, a comment), which stays whole.
+    """
+    pieces, start = [], 0
+    for token in tokenize(markdown):
+        if token.kind != "text":
+            continue
+        for blank in _BLANK_LINE.finditer(token.text):
+            cut = token.start + blank.start()
+            pieces.append(markdown[start:cut])
+            start = token.start + blank.end()
+    pieces.append(markdown[start:])
+    return pieces
+
+
+_ATX_HEADING = re.compile(r"[ ]{0,3}(#{1,6})[ \t]+(.+?)(?:[ \t]+#+)?[ \t]*$", re.MULTILINE)
+
+
+def headings(markdown: str) -> Iterator[tuple[int, str]]:
+    """`(level, Markdown of the heading)` of each ATX heading outside code, comments and formulas."""
+    tokens = tokenize(markdown)
+    index = 0
+    for line_start in (0, *(m.end() for m in re.finditer("\n", markdown))):
+        while index < len(tokens) and tokens[index].end <= line_start:
+            index += 1
+        if index == len(tokens) or tokens[index].kind != "text":
+            continue
+        match = _ATX_HEADING.match(markdown, line_start)
+        if match:
+            yield len(match.group(1)), match.group(2)
+
+
+def words(markdown: str) -> str:
+    """The text of some Markdown without its formulas, code, HTML and link targets."""
+    text = "".join(t.text if t.kind not in NOT_WORDS else " " for t in tokenize(markdown))
+    return _LINK_TARGET.sub("]", text)
+
+
+# The destination of an inline link or image: the same in every language
+_LINK_TARGET = re.compile(r"\]\([^)]*\)")
