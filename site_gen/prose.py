@@ -58,8 +58,11 @@ from .grammar import Token, tokenize
 from .math import Rendered, number_labels
 from .model import Heading, LinkResult
 
-WORD_JOINER = "\u2060"
+# Punctuation that must not start a line, and a mark for "this formula is followed by some"
 _CLOSING_PUNCTUATION = ".,;:!?)]}’”…，。、；：！？）」』】》"
+_GLUE = "\ue002"
+_GLUED = re.compile(re.escape(util.HTML_PLACEHOLDER).replace("%s", r"(\d+)") + _GLUE
+                    + f"([{re.escape(_CLOSING_PUNCTUATION)}]+)")
 # Underscores of a link text, outside its code spans
 _UNDERSCORE = re.compile(r"(`+).+?(?<!`)\1(?!`)|_", re.DOTALL)
 
@@ -171,7 +174,8 @@ class _MathPreprocessor(Preprocessor):
 
     def run(self, lines: list[str]) -> list[str]:
         text = "\n".join(lines)
-        return "".join(self._replace(token, text) for token in tokenize(text)).split("\n")
+        text = "".join(self._replace(token, text) for token in tokenize(text))
+        return _GLUED.sub(self._glue, text).split("\n")
 
     def _replace(self, token: Token, text: str) -> str:
         if token.kind == "lone":
@@ -180,14 +184,23 @@ class _MathPreprocessor(Preprocessor):
             return self._store("$")
         elif token.kind == "math":
             placeholder = self._stash(token.tex, token.display, token.text)
-            # A word joiner keeps the punctuation after an inline formula on the formula's line
             after = text[token.end : token.end + 1]
             glued = not token.display and after != "" and after in _CLOSING_PUNCTUATION
-            return placeholder + WORD_JOINER if glued else placeholder
+            return placeholder + _GLUE if glued else placeholder
         elif token.kind == "doctest":
             # Python console code, for the fenced-code extension that runs next
             return f"```pycon\n{textwrap.dedent(token.text)}\n```"
         return token.text
+
+    def _glue(self, match: re.Match[str]) -> str:
+        """
+        An inline formula takes the punctuation after it into an unbreakable
+        box, so that a line never starts with the `.` that ends the formula.
+        """
+        index, placeholder = int(match.group(1)), match.group(0).split(_GLUE)[0]
+        html = f'<span class="math-nobr">{self.md.htmlStash.rawHtmlBlocks[index]}{escape(match.group(2))}</span>'
+        self.md.htmlStash.rawHtmlBlocks[index] = self.ext.state.math[placeholder] = html
+        return placeholder
 
     def _report_lone_dollar(self, text: str, at: int) -> None:
         """Once per line, quoting a short piece of it (a line can be a megabyte long)."""
@@ -548,7 +561,7 @@ def markdown_to_plain(markdown_text: str, render_math: MathRenderer) -> str:
     parser = _VisibleText()
     parser.feed(ProseRenderer(render_math).render(markdown_text).html)
     parser.close()
-    return " ".join("".join(parser.parts).replace(WORD_JOINER, "").split())
+    return " ".join("".join(parser.parts).split())
 
 
 def inventory(markdown_text: str) -> Counter:

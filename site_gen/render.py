@@ -35,7 +35,7 @@ from .math import KatexRenderer, Rendered, equation_labels
 from .navigation import navigation, reading_order
 from .model import Heading, PageResult, Problem, Section, Source
 from .page import Templates
-from .prose import WORD_JOINER, Issue, ProseRenderer, element_ids, mark_untranslated, markdown_to_plain
+from .prose import Issue, ProseRenderer, element_ids, mark_untranslated, markdown_to_plain
 from .readable_math import readable
 from .translate import (
     HOME,
@@ -406,7 +406,7 @@ def plain_text(html: str) -> list[tuple[str | None, str, str]]:
     parser = _PlainText()
     parser.feed(html)
     parser.close()
-    clean = lambda parts: _SPACES.sub(" ", "".join(parts).replace(WORD_JOINER, "")).strip()  # noqa: E731
+    clean = lambda parts: _SPACES.sub(" ", "".join(parts)).strip()  # noqa: E731
     return [(anchor, clean(heading), clean(text)) for anchor, heading, text in parser.pieces]
 
 
