@@ -35,12 +35,14 @@ import xml.etree.ElementTree as etree
 from collections import Counter
 from html.parser import HTMLParser
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Callable, Iterable, Protocol
 
 import markdown
 import nh3
 from markdown import util
 from markdown.extensions import Extension
+from markdown.extensions.footnotes import FootnoteExtension
 from markdown.extensions.toc import slugify_unicode, unique
 from markdown.inlinepatterns import (
     LINK_RE,
@@ -122,6 +124,10 @@ LinkResolver = Callable[[str, bool], LinkResult]
 
 def keep_link(url: str, is_image: bool) -> LinkResult:
     return LinkResult(url)
+
+
+def _unbound_math(tex: str, display: bool) -> Rendered:
+    raise RuntimeError("a shared Markdown instance rendered math before a page's renderer was put on it")
 
 
 @dataclass
@@ -214,8 +220,8 @@ class _MathPreprocessor(Preprocessor):
         self.ext.state.issues.append(Issue(snippet, "unmatched `$` (write `\\$` for a dollar sign)"))
 
     def _stash(self, tex: str, display: bool, source: str) -> str:
-        if self.ext.getConfig("equation_labels"):
-            tex = number_labels(tex, self.ext.getConfig("equation_labels"))
+        if self.ext.equation_labels:
+            tex = number_labels(tex, self.ext.equation_labels)
         rendered = self.ext.render_math(tex, display)
         self.ext.state.formulas += 1
         if rendered.error:
@@ -466,15 +472,14 @@ class ProseExtension(Extension):
             "untranslated_notice": ["", "said above English text on a translated page"],
             "stale_notice": ["", "said above English text whose translation awaits an update"],
             "permalink_label": ["", "aria-label of heading permalinks; empty: no permalinks"],
-            "reserved_ids": [(), "ids the page has outside the prose (template, sections): headings never take them"],
-            "equation_labels": [{}, "the page's `\\label`s and their numbers (see `math.equation_labels`)"],
         }
         super().__init__(**kwargs)
         self.render_math = render_math
         self.resolve_link = resolve_link
         self.state = _State()
-        # Page-level: survives `reset()` between the sections of one page
-        self.page_ids: set[str] = set(self.getConfig("reserved_ids"))
+        # Page-level, set by the page's renderer: survive `reset()` between its sections
+        self.page_ids: set[str] = set()  # ids taken on the page (template and sections included)
+        self.equation_labels: dict[str, int] = {}  # the page's `\label`s and their numbers
 
     def extendMarkdown(self, md: markdown.Markdown) -> None:
         md.registerExtension(self)
@@ -497,34 +502,35 @@ class ProseExtension(Extension):
 
 
 class ProseRenderer:
-    """Markdown → HTML for the sections of one page; options are those of `ProseExtension`."""
+    """
+    Markdown → HTML for the sections of one page; options are those of
+    `ProseExtension`. Renderers with the same options share one Markdown
+    instance (building one costs more than rendering a short section); the
+    page's own callbacks and heading ids are put on it for each render.
+    """
 
-    def __init__(self, render_math: MathRenderer, resolve_link: LinkResolver = keep_link, **options: str) -> None:
-        self.extension = ProseExtension(render_math, resolve_link, **options)
-        self._md = markdown.Markdown(
-            extensions=[
-                "tables",
-                "fenced_code",
-                "footnotes",
-                "sane_lists",
-                "codehilite",
-                self.extension,
-            ],
-            extension_configs={
-                "codehilite": {"guess_lang": False, "css_class": "highlight"},
-                "tables": {"use_align_attribute": True},
-                # Footnote ids stay unique across the sections of a page
-                "footnotes": {"UNIQUE_IDS": True},
-            },
-            output_format="html",
-        )
+    def __init__(self, render_math: MathRenderer, resolve_link: LinkResolver = keep_link,
+                 reserved_ids: Iterable[str] = (), equation_labels: dict[str, int] | None = None,
+                 **options: str) -> None:
+        self._md, self.extension, self._footnotes, first_prefix = _markdown(tuple(sorted(options.items())))
+        self._render_math = render_math
+        self._resolve_link = resolve_link
+        # Ids the page has outside the prose (template, sections): headings never take them
+        self._page_ids: set[str] = set(reserved_ids)
+        self._equation_labels = dict(equation_labels or {})
+        self._footnote_prefix = first_prefix  # footnote ids count the page's sections from here
 
     def render(self, text: str, anchors: list[str] | None = None) -> ProseResult:
         """One section's prose; `anchors` are heading ids to reuse, in order."""
+        extension = self.extension
+        extension.render_math, extension.resolve_link = self._render_math, self._resolve_link
+        extension.page_ids, extension.equation_labels = self._page_ids, self._equation_labels
+        self._footnotes.unique_prefix = self._footnote_prefix
         self._md.reset()
-        self.extension.state.anchors = list(anchors or [])
+        self._footnote_prefix = self._footnotes.unique_prefix
+        extension.state.anchors = list(anchors or [])
         html = self._md.convert(text)
-        state = self.extension.state
+        state = extension.state
         return ProseResult(html, list(state.issues), list(state.headings), state.section_anchor,
                            list(state.anchor_links), raw_html_outside_allowlist(text), list(state.ids))
 
@@ -564,11 +570,33 @@ def markdown_to_plain(markdown_text: str, render_math: MathRenderer) -> str:
     return " ".join("".join(parser.parts).split())
 
 
+@lru_cache(maxsize=16)
+def _markdown(options: tuple[tuple[str, str], ...]) -> tuple[markdown.Markdown, ProseExtension, FootnoteExtension, int]:
+    """A Markdown instance with our extensions, for renderers with these options."""
+    extension = ProseExtension(_unbound_math, keep_link, **dict(options))
+    footnotes = FootnoteExtension(UNIQUE_IDS=True)  # footnote ids stay unique across the sections of a page
+    md = markdown.Markdown(
+        extensions=["tables", "fenced_code", footnotes, "sane_lists", "codehilite", extension],
+        extension_configs={
+            "codehilite": {"guess_lang": False, "css_class": "highlight"},
+            "tables": {"use_align_attribute": True},
+        },
+        output_format="html",
+    )
+    return md, extension, footnotes, footnotes.unique_prefix
+
+
 def inventory(markdown_text: str) -> Counter:
     """
     The formulas, inline code and link targets of some Markdown, as the build
     sees them: a translation must carry the same ones as its English.
     """
+    return Counter(_inventory(markdown_text))  # a copy: the remembered one stays as it is
+
+
+@lru_cache(maxsize=4096)
+def _inventory(markdown_text: str) -> Counter:
+    """Remembered: the same English is checked against the table of every language."""
     found: Counter = Counter()
 
     def record_math(tex: str, display: bool) -> Rendered:
