@@ -38,12 +38,13 @@ from urllib.parse import quote
 
 from . import assets as site_assets
 from .cache import Cache, digest
-from .config import Config
+from .config import Config, user_cache
 from .document import Document, parse, read, read_text
-from .files import Files, discover
+from .files import FileMap, Files, discover
 from .model import PageResult, Problem, Source
 from . import translate
 from .prose import inventory, raw_html_outside_allowlist
+from .navigation import reading_order
 from .translate import Translations
 
 if TYPE_CHECKING:
@@ -81,7 +82,7 @@ def build(config: Config, jobs: int | None = None, use_cache: bool = True,
         cache = Cache(config.cache if use_cache else None, report.notes)
         complete = False
         try:
-            files = Files(config, discover(config))
+            files = Files(config, discover(config), FileMap.gather(config))
             jobs = jobs or os.cpu_count() or 1
             documents = gather(config, files.sources, cache, report.problems, jobs)
             translations = Translations(config.translations)
@@ -90,7 +91,7 @@ def build(config: Config, jobs: int | None = None, use_cache: bool = True,
                 report.notes.append(plan.assets.note)
             outputs = plan.render(jobs, report, progress)
             report.problems.extend(translations.problems)
-            _audit_translations(config, documents, report)
+            _audit_translations(config, documents, report, cache)
             write_site(config.out, outputs)
             complete = True
         finally:
@@ -104,13 +105,24 @@ def build(config: Config, jobs: int | None = None, use_cache: bool = True,
     return report
 
 
-def _audit_translations(config: Config, documents: list[Document], report: Report) -> None:
-    """The checks of `translate check` on every table, and the units shown in English awaiting review."""
+def _audit_translations(config: Config, documents: list[Document], report: Report, cache: Cache) -> None:
+    """
+    The checks of `translate check` on every table, and the units shown in
+    English awaiting review; remembered until a table or a page's units change.
+    """
     pages = {d.source.rel: translate.units_of(d) for d in documents if d.source.translate}
+    listed = json.dumps(sorted((str(rel), units) for rel, units in pages.items()), ensure_ascii=False)
     for lang in config.languages[1:]:
-        found = translate.audit(config.translations, lang, pages, inventory, raw_html_outside_allowlist)
-        report.problems.extend(found.problems)
-        report.notes.extend(found.notes())
+        folder = config.translations / lang
+        tables = sorted(folder.rglob("*.json")) if folder.is_dir() else []
+        key = cache.key("audit", lang, listed, *(f"{p.relative_to(folder)}\0".encode() + p.read_bytes() for p in tables))
+        found = cache.get("audit", key)
+        if found is None:
+            audit = translate.audit(config.translations, lang, pages, inventory, raw_html_outside_allowlist)
+            found = {"problems": [[p.path, p.line, p.message, p.column] for p in audit.problems], "notes": audit.notes()}
+            cache.put("audit", key, found)
+        report.problems.extend(Problem(*p) for p in found["problems"])
+        report.notes.extend(found["notes"])
 
 
 # ## Gather
@@ -122,7 +134,8 @@ def gather(config: Config, sources: list[Source], cache: Cache, problems: list[P
     for source in sources:
         text = read_text(config.root / source.path, source, problems)
         if text is not None:
-            texts.append((source, text, cache.key("document", str(source.path), source.kind, text)))
+            # The key is the whole record read from: a root's title or prefix is in it too
+            texts.append((source, text, cache.key("document", repr(source), text)))
     cached = [cache.get("document", key) for _, _, key in texts]
     missing = [(source, text) for (source, text, _), hit in zip(texts, cached) if hit is None]
     parsed = iter(_in_parallel(_parse, missing, jobs))
@@ -194,8 +207,8 @@ class Plan:
             self.assets.katex_stylesheet,
             _folder_digest(config.templates),
         )
-        existing = "\n".join(sorted(str(p) for p in files.existing_files()))
-        self.structure = {lang: digest(existing, self._titles(lang)) for lang in config.languages}
+        order = "\n".join(str(url) for url in reading_order(documents))  # previous/next links and the site's tree
+        self.structure = {lang: digest(files.map.listing(), order, self._titles(lang)) for lang in config.languages}
 
     def _titles(self, lang: str) -> str:
         """Titles and summaries of every page in `lang`: listings and links show them."""
@@ -239,17 +252,20 @@ class Plan:
                               self.translations)
         return self._site
 
+    def _formula_key(self, tex: str, display: bool) -> str:
+        return self.cache.key("formula", tex, str(display), self.config.equation_numbers)
+
     def _known_formulas(self) -> dict[tuple[str, bool], tuple[str, str | None]]:
         """Formulas of earlier builds by these same tools (entries under other keys are stale)."""
         known = {}
         for key, (tex, display, html, error) in self.cache.all("formula").items():
-            if key == self.cache.key("formula", tex, str(display), self.config.equation_numbers):
+            if key == self._formula_key(tex, display):
                 known[(tex, display)] = (html, error)
-                self.cache.keep("formula", key)
         return known
 
     def render(self, jobs: int, report: Report, progress: Progress | None) -> dict[PurePosixPath, bytes]:
         outputs: dict[PurePosixPath, bytes] = {}
+        used_formulas: set[tuple[str, bool]] = set()
         all_tasks = [self.tasks(lang) for lang in self.config.languages]
         total, done = sum(len(t) for t in all_tasks), 0
         copied: dict[str, str] = {}  # site path of each copied file → the file on disk
@@ -273,6 +289,7 @@ class Plan:
             search: dict[str, list] = {"pages": [], "sections": []}
             for task in tasks:
                 result = results[task.path]
+                used_formulas.update((tex, display) for tex, display in result.formulas)
                 if task.kind == "page":
                     _add_to_search(search, task, self.documents[task.document].source.url, result)
                 outputs[task.path] = result.html.encode("utf-8")
@@ -299,13 +316,13 @@ class Plan:
         else:
             report.notes.append("no site URL (`site_url` in [tool.site_gen]): no sitemap, canonical links or og:url")
         outputs.update(self.assets.files)
-        if self._site is None:
-            self.cache.keep_kind("formula")  # not consulted: nothing was rendered
-        else:
+        if self._site is not None:
             report.formulas = len(self._site.math.fresh)
             for (tex, display), rendered in sorted(self._site.math.fresh.items()):
-                self.cache.put("formula", self.cache.key("formula", tex, str(display), self.config.equation_numbers),
+                self.cache.put("formula", self._formula_key(tex, display),
                                [tex, display, rendered.html, rendered.error])
+        for tex, display in used_formulas:  # whether the page was rendered or came from the cache
+            self.cache.keep("formula", self._formula_key(tex, display))
         return outputs
 
     def _broken_fragments(self, tasks: list[Task], results: dict[PurePosixPath, PageResult]) -> list[Problem]:
@@ -404,12 +421,18 @@ def _check_out(config: Config) -> None:
             raise BuildError(f"{out}: the output folder contains the sources ({root}); choose another --out")
 
 
+def lock_path(out: Path) -> Path:
+    """The lock of an output folder, in the user's cache folder: nothing is left beside the output."""
+    return user_cache("locks") / f"{digest(str(out.resolve()))[:24]}.lock"
+
+
 @contextmanager
 def _lock(out: Path) -> Iterator[None]:
     """One build at a time per output folder."""
     out.parent.mkdir(parents=True, exist_ok=True)
-    lock_path = out.parent / f".{out.name}.lock"
-    with open(lock_path, "w") as handle:
+    path = lock_path(out)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "w") as handle:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:

@@ -8,8 +8,15 @@ changes the key, so an entry is never stale; it is simply not found.
 
 The store is one SQLite file outside the output folder, written by the build's
 main process only. A cache that cannot be read (truncated, corrupted, from an
-incompatible version) is deleted and started afresh, with a note: the cache can
-make a build faster, never different and never fail.
+incompatible version, or some other program's database) is deleted and
+started afresh, with a note: the cache can make a build faster, never
+different and never fail.
+
+After a complete build, every entry of every kind that the build did not use
+is deleted and the space reclaimed, so the cache stays about the size of one
+build's entries however many builds ran.
+
+In: kinds, keys and JSON values. Out: the values stored under those keys.
 """
 
 from __future__ import annotations
@@ -22,7 +29,9 @@ from pathlib import Path
 from typing import Any
 
 # Bump to invalidate every entry when the meaning of stored values changes
-FORMAT = 1
+FORMAT = 2
+# SQLite's `user_version` of our caches: a database without it is not ours
+_MARK = 0x5347_0000 + FORMAT
 _TOOLS = ("markdown", "pygments", "jinja2", "pykatex", "nh3", "pyyaml")
 
 
@@ -60,7 +69,6 @@ class Cache:
         self.misses = 0
         self._pending: list[tuple[str, str, str]] = []
         self._used: set[tuple[str, str]] = set()
-        self._kept_kinds: set[str] = set()
         self._db = self._open() if path is not None else None
 
     def _open(self) -> sqlite3.Connection | None:
@@ -69,7 +77,12 @@ class Cache:
             try:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
                 db = sqlite3.connect(self.path)
+                tables = db.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
+                if tables and db.execute("PRAGMA user_version").fetchone()[0] != _MARK:
+                    db.close()
+                    raise sqlite3.DatabaseError("not a site-gen cache of this version")
                 db.execute("CREATE TABLE IF NOT EXISTS entries (kind TEXT, key TEXT, value TEXT, PRIMARY KEY (kind, key))")
+                db.execute(f"PRAGMA user_version = {_MARK}")
                 db.execute("SELECT count(*) FROM entries").fetchone()
                 return db
             except (sqlite3.DatabaseError, OSError) as error:
@@ -108,10 +121,6 @@ class Cache:
         """Mark an entry read in bulk (`all`) as still in use."""
         self._used.add((kind, key))
 
-    def keep_kind(self, kind: str) -> None:
-        """Keep every entry of a kind this build had no need to look at."""
-        self._kept_kinds.add(kind)
-
     def all(self, kind: str) -> dict[str, Any]:
         """Every entry of a kind (for small values needed in bulk, such as formulas)."""
         if self._db is None:
@@ -143,13 +152,19 @@ class Cache:
                     self._db.execute("CREATE TEMP TABLE IF NOT EXISTS used (kind TEXT, key TEXT)")
                     self._db.execute("DELETE FROM used")
                     self._db.executemany("INSERT INTO used VALUES (?, ?)", sorted(self._used))
-                    kept = sorted(self._kept_kinds)
-                    self._db.execute(
-                        "DELETE FROM entries WHERE (kind, key) NOT IN (SELECT kind, key FROM used)"
-                        f" AND kind NOT IN ({', '.join('?' for _ in kept)})", kept)
+                    self._db.execute("DELETE FROM entries WHERE (kind, key) NOT IN (SELECT kind, key FROM used)")
+            if prune:
+                self._reclaim()
         except sqlite3.DatabaseError as error:
             self.notes.append(f"{self.path}: could not save the cache ({error})")
         self._pending.clear()
+
+    def _reclaim(self) -> None:
+        """Give deleted entries' space back to the disk once it is a good part of the file."""
+        free = self._db.execute("PRAGMA freelist_count").fetchone()[0]
+        pages = self._db.execute("PRAGMA page_count").fetchone()[0]
+        if free and free * 4 >= pages:
+            self._db.execute("VACUUM")
 
     def close(self) -> None:
         if self._db is not None:

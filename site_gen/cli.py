@@ -107,11 +107,14 @@ def _positive(text: str) -> int:
 
 
 def _root_option(command: argparse.ArgumentParser) -> None:
-    command.add_argument("--root", type=Path, default=Path.cwd(), help="project folder with pyproject.toml")
+    command.add_argument("--root", type=Path, default=None,
+                         help="project folder with pyproject.toml (default: the one at or above SOURCE_DIR, "
+                              "or the current folder)")
 
 
 def _build(args: argparse.Namespace) -> int:
-    config = load(args.root, args.source, args.out)
+    root = args.root if args.root is not None or args.source is not None else Path.cwd()
+    config = load(root, args.source, args.out)
     if args.source is not None and not config.sources[0].dir.is_dir():
         raise ConfigError(f"{args.source}: not a folder")
     with _progress_bar() as progress:
@@ -132,7 +135,8 @@ def _serve(args: argparse.Namespace) -> int:
     from .serve import DevServer
 
     try:
-        server = DevServer(load(args.root), port=args.port)
+        root = args.root or Path.cwd()
+        server = DevServer(lambda: load(root), port=args.port)
     except OSError as error:
         raise ConfigError(f"cannot listen on 127.0.0.1:{args.port}: {error.strerror or error}") from None
     server.run()
@@ -211,7 +215,7 @@ def _memory(rows: list[tuple[str, Path, list[str]]]) -> dict[str, str]:
 
 
 def _update(args: argparse.Namespace) -> int:
-    config = load(args.root)
+    config = load(args.root or Path.cwd())
     documents = _documents(config)
     failed = False
     for lang in _languages(config, args.lang):
@@ -231,7 +235,7 @@ def _update(args: argparse.Namespace) -> int:
 
 
 def _status(args: argparse.Namespace) -> int:
-    config = load(args.root)
+    config = load(args.root or Path.cwd())
     documents = _documents(config)
     for lang in _languages(config, args.lang):
         print(f"\n{lang}")
@@ -263,7 +267,7 @@ def _percent(done: int, total: int) -> str:
 def _check(args: argparse.Namespace) -> int:
     from .prose import inventory, raw_html_outside_allowlist
 
-    config = load(args.root)
+    config = load(args.root or Path.cwd())
     pages = {d.source.rel: _units(d) for d in _documents(config)}
     problems: list[Problem] = []
     for lang in _languages(config, args.lang):
@@ -279,7 +283,7 @@ def _check(args: argparse.Namespace) -> int:
 def _export(args: argparse.Namespace) -> int:
     from .po import POError, export_table, write_po
 
-    config = load(args.root)
+    config = load(args.root or Path.cwd())
     documents = _documents(config)
     by_table = {d.source.rel.with_suffix(".json"): d for d in documents}
     written, failed = 0, False
@@ -328,7 +332,9 @@ def _locations(document: Document) -> dict[str, list[tuple[str, int]]]:
 def _import(args: argparse.Namespace) -> int:
     from .po import POError, import_po
 
-    config = load(args.root)
+    config = load(args.root or Path.cwd())
+    if not args.path.exists():
+        raise ConfigError(f"{args.path}: no such file or folder")
     files = sorted(args.path.rglob("*.po")) if args.path.is_dir() else [args.path]
     if not files:
         raise ConfigError(f"{args.path}: no PO files")
@@ -353,7 +359,7 @@ def _review(args: argparse.Namespace) -> int:
     """Each unit awaiting review: the English word diff beside the translation; accept, edit or skip."""
     from .review import review_table
 
-    config = load(args.root)
+    config = load(args.root or Path.cwd())
     documents = _documents(config)
     for lang in _languages(config, args.lang):
         for name, path, units in _tables(config, lang, documents):

@@ -24,14 +24,26 @@ translate = false          # in English in every language
 ```
 
 `site-gen build SOURCE_DIR` overrides the sources with a single folder, so the
-tool works on any folder of Python files.
+tool works on any folder of Python files. Its settings come from the
+`pyproject.toml` at or above `SOURCE_DIR` (the project it belongs to), never
+from one in the folder the command happens to run from; a folder that belongs
+to no project is built with the defaults.
+
+The build cache belongs to the sources: beside the project's `pyproject.toml`,
+or, for a folder with no project, in the user's cache folder. Never in the
+current folder, never beside the output.
+
+In: a project folder (or none) and the command-line overrides. Out: a `Config`.
 """
 
 from __future__ import annotations
 
+import hashlib
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
+
+import platformdirs
 
 
 class ConfigError(Exception):
@@ -83,8 +95,28 @@ AUTONYMS = {"en": "English", "ja": "日本語", "zh": "中文", "ko": "한국어
 _PACKAGE_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 
 
-def load(root: Path, source: Path | None = None, out: Path | None = None) -> Config:
-    """Read `root/pyproject.toml` (if any) and apply command-line overrides."""
+def find_project(folder: Path) -> Path | None:
+    """The nearest folder at or above `folder` with a `pyproject.toml`: the project `folder` belongs to."""
+    folder = folder.resolve()
+    return next((f for f in [folder, *folder.parents] if (f / "pyproject.toml").is_file()), None)
+
+
+def user_cache(name: str) -> Path:
+    """A folder of ours in the user's cache folder (`~/.cache/site-gen/` on Linux)."""
+    return Path(platformdirs.user_cache_dir("site-gen")) / name
+
+
+def load(root: Path | None, source: Path | None = None, out: Path | None = None) -> Config:
+    """
+    Read `root/pyproject.toml` (if any) and apply command-line overrides. With
+    no `root`, the project is the one `source` belongs to, if any.
+    """
+    if root is None and source is not None:
+        root = find_project(source)
+    if root is None:
+        if source is None:
+            raise ConfigError("no project folder and no SOURCE_DIR given")
+        return _bare(source.resolve(), out)
     root = root.resolve()
     settings = _read_settings(root / "pyproject.toml")
     if source is not None:
@@ -114,6 +146,20 @@ def load(root: Path, source: Path | None = None, out: Path | None = None) -> Con
         translations=root / settings.get("translations", "translations"),
         cache=root / settings.get("cache", ".site_gen_cache") / "cache.sqlite",
         equation_numbers=equation_numbers,
+    )
+
+
+def _bare(source: Path, out: Path | None) -> Config:
+    """A folder of Python files that belongs to no project: defaults, and a cache of its own."""
+    name = hashlib.sha256(str(source).encode()).hexdigest()[:16]
+    return Config(
+        root=source.parent,
+        sources=[SourceRoot(source)],
+        out=(out or Path.cwd() / "html").resolve(),
+        language_names=dict(AUTONYMS),
+        templates=_PACKAGE_TEMPLATES,
+        translations=source.parent / "translations",
+        cache=user_cache("builds") / name / "cache.sqlite",
     )
 
 

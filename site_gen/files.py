@@ -24,22 +24,23 @@ from urllib.parse import quote, unquote, urlsplit
 from .config import Config, SourceRoot
 from .model import LinkResult, Source
 
-_SKIP_DIRS = {"__pycache__", "node_modules", "site-packages"}
+_SKIP_DIRS = {"__pycache__", "node_modules", "site-packages", ".git", ".hg", ".svn", ".site_gen_cache",
+              ".hypothesis", ".pytest_cache", ".mypy_cache", ".ruff_cache", ".tox", ".nox"}
 
 
 def walk(config: Config, root: SourceRoot) -> Iterator[Path]:
     """
     Every file of a source folder, in a stable order, without following
-    symbolic links and without entering hidden folders, virtual environments
-    or the output folder.
+    symbolic links and without entering version control or tool folders,
+    virtual environments or the output folder. Hidden folders are walked:
+    a page may show an image from `.figures/`, though no page comes from one.
     """
     out = config.out.resolve()
     for folder, dirs, names in os.walk(root.dir, followlinks=False):
         here = Path(folder)
         dirs[:] = sorted(
             d for d in dirs
-            if not d.startswith(".") and d not in _SKIP_DIRS and (here / d).resolve() != out
-            and not (here / d / "pyvenv.cfg").exists()
+            if d not in _SKIP_DIRS and (here / d).resolve() != out and not (here / d / "pyvenv.cfg").exists()
         )
         yield from (here / name for name in sorted(names))
 
@@ -51,9 +52,9 @@ def discover(config: Config) -> list[Source]:
         for path in walk(config, root):
             name = path.name
             kind = "python" if name.endswith(".py") else "markdown" if name.lower() == "readme.md" else None
-            if kind is None or path.is_symlink():
-                continue
             rel = PurePosixPath(path.relative_to(root.dir).as_posix())
+            if kind is None or path.is_symlink() or any(part.startswith(".") for part in rel.parts[:-1]):
+                continue
             found.append(Source(_display_path(config, path), page_url(root, rel), rel, kind, root.title, root.translate))
     return _unique_urls(sorted(found, key=lambda s: (str(s.url), s.rel.name != "__init__.py", str(s.path))))
 
@@ -93,54 +94,81 @@ def relative_url(target: PurePosixPath | str, page: PurePosixPath) -> str:
     return quote(posixpath.relpath(str(target), str(page.parent) or "."))
 
 
+@dataclass(frozen=True)
+class FileMap:
+    """
+    Every file under the source folders, gathered once: what links are
+    resolved against (rendering never looks at the disk), and part of every
+    page's cache key.
+    """
+
+    # Disk path (absolute, not resolved) → where the file is published in the site
+    files: dict[Path, PurePosixPath]
+    # Files that are symbolic links leading out of their source folder: never read
+    outside: frozenset[Path]
+
+    @classmethod
+    def gather(cls, config: Config) -> FileMap:
+        files, outside = {}, set()
+        for root in config.sources:
+            real_root = root.dir.resolve()
+            for path in walk(config, root):
+                if path.is_symlink() and not path.resolve().is_relative_to(real_root):
+                    outside.add(path)
+                    continue
+                files[path] = PurePosixPath(root.prefix, path.relative_to(root.dir).as_posix())
+        return cls(files, frozenset(outside))
+
+    def listing(self) -> str:
+        """The published paths, one a line: whether a link's target exists depends on them."""
+        return "\n".join(sorted(str(p) for p in self.files.values()))
+
+
 @dataclass
 class Files:
-    """All pages of the site, by source file and by URL."""
+    """All pages of the site, by source file and by URL, and every file a link may reach."""
 
     config: Config
     sources: list[Source]
-    # Files referenced from prose (images, data), to be copied: site path → disk path
-    assets: dict[PurePosixPath, Path] = field(default_factory=dict)
+    map: FileMap
 
     def __post_init__(self) -> None:
-        self._by_disk: dict[Path, Source] = {}
-        for source in self.sources:
-            self._by_disk[(self.config.root / source.path).resolve()] = source
-        self._folders = {s.url.parent for s in self.sources}
+        self._by_disk: dict[Path, Source] = {self.config.root / source.path: source for source in self.sources}
         self._all_folders = set(self.folders())
         # Pages the build writes: one per source, and an index for every folder
         self._page_urls = {s.url for s in self.sources} | {f / "index.html" for f in self._all_folders}
-
-    def existing_files(self) -> list[PurePosixPath]:
-        """Every file under the source folders: whether a link's target exists depends on them."""
-        return sorted(PurePosixPath(root.prefix, path.relative_to(root.dir).as_posix())
-                      for root in self.config.sources for path in walk(self.config, root))
+        # Folders that hold files, on disk
+        self._disk_folders = {parent for path in self.map.files for parent in path.parents}
 
     def folders(self) -> list[PurePosixPath]:
         """Every folder that holds a page, with all of its parents."""
         folders = set()
-        for folder in self._folders:
+        for folder in {s.url.parent for s in self.sources}:
             folders.update([folder, *folder.parents])
         return sorted(folders, key=str)
 
-    def resolver(self, source: Source, language_folder: PurePosixPath = PurePosixPath(".")):
+    def resolver(self, source: Source, language_folder: PurePosixPath = PurePosixPath("."),
+                 assets: dict[str, str] | None = None):
         """
         A link resolver for the prose of `source` on the page written under
         `language_folder`. Pages link within their language's tree; files such
-        as images exist once, in the root tree.
+        as images exist once, in the root tree, and are added to `assets`
+        (site path → disk path) for the page to carry.
         """
-        disk_dir = (self.config.root / source.path).resolve().parent
+        disk_dir = (self.config.root / source.path).parent
         page = language_folder / source.url
+        found = assets if assets is not None else {}
 
         def resolve(url: str, is_image: bool) -> LinkResult:
-            return self._resolve(url, is_image, source, disk_dir, page)
+            return self._resolve(url, is_image, source, disk_dir, page, found)
 
         return resolve
 
     def _root_containing(self, path: Path) -> SourceRoot | None:
         return next((r for r in self.config.sources if path.is_relative_to(r.dir)), None)
 
-    def _resolve(self, url: str, is_image: bool, source: Source, disk_dir: Path, page: PurePosixPath) -> LinkResult:
+    def _resolve(self, url: str, is_image: bool, source: Source, disk_dir: Path, page: PurePosixPath,
+                 assets: dict[str, str]) -> LinkResult:
         kind = "image" if is_image else "link"
         parts = urlsplit(url)
         if parts.scheme or parts.netloc:
@@ -154,28 +182,24 @@ class Files:
             return LinkResult(url, f"broken {kind} '{url}': absolute paths point outside the site")
         fragment = f"#{parts.fragment}" if parts.fragment else ""
         target = Path(os.path.normpath(disk_dir / unquote(parts.path)))
-        # Checked before and after resolving symbolic links: neither may leave the sources
         root = self._root_containing(target)
-        if root is None or self._root_containing(target.resolve()) is not root:
+        if root is None or target in self.map.outside:
             return LinkResult(url, f"broken {kind} '{url}': points outside the source folders")
-        real = target.resolve()
-        linked = self._by_disk.get(real) or self._by_disk.get(real / "__init__.py")
-        if linked is None and not real.exists():
+        linked = self._by_disk.get(target) or self._by_disk.get(target / "__init__.py")
+        if linked is None and target not in self.map.files:
             # `../feed_forward`: static hosts serve `feed_forward.html`, the page of `feed_forward.py`
-            linked = self._by_disk.get(real.with_name(real.name + ".py"))
+            linked = self._by_disk.get(target.with_name(target.name + ".py"))
         if linked is not None:
             return LinkResult(relative_url(linked.url, source.url) + fragment,
                               anchor=(str(linked.url), parts.fragment) if parts.fragment else None)
-        published = PurePosixPath(root.prefix, real.relative_to(root.dir).as_posix())
+        published = PurePosixPath(root.prefix, target.relative_to(root.dir).as_posix())
         if published in self._page_urls:
             return LinkResult(relative_url(published, source.url) + fragment)
-        if real.is_dir():
-            folder_url = PurePosixPath(root.prefix, real.relative_to(root.dir).as_posix()) / "index.html"
-            if folder_url.parent in self._all_folders:
-                return LinkResult(relative_url(folder_url, source.url) + fragment)
+        if target in self._disk_folders:
+            if published / "index.html" in self._page_urls:
+                return LinkResult(relative_url(published / "index.html", source.url) + fragment)
             return LinkResult(url, f"broken {kind} '{url}': a folder with no pages")
-        if real.is_file():
-            site_path = PurePosixPath(root.prefix, real.relative_to(root.dir).as_posix())
-            self.assets[site_path] = real
-            return LinkResult(relative_url(site_path, page) + fragment)
+        if target in self.map.files:
+            assets[str(published)] = str(target)
+            return LinkResult(relative_url(published, page) + fragment)
         return LinkResult(url, f"broken {kind} '{url}': no such file")

@@ -96,3 +96,5 @@ class PageResult:
     # Every id on the page, and the links into other pages' fragments: [path, line, url, page, fragment]
     ids: list[str] = field(default_factory=list)
     fragment_links: list[list] = field(default_factory=list)
+    # The formulas the page shows, [tex, display]: their cache entries are still in use
+    formulas: list[list] = field(default_factory=list)

@@ -30,6 +30,7 @@ class Templates:
             lstrip_blocks=True,
             extensions=["jinja2.ext.i18n"],
         )
+        self._env.filters["nested"] = nested
 
     def render(self, name: str, gettext: Callable[[str], str] = lambda text: text, **context: object) -> str:
         """Render a template; `gettext` translates its interface strings."""
@@ -54,4 +55,21 @@ class Templates:
         return list(found)
 
 
-__all__ = ["Templates", "TemplateError"]
+def nested(headings: list) -> list[dict]:
+    """
+    Flat headings (each with a `level`) as a tree: `[{anchor, text, children}]`.
+    A heading is the child of the nearest heading before it of a lower level, so
+    a list of contents keeps its hierarchy however levels jump.
+    """
+    root: list[dict] = []
+    stack: list[tuple[int, list[dict]]] = [(0, root)]
+    for heading in headings:
+        while len(stack) > 1 and stack[-1][0] >= heading.level:
+            stack.pop()
+        node = dict(anchor=heading.anchor, text=heading.text, children=[])
+        stack[-1][1].append(node)
+        stack.append((heading.level, node["children"]))
+    return root
+
+
+__all__ = ["Templates", "TemplateError", "nested"]

@@ -36,12 +36,14 @@ from collections import Counter
 from html import unescape
 from html.parser import HTMLParser
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Callable, Iterable, Protocol
 
 import markdown
 import nh3
 from markdown import util
 from markdown.extensions import Extension
+from markdown.extensions.footnotes import FootnoteExtension
 from markdown.extensions.toc import slugify_unicode, unique
 from markdown.inlinepatterns import (
     LINK_RE,
@@ -59,6 +61,11 @@ from .grammar import Token, tokenize
 from .math import Rendered, number_labels
 from .model import Heading, LinkResult
 
+# Punctuation that must not start a line, and a mark for "this formula is followed by some"
+_CLOSING_PUNCTUATION = ".,;:!?)]}’”…，。、；：！？）」』】》"
+_GLUE = "\ue002"
+_GLUED = re.compile(re.escape(util.HTML_PLACEHOLDER).replace("%s", r"(\d+)") + _GLUE
+                    + f"([{re.escape(_CLOSING_PUNCTUATION)}]+)")
 # Underscores of a link text, outside its code spans
 _UNDERSCORE = re.compile(r"(`+).+?(?<!`)\1(?!`)|_", re.DOTALL)
 
@@ -77,6 +84,7 @@ _ALLOWED_SCHEMES = {"http", "https", "mailto"}
 # Paragraphs that bracket an untranslated unit; replaced by a wrapper element.
 # Private-use characters: Python-Markdown strips STX/ETX from its input.
 _UNTRANSLATED_START = "\ue000untranslated\ue001"
+_STALE_START = "\ue000stale\ue001"  # its translation awaits review after the English changed
 _UNTRANSLATED_END = "\ue000/untranslated\ue001"
 
 
@@ -102,9 +110,9 @@ def element_ids(html: str) -> list[str]:
     return parser.ids
 
 
-def mark_untranslated(unit: str) -> str:
-    """Markdown for an English unit shown on a translated page."""
-    return f"{_UNTRANSLATED_START}\n\n{unit}\n\n{_UNTRANSLATED_END}"
+def mark_untranslated(unit: str, stale: bool = False) -> str:
+    """Markdown for an English unit shown on a translated page (`stale`: its translation awaits review)."""
+    return f"{_STALE_START if stale else _UNTRANSLATED_START}\n\n{unit}\n\n{_UNTRANSLATED_END}"
 
 
 class MathRenderer(Protocol):
@@ -117,6 +125,10 @@ LinkResolver = Callable[[str, bool], LinkResult]
 
 def keep_link(url: str, is_image: bool) -> LinkResult:
     return LinkResult(url)
+
+
+def _unbound_math(tex: str, display: bool) -> Rendered:
+    raise RuntimeError("a shared Markdown instance rendered math before a page's renderer was put on it")
 
 
 @dataclass
@@ -169,7 +181,8 @@ class _MathPreprocessor(Preprocessor):
 
     def run(self, lines: list[str]) -> list[str]:
         text = "\n".join(lines)
-        return "".join(self._replace(token, text) for token in tokenize(text)).split("\n")
+        text = "".join(self._replace(token, text) for token in tokenize(text))
+        return _GLUED.sub(self._glue, text).split("\n")
 
     def _replace(self, token: Token, text: str) -> str:
         if token.kind == "lone":
@@ -177,11 +190,24 @@ class _MathPreprocessor(Preprocessor):
         elif token.kind == "dollar":
             return self._store("$")
         elif token.kind == "math":
-            return self._stash(token.tex, token.display, token.text)
+            placeholder = self._stash(token.tex, token.display, token.text)
+            after = text[token.end : token.end + 1]
+            glued = not token.display and after != "" and after in _CLOSING_PUNCTUATION
+            return placeholder + _GLUE if glued else placeholder
         elif token.kind == "doctest":
             # Python console code, for the fenced-code extension that runs next
             return f"```pycon\n{textwrap.dedent(token.text)}\n```"
         return token.text
+
+    def _glue(self, match: re.Match[str]) -> str:
+        """
+        An inline formula takes the punctuation after it into an unbreakable
+        box, so that a line never starts with the `.` that ends the formula.
+        """
+        index, placeholder = int(match.group(1)), match.group(0).split(_GLUE)[0]
+        html = f'<span class="math-nobr">{self.md.htmlStash.rawHtmlBlocks[index]}{escape(match.group(2))}</span>'
+        self.md.htmlStash.rawHtmlBlocks[index] = self.ext.state.math[placeholder] = html
+        return placeholder
 
     def _report_lone_dollar(self, text: str, at: int) -> None:
         """Once per line, quoting a short piece of it (a line can be a megabyte long)."""
@@ -195,8 +221,8 @@ class _MathPreprocessor(Preprocessor):
         self.ext.state.issues.append(Issue(snippet, "unmatched `$` (write `\\$` for a dollar sign)"))
 
     def _stash(self, tex: str, display: bool, source: str) -> str:
-        if self.ext.getConfig("equation_labels"):
-            tex = number_labels(tex, self.ext.getConfig("equation_labels"))
+        if self.ext.equation_labels:
+            tex = number_labels(tex, self.ext.equation_labels)
         rendered = self.ext.render_math(tex, display)
         self.ext.state.formulas += 1
         if rendered.error:
@@ -350,14 +376,17 @@ class _UntranslatedTreeprocessor(Treeprocessor):
         wrapper = None
         for child in list(root):
             text = (child.text or "").strip() if child.tag == "p" and len(child) == 0 else None
-            if text == _UNTRANSLATED_START:
-                wrapper = etree.Element("div", {"class": "untranslated", "lang": "en"})
+            if text in (_UNTRANSLATED_START, _STALE_START):
+                stale = text == _STALE_START
+                wrapper = etree.Element("div", {"class": "untranslated stale" if stale else "untranslated",
+                                                "lang": "en"})
                 root.insert(list(root).index(child), wrapper)
                 root.remove(child)
-                if self.ext.getConfig("untranslated_notice"):
+                notice = self.ext.getConfig("stale_notice" if stale else "untranslated_notice")
+                if notice:
                     note = etree.SubElement(wrapper, "p", {"class": "untranslated-note",
                                                            "lang": self.ext.getConfig("lang")})
-                    note.text = self.ext.getConfig("untranslated_notice")
+                    note.text = notice
             elif text == _UNTRANSLATED_END:
                 root.remove(child)
                 wrapper = None
@@ -445,16 +474,16 @@ class ProseExtension(Extension):
         self.config = {
             "lang": ["en", "language of the page, for the untranslated notice"],
             "untranslated_notice": ["", "said above English text on a translated page"],
+            "stale_notice": ["", "said above English text whose translation awaits an update"],
             "permalink_label": ["", "aria-label of heading permalinks; empty: no permalinks"],
-            "reserved_ids": [(), "ids the page has outside the prose (template, sections): headings never take them"],
-            "equation_labels": [{}, "the page's `\\label`s and their numbers (see `math.equation_labels`)"],
         }
         super().__init__(**kwargs)
         self.render_math = render_math
         self.resolve_link = resolve_link
         self.state = _State()
-        # Page-level: survives `reset()` between the sections of one page
-        self.page_ids: set[str] = set(self.getConfig("reserved_ids"))
+        # Page-level, set by the page's renderer: survive `reset()` between its sections
+        self.page_ids: set[str] = set()  # ids taken on the page (template and sections included)
+        self.equation_labels: dict[str, int] = {}  # the page's `\label`s and their numbers
 
     def extendMarkdown(self, md: markdown.Markdown) -> None:
         md.registerExtension(self)
@@ -477,34 +506,35 @@ class ProseExtension(Extension):
 
 
 class ProseRenderer:
-    """Markdown → HTML for the sections of one page; options are those of `ProseExtension`."""
+    """
+    Markdown → HTML for the sections of one page; options are those of
+    `ProseExtension`. Renderers with the same options share one Markdown
+    instance (building one costs more than rendering a short section); the
+    page's own callbacks and heading ids are put on it for each render.
+    """
 
-    def __init__(self, render_math: MathRenderer, resolve_link: LinkResolver = keep_link, **options: str) -> None:
-        self.extension = ProseExtension(render_math, resolve_link, **options)
-        self._md = markdown.Markdown(
-            extensions=[
-                "tables",
-                "fenced_code",
-                "footnotes",
-                "sane_lists",
-                "codehilite",
-                self.extension,
-            ],
-            extension_configs={
-                "codehilite": {"guess_lang": False, "css_class": "highlight"},
-                "tables": {"use_align_attribute": True},
-                # Footnote ids stay unique across the sections of a page
-                "footnotes": {"UNIQUE_IDS": True},
-            },
-            output_format="html",
-        )
+    def __init__(self, render_math: MathRenderer, resolve_link: LinkResolver = keep_link,
+                 reserved_ids: Iterable[str] = (), equation_labels: dict[str, int] | None = None,
+                 **options: str) -> None:
+        self._md, self.extension, self._footnotes, first_prefix = _markdown(tuple(sorted(options.items())))
+        self._render_math = render_math
+        self._resolve_link = resolve_link
+        # Ids the page has outside the prose (template, sections): headings never take them
+        self._page_ids: set[str] = set(reserved_ids)
+        self._equation_labels = dict(equation_labels or {})
+        self._footnote_prefix = first_prefix  # footnote ids count the page's sections from here
 
     def render(self, text: str, anchors: list[str] | None = None) -> ProseResult:
         """One section's prose; `anchors` are heading ids to reuse, in order."""
+        extension = self.extension
+        extension.render_math, extension.resolve_link = self._render_math, self._resolve_link
+        extension.page_ids, extension.equation_labels = self._page_ids, self._equation_labels
+        self._footnotes.unique_prefix = self._footnote_prefix
         self._md.reset()
-        self.extension.state.anchors = list(anchors or [])
+        self._footnote_prefix = self._footnotes.unique_prefix
+        extension.state.anchors = list(anchors or [])
         html = self._md.convert(text)
-        state = self.extension.state
+        state = extension.state
         return ProseResult(html, list(state.issues), list(state.headings), state.section_anchor,
                            list(state.anchor_links), raw_html_outside_allowlist(text), list(state.ids))
 
@@ -544,11 +574,33 @@ def markdown_to_plain(markdown_text: str, render_math: MathRenderer) -> str:
     return " ".join("".join(parser.parts).split())
 
 
+@lru_cache(maxsize=16)
+def _markdown(options: tuple[tuple[str, str], ...]) -> tuple[markdown.Markdown, ProseExtension, FootnoteExtension, int]:
+    """A Markdown instance with our extensions, for renderers with these options."""
+    extension = ProseExtension(_unbound_math, keep_link, **dict(options))
+    footnotes = FootnoteExtension(UNIQUE_IDS=True)  # footnote ids stay unique across the sections of a page
+    md = markdown.Markdown(
+        extensions=["tables", "fenced_code", footnotes, "sane_lists", "codehilite", extension],
+        extension_configs={
+            "codehilite": {"guess_lang": False, "css_class": "highlight"},
+            "tables": {"use_align_attribute": True},
+        },
+        output_format="html",
+    )
+    return md, extension, footnotes, footnotes.unique_prefix
+
+
 def inventory(markdown_text: str) -> Counter:
     """
     The formulas, inline code and link targets of some Markdown, as the build
     sees them: a translation must carry the same ones as its English.
     """
+    return Counter(_inventory(markdown_text))  # a copy: the remembered one stays as it is
+
+
+@lru_cache(maxsize=4096)
+def _inventory(markdown_text: str) -> Counter:
+    """Remembered: the same English is checked against the table of every language."""
     found: Counter = Counter()
 
     def record_math(tex: str, display: bool) -> Rendered:

@@ -31,14 +31,17 @@ from .document import Document
 from .files import Files, relative_url
 from .highlight import highlight_lines
 from .grammar import formulas
-from .math import KatexRenderer, equation_labels
+from .math import KatexRenderer, Rendered, equation_labels
+from .navigation import navigation, reading_order
 from .model import Heading, PageResult, Problem, Section, Source
 from .page import Templates
 from .prose import Issue, ProseRenderer, element_ids, mark_untranslated, markdown_to_plain
+from .readable_math import readable
 from .translate import (
     HOME,
     PERMALINK,
     SCRIPT_STRINGS,
+    STALE_NOTICE,
     UNTRANSLATED_NOTICE,
     Table,
     Translations,
@@ -64,6 +67,7 @@ class Site:
         self.translations = translations
         self.default = config.default_language
         self.by_url = {d.source.url: d for d in documents}
+        self.order = reading_order(documents)
         # Heading ids of each English section, reused by its translations: (page, section) → ids
         self.anchors: dict[tuple[PurePosixPath, int], list[str]] = {}
         # Ids the templates write (search box, contents): a heading never takes one, a link may point at one
@@ -95,12 +99,18 @@ class Site:
         result = PageResult("")
         problems = result.problems
         source = document.source
-        self.files.assets.clear()
         table = self.translations.page(lang, source.rel) if self._translated(source, lang) else None
         gettext = self.gettext(lang)
+        used: set[tuple[str, bool]] = set()
+
+        def math(tex: str, display: bool) -> Rendered:
+            used.add((tex, display))
+            return self.math(tex, display)
+
         reserved = self.template_ids | {f"section-{n}" for n in range(1, len(document.sections) + 1)}
-        prose = ProseRenderer(self.math, self.files.resolver(source, self.language_folder(lang)), lang=lang,
-                              untranslated_notice=gettext(UNTRANSLATED_NOTICE), permalink_label=gettext(PERMALINK),
+        prose = ProseRenderer(math, self.files.resolver(source, self.language_folder(lang), result.assets),
+                              lang=lang, untranslated_notice=gettext(UNTRANSLATED_NOTICE),
+                              stale_notice=gettext(STALE_NOTICE), permalink_label=gettext(PERMALINK),
                               reserved_ids=reserved,
                               equation_labels=equation_labels(tex for s in document.sections for tex, _ in formulas(s.doc)))
         seen: Counter = Counter()  # the same text quoted by two issues is found on its next line
@@ -122,8 +132,11 @@ class Site:
                     where = self._locate(document, section, Issue(written, ""), Counter())
                     result.fragment_links.append([where.path, where.line, written, page, fragment])
             elif table is not None:
-                problems.extend(Problem(str(table.path), 1, f"{issue.message} (in a translation of {source.path})")
-                                for issue in rendered.issues if issue.needle not in section.doc)
+                for issue in rendered.issues:
+                    if issue.needle not in section.doc:
+                        line, column = table.locate(issue.needle)
+                        problems.append(Problem(str(table.path), line, f"{issue.message} (in a translation of "
+                                                                       f"{source.path})", column))
             anchor = rendered.section_anchor or f"section-{number}"
             names = " ".join(identifiers(document.lines[n - 1] for n in section.code_lines))
             for piece, (piece_anchor, heading, text) in enumerate(plain_text(html)):
@@ -136,6 +149,7 @@ class Site:
             rows.append(
                 dict(
                     anchor=anchor,
+                    headed=rendered.section_anchor is not None,  # its heading carries the permalink
                     doc=Markup(html),
                     code=[(n, Markup(highlighted[n - 1])) for n in section.code_lines],
                     code_href=self.source_href(source, section.code_lines),
@@ -159,7 +173,8 @@ class Site:
             coverage=coverage if table is not None and coverage.done < coverage.total else None,
             english_only=lang != self.default and not source.translate,  # a folder kept in English
         )
-        result.assets = {str(k): str(v) for k, v in sorted(self.files.assets.items())}
+        result.assets = dict(sorted(result.assets.items()))
+        result.formulas = sorted([tex, display] for tex, display in used)
         # Every id the page holds, counted without parsing it again: the template's, the rows', the code lines'
         ids = Counter([*self.template_ids, *prose_ids, *(row["anchor"] for row in rows),
                        *(f"L{n}" for row in rows if row["has_code"] for n, _ in row["code"])])
@@ -223,7 +238,7 @@ class Site:
         """Pages below `folder`, grouped by folder, for an index page."""
         here = folder / "index.html"
         groups: dict[PurePosixPath, list[dict]] = {}
-        for document in self.documents:
+        for document in sorted(self.documents, key=lambda d: self.order.index(d.source.url)):
             url = document.source.url
             if url.name == "index.html" or (folder != PurePosixPath(".") and folder not in url.parents):
                 continue  # a folder's own index is the heading of its group
@@ -236,7 +251,7 @@ class Site:
             dict(name=self._folder_title(parent, lang), href=relative_url(parent / "index.html", here),
                  summary=self._folder_summary(parent, lang), pages=pages,
                  lang=pages[0]["lang"] if len({p["lang"] for p in pages}) == 1 else "")
-            for parent, pages in sorted(groups.items(), key=lambda item: str(item[0]))
+            for parent, pages in groups.items()  # in reading order
         ]
 
     def _folder_title(self, folder: PurePosixPath, lang: str) -> str:
@@ -271,6 +286,9 @@ class Site:
                 for other in self.config.languages
             ] if len(self.config.languages) > 1 else [],
             breadcrumbs=crumbs,
+            repository=self.config.repo_url,
+            navigation=navigation(self.order, url, self.language_folder(lang), lambda u: self.title(self.by_url[u], lang),
+                                  lambda folder: self._folder_title(folder, lang)),
             home=relative_url(self.language_folder(lang) / "index.html", page),
             static=relative_url(site_assets.STATIC, page),
             language_root=relative_url(self.language_folder(lang) / "index.html", page).removesuffix("index.html"),
@@ -343,14 +361,14 @@ def translate_prose(doc: str, table: Table, coverage: Coverage) -> str:
             continue
         translation = table.get(unit)
         coverage.count(translation is not None)
-        parts.append(translation if translation is not None else mark_untranslated(unit))
+        parts.append(translation if translation is not None else mark_untranslated(unit, stale=table.stale(unit)))
     return "\n\n".join(parts)
 
 
 class _PlainText(HTMLParser):
     """
-    The words of some prose HTML, cut at its headings, without the formulas'
-    markup: `[(heading id, heading text, text)]`, the first piece with no id.
+    The words of some prose HTML, cut at its headings, formulas as Unicode
+    text: `[(heading id, heading text, text)]`, the first piece with no id.
     """
 
     def __init__(self) -> None:
@@ -378,7 +396,7 @@ class _PlainText(HTMLParser):
 
     def handle_data(self, data: str) -> None:
         if not self._skip or self._annotation:
-            self.pieces[-1][1 if self._heading else 2].append(data)
+            self.pieces[-1][1 if self._heading else 2].append(readable(data) if self._annotation else data)
 
 
 _HEADINGS = {"h1", "h2", "h3", "h4", "h5", "h6"}

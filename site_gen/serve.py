@@ -4,6 +4,11 @@
 `site-gen serve` builds the site, serves it on 127.0.0.1, watches the sources,
 templates, translations and settings, rebuilds (incrementally, through the
 cache) when any of them changes, and reloads the pages open in a browser.
+Every rebuild reads the settings afresh, so an edit of `pyproject.toml` (a new
+title, another language) shows as soon as it is saved.
+
+In: a function that reads the settings. Out: the site in the output folder,
+served, and a reload event for open pages after each build.
 
 The reload works through a small script that only this server adds to the
 HTML it sends: it listens on `/__reload`, a server-sent-event stream that
@@ -22,7 +27,7 @@ from typing import Callable
 import watchfiles
 
 from .build import BuildError, Report, build
-from .config import Config
+from .config import Config, ConfigError
 
 RELOAD_PATH = "/__reload"
 _RELOAD_SCRIPT = (
@@ -98,11 +103,14 @@ class _Handler(SimpleHTTPRequestHandler):
 class DevServer:
     """An HTTP server for `config.out` plus a watcher that rebuilds on change."""
 
-    def __init__(self, config: Config, port: int = 8000, log: Callable[[str], None] = print) -> None:
-        self.config = config
+    def __init__(self, settings: Callable[[], Config], port: int = 8000, log: Callable[[str], None] = print) -> None:
+        self.settings = settings
+        self.config = config = settings()
         self.log = log
         self.builds = Builds()
         self.stopping = threading.Event()
+        # Set once the watcher is running: an edit made after it will be seen
+        self.watching = threading.Event()
         handler = type("Handler", (_Handler,), {"builds": self.builds, "stopping": self.stopping})
         self.httpd = ThreadingHTTPServer(("127.0.0.1", port), partial(handler, directory=str(config.out)))
         self.httpd.daemon_threads = True
@@ -113,8 +121,9 @@ class DevServer:
 
     def rebuild(self) -> Report | None:
         try:
+            self.config = self.settings()
             report = build(self.config)
-        except BuildError as error:
+        except (BuildError, ConfigError) as error:
             self.log(f"site-gen: {error}")
             return None
         for problem in report.problems:
@@ -136,9 +145,12 @@ class DevServer:
         return watchfiles.DefaultFilter()(change, path)
 
     def watch(self) -> None:
-        for _ in watchfiles.watch(*self.watched(), watch_filter=self._ignore, stop_event=self.stopping,
-                                  debounce=200, raise_interrupt=False):
-            self.rebuild()
+        # An empty set of changes every so often says the watcher is running
+        for changes in watchfiles.watch(*self.watched(), watch_filter=self._ignore, stop_event=self.stopping,
+                                        debounce=200, raise_interrupt=False, yield_on_timeout=True, rust_timeout=100):
+            self.watching.set()
+            if changes:
+                self.rebuild()
 
     def start(self) -> None:
         """Serve and watch in background threads (for tests and for `run`)."""

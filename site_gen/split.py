@@ -128,9 +128,7 @@ def _docstrings(text: str, lines: list[str]) -> list[_Docstring]:
         warnings.simplefilter("ignore")  # invalid escapes in the documented code are not our concern
         tree = ast.parse(text)
     found = []
-    for node in ast.walk(tree):
-        if not isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)):
-            continue
+    for node in _definitions(tree):
         body = node.body
         if not body or not isinstance(body[0], ast.Expr):
             continue
@@ -151,6 +149,24 @@ def _docstrings(text: str, lines: list[str]) -> list[_Docstring]:
                 header_start -= 1
         found.append(_Docstring(header_start, value.lineno, value.end_lineno, _docstring_prose(value, lines)))
     return sorted(found, key=lambda d: d.start)
+
+
+def _definitions(tree: ast.Module) -> list[ast.AST]:
+    """
+    The module and every `def` and `class` in it. Definitions are statements,
+    and statements sit only in other statements' bodies, so expressions (most
+    of a tree) are never visited.
+    """
+    found: list[ast.AST] = []
+    pending: list[ast.AST] = [tree]
+    while pending:
+        node = pending.pop()
+        if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)):
+            found.append(node)
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, (ast.stmt, ast.excepthandler, ast.match_case)):
+                pending.append(child)
+    return found
 
 
 def _stands_alone(value: ast.Constant, lines: list[str]) -> bool:

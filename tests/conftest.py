@@ -28,3 +28,11 @@ def bilingual_tree(tmp_path: Path) -> Path:
     settings = root / "pyproject.toml"
     settings.write_text(settings.read_text().replace('branch = "trunk"', 'branch = "trunk"\nlanguages = ["en", "ja"]'))
     return root
+
+
+@pytest.fixture(autouse=True)
+def user_cache_folder(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Builds with no project keep their cache and locks in the user's cache folder: a temporary one here."""
+    folder = tmp_path_factory.mktemp("user-cache")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(folder))
+    return folder

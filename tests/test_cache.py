@@ -146,3 +146,73 @@ def test_an_output_folder_inside_the_sources_does_not_defeat_the_cache(tree: Pat
     config = load(tree, out=tree / "pkg" / "site")
     build(config)
     assert build(config).rendered == 0
+
+
+def formula_keys(config) -> set[str]:
+    import sqlite3
+
+    with sqlite3.connect(config.cache) as db:
+        return {row[0] for row in db.execute("SELECT value FROM entries WHERE kind = 'formula'")}
+
+
+def test_formulas_no_page_shows_are_forgotten_and_the_space_reclaimed(tree: Path, tmp_path: Path) -> None:
+    config = load(tree, out=tmp_path / "html")
+    source = tree / "pkg" / "model.py"
+    original = source.read_text()
+    build(config)
+    first_size = config.cache.stat().st_size
+    for i in range(10):  # a long formula, edited ten times: each build renders one new one
+        source.write_text(original + f"\n# Note: ${'x_{%d} + ' % i * 400}y$\nz = 1\n")
+        build(config)
+    entries = formula_keys(config)
+    assert not any("x_{0}" in value for value in entries)  # earlier versions are gone
+    assert any("x_{9}" in value for value in entries)
+    source.write_text(original)
+    build(config)
+    assert formula_keys(config) <= set().union(entries) and not any("x_{9}" in v for v in formula_keys(config))
+    assert config.cache.stat().st_size <= 1.5 * first_size
+
+
+def test_a_foreign_database_in_the_cache_place_is_never_trusted(tree: Path, tmp_path: Path) -> None:
+    import sqlite3
+
+    reference = build(load(tree, out=tmp_path / "reference"), use_cache=False)
+    config = load(tree, out=tmp_path / "html")
+    config.cache.parent.mkdir(parents=True)
+    with sqlite3.connect(config.cache) as db:  # another program's table of the same shape
+        db.execute("CREATE TABLE entries (kind TEXT, key TEXT, value TEXT, PRIMARY KEY (kind, key))")
+        db.execute("INSERT INTO entries VALUES ('page', 'x', '{}')")
+    report = build(config)
+    assert any("not a site-gen cache" in note for note in report.notes)
+    assert report.rendered == reference.rendered and same_tree(tmp_path / "reference", tmp_path / "html")
+
+
+def test_settings_and_cache_belong_to_the_project_of_the_source_folder(tree: Path, tmp_path: Path,
+                                                                       monkeypatch) -> None:
+    elsewhere = tmp_path / "elsewhere"  # an unrelated project the command runs from
+    elsewhere.mkdir()
+    (elsewhere / "pyproject.toml").write_text('[tool.site_gen]\nlanguages = ["en", "zh"]\ntitle = "Wrong"\n')
+    monkeypatch.chdir(elsewhere)
+    out = tmp_path / "out" / "site"
+    assert main(["build", str(tree / "pkg"), "--out", str(out)]) == 0
+    assert (out / "ja" / "model.html").is_file() and not (out / "zh").exists()  # the tree's languages
+    assert "Fixture site" in (out / "model.html").read_text()
+    assert (tree / ".site_gen_cache" / "cache.sqlite").is_file()
+    assert sorted(p.name for p in elsewhere.iterdir()) == ["pyproject.toml"]
+    assert sorted(p.name for p in out.parent.iterdir()) == ["site"]  # no lock or staging beside the output
+
+
+def test_a_folder_with_no_project_is_cached_in_the_user_cache(tmp_path: Path, monkeypatch,
+                                                              user_cache_folder: Path) -> None:
+    bare = tmp_path / "bare" / "code"
+    bare.mkdir(parents=True)
+    (bare / "m.py").write_text('"""# Bare"""\nx = 1\n')
+    here = tmp_path / "here"
+    here.mkdir()
+    monkeypatch.chdir(here)
+    out = tmp_path / "out"
+    assert main(["build", str(bare), "--out", str(out)]) == 0
+    assert (out / "m.html").is_file() and not (out / "ja").exists()
+    assert list(here.iterdir()) == [] and sorted(p.name for p in bare.parent.iterdir()) == ["code"]
+    assert list(user_cache_folder.rglob("cache.sqlite"))
+    assert main(["build", str(bare), "--out", str(out)]) == 0  # and it is used

@@ -1,12 +1,14 @@
-"""`site-gen serve`: pages served locally, rebuilt and reloaded when a source changes."""
+"""`site-gen serve`: pages served locally, rebuilt and reloaded when a source or the settings change."""
 
 from __future__ import annotations
 
+import queue
 import shutil
 import threading
-import time
 import urllib.request
 from pathlib import Path
+
+import pytest
 
 from site_gen.config import load
 from site_gen.serve import RELOAD_PATH, DevServer
@@ -14,34 +16,48 @@ from site_gen.serve import RELOAD_PATH, DevServer
 FIXTURE = Path(__file__).parent / "fixtures" / "tree"
 
 
-def test_serves_rebuilds_and_announces_reloads(tmp_path: Path) -> None:
+@pytest.fixture
+def served(tmp_path: Path):
     root = tmp_path / "project"
     shutil.copytree(FIXTURE, root)
-    server = DevServer(load(root, out=tmp_path / "html"), port=0, log=lambda line: None)
+    server = DevServer(lambda: load(root, out=tmp_path / "html"), port=0, log=lambda line: None)
     server.rebuild()
     server.start()
+    # Reload events, in order, as the page's EventSource would receive them
+    events: queue.Queue[str] = queue.Queue()
+    stream = urllib.request.urlopen(server.url + RELOAD_PATH.lstrip("/"), timeout=30)
+
+    def listen() -> None:
+        for line in stream:
+            if line.startswith(b"data:"):
+                events.put(line.decode().strip())
+
+    threading.Thread(target=listen, daemon=True).start()
+    assert server.watching.wait(timeout=30)  # edits from now on are seen (the timeout only bounds a hang)
     try:
-        page = urllib.request.urlopen(server.url + "model.html", timeout=10).read().decode()
-        assert "A model" in page and RELOAD_PATH in page
-        assert RELOAD_PATH not in (tmp_path / "html" / "model.html").read_text()  # only the server adds it
-
-        events: list[str] = []
-        stream = urllib.request.urlopen(server.url + RELOAD_PATH.lstrip("/"), timeout=30)
-
-        def listen() -> None:
-            for line in stream:
-                if line.startswith(b"data:"):
-                    events.append(line.decode().strip())
-                    return
-
-        listener = threading.Thread(target=listen, daemon=True)
-        listener.start()
-        time.sleep(0.5)  # let the watcher settle before the edit
-        source = root / "pkg" / "model.py"
-        source.write_text(source.read_text().replace("# A model", "# A renamed model"))
-        listener.join(timeout=30)
-        assert events == ["data: reload"]
-        page = urllib.request.urlopen(server.url + "model.html", timeout=10).read().decode()
-        assert "A renamed model" in page
+        yield root, server, events
     finally:
         server.stop()
+
+
+def fetch(server: DevServer, path: str) -> str:
+    return urllib.request.urlopen(server.url + path, timeout=10).read().decode()
+
+
+def test_serves_rebuilds_and_announces_reloads(served, tmp_path: Path) -> None:
+    root, server, events = served
+    page = fetch(server, "model.html")
+    assert "A model" in page and RELOAD_PATH in page
+    assert RELOAD_PATH not in (tmp_path / "html" / "model.html").read_text()  # only the server adds it
+    source = root / "pkg" / "model.py"
+    source.write_text(source.read_text().replace("# A model", "# A renamed model"))
+    assert events.get(timeout=30) == "data: reload"
+    assert "A renamed model" in fetch(server, "model.html")
+
+
+def test_a_change_of_settings_is_read_again(served) -> None:
+    root, server, events = served
+    settings = root / "pyproject.toml"
+    settings.write_text(settings.read_text().replace('title = "Fixture site"', 'title = "Renamed site"'))
+    assert events.get(timeout=30) == "data: reload"
+    assert "<title>plain · Renamed site</title>" in fetch(server, "sub/plain.html")

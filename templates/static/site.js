@@ -17,9 +17,10 @@
   const storedTheme = () => {
     try { return localStorage.getItem("theme"); } catch { return null; }
   };
+  // The button names the theme it switches to, so it reads true in either theme
   const applyTheme = (theme) => {
     html.dataset.theme = theme;
-    themeButton?.setAttribute("aria-pressed", String(theme === "dark"));
+    if (themeButton) themeButton.textContent = say(theme === "dark" ? "lightTheme" : "darkTheme");
   };
   applyTheme(storedTheme() || (darkQuery.matches ? "dark" : "light"));
   themeButton?.addEventListener("click", () => {
@@ -53,13 +54,38 @@
     symbolBoxes(id).forEach((box) => box.classList.add("sym-active"));
   }
 
-  // Keyboard: each equation with symbols is one tab stop; arrows move between
-  // its symbols, Enter highlights, Escape clears
+  // Keyboard: the formulas of one block of prose are one tab stop (a roving
+  // tabindex); arrows move through all their symbols, carrying the focus from
+  // formula to formula, Enter highlights, Escape clears
+  const formulaGroups = new Map();
   document.querySelectorAll(".katex").forEach((formula) => {
     if (!formula.querySelector("[data-sym]")) return;
-    formula.tabIndex = 0;
+    const group = formula.closest(".doc, main") || body;
+    if (!formulaGroups.has(group)) formulaGroups.set(group, []);
+    formula.tabIndex = formulaGroups.get(group).length ? -1 : 0;
     formula.setAttribute("aria-describedby", "symbol-help");
+    formulaGroups.get(group).push(formula);
   });
+
+  function moveSymbolCursor(formula, step) {
+    const group = formulaGroups.get(formula.closest(".doc, main") || body) || [formula];
+    const boxes = group.flatMap((each) => [...each.querySelectorAll("[data-sym]")]);
+    let index = boxes.findIndex((box) => box.classList.contains("sym-cursor"));
+    boxes[index]?.classList.remove("sym-cursor");
+    index = index < 0 ? (step > 0 ? boxes.findIndex((box) => formula.contains(box)) : boxes.length - 1)
+      : (index + step + boxes.length) % boxes.length;
+    const box = boxes[index];
+    box.classList.add("sym-cursor");
+    const next = box.closest(".katex");
+    if (next !== formula) {
+      group.forEach((each) => { each.tabIndex = each === next ? 0 : -1; });
+      moving = true;
+      next.focus();
+      moving = false;
+    }
+    return box;
+  }
+  let moving = false;
 
   document.addEventListener("keydown", (event) => {
     if (event.key === "Escape") {
@@ -69,20 +95,17 @@
     }
     const formula = event.target.closest?.(".katex");
     if (!formula || !formula.hasAttribute("tabindex")) return;
-    const boxes = [...formula.querySelectorAll("[data-sym]")];
-    let index = boxes.findIndex((box) => box.classList.contains("sym-cursor"));
     if (event.key === "ArrowRight" || event.key === "ArrowLeft") {
       event.preventDefault();
-      boxes[index]?.classList.remove("sym-cursor");
-      index = event.key === "ArrowRight" ? (index + 1) % boxes.length : (index - 1 + boxes.length) % boxes.length;
-      boxes[index].classList.add("sym-cursor");
+      moveSymbolCursor(formula, event.key === "ArrowRight" ? 1 : -1);
     } else if (event.key === "Enter" || event.key === " ") {
       event.preventDefault();
-      if (index < 0) { index = 0; boxes[0].classList.add("sym-cursor"); }
-      toggleSymbol(boxes[index].dataset.sym);
+      const box = formula.querySelector(".sym-cursor") || moveSymbolCursor(formula, 1);
+      toggleSymbol(box.dataset.sym);
     }
   });
   document.addEventListener("focusout", (event) => {
+    if (moving) return;
     event.target.querySelectorAll?.(".sym-cursor").forEach((box) => box.classList.remove("sym-cursor"));
   });
 
@@ -137,8 +160,18 @@
         setTimeout(() => { button.textContent = say("copy"); }, 1500);
       } catch { /* clipboard refused: the text can still be selected */ }
     });
-    column.prepend(button);
+    const tools = column.querySelector(".code-tools");
+    if (tools) tools.prepend(button); else column.prepend(button);
   });
+
+  // ## Language links keep the section the reader is on (ids are the same in every language)
+
+  const languageLinks = [...document.querySelectorAll(".languages a[hreflang]")];
+  const keepSection = () => languageLinks.forEach((link) => {
+    link.href = link.href.split("#")[0] + location.hash;
+  });
+  keepSection();
+  window.addEventListener("hashchange", keepSection);
 
   // ## Figures open larger
 
@@ -188,10 +221,15 @@
         script.src = body.dataset.search;
         script.onload = () => {
           const data = self.siteSearchIndex;
+          let previous = -1;
           for (const section of data.sections) {
             section.hay = normalise(`${section.h}\n${section.x}`);
+            section.heading = normalise(section.h);
             section.names = normalise(section.c);
-            section.title = normalise(data.pages[section.p].t);
+            // Only a page's first section stands for the page: a title that matches
+            // must not lift every section of that page
+            section.title = section.p === previous ? "" : normalise(data.pages[section.p].t);
+            previous = section.p;
           }
           index = data;
           resolve(index);
@@ -203,7 +241,15 @@
     return loading;
   }
 
-  const normalise = (value) => value.normalize("NFKC").toLowerCase();
+  // Greek letters by name, so that ε, ϵ, epsilon and \epsilon are one search term
+  const GREEK = {
+    alpha: "α", beta: "β", gamma: "γ", delta: "δ", epsilon: "ε", varepsilon: "ε", zeta: "ζ", eta: "η",
+    theta: "θ", vartheta: "θ", iota: "ι", kappa: "κ", lambda: "λ", mu: "μ", nu: "ν", xi: "ξ", pi: "π",
+    rho: "ρ", sigma: "σ", tau: "τ", upsilon: "υ", phi: "φ", varphi: "φ", chi: "χ", psi: "ψ", omega: "ω",
+  };
+  const GREEK_NAME = new RegExp(`\\\\?\\b(${Object.keys(GREEK).join("|")})(?![a-z])`, "g");
+  const normalise = (value) => value.normalize("NFKC").toLowerCase()
+    .replace(/ϕ/g, "φ").replace(/ϑ/g, "θ").replace(GREEK_NAME, (_, name) => GREEK[name]);
   const CJK = /[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff]/;
 
   // Words split on spaces; a run of Japanese or Chinese, which has no spaces, must
@@ -217,14 +263,15 @@
     });
   }
 
+  // Where a match is decides its weight: a section's heading, then its page's
+  // title, then names in its code, then its text; the whole query as written counts most
   function score(section, query, phrase) {
-    // The whole query as written counts most: in a title, a heading, the text
-    let total = (section.title.includes(phrase) ? 12 : 0) + (normalise(section.h).includes(phrase) ? 10 : 0)
+    let total = (section.heading.includes(phrase) ? 16 : 0) + (section.title.includes(phrase) ? 12 : 0)
       + (section.hay.includes(phrase) ? 4 : 0);
     for (const [whole, ...pairs] of query) {
       let found = 0;
-      if (section.title.includes(whole)) found += 8;
-      if (normalise(section.h).includes(whole)) found += 5;
+      if (section.heading.includes(whole)) found += 8;
+      if (section.title.includes(whole)) found += 6;
       if (section.names.split(" ").includes(whole)) found += 4;
       else if (section.names.includes(whole)) found += 2;
       if (section.hay.includes(whole)) found += 2;
@@ -250,11 +297,10 @@
     const found = index.sections
       .map((section) => [score(section, query, phrase), section])
       .filter(([points]) => points > 0)
-      .sort((a, b) => b[0] - a[0])
-      .slice(0, 12);
+      .sort((a, b) => b[0] - a[0]);
     status.textContent = found.length ? say("results", { count: found.length }) : say("noResults");
     results.hidden = !found.length;
-    for (const [, section] of found) {
+    for (const [, section] of found.slice(0, SHOWN)) {
       const page = index.pages[section.p];
       const link = document.createElement("a");
       link.href = `${body.dataset.root}${page.u}#${section.a}`;
@@ -267,7 +313,14 @@
       item.append(link);
       results.append(item);
     }
+    // The real count, and how many of them the list shows
+    const count = document.createElement("li");
+    count.className = "more";
+    count.textContent = say("results", { count: found.length })
+      + (found.length > SHOWN ? ` · ${say("moreResults", { shown: SHOWN })}` : "");
+    results.append(count);
   }
+  const SHOWN = 12;
 
   if (input && results) {
     input.addEventListener("focus", () => { loadIndex().catch(() => {}); });

@@ -1,0 +1,144 @@
+"""
+# Reading order and site navigation
+
+In: the site's documents. Out: the order in which to read its pages (a list of
+page URLs), and, for one page, plain records for the templates: the previous
+and next page, and the tree of the whole site.
+
+A folder's guide (its `__init__.py` or readme) lists its pages in the order it
+means them to be read, so the order comes from the pages themselves: starting
+from the site's home page, each guide places the pages it links, in the order
+its links appear (a link to a folder places that folder's guide, and so the
+whole folder); then come the folder's other guides (`__init__.py` leads, so its
+order wins over a readme's), its other pages by name, and its sub-folders.
+Links are read with the prose renderer, the same grammar that renders them.
+"""
+
+from __future__ import annotations
+
+import posixpath
+from dataclasses import dataclass, field
+from pathlib import PurePosixPath
+from typing import Callable, Iterable, Protocol
+from urllib.parse import urlsplit
+
+from .files import relative_url
+from .model import Source
+from .prose import inventory
+
+GUIDES = ("__init__.py", "readme.md", "README.md", "index.md")
+
+
+class _Readable(Protocol):
+    source: Source
+    sections: list
+
+
+def is_guide(source: Source) -> bool:
+    return source.rel.name in GUIDES
+
+
+def reading_order(documents: Iterable[_Readable]) -> list[PurePosixPath]:
+    """Every page URL once, in reading order."""
+    documents = sorted(documents, key=lambda d: (not is_guide(d.source), str(d.source.url)))
+    by_path = {PurePosixPath(d.source.path): d for d in documents}
+    folders: dict[PurePosixPath, list[_Readable]] = {}
+    for document in documents:
+        folders.setdefault(document.source.url.parent, []).append(document)
+    order: dict[PurePosixPath, None] = {}
+
+    def visit(document: _Readable) -> None:
+        if document.source.url in order:
+            return
+        order[document.source.url] = None
+        if is_guide(document.source):
+            for target in _linked(document, by_path):
+                visit(target)
+            visit_folder(document.source.url.parent)
+
+    def visit_folder(folder: PurePosixPath) -> None:
+        for document in folders.get(folder, []):
+            visit(document)  # guides first (they come first in the sort), then by name
+        for sub in sorted(f for f in folders if f.parent == folder and f != folder):
+            visit_folder(sub)
+
+    visit_folder(PurePosixPath("."))
+    for document in documents:  # folders out of the root's reach
+        visit(document)
+    return list(order)
+
+
+def _linked(guide: _Readable, by_path: dict[PurePosixPath, _Readable]) -> list[_Readable]:
+    """The documents a guide links to, in the order of its links."""
+    prose = "\n\n".join(section.doc for section in guide.sections)
+    here = PurePosixPath(guide.source.path).parent
+    found = []
+    for kind, url in inventory(prose):
+        parts = urlsplit(url)
+        if kind != "link" or parts.scheme or parts.netloc or not parts.path or parts.path.startswith("/"):
+            continue
+        target = PurePosixPath(posixpath.normpath(str(here / parts.path)))
+        candidates = [target] + [target / name for name in GUIDES]
+        document = next((by_path[c] for c in candidates if c in by_path), None)
+        if document is not None:
+            found.append(document)
+    return found
+
+
+@dataclass
+class Link:
+    title: str
+    href: str
+    current: bool = False
+
+
+@dataclass
+class Folder:
+    """A folder of the site's tree: its guide, its pages in order, its sub-folders."""
+
+    index: Link  # its own page
+    current: bool = False  # the page shown is in it, or below it
+    pages: list[Link] = field(default_factory=list)
+    folders: list[Folder] = field(default_factory=list)
+
+
+@dataclass
+class Navigation:
+    previous: Link | None
+    next: Link | None
+    tree: Folder
+
+
+def navigation(order: list[PurePosixPath], here: PurePosixPath, language: PurePosixPath,
+               title: Callable[[PurePosixPath], str], folder_title: Callable[[PurePosixPath], str]) -> Navigation:
+    """
+    What one page shows of the site: `here` is its language-neutral URL, and
+    `language` the folder of its language (links stay in that language);
+    `title` names a page and `folder_title` a folder.
+    """
+    page = language / here
+
+    def link(url: PurePosixPath) -> Link:
+        return Link(title(url), relative_url(language / url, page), url == here)
+
+    at = order.index(here) if here in order else -1
+    previous = link(order[at - 1]) if at > 0 else None
+    following = link(order[at + 1]) if 0 <= at < len(order) - 1 else None
+
+    folders: dict[PurePosixPath, Folder] = {}
+
+    def folder(path: PurePosixPath) -> Folder:
+        if path not in folders:
+            index = path / "index.html"
+            folders[path] = Folder(Link(folder_title(path), relative_url(language / index, page), index == here),
+                                   current=path in here.parents)
+            if path != PurePosixPath("."):
+                folder(path.parent).folders.append(folders[path])
+        return folders[path]
+
+    for url in order:
+        if url.name != "index.html":
+            folder(url.parent).pages.append(link(url))
+        else:
+            folder(url.parent)
+    return Navigation(previous, following, folder(PurePosixPath(".")))
