@@ -221,7 +221,7 @@ def test_search_ranks_headings_first(view, lang: str, query: str) -> None:
     _search(page, query)
     top = page.locator("#search-results a strong").all_text_contents()[:3]
     # The sections about the learning rate, not every section of a page whose title matches
-    assert all(query in title.split("›")[-1].lower() for title in top), top
+    assert top and all("›" in title and query in title.split("›")[-1].lower() for title in top), top
 
 
 # ## 7. Smaller things
@@ -301,7 +301,8 @@ def test_figures_have_legible_labels(view) -> None:
             const svg = new DOMParser().parseFromString(await (await fetch(img.src)).text(), 'image/svg+xml');
             const box = svg.documentElement.getAttribute('viewBox').split(/\\s+/).map(Number);
             const fonts = [...svg.querySelectorAll('text')].map(t => parseFloat((t.getAttribute('style') || '').match(/font-size:\\s*([\\d.]+)/)?.[1]));
-            return Math.min(...fonts.filter(Number.isFinite)) * img.getBoundingClientRect().width / box[2];
+            const sizes = fonts.filter(Number.isFinite);
+            return sizes.length ? Math.min(...sizes) * img.getBoundingClientRect().width / box[2] : 0;
         }))""")
         assert sizes and min(sizes) >= 9, (path, sizes)  # px on screen; the figures were drawn at about 7
 
