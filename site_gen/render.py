@@ -32,6 +32,7 @@ from .files import Files, relative_url
 from .highlight import highlight_lines
 from .grammar import formulas
 from .math import KatexRenderer, Rendered, equation_labels
+from .definitions import collect as collect_definitions
 from .navigation import navigation, reading_order
 from .model import Heading, PageResult, Problem, Section, Source
 from .page import Templates
@@ -68,6 +69,7 @@ class Site:
         self.default = config.default_language
         self.by_url = {d.source.url: d for d in documents}
         self.order = reading_order(documents)
+        self.definitions = collect_definitions(documents)
         # Heading ids of each English section, reused by its translations: (page, section) → ids
         self.anchors: dict[tuple[PurePosixPath, int], list[str]] = {}
         # Ids the templates write (search box, contents): a heading never takes one, a link may point at one
@@ -164,6 +166,8 @@ class Site:
             gettext,
             **self._common(source.url, lang, title, summary),
             rows=rows,
+            definitions=self.definitions.page(source.url, self.language_folder(lang),
+                                              lambda u: self.title(self.by_url[u], lang)),
             contents=[h for h in headings if h.level > 1] if len(headings) > 1 else [],
             source_path=str(source.path),
             source_href=self.source_href(source, []),
@@ -194,6 +198,7 @@ class Site:
             self.gettext(lang),
             **self._common(url, lang, title, summary),
             rows=[],
+            definitions=None,
             contents=[],
             source_path="",
             source_href="",
