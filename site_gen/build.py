@@ -34,6 +34,7 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Callable, Iterator
+from urllib.parse import quote
 
 from . import assets as site_assets
 from .cache import Cache, digest
@@ -90,7 +91,7 @@ def build(config: Config, jobs: int | None = None, use_cache: bool = True,
                 report.notes.append(plan.assets.note)
             outputs = plan.render(jobs, report, progress)
             report.problems.extend(translations.problems)
-            _audit_translations(config, documents, report)
+            _audit_translations(config, documents, report, cache)
             write_site(config.out, outputs)
             complete = True
         finally:
@@ -104,13 +105,24 @@ def build(config: Config, jobs: int | None = None, use_cache: bool = True,
     return report
 
 
-def _audit_translations(config: Config, documents: list[Document], report: Report) -> None:
-    """The checks of `translate check` on every table, and the units shown in English awaiting review."""
+def _audit_translations(config: Config, documents: list[Document], report: Report, cache: Cache) -> None:
+    """
+    The checks of `translate check` on every table, and the units shown in
+    English awaiting review; remembered until a table or a page's units change.
+    """
     pages = {d.source.rel: translate.units_of(d) for d in documents if d.source.translate}
+    listed = json.dumps(sorted((str(rel), units) for rel, units in pages.items()), ensure_ascii=False)
     for lang in config.languages[1:]:
-        found = translate.audit(config.translations, lang, pages, inventory, raw_html_outside_allowlist)
-        report.problems.extend(found.problems)
-        report.notes.extend(found.notes())
+        folder = config.translations / lang
+        tables = sorted(folder.rglob("*.json")) if folder.is_dir() else []
+        key = cache.key("audit", lang, listed, *(f"{p.relative_to(folder)}\0".encode() + p.read_bytes() for p in tables))
+        found = cache.get("audit", key)
+        if found is None:
+            audit = translate.audit(config.translations, lang, pages, inventory, raw_html_outside_allowlist)
+            found = {"problems": [[p.path, p.line, p.message, p.column] for p in audit.problems], "notes": audit.notes()}
+            cache.put("audit", key, found)
+        report.problems.extend(Problem(*p) for p in found["problems"])
+        report.notes.extend(found["notes"])
 
 
 # ## Gather
@@ -189,7 +201,7 @@ class Plan:
         self.anchors: dict[PurePosixPath, dict[int, list[str]]] = {}
         self.assets = site_assets.collect(config.templates, cache)
         self.settings = digest(
-            repr((config.site_url, config.repo_url, config.branch, config.title, config.languages,
+            repr((config.site_url, config.repo_url, config.branch, config.title, config.languages, config.equation_numbers,
                   sorted(config.language_names.items()), [(str(s.dir), s.prefix, s.title, s.translate)
                                                           for s in config.sources])),
             self.assets.katex_stylesheet,
@@ -235,16 +247,19 @@ class Plan:
             from .math import KatexRenderer
             from .render import Site
 
-            math = KatexRenderer(known=self._known_formulas())
+            math = KatexRenderer(known=self._known_formulas(), number_all=self.config.equation_numbers == "all")
             self._site = Site(self.config, self.files, self.documents, math, self.assets.katex_stylesheet,
                               self.translations)
         return self._site
+
+    def _formula_key(self, tex: str, display: bool) -> str:
+        return self.cache.key("formula", tex, str(display), self.config.equation_numbers)
 
     def _known_formulas(self) -> dict[tuple[str, bool], tuple[str, str | None]]:
         """Formulas of earlier builds by these same tools (entries under other keys are stale)."""
         known = {}
         for key, (tex, display, html, error) in self.cache.all("formula").items():
-            if key == self.cache.key("formula", tex, str(display)):
+            if key == self._formula_key(tex, display):
                 known[(tex, display)] = (html, error)
         return known
 
@@ -253,6 +268,7 @@ class Plan:
         used_formulas: set[tuple[str, bool]] = set()
         all_tasks = [self.tasks(lang) for lang in self.config.languages]
         total, done = sum(len(t) for t in all_tasks), 0
+        copied: dict[str, str] = {}  # site path of each copied file → the file on disk
         for tasks in all_tasks:  # the default language first
             results = {}
             missing = []
@@ -279,6 +295,11 @@ class Plan:
                 outputs[task.path] = result.html.encode("utf-8")
                 report.problems.extend(result.problems)
                 for site_path, disk in result.assets.items():
+                    if copied.setdefault(site_path, disk) != disk:
+                        # Two source folders with one prefix, each with this file: one copy only
+                        report.problems.append(Problem(disk, 1, f"not copied: '{site_path}' is already "
+                                                                f"{copied[site_path]} (two source folders share a prefix)"))
+                        continue
                     outputs[PurePosixPath(site_path)] = Path(disk).read_bytes()
                 if task.kind == "page" and result.anchors:
                     self.anchors[self.documents[task.document].source.url] = result.anchors
@@ -286,19 +307,22 @@ class Plan:
                 outputs[site_assets.search_index(tasks[0].lang)] = _search_script(search)
             if tasks and tasks[0].lang == self.config.default_language:
                 report.problems.extend(self._broken_fragments(tasks, results))
-        outputs[PurePosixPath("sitemap.xml")] = self._sitemap().encode("utf-8")
         outputs[PurePosixPath(MARKER)] = b"This folder is written by site-gen and replaced on every build.\n"
         if self.config.site_url:
+            # A sitemap lists absolute URLs: without the site's, there is none
+            outputs[PurePosixPath("sitemap.xml")] = self._sitemap().encode("utf-8")
             outputs[PurePosixPath("robots.txt")] = \
                 f"User-agent: *\nAllow: /\nSitemap: {self.config.site_url}sitemap.xml\n".encode()
+        else:
+            report.notes.append("no site URL (`site_url` in [tool.site_gen]): no sitemap, canonical links or og:url")
         outputs.update(self.assets.files)
         if self._site is not None:
             report.formulas = len(self._site.math.fresh)
             for (tex, display), rendered in sorted(self._site.math.fresh.items()):
-                self.cache.put("formula", self.cache.key("formula", tex, str(display)),
+                self.cache.put("formula", self._formula_key(tex, display),
                                [tex, display, rendered.html, rendered.error])
         for tex, display in used_formulas:  # whether the page was rendered or came from the cache
-            self.cache.keep("formula", self.cache.key("formula", tex, str(display)))
+            self.cache.keep("formula", self._formula_key(tex, display))
         return outputs
 
     def _broken_fragments(self, tasks: list[Task], results: dict[PurePosixPath, PageResult]) -> list[Problem]:
@@ -367,7 +391,7 @@ def _result_from_json(data: dict) -> PageResult:
 def _add_to_search(search: dict[str, list], task: Task, url: PurePosixPath, result: PageResult) -> None:
     """Pages by URL within their language's tree; sections point at their page."""
     page = len(search["pages"])
-    search["pages"].append({"u": str(url), "t": result.title})
+    search["pages"].append({"u": quote(str(url)), "t": result.title})
     for section in result.search:
         if section["x"] or section["h"] or section["c"]:
             search["sections"].append({"p": page, **section})
