@@ -115,6 +115,7 @@ def counterexample_figure(path: Path, _: Words = str) -> None:
         path_taken = counterexample(amsgrad=amsgrad)
         ax.plot(range(1, len(path_taken) + 1), path_taken, label=label, linewidth=1)
     ax.axhline(-1.0, color="grey", linestyle="--", linewidth=0.8, label=_("best point, θ = −1"))
+    ax.set_xticks(range(0, len(path_taken) + 1, 5000))
     ax.set_xlabel(_("step t"))
     ax.set_ylabel("θ_t")
     ax.set_ylim(-1.05, 1.05)
