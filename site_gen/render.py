@@ -64,8 +64,6 @@ class Site:
         self.default = config.default_language
         self.by_url = {d.source.url: d for d in documents}
         self.order = reading_order(documents)
-        # Heading ids of each English section, reused by its translations: (page, section) → ids
-        self.anchors: dict[tuple[PurePosixPath, int], list[str]] = {}
 
     # ### Site-wide pages
 
@@ -86,8 +84,8 @@ class Site:
 
     # ### One page
 
-    def render_page(self, document: Document, lang: str) -> PageResult:
-        """One source's page in one language (English first: its anchors are reused)."""
+    def render_page(self, document: Document, lang: str, anchors: dict[int, list[str]] | None = None) -> PageResult:
+        """One source's page in one language; a translation reuses the English heading ids, `anchors` by section."""
         result = PageResult("")
         problems = result.problems
         source = document.source
@@ -108,7 +106,7 @@ class Site:
         headings: list[Heading] = []
         for number, section in enumerate(document.sections, start=1):
             doc = section.doc if table is None else translate_prose(section.doc, table, coverage)
-            rendered = prose.render(doc, anchors=self.anchors.get((source.url, number)) if lang != self.default else None)
+            rendered = prose.render(doc, anchors=(anchors or {}).get(number) if lang != self.default else None)
             html = rendered.html
             headings.extend(rendered.headings)
             if lang == self.default:
