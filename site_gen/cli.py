@@ -15,7 +15,8 @@
 * `site-gen translate review` accepts, edits or skips each unit awaiting review.
 
 Settings come from `[tool.site_gen]` in `pyproject.toml` of the current folder
-(or `--root`). Problems are printed as `path:line: message` or `path:line:col: message`. Exit codes: 0
+(or `--root`); `build SOURCE_DIR` takes them from the `pyproject.toml` at or
+above `SOURCE_DIR`, never from an unrelated project the command runs in. Problems are printed as `path:line: message` or `path:line:col: message`. Exit codes: 0
 success; 1 problems (for `build`, only with `--strict`); 2 a command that could
 not run (bad settings, output folder in use, a table it refuses to overwrite).
 """

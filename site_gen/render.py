@@ -8,7 +8,13 @@ each unit replaced by its translation, or kept in English and marked so.
 
 Everything a page needs from the rest of the site (titles, URLs, which files
 exist) is known before rendering starts, so pages can be rendered in any order,
-in parallel, and each one depends only on what its cache key names.
+in parallel, and each one depends only on what its task names. Rendering reads
+nothing from the disk: links resolve against the gathered file map.
+
+In: a document (or a folder) and a language, with the English heading ids for
+a translation. Out: a `PageResult` (HTML, problems, linked files to copy,
+heading ids, search sections, formulas used). `Frame` is what surrounds every
+page's content (titles, listings, breadcrumbs, navigation, language links).
 """
 
 from __future__ import annotations
@@ -56,31 +62,15 @@ class Site:
                  katex_stylesheet: str, translations: Translations) -> None:
         self.config = config
         self.files = files
-        self.documents = documents
         self.templates = Templates(config.templates)
         self.math = math
-        self.katex_stylesheet = katex_stylesheet
         self.translations = translations
         self.default = config.default_language
         self.by_url = {d.source.url: d for d in documents}
-        self.order = reading_order(documents)
-
-    # ### Site-wide pages
-
-    def folder_indexes(self) -> list[PurePosixPath]:
-        """Every folder's `index.html`, language-neutral."""
-        return [folder / "index.html" for folder in self.files.folders()]
+        self.frame = Frame(config, files, documents, katex_stylesheet, translations, self.templates)
 
     def sitemap(self) -> str:
-        pages = sorted({d.source.url for d in self.documents} | set(self.folder_indexes()), key=str)
-        return self.templates.render(
-            "sitemap.xml",
-            entries=[dict(loc=self.canonical(url, lang), alternates=self.alternates(url))
-                     for url in pages for lang in self.config.languages],
-        )
-
-    def language_folder(self, lang: str) -> PurePosixPath:
-        return self.config.language_folder(lang)
+        return self.frame.sitemap()
 
     # ### One page
 
@@ -89,15 +79,15 @@ class Site:
         result = PageResult("")
         problems = result.problems
         source = document.source
-        table = self.translations.page(lang, source.rel) if self._translated(source, lang) else None
-        gettext = self.gettext(lang)
+        table = self.translations.page(lang, source.rel) if self.frame.translated(source, lang) else None
+        gettext = self.frame.gettext(lang)
         used: set[tuple[str, bool]] = set()
 
         def math(tex: str, display: bool) -> Rendered:
             used.add((tex, display))
             return self.math(tex, display)
 
-        prose = ProseRenderer(math, self.files.resolver(source, self.language_folder(lang), result.assets),
+        prose = ProseRenderer(math, self.files.resolver(source, self.frame.language_folder(lang), result.assets),
                               lang=lang,
                               untranslated_notice=gettext(UNTRANSLATED_NOTICE), permalink_label=gettext(PERMALINK))
         coverage = Coverage()
@@ -133,23 +123,23 @@ class Site:
                     headed=rendered.section_anchor is not None,  # its heading carries the permalink
                     doc=Markup(html),
                     code=[(n, Markup(highlighted[n - 1])) for n in section.code_lines],
-                    code_href=self.source_href(source, section.code_lines),
+                    code_href=self.frame.source_href(source, section.code_lines),
                     has_code=any(document.lines[n - 1].strip() for n in section.code_lines),
                 )
             )
-        title = self.title(document, lang, coverage)
-        summary = self.summary(document, lang, coverage) or _first_sentences(result.search)
+        title = self.frame.title(document, lang, coverage)
+        summary = self.frame.summary(document, lang, coverage) or _first_sentences(result.search)
         result.title = title
         result.html = self.templates.render(
             "page.html",
             gettext,
-            **self._common(source.url, lang, title, summary),
+            **self.frame.common(source.url, lang, title, summary),
             rows=rows,
             contents=[h for h in headings if h.level > 1] if len(headings) > 1 else [],
             source_path=str(source.path),
-            source_href=self.source_href(source, []),
-            listing=self._listing(source.url.parent, lang) if source.rel.name == "__init__.py" else [],
-            line_href=self.source_href(source, [0]).removesuffix("0"),
+            source_href=self.frame.source_href(source, []),
+            listing=self.frame.listing(source.url.parent, lang) if source.rel.name == "__init__.py" else [],
+            line_href=self.frame.source_href(source, [0]).removesuffix("0"),
             content_lang=lang if (lang == self.default or source.translate) else self.default,
             coverage=coverage if table is not None and coverage.done < coverage.total else None,
             english_only=lang != self.default and not source.translate,  # a folder kept in English
@@ -162,13 +152,13 @@ class Site:
 
     def render_listing(self, folder: PurePosixPath, lang: str) -> str:
         url = folder / "index.html"
-        title = self._folder_title(folder, lang)
-        listing = self._listing(folder, lang)
+        title = self.frame.folder_title(folder, lang)
+        listing = self.frame.listing(folder, lang)
         summary = "; ".join(page["title"] for group in listing for page in group["pages"])[:155]
         return self.templates.render(
             "page.html",
-            self.gettext(lang),
-            **self._common(url, lang, title, summary),
+            self.frame.gettext(lang),
+            **self.frame.common(url, lang, title, summary),
             rows=[],
             contents=[],
             source_path="",
@@ -180,7 +170,52 @@ class Site:
             english_only=False,
         )
 
-    def _translated(self, source: Source, lang: str) -> bool:
+    def _locate(self, document: Document, section: Section, issue: Issue) -> Problem:
+        """Find the source line an issue is about, from the text it quotes."""
+        needle = next((part.strip() for part in issue.needle.split("\n") if part.strip()), "")
+        candidates = sorted(section.doc_lines) or section.code_lines
+        line = next((n for n in candidates if needle and needle in document.lines[n - 1]), section.doc_line)
+        return Problem(str(document.source.path), line, issue.message)
+
+
+
+class Frame:
+    """
+    What surrounds every page's content, in each language: titles and
+    summaries (translated), listings of folders, breadcrumbs, navigation,
+    language links, canonical URLs and the sitemap.
+    """
+
+    def __init__(self, config: Config, files: Files, documents: list[Document], katex_stylesheet: str,
+                 translations: Translations, templates: Templates) -> None:
+        self.config = config
+        self.files = files
+        self.documents = documents
+        self.templates = templates
+        self.katex_stylesheet = katex_stylesheet
+        self.translations = translations
+        self.default = config.default_language
+        self.by_url = {d.source.url: d for d in documents}
+        self.order = reading_order(documents)
+
+    # ### Site-wide pages
+
+    def folder_indexes(self) -> list[PurePosixPath]:
+        """Every folder's `index.html`, language-neutral."""
+        return [folder / "index.html" for folder in self.files.folders()]
+
+    def sitemap(self) -> str:
+        pages = sorted({d.source.url for d in self.documents} | set(self.folder_indexes()), key=str)
+        return self.templates.render(
+            "sitemap.xml",
+            entries=[dict(loc=self.canonical(url, lang), alternates=self.alternates(url))
+                     for url in pages for lang in self.config.languages],
+        )
+
+    def language_folder(self, lang: str) -> PurePosixPath:
+        return self.config.language_folder(lang)
+
+    def translated(self, source: Source, lang: str) -> bool:
         return self.config.translated(source.translate, lang)
 
     def title(self, document: Document, lang: str, coverage: Coverage | None = None) -> str:
@@ -190,7 +225,7 @@ class Site:
         return self._unit(document, lang, document.summary, coverage) if document.summary else ""
 
     def _unit(self, document: Document, lang: str, english: str, coverage: Coverage | None) -> str:
-        if not self._translated(document.source, lang):
+        if not self.translated(document.source, lang):
             return english
         translation = self.translations.lookup(lang, document.source.rel, english)
         if coverage is not None:
@@ -204,7 +239,7 @@ class Site:
 
     # ### Listings, breadcrumbs, links
 
-    def _listing(self, folder: PurePosixPath, lang: str) -> list[dict]:
+    def listing(self, folder: PurePosixPath, lang: str) -> list[dict]:
         """Pages below `folder`, grouped by folder, for an index page."""
         here = folder / "index.html"
         groups: dict[PurePosixPath, list[dict]] = {}
@@ -212,19 +247,19 @@ class Site:
             url = document.source.url
             if url.name == "index.html" or (folder != PurePosixPath(".") and folder not in url.parents):
                 continue  # a folder's own index is the heading of its group
-            english = lang != self.default and not self._translated(document.source, lang)
+            english = lang != self.default and not self.translated(document.source, lang)
             groups.setdefault(url.parent, []).append(
                 dict(href=relative_url(url, here), title=self.title(document, lang),
                      summary=self.summary(document, lang), lang=self.default if english else "")
             )
         return [
-            dict(name=self._folder_title(parent, lang), href=relative_url(parent / "index.html", here),
+            dict(name=self.folder_title(parent, lang), href=relative_url(parent / "index.html", here),
                  summary=self._folder_summary(parent, lang), pages=pages,
                  lang=pages[0]["lang"] if len({p["lang"] for p in pages}) == 1 else "")
             for parent, pages in groups.items()  # in reading order
         ]
 
-    def _folder_title(self, folder: PurePosixPath, lang: str) -> str:
+    def folder_title(self, folder: PurePosixPath, lang: str) -> str:
         index = self.by_url.get(folder / "index.html")
         if index is not None:
             return self.title(index, lang)
@@ -234,7 +269,7 @@ class Site:
         index = self.by_url.get(folder / "index.html")
         return self.summary(index, lang) if index is not None else ""
 
-    def _common(self, url: PurePosixPath, lang: str, title: str, summary: str) -> dict:
+    def common(self, url: PurePosixPath, lang: str, title: str, summary: str) -> dict:
         """What every page shows around its content. `url` is language-neutral."""
         gettext = self.gettext(lang)
         page = self.language_folder(lang) / url
@@ -242,7 +277,7 @@ class Site:
         for parent in reversed(url.parents):
             index = parent / "index.html"
             if index != url:
-                name = self._folder_title(parent, lang) if parent != PurePosixPath(".") else gettext(HOME)
+                name = self.folder_title(parent, lang) if parent != PurePosixPath(".") else gettext(HOME)
                 crumbs.append(dict(title=name, href=relative_url(self.language_folder(lang) / index, page)))
         return dict(
             site_title=gettext(self.config.title),
@@ -258,7 +293,7 @@ class Site:
             breadcrumbs=crumbs,
             repository=self.config.repo_url,
             navigation=navigation(self.order, url, self.language_folder(lang), lambda u: self.title(self.by_url[u], lang),
-                                  lambda folder: self._folder_title(folder, lang)),
+                                  lambda folder: self.folder_title(folder, lang)),
             home=relative_url(self.language_folder(lang) / "index.html", page),
             static=relative_url(site_assets.STATIC, page),
             language_root=relative_url(self.language_folder(lang) / "index.html", page).removesuffix("index.html"),
@@ -291,13 +326,6 @@ class Site:
             first, last = min(lines), max(lines)
             href += f"#L{first}" if first == last else f"#L{first}-L{last}"
         return href
-
-    def _locate(self, document: Document, section: Section, issue: Issue) -> Problem:
-        """Find the source line an issue is about, from the text it quotes."""
-        needle = next((part.strip() for part in issue.needle.split("\n") if part.strip()), "")
-        candidates = sorted(section.doc_lines) or section.code_lines
-        line = next((n for n in candidates if needle and needle in document.lines[n - 1]), section.doc_line)
-        return Problem(str(document.source.path), line, issue.message)
 
 
 @dataclass
