@@ -8,7 +8,8 @@ another's objects:
 1. **discover** ([files](files.py)): the sources (`Source`) and every file a
    link may reach (`FileMap`);
 2. **read** ([read](read.py)): each source split into sections, with its
-   front matter and title (`Document`), once whatever the languages;
+   front matter and title (`Document`), its code highlighted (`Reading`),
+   once whatever the languages;
 3. **plan** ([plan](plan.py)): one `Task` per page and listing per language,
    a record of everything it is made from; its hash is its cache key;
 4. **produce** ([produce](produce.py)): a `PageResult` per task, from the
@@ -46,7 +47,7 @@ from .model import Problem
 from .plan import plan
 from .produce import Progress, known_formulas, produce
 from .prose import inventory, raw_html_outside_allowlist
-from .read import read_all
+from .read import Reading, read_all
 from .translate import Translations
 from .write import BuildError, check_out, lock, write_site
 
@@ -79,11 +80,12 @@ def build(config: Config, jobs: int | None = None, use_cache: bool = True,
         complete = False
         try:
             files = Files(config, discover(config), FileMap.gather(config))
-            documents = read_all(config, files.sources, cache, report.problems, jobs)
+            reading = read_all(config, files.sources, cache, report.problems, jobs)
+            documents = reading.documents
             translations = Translations(config.translations)
             assets = site_assets.collect(config.templates, cache)
             tasks = plan(config, files, documents, translations, assets)
-            site = _renderer(config, files, documents, translations, assets, cache)
+            site = _renderer(config, files, reading, translations, assets, cache)
             produced = produce(tasks, cache, site, jobs, progress)
             outputs, problems = assemble(config, produced, assets, cache, site)
             write_site(config.out, outputs)
@@ -101,7 +103,7 @@ def build(config: Config, jobs: int | None = None, use_cache: bool = True,
     return report
 
 
-def _renderer(config: Config, files: Files, documents: list[Document], translations: Translations,
+def _renderer(config: Config, files: Files, reading: Reading, translations: Translations,
               assets: Assets, cache: Cache):
     """The renderer, made (and its heavy modules imported) on first need, with the formulas of earlier builds."""
 
@@ -111,7 +113,7 @@ def _renderer(config: Config, files: Files, documents: list[Document], translati
         from .render import Site
 
         math = KatexRenderer(known=known_formulas(cache))
-        return Site(config, files, documents, math, assets.katex_stylesheet, translations)
+        return Site(config, files, reading, math, assets.katex_stylesheet, translations)
 
     return site
 

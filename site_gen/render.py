@@ -33,11 +33,11 @@ from . import assets as site_assets
 from .config import Config
 from .document import Document
 from .files import Files, relative_url
-from .highlight import highlight_lines
 from .math import KatexRenderer, Rendered
 from .navigation import navigation, reading_order
 from .model import Heading, PageResult, Problem, Section, Source
 from .page import Templates
+from .read import Reading
 from .prose import WORD_JOINER, Issue, ProseRenderer, mark_untranslated
 from .readable_math import readable
 from .translate import (
@@ -58,8 +58,10 @@ from .translate import (
 class Site:
     """Renders every page of the site, in every language, from gathered documents."""
 
-    def __init__(self, config: Config, files: Files, documents: list[Document], math: KatexRenderer,
+    def __init__(self, config: Config, files: Files, reading: Reading, math: KatexRenderer,
                  katex_stylesheet: str, translations: Translations) -> None:
+        documents = reading.documents
+        self.code = reading.code
         self.config = config
         self.files = files
         self.templates = Templates(config.templates)
@@ -91,7 +93,7 @@ class Site:
                               lang=lang,
                               untranslated_notice=gettext(UNTRANSLATED_NOTICE), permalink_label=gettext(PERMALINK))
         coverage = Coverage()
-        highlighted = highlight_lines(document.text, len(document.lines)) if source.kind == "python" else []
+        highlighted = self.code[source.url]
         rows = []
         headings: list[Heading] = []
         for number, section in enumerate(document.sections, start=1):
