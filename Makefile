@@ -48,10 +48,9 @@ test: install-test katex-assets
 test-fast: install-test
 	$(PYTHON) -m pytest -m "not slow"
 
-# Build speed and memory: this site (cold, no-op, one edit), and pycco against us on the stdlib
+# Build speed and memory against pycco (a formula-heavy corpus, the stdlib) and on this site (cold, no-op, one edit)
 bench: install-test katex-assets
-	$(PYTHON) bench/rebuild.py
-	$(PYTHON) bench/build_vs_pycco.py
+	$(PYTHON) bench/bench.py
 	$(PYTHON) -m labml_nn.optimizers.performance_test
 
 # Lighthouse (npm) with Debian's Chromium on the home and Adam pages in every language

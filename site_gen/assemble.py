@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Callable
+from urllib.parse import quote
 
 from . import assets as site_assets
 from .assets import Assets
@@ -31,9 +32,12 @@ if TYPE_CHECKING:
 
 
 def assemble(config: Config, produced: Produced, assets: Assets, cache: Cache,
-             site: Callable[[], Site]) -> tuple[dict[PurePosixPath, bytes], list[Problem]]:
+             site: Callable[[], Site]) -> tuple[dict[PurePosixPath, bytes], list[Problem], list[str]]:
+    """Every file of the site, the problems only the whole site shows, and notes."""
     outputs: dict[PurePosixPath, bytes] = {}
     problems: list[Problem] = []
+    notes: list[str] = []
+    copied: dict[str, str] = {}  # site path of each copied file → the file on disk
     for pairs in produced.languages:
         search: dict[str, list] = {"pages": [], "sections": []}
         for task, result in pairs:
@@ -42,18 +46,26 @@ def assemble(config: Config, produced: Produced, assets: Assets, cache: Cache,
             outputs[task.path] = result.html.encode("utf-8")
             problems.extend(result.problems)
             for site_path, disk in result.assets.items():
+                if copied.setdefault(site_path, disk) != disk:
+                    # Two source folders with one prefix, each with this file: one copy only
+                    problems.append(Problem(disk, 1, f"not copied: '{site_path}' is already "
+                                                     f"{copied[site_path]} (two source folders share a prefix)"))
+                    continue
                 outputs[PurePosixPath(site_path)] = Path(disk).read_bytes()
         if pairs:
             outputs[site_assets.search_index(pairs[0][0].lang)] = _search_script(search)
     if produced.languages:
         problems.extend(_broken_fragments(produced.languages[0]))
-    outputs[PurePosixPath("sitemap.xml")] = _sitemap(produced, cache, site).encode("utf-8")
     outputs[PurePosixPath(MARKER)] = b"This folder is written by site-gen and replaced on every build.\n"
     if config.site_url:
+        # A sitemap lists absolute URLs: without the site's, there is none
+        outputs[PurePosixPath("sitemap.xml")] = _sitemap(produced, cache, site).encode("utf-8")
         outputs[PurePosixPath("robots.txt")] = \
             f"User-agent: *\nAllow: /\nSitemap: {config.site_url}sitemap.xml\n".encode()
+    else:
+        notes.append("no site URL (`site_url` in [tool.site_gen]): no sitemap, canonical links or og:url")
     outputs.update(assets.files)
-    return outputs, problems
+    return outputs, problems, notes
 
 
 def _broken_fragments(pairs: list[tuple[Task, PageResult]]) -> list[Problem]:
@@ -81,7 +93,7 @@ def _sitemap(produced: Produced, cache: Cache, site: Callable[[], Site]) -> str:
 def _add_to_search(search: dict[str, list], url: PurePosixPath, result: PageResult) -> None:
     """Pages by URL within their language's tree; sections point at their page."""
     page = len(search["pages"])
-    search["pages"].append({"u": str(url), "t": result.title})
+    search["pages"].append({"u": quote(str(url)), "t": result.title})
     for section in result.search:
         if section["x"] or section["h"] or section["c"]:
             search["sections"].append({"p": page, **section})

@@ -30,6 +30,7 @@ Jinja: rendering lives in `render`, loaded only when a page must be rendered.
 
 from __future__ import annotations
 
+import json
 import os
 import time
 from dataclasses import dataclass, field
@@ -86,16 +87,16 @@ def build(config: Config, jobs: int | None = None, use_cache: bool = True,
             assets = site_assets.collect(config.templates, cache)
             tasks = plan(config, files, documents, translations, assets)
             site = _renderer(config, files, reading, translations, assets, cache)
-            produced = produce(tasks, cache, site, jobs, progress)
-            outputs, problems = assemble(config, produced, assets, cache, site)
+            produced = produce(tasks, cache, site, jobs, progress, config.equation_numbers)
+            outputs, problems, notes = assemble(config, produced, assets, cache, site)
+            _audit_translations(config, documents, report, cache)
             write_site(config.out, outputs)
             complete = True
         finally:
             cache.save(prune=complete)
             cache.close()
         report.problems += problems + translations.problems
-        _audit_translations(config, documents, report)
-        report.notes += [assets.note] if assets.note else []
+        report.notes += ([assets.note] if assets.note else []) + notes
         report.pages, report.outputs, report.cache_hits = len(documents), len(outputs), cache.hits
         report.rendered, report.formulas = produced.rendered, produced.formulas
     report.problems = sorted(set(report.problems), key=lambda p: (p.path, p.line, p.message))
@@ -112,19 +113,31 @@ def _renderer(config: Config, files: Files, reading: Reading, translations: Tran
         from .math import KatexRenderer
         from .render import Site
 
-        math = KatexRenderer(known=known_formulas(cache))
+        math = KatexRenderer(known=known_formulas(cache, config.equation_numbers),
+                             number_all=config.equation_numbers == "all")
         return Site(config, files, reading, math, assets.katex_stylesheet, translations)
 
     return site
 
 
-def _audit_translations(config: Config, documents: list[Document], report: Report) -> None:
-    """The checks of `translate check` on every table, and the units shown in English awaiting review."""
+def _audit_translations(config: Config, documents: list[Document], report: Report, cache: Cache) -> None:
+    """
+    The checks of `translate check` on every table, and the units shown in
+    English awaiting review; remembered until a table or a page's units change.
+    """
     pages = {d.source.rel: translate.units_of(d) for d in documents if d.source.translate}
+    listed = json.dumps(sorted((str(rel), units) for rel, units in pages.items()), ensure_ascii=False)
     for lang in config.languages[1:]:
-        found = translate.audit(config.translations, lang, pages, inventory, raw_html_outside_allowlist)
-        report.problems.extend(found.problems)
-        report.notes.extend(found.notes())
+        folder = config.translations / lang
+        tables = sorted(folder.rglob("*.json")) if folder.is_dir() else []
+        key = cache.key("audit", lang, listed, *(f"{p.relative_to(folder)}\0".encode() + p.read_bytes() for p in tables))
+        found = cache.get("audit", key)
+        if found is None:
+            audit = translate.audit(config.translations, lang, pages, inventory, raw_html_outside_allowlist)
+            found = {"problems": [[p.path, p.line, p.message, p.column] for p in audit.problems], "notes": audit.notes()}
+            cache.put("audit", key, found)
+        report.problems.extend(Problem(*p) for p in found["problems"])
+        report.notes.extend(found["notes"])
 
 
 __all__ = ["build", "read", "write_site", "Report", "BuildError"]

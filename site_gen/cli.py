@@ -334,6 +334,8 @@ def _import(args: argparse.Namespace) -> int:
     from .po import POError, import_po
 
     config = load(args.root or Path.cwd())
+    if not args.path.exists():
+        raise ConfigError(f"{args.path}: no such file or folder")
     files = sorted(args.path.rglob("*.po")) if args.path.is_dir() else [args.path]
     if not files:
         raise ConfigError(f"{args.path}: no PO files")

@@ -73,6 +73,8 @@ class Config:
     language_names: dict[str, str] = field(default_factory=dict)
     templates: Path = Path()
     translations: Path = Path()
+    # "tagged": only equations with `\tag` or a referred `\label` get a number; "all": every numbered environment
+    equation_numbers: str = "tagged"
     # The build cache (outside the output folder); None: no cache
     cache: Path | None = None
 
@@ -127,6 +129,9 @@ def load(root: Path | None, source: Path | None = None, out: Path | None = None)
     languages = settings.get("languages", ["en"])
     if not isinstance(languages, list) or not languages or not all(isinstance(x, str) for x in languages):
         raise ConfigError(f"{root / 'pyproject.toml'}: languages must be a non-empty list of language codes")
+    equation_numbers = settings.get("equation_numbers", "tagged")
+    if equation_numbers not in ("tagged", "all"):
+        raise ConfigError(f'{root / "pyproject.toml"}: equation_numbers must be "tagged" or "all", not {equation_numbers!r}')
     return Config(
         root=root,
         sources=sources,
@@ -140,6 +145,7 @@ def load(root: Path | None, source: Path | None = None, out: Path | None = None)
         templates=templates if templates.is_dir() else _PACKAGE_TEMPLATES,
         translations=root / settings.get("translations", "translations"),
         cache=root / settings.get("cache", ".site_gen_cache") / "cache.sqlite",
+        equation_numbers=equation_numbers,
     )
 
 

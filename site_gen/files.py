@@ -24,7 +24,7 @@ import posixpath
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Iterator
-from urllib.parse import unquote, urlsplit
+from urllib.parse import quote, unquote, urlsplit
 
 from .config import Config, SourceRoot
 from .model import LinkResult, Source
@@ -95,8 +95,8 @@ def _display_path(config: Config, path: Path) -> PurePosixPath:
 
 
 def relative_url(target: PurePosixPath | str, page: PurePosixPath) -> str:
-    """The link from `page` to `target`, both relative to the site root."""
-    return posixpath.relpath(str(target), str(page.parent) or ".")
+    """The link from `page` to `target`, both relative to the site root, percent-encoded (`a#b.html` → `a%23b.html`)."""
+    return quote(posixpath.relpath(str(target), str(page.parent) or "."))
 
 
 @dataclass(frozen=True)
@@ -191,6 +191,9 @@ class Files:
         if root is None or target in self.map.outside:
             return LinkResult(url, f"broken {kind} '{url}': points outside the source folders")
         linked = self._by_disk.get(target) or self._by_disk.get(target / "__init__.py")
+        if linked is None and target not in self.map.files:
+            # `../feed_forward`: static hosts serve `feed_forward.html`, the page of `feed_forward.py`
+            linked = self._by_disk.get(target.with_name(target.name + ".py"))
         if linked is not None:
             return LinkResult(relative_url(linked.url, source.url) + fragment,
                               anchor=(str(linked.url), parts.fragment) if parts.fragment else None)

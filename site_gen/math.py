@@ -17,12 +17,20 @@ visible HTML comes from the marked formula; the MathML, whose annotation
 readers copy and screen readers read, from the formula exactly as written.
 
 Identical formulas are rendered once: results are remembered per renderer.
+
+Equations are numbered only where the author asks: `\\tag{…}`, or `\\label{…}`
+referred to by `\\eqref{…}`/`\\ref{…}` (numbered in page order by
+`number_labels`), or every numbered environment when the renderer is made
+with `number_all`. Otherwise `align` renders as `align*`: a number nothing
+refers to is noise, and on a wide formula it was drawn over it.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from html import escape
+from typing import Iterable
 
 import pykatex
 
@@ -41,6 +49,38 @@ _DISPLAY = '<span class="katex-display">'
 _END = "</span>"
 
 
+# Environments KaTeX numbers, and their unnumbered twins (`align*`)
+_NUMBERED = re.compile(r"\\(begin|end)\{(align|alignat|equation|gather)\}")
+_LABEL = re.compile(r"\\label\{([^{}]*)\}")
+_REFERENCE = re.compile(r"\\(eqref|ref)\{([^{}]*)\}")
+
+
+def unnumbered(tex: str) -> str:
+    return _NUMBERED.sub(r"\\\1{\2*}", tex)
+
+
+def equation_labels(formulas: Iterable[str]) -> dict[str, int]:
+    """The number of each `\\label` of a page, in the order its formulas come."""
+    labels: dict[str, int] = {}
+    for tex in formulas:
+        for label in _LABEL.findall(tex):
+            labels.setdefault(label, len(labels) + 1)
+    return labels
+
+
+def number_labels(tex: str, labels: dict[str, int]) -> str:
+    """`\\label{k}` becomes its `\\tag`, `\\eqref{k}` its number; an unknown label is left for KaTeX to report."""
+    tex = _LABEL.sub(lambda m: f"\\tag{{{labels[m.group(1)]}}}" if m.group(1) in labels else m.group(0), tex)
+
+    def reference(match: re.Match[str]) -> str:
+        number = labels.get(match.group(2))
+        if number is None:
+            return match.group(0)
+        return f"\\text{{({number})}}" if match.group(1) == "eqref" else f"\\text{{{number}}}"
+
+    return _REFERENCE.sub(reference, tex)
+
+
 @dataclass(frozen=True)
 class Rendered:
     html: str
@@ -54,7 +94,9 @@ class KatexRenderer:
     what this renderer had to send to KaTeX itself.
     """
 
-    def __init__(self, known: dict[tuple[str, bool], tuple[str, str | None]] | None = None) -> None:
+    def __init__(self, known: dict[tuple[str, bool], tuple[str, str | None]] | None = None,
+                 number_all: bool = False) -> None:
+        self.number_all = number_all
         self._done: dict[tuple[str, bool], Rendered] = {k: Rendered(*v) for k, v in (known or {}).items()}
         self.fresh: dict[tuple[str, bool], Rendered] = {}
 
@@ -76,6 +118,8 @@ class KatexRenderer:
             self.fresh.setdefault(key, rendered)
 
     def _render(self, tex: str, display: bool) -> Rendered:
+        if not self.number_all:
+            tex = unnumbered(tex)
         try:
             mathml = pykatex.renderToString(tex, displayMode=display, output="mathml", trust=False, **_OPTIONS)
             html = self._marked_html(tex, display)

@@ -9,8 +9,8 @@ A folder's guide (its `__init__.py` or readme) lists its pages in the order it
 means them to be read, so the order comes from the pages themselves: starting
 from the site's home page, each guide places the pages it links, in the order
 its links appear (a link to a folder places that folder's guide, and so the
-whole folder); then come the folder's other pages, by name, then its sub-folders.
-A folder's guides stand together at its start.
+whole folder); then come the folder's other guides (`__init__.py` leads, so its
+order wins over a readme's), its other pages by name, and its sub-folders.
 Links are read with the prose renderer, the same grammar that renders them.
 """
 
@@ -52,9 +52,6 @@ def reading_order(documents: Iterable[_Readable]) -> list[PurePosixPath]:
             return
         order[document.source.url] = None
         if is_guide(document.source):
-            for other in folders[document.source.url.parent]:
-                if is_guide(other.source):
-                    visit(other)  # a folder's guides stand together at its start
             for target in _linked(document, by_path):
                 visit(target)
             visit_folder(document.source.url.parent)

@@ -63,7 +63,7 @@ def plan(config: Config, files: Files, documents: list[Document], translations: 
 
 def settings_digest(config: Config, assets: Assets) -> str:
     return digest(
-        repr((config.site_url, config.repo_url, config.branch, config.title, config.languages,
+        repr((config.site_url, config.repo_url, config.branch, config.title, config.languages, config.equation_numbers,
               sorted(config.language_names.items()), [(str(s.dir), s.prefix, s.title, s.translate)
                                                       for s in config.sources])),
         assets.katex_stylesheet,

@@ -27,6 +27,7 @@ from pathlib import Path, PurePosixPath
 import polib
 
 from .translate import (
+    PLACEHOLDER,
     Table,
     TableError,
     load_object,
@@ -46,17 +47,14 @@ PLURAL_FORMS = {
     "fr": "nplurals=2; plural=(n > 1);",
 }
 _TWO_FORMS = "nplurals=2; plural=(n != 1);"
-
-class POError(Exception):
-    """A table that cannot be exported, or a PO file that cannot be applied, with a message naming it."""
-
-
+# Characters Python reads as line ends, which a PO file cannot carry inside a string
+LINE_SEPARATORS = re.compile("[\x1c\x1d\x1e\x85\u2028\u2029]")
 # (source file, line) of each appearance of a unit
 Locations = dict[str, list[tuple[str, int]]]
 
 
-# Characters Python reads as line ends, which a PO file cannot carry inside a string
-LINE_SEPARATORS = re.compile("[\x1c\x1d\x1e\x85\u2028\u2029]")
+class POError(Exception):
+    """A table that cannot be exported, or a PO file that cannot be applied, with a message naming it."""
 
 
 def export_table(table: Table, lang: str, rel: PurePosixPath, project: str, locations: Locations) -> polib.POFile:
@@ -81,6 +79,8 @@ def export_table(table: Table, lang: str, rel: PurePosixPath, project: str, loca
         if not english:
             continue  # the empty msgid is the PO header
         entry = polib.POEntry(msgid=english, msgstr=translation, occurrences=locations.get(english, []))
+        if PLACEHOLDER.search(english):
+            entry.flags.append("python-format")  # so that PO editors check the `%(name)s` placeholders
         if english in table.review:
             entry.flags.append("fuzzy")
             if table.review[english] != english:

@@ -41,7 +41,8 @@ class Produced:
 
 
 def produce(plan: list[list[Task]], cache: Cache, site: Callable[[], Site], jobs: int,
-            progress: Progress | None = None) -> Produced:
+            progress: Progress | None = None, numbering: str = "tagged") -> Produced:
+    """`numbering`: which equations are numbered (`equation_numbers`), part of every formula's key."""
     produced = Produced()
     total, done = sum(len(tasks) for tasks in plan), 0
     english: dict[PurePosixPath, PageResult] = {}
@@ -67,7 +68,7 @@ def produce(plan: list[list[Task]], cache: Cache, site: Callable[[], Site], jobs
         if number == 0:
             english = {task.url: result for task, result in pairs if task.kind == "page"}
         produced.languages.append(pairs)
-    produced.formulas = _keep_formulas(cache, produced, site)
+    produced.formulas = _keep_formulas(cache, produced, site, numbering)
     return produced
 
 
@@ -87,22 +88,26 @@ def _from_json(data: dict) -> PageResult:
                          "anchors": {int(k): v for k, v in data["anchors"].items()}})
 
 
-def known_formulas(cache: Cache) -> dict[tuple[str, bool], tuple[str, str | None]]:
+def formula_key(cache: Cache, tex: str, display: bool, numbering: str) -> str:
+    return cache.key("formula", tex, str(display), numbering)
+
+
+def known_formulas(cache: Cache, numbering: str) -> dict[tuple[str, bool], tuple[str, str | None]]:
     """Formulas of earlier builds by these same tools (entries under other keys are stale)."""
     known = {}
     for key, (tex, display, html, error) in cache.all("formula").items():
-        if key == cache.key("formula", tex, str(display)):
+        if key == formula_key(cache, tex, display, numbering):
             known[(tex, display)] = (html, error)
     return known
 
 
-def _keep_formulas(cache: Cache, produced: Produced, site: Callable[[], Site]) -> int:
+def _keep_formulas(cache: Cache, produced: Produced, site: Callable[[], Site], numbering: str) -> int:
     """Store new formulas and mark every formula a page shows as in use; returns how many were new."""
     fresh = site().math.fresh if produced.rendered else {}
     for (tex, display), rendered in sorted(fresh.items()):
-        cache.put("formula", cache.key("formula", tex, str(display)), [tex, display, rendered.html, rendered.error])
+        cache.put("formula", formula_key(cache, tex, display, numbering), [tex, display, rendered.html, rendered.error])
     for pairs in produced.languages:
         for _, result in pairs:
             for tex, display in result.formulas:  # whether the page was rendered or came from the cache
-                cache.keep("formula", cache.key("formula", tex, str(display)))
+                cache.keep("formula", formula_key(cache, tex, display, numbering))
     return len(fresh)

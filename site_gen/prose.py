@@ -35,12 +35,14 @@ import xml.etree.ElementTree as etree
 from collections import Counter
 from html.parser import HTMLParser
 from dataclasses import dataclass, field
-from typing import Callable, Protocol
+from functools import lru_cache
+from typing import Callable, Iterable, Protocol
 
 import markdown
 import nh3
 from markdown import util
 from markdown.extensions import Extension
+from markdown.extensions.footnotes import FootnoteExtension
 from markdown.extensions.toc import slugify_unicode, unique
 from markdown.inlinepatterns import (
     LINK_RE,
@@ -55,11 +57,14 @@ from markdown.treeprocessors import Treeprocessor
 from markupsafe import Markup, escape
 
 from .grammar import Token, tokenize
-from .math import Rendered
+from .math import Rendered, number_labels
 from .model import Heading, LinkResult
 
-WORD_JOINER = "\u2060"
+# Punctuation that must not start a line, and a mark for "this formula is followed by some"
 _CLOSING_PUNCTUATION = ".,;:!?)]}’”…，。、；：！？）」』】》"
+_GLUE = "\ue002"
+_GLUED = re.compile(re.escape(util.HTML_PLACEHOLDER).replace("%s", r"(\d+)") + _GLUE
+                    + f"([{re.escape(_CLOSING_PUNCTUATION)}]+)")
 # Underscores of a link text, outside its code spans
 _UNDERSCORE = re.compile(r"(`+).+?(?<!`)\1(?!`)|_", re.DOTALL)
 
@@ -78,16 +83,35 @@ _ALLOWED_SCHEMES = {"http", "https", "mailto"}
 # Paragraphs that bracket an untranslated unit; replaced by a wrapper element.
 # Private-use characters: Python-Markdown strips STX/ETX from its input.
 _UNTRANSLATED_START = "\ue000untranslated\ue001"
+_STALE_START = "\ue000stale\ue001"  # its translation awaits review after the English changed
 _UNTRANSLATED_END = "\ue000/untranslated\ue001"
 
 
-def sanitize(html: str) -> str:
-    return nh3.clean(html, attributes=_ALLOWED_ATTRIBUTES, url_schemes=_ALLOWED_SCHEMES, link_rel=None)
+def sanitize(html: str, attribute_filter: Callable[[str, str, str], str | None] | None = None) -> str:
+    return nh3.clean(html, attributes=_ALLOWED_ATTRIBUTES, url_schemes=_ALLOWED_SCHEMES, link_rel=None,
+                     attribute_filter=attribute_filter)
 
 
-def mark_untranslated(unit: str) -> str:
-    """Markdown for an English unit shown on a translated page."""
-    return f"{_UNTRANSLATED_START}\n\n{unit}\n\n{_UNTRANSLATED_END}"
+class _Ids(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.ids: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.ids.extend(value for name, value in attrs if name == "id" and value)
+
+
+def element_ids(html: str) -> list[str]:
+    """Every `id` of some HTML, in order, repeats included."""
+    parser = _Ids()
+    parser.feed(html)
+    parser.close()
+    return parser.ids
+
+
+def mark_untranslated(unit: str, stale: bool = False) -> str:
+    """Markdown for an English unit shown on a translated page (`stale`: its translation awaits review)."""
+    return f"{_STALE_START if stale else _UNTRANSLATED_START}\n\n{unit}\n\n{_UNTRANSLATED_END}"
 
 
 class MathRenderer(Protocol):
@@ -100,6 +124,10 @@ LinkResolver = Callable[[str, bool], LinkResult]
 
 def keep_link(url: str, is_image: bool) -> LinkResult:
     return LinkResult(url)
+
+
+def _unbound_math(tex: str, display: bool) -> Rendered:
+    raise RuntimeError("a shared Markdown instance rendered math before a page's renderer was put on it")
 
 
 @dataclass
@@ -123,6 +151,7 @@ class _State:
     anchors: list[str] = field(default_factory=list)  # ids to reuse, in heading order
     lone_dollar_lines: set[int] = field(default_factory=set)  # lines already reported
     anchor_links: list[tuple[str, tuple[str, str]]] = field(default_factory=list)  # (url, (page, fragment))
+    ids: list[str] = field(default_factory=list)  # every id of the rendered HTML
     headings: list[Heading] = field(default_factory=list)  # this document's headings
 
 
@@ -140,6 +169,8 @@ class ProseResult:
     anchor_links: list[tuple[str, tuple[str, str]]]
     # Tags, attributes and URLs of raw HTML that the sanitiser dropped
     raw_html_removed: list[str]
+    # Every id of the HTML, headings' and the author's raw HTML's alike
+    ids: list[str]
 
 
 class _MathPreprocessor(Preprocessor):
@@ -149,7 +180,8 @@ class _MathPreprocessor(Preprocessor):
 
     def run(self, lines: list[str]) -> list[str]:
         text = "\n".join(lines)
-        return "".join(self._replace(token, text) for token in tokenize(text)).split("\n")
+        text = "".join(self._replace(token, text) for token in tokenize(text))
+        return _GLUED.sub(self._glue, text).split("\n")
 
     def _replace(self, token: Token, text: str) -> str:
         if token.kind == "lone":
@@ -158,14 +190,23 @@ class _MathPreprocessor(Preprocessor):
             return self._store("$")
         elif token.kind == "math":
             placeholder = self._stash(token.tex, token.display, token.text)
-            # A word joiner keeps the punctuation after an inline formula on the formula's line
             after = text[token.end : token.end + 1]
             glued = not token.display and after != "" and after in _CLOSING_PUNCTUATION
-            return placeholder + WORD_JOINER if glued else placeholder
+            return placeholder + _GLUE if glued else placeholder
         elif token.kind == "doctest":
             # Python console code, for the fenced-code extension that runs next
             return f"```pycon\n{textwrap.dedent(token.text)}\n```"
         return token.text
+
+    def _glue(self, match: re.Match[str]) -> str:
+        """
+        An inline formula takes the punctuation after it into an unbreakable
+        box, so that a line never starts with the `.` that ends the formula.
+        """
+        index, placeholder = int(match.group(1)), match.group(0).split(_GLUE)[0]
+        html = f'<span class="math-nobr">{self.md.htmlStash.rawHtmlBlocks[index]}{escape(match.group(2))}</span>'
+        self.md.htmlStash.rawHtmlBlocks[index] = self.ext.state.math[placeholder] = html
+        return placeholder
 
     def _report_lone_dollar(self, text: str, at: int) -> None:
         """Once per line, quoting a short piece of it (a line can be a megabyte long)."""
@@ -179,6 +220,8 @@ class _MathPreprocessor(Preprocessor):
         self.ext.state.issues.append(Issue(snippet, "unmatched `$` (write `\\$` for a dollar sign)"))
 
     def _stash(self, tex: str, display: bool, source: str) -> str:
+        if self.ext.equation_labels:
+            tex = number_labels(tex, self.ext.equation_labels)
         rendered = self.ext.render_math(tex, display)
         self.ext.state.formulas += 1
         if rendered.error:
@@ -217,8 +260,8 @@ class _ShortReference(_LiteralUnderscores, ShortReferenceInlineProcessor):
     pass
 
 
-class _LinkTreeprocessor(Treeprocessor):
-    """Rewrites and checks every link and image, through the page's resolver."""
+class _AttributeMathTreeprocessor(Treeprocessor):
+    """An attribute cannot hold HTML: formulas in an image's alt text or a title are written as their LaTeX."""
 
     def __init__(self, md: markdown.Markdown, ext: ProseExtension) -> None:
         super().__init__(md)
@@ -226,26 +269,58 @@ class _LinkTreeprocessor(Treeprocessor):
 
     def run(self, root: etree.Element) -> None:
         for element in root.iter():
-            attribute = {"a": "href", "img": "src"}.get(element.tag)
-            url = element.get(attribute) if attribute else None
-            if url is None:
-                continue
             for name in ("alt", "title"):
                 if element.get(name):
                     element.set(name, self._tex_for_placeholders(element.get(name)))
-            result = self.ext.resolve_link(url, element.tag == "img")
-            element.set(attribute, result.href)
-            if result.problem:
-                self.ext.state.issues.append(Issue(url, result.problem))
-            if result.anchor:
-                self.ext.state.anchor_links.append((url, result.anchor))
-
 
     def _tex_for_placeholders(self, value: str) -> str:
         """An attribute cannot hold HTML: formulas in it are written as their LaTeX."""
         for placeholder, tex in self.ext.state.math_tex.items():
             value = value.replace(placeholder, tex)
         return value
+
+
+class _FigureTreeprocessor(Treeprocessor):
+    """
+    An image alone in its paragraph with a caption under it becomes a
+    `<figure>`: the caption is an emphasised line right under the image
+    (`*…*`), or the `---*…*---` form, on the next line or in the next paragraph.
+    """
+
+    def run(self, root: etree.Element) -> None:
+        for parent in list(root.iter()):
+            children = list(parent)
+            for index, paragraph in enumerate(children):
+                if not self._image_alone(paragraph):
+                    continue
+                following = children[index + 1] if index + 1 < len(children) else None
+                if len(paragraph) == 2 and self._caption(paragraph[0].tail, paragraph[1]):
+                    caption = paragraph[1]
+                elif following is not None and len(paragraph) == 1 and self._caption_paragraph(following):
+                    caption = following[0]
+                    parent.remove(following)
+                else:
+                    continue
+                paragraph.tag = "figure"
+                if caption in paragraph:
+                    paragraph.remove(caption)
+                paragraph[0].tail = None
+                caption.tag, caption.tail = "figcaption", None
+                paragraph.append(caption)
+
+    @staticmethod
+    def _image_alone(paragraph: etree.Element) -> bool:
+        return paragraph.tag == "p" and len(paragraph) in (1, 2) and paragraph[0].tag == "img" \
+            and not (paragraph.text or "").strip()
+
+    @staticmethod
+    def _caption(before: str | None, element: etree.Element) -> bool:
+        before, after = (before or "").strip(), (element.tail or "").strip()
+        return element.tag == "em" and (before, after) in (("", ""), ("---", "---"))
+
+    def _caption_paragraph(self, paragraph: etree.Element) -> bool:
+        return paragraph.tag == "p" and len(paragraph) == 1 and (paragraph.text or "").strip() == "---" \
+            and (paragraph[0].tail or "").strip() == "---" and paragraph[0].tag == "em"
 
 
 class _HeadingTreeprocessor(Treeprocessor):
@@ -300,14 +375,17 @@ class _UntranslatedTreeprocessor(Treeprocessor):
         wrapper = None
         for child in list(root):
             text = (child.text or "").strip() if child.tag == "p" and len(child) == 0 else None
-            if text == _UNTRANSLATED_START:
-                wrapper = etree.Element("div", {"class": "untranslated", "lang": "en"})
+            if text in (_UNTRANSLATED_START, _STALE_START):
+                stale = text == _STALE_START
+                wrapper = etree.Element("div", {"class": "untranslated stale" if stale else "untranslated",
+                                                "lang": "en"})
                 root.insert(list(root).index(child), wrapper)
                 root.remove(child)
-                if self.ext.getConfig("untranslated_notice"):
+                notice = self.ext.getConfig("stale_notice" if stale else "untranslated_notice")
+                if notice:
                     note = etree.SubElement(wrapper, "p", {"class": "untranslated-note",
                                                            "lang": self.ext.getConfig("lang")})
-                    note.text = self.ext.getConfig("untranslated_notice")
+                    note.text = notice
             elif text == _UNTRANSLATED_END:
                 root.remove(child)
                 wrapper = None
@@ -334,10 +412,24 @@ class _SanitizePostprocessor(Postprocessor):
         trusted = {index: stash[index] for index in self.ext.state.trusted}
         for index in trusted:
             stash[index] = _TRUSTED % index
-        text = sanitize(RawHtmlPostprocessor(self.md).run(text))
+        text = sanitize(RawHtmlPostprocessor(self.md).run(text), self._resolve)
         for index, html in trusted.items():
             text = text.replace(_TRUSTED % index, html)
+        ids = element_ids(text)
+        self.ext.state.ids.extend(ids)
+        self.ext.page_ids.update(ids)
         return text
+
+    def _resolve(self, tag: str, attribute: str, value: str) -> str:
+        """Every link and image, written in Markdown or in raw HTML, goes through the page's resolver."""
+        if (tag, attribute) not in (("a", "href"), ("img", "src")):
+            return value
+        result = self.ext.resolve_link(value, tag == "img")
+        if result.problem:
+            self.ext.state.issues.append(Issue(value, result.problem))
+        if result.anchor:
+            self.ext.state.anchor_links.append((value, result.anchor))
+        return result.href
 
 
 # A formula's place while the document is sanitised (the private-use characters survive nh3)
@@ -378,14 +470,16 @@ class ProseExtension(Extension):
         self.config = {
             "lang": ["en", "language of the page, for the untranslated notice"],
             "untranslated_notice": ["", "said above English text on a translated page"],
+            "stale_notice": ["", "said above English text whose translation awaits an update"],
             "permalink_label": ["", "aria-label of heading permalinks; empty: no permalinks"],
         }
         super().__init__(**kwargs)
         self.render_math = render_math
         self.resolve_link = resolve_link
         self.state = _State()
-        # Page-level: survives `reset()` between the sections of one page
-        self.page_ids: set[str] = set()
+        # Page-level, set by the page's renderer: survive `reset()` between its sections
+        self.page_ids: set[str] = set()  # ids taken on the page (template and sections included)
+        self.equation_labels: dict[str, int] = {}  # the page's `\label`s and their numbers
 
     def extendMarkdown(self, md: markdown.Markdown) -> None:
         md.registerExtension(self)
@@ -396,7 +490,8 @@ class ProseExtension(Extension):
         md.inlinePatterns.register(_Link(LINK_RE, md), "link", 160)
         md.inlinePatterns.register(_ShortReference(REFERENCE_RE, md), "short_reference", 130)
         # After inline patterns (20) have built the links and headings' contents
-        md.treeprocessors.register(_LinkTreeprocessor(md, self), "site_links", 7)
+        md.treeprocessors.register(_AttributeMathTreeprocessor(md, self), "site_attribute_math", 8)
+        md.treeprocessors.register(_FigureTreeprocessor(md), "site_figures", 7)
         md.treeprocessors.register(_HeadingTreeprocessor(md, self), "site_headings", 6)
         md.treeprocessors.register(_UntranslatedTreeprocessor(md, self), "site_untranslated", 5)
         # Before the stash is put back (raw_html, 30): math goes in after sanitising
@@ -407,36 +502,88 @@ class ProseExtension(Extension):
 
 
 class ProseRenderer:
-    """Markdown → HTML for the sections of one page; options are those of `ProseExtension`."""
+    """
+    Markdown → HTML for the sections of one page; options are those of
+    `ProseExtension`. Renderers with the same options share one Markdown
+    instance (building one costs more than rendering a short section); the
+    page's own callbacks and heading ids are put on it for each render.
+    """
 
-    def __init__(self, render_math: MathRenderer, resolve_link: LinkResolver = keep_link, **options: str) -> None:
-        self.extension = ProseExtension(render_math, resolve_link, **options)
-        self._md = markdown.Markdown(
-            extensions=[
-                "tables",
-                "fenced_code",
-                "footnotes",
-                "sane_lists",
-                "codehilite",
-                self.extension,
-            ],
-            extension_configs={
-                "codehilite": {"guess_lang": False, "css_class": "highlight"},
-                "tables": {"use_align_attribute": True},
-                # Footnote ids stay unique across the sections of a page
-                "footnotes": {"UNIQUE_IDS": True},
-            },
-            output_format="html",
-        )
+    def __init__(self, render_math: MathRenderer, resolve_link: LinkResolver = keep_link,
+                 reserved_ids: Iterable[str] = (), equation_labels: dict[str, int] | None = None,
+                 **options: str) -> None:
+        self._md, self.extension, self._footnotes, first_prefix = _markdown(tuple(sorted(options.items())))
+        self._render_math = render_math
+        self._resolve_link = resolve_link
+        # Ids the page has outside the prose (template, sections): headings never take them
+        self._page_ids: set[str] = set(reserved_ids)
+        self._equation_labels = dict(equation_labels or {})
+        self._footnote_prefix = first_prefix  # footnote ids count the page's sections from here
 
     def render(self, text: str, anchors: list[str] | None = None) -> ProseResult:
         """One section's prose; `anchors` are heading ids to reuse, in order."""
+        extension = self.extension
+        extension.render_math, extension.resolve_link = self._render_math, self._resolve_link
+        extension.page_ids, extension.equation_labels = self._page_ids, self._equation_labels
+        self._footnotes.unique_prefix = self._footnote_prefix
         self._md.reset()
-        self.extension.state.anchors = list(anchors or [])
+        self._footnote_prefix = self._footnotes.unique_prefix
+        extension.state.anchors = list(anchors or [])
         html = self._md.convert(text)
-        state = self.extension.state
+        state = extension.state
         return ProseResult(html, list(state.issues), list(state.headings), state.section_anchor,
-                           list(state.anchor_links), raw_html_outside_allowlist(text))
+                           list(state.anchor_links), raw_html_outside_allowlist(text), list(state.ids))
+
+
+class _VisibleText(HTMLParser):
+    """The text a reader sees: a formula as its MathML's characters, without KaTeX's drawing or its LaTeX."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.parts: list[str] = []
+        self._hidden = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        classes = (dict(attrs).get("class") or "").split()
+        if self._hidden or tag == "annotation" or "katex-html" in classes:
+            self._hidden += tag not in ("img", "br", "hr", "wbr")
+
+    def handle_endtag(self, tag: str) -> None:
+        if self._hidden:
+            self._hidden -= 1
+
+    def handle_data(self, data: str) -> None:
+        if not self._hidden:
+            self.parts.append(data)
+
+
+def markdown_to_plain(markdown_text: str, render_math: MathRenderer) -> str:
+    """
+    A title or summary as plain text, for `<title>`, listings and search:
+    rendered as Markdown, then stripped (`**Adam** with $\\beta$` → `Adam with β`).
+    """
+    if not any(c in markdown_text for c in "*_`[$\\<&#"):
+        return markdown_text.strip()
+    parser = _VisibleText()
+    parser.feed(ProseRenderer(render_math).render(markdown_text).html)
+    parser.close()
+    return " ".join("".join(parser.parts).split())
+
+
+@lru_cache(maxsize=16)
+def _markdown(options: tuple[tuple[str, str], ...]) -> tuple[markdown.Markdown, ProseExtension, FootnoteExtension, int]:
+    """A Markdown instance with our extensions, for renderers with these options."""
+    extension = ProseExtension(_unbound_math, keep_link, **dict(options))
+    footnotes = FootnoteExtension(UNIQUE_IDS=True)  # footnote ids stay unique across the sections of a page
+    md = markdown.Markdown(
+        extensions=["tables", "fenced_code", footnotes, "sane_lists", "codehilite", extension],
+        extension_configs={
+            "codehilite": {"guess_lang": False, "css_class": "highlight"},
+            "tables": {"use_align_attribute": True},
+        },
+        output_format="html",
+    )
+    return md, extension, footnotes, footnotes.unique_prefix
 
 
 def inventory(markdown_text: str) -> Counter:
@@ -444,6 +591,12 @@ def inventory(markdown_text: str) -> Counter:
     The formulas, inline code and link targets of some Markdown, as the build
     sees them: a translation must carry the same ones as its English.
     """
+    return Counter(_inventory(markdown_text))  # a copy: the remembered one stays as it is
+
+
+@lru_cache(maxsize=4096)
+def _inventory(markdown_text: str) -> Counter:
+    """Remembered: the same English is checked against the table of every language."""
     found: Counter = Counter()
 
     def record_math(tex: str, display: bool) -> Rendered:

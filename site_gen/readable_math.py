@@ -11,6 +11,7 @@ text.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from pylatexenc.latex2text import LatexNodes2Text
 
@@ -21,6 +22,7 @@ _ROW_BREAK = re.compile(r"\\\\(?:\[[^\]]*\])?")
 _SPACES = re.compile(r"\s+")
 
 
+@lru_cache(maxsize=8192)  # a formula recurs on its page and in every language
 def readable(tex: str) -> str:
     """`tex` as Unicode text on one line; the TeX itself if it cannot be parsed."""
     flat = _ROW_BREAK.sub(";", _ENVIRONMENT.sub(" ", tex)).replace("&", " ")

@@ -19,8 +19,10 @@ page's content (titles, listings, breadcrumbs, navigation, language links).
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
-from pathlib import PurePosixPath
+from pathlib import Path, PurePosixPath
+from urllib.parse import quote
 from typing import Callable
 
 import keyword
@@ -33,17 +35,19 @@ from . import assets as site_assets
 from .config import Config
 from .document import Document
 from .files import Files, relative_url
-from .math import KatexRenderer, Rendered
+from .grammar import formulas
+from .math import KatexRenderer, Rendered, equation_labels
 from .navigation import navigation, reading_order
 from .model import Heading, PageResult, Problem, Section, Source
 from .page import Templates
 from .read import Reading
-from .prose import WORD_JOINER, Issue, ProseRenderer, mark_untranslated
+from .prose import Issue, ProseRenderer, element_ids, mark_untranslated, markdown_to_plain
 from .readable_math import readable
 from .translate import (
     HOME,
     PERMALINK,
     SCRIPT_STRINGS,
+    STALE_NOTICE,
     UNTRANSLATED_NOTICE,
     Table,
     Translations,
@@ -60,16 +64,18 @@ class Site:
 
     def __init__(self, config: Config, files: Files, reading: Reading, math: KatexRenderer,
                  katex_stylesheet: str, translations: Translations) -> None:
-        documents = reading.documents
-        self.code = reading.code
         self.config = config
         self.files = files
+        self.code = reading.code
         self.templates = Templates(config.templates)
         self.math = math
         self.translations = translations
         self.default = config.default_language
-        self.by_url = {d.source.url: d for d in documents}
-        self.frame = Frame(config, files, documents, katex_stylesheet, translations, self.templates)
+        self.by_url = {d.source.url: d for d in reading.documents}
+        self.frame = Frame(config, files, reading.documents, math, katex_stylesheet, translations, self.templates)
+        # Ids the templates write (search box, contents): a heading never takes one
+        self.template_ids = {i for path in sorted(Path(config.templates).glob("*.html"))
+                             for i in element_ids(path.read_text("utf-8")) if "{" not in i}
 
     def sitemap(self) -> str:
         return self.frame.sitemap()
@@ -89,9 +95,13 @@ class Site:
             used.add((tex, display))
             return self.math(tex, display)
 
+        reserved = self.template_ids | {f"section-{n}" for n in range(1, len(document.sections) + 1)}
         prose = ProseRenderer(math, self.files.resolver(source, self.frame.language_folder(lang), result.assets),
-                              lang=lang,
-                              untranslated_notice=gettext(UNTRANSLATED_NOTICE), permalink_label=gettext(PERMALINK))
+                              lang=lang, untranslated_notice=gettext(UNTRANSLATED_NOTICE),
+                              stale_notice=gettext(STALE_NOTICE), permalink_label=gettext(PERMALINK),
+                              reserved_ids=reserved,
+                              equation_labels=equation_labels(tex for s in document.sections for tex, _ in formulas(s.doc)))
+        seen: Counter = Counter()  # the same text quoted by two issues is found on its next line
         coverage = Coverage()
         highlighted = self.code[source.url]
         rows = []
@@ -103,13 +113,16 @@ class Site:
             headings.extend(rendered.headings)
             if lang == self.default:
                 result.anchors[number] = [h.anchor for h in rendered.headings]
-                problems.extend(self._locate(document, section, issue) for issue in rendered.issues)
+                problems.extend(self._locate(document, section, issue, seen) for issue in rendered.issues)
                 for written, (page, fragment) in rendered.anchor_links:
-                    where = self._locate(document, section, Issue(written, ""))
+                    where = self._locate(document, section, Issue(written, ""), Counter())
                     result.fragment_links.append([where.path, where.line, written, page, fragment])
             elif table is not None:
-                problems.extend(Problem(str(table.path), 1, f"{issue.message} (in a translation of {source.path})")
-                                for issue in rendered.issues if issue.needle not in section.doc)
+                for issue in rendered.issues:
+                    if issue.needle not in section.doc:
+                        line, column = table.locate(issue.needle)
+                        problems.append(Problem(str(table.path), line, f"{issue.message} (in a translation of "
+                                                                       f"{source.path})", column))
             anchor = rendered.section_anchor or f"section-{number}"
             names = " ".join(identifiers(document.lines[n - 1] for n in section.code_lines))
             for piece, (piece_anchor, heading, text) in enumerate(plain_text(html)):
@@ -148,8 +161,11 @@ class Site:
         )
         result.assets = dict(sorted(result.assets.items()))
         result.formulas = sorted([tex, display] for tex, display in used)
-        result.ids = sorted({row["anchor"] for row in rows} | {h.anchor for h in headings}
-                            | {f"L{n}" for n in range(1, len(document.lines) + 1)})
+        ids = Counter(element_ids(result.html))
+        result.ids = sorted(ids)
+        if lang == self.default:
+            problems.extend(Problem(str(source.path), self._line_of(document, f'id="{anchor}"'),
+                                    f"duplicate id '{anchor}' on the page") for anchor, n in ids.items() if n > 1)
         return result
 
     def render_listing(self, folder: PurePosixPath, lang: str) -> str:
@@ -172,33 +188,42 @@ class Site:
             english_only=False,
         )
 
-    def _locate(self, document: Document, section: Section, issue: Issue) -> Problem:
-        """Find the source line an issue is about, from the text it quotes."""
+    def _locate(self, document: Document, section: Section, issue: Issue, seen: Counter) -> Problem:
+        """Find the source line an issue is about, from the text it quotes (its next line if quoted before)."""
         needle = next((part.strip() for part in issue.needle.split("\n") if part.strip()), "")
         candidates = sorted(section.doc_lines) or section.code_lines
-        line = next((n for n in candidates if needle and needle in document.lines[n - 1]), section.doc_line)
+        lines = [n for n in candidates if needle and needle in document.lines[n - 1]]
+        nth = seen[(needle, issue.message)]
+        seen[(needle, issue.message)] += 1
+        line = lines[min(nth, len(lines) - 1)] if lines else section.doc_line
         return Problem(str(document.source.path), line, issue.message)
+
+    @staticmethod
+    def _line_of(document: Document, needle: str) -> int:
+        return next((n for n, line in enumerate(document.lines, start=1) if needle in line), 1)
 
 
 
 class Frame:
     """
     What surrounds every page's content, in each language: titles and
-    summaries (translated), listings of folders, breadcrumbs, navigation,
-    language links, canonical URLs and the sitemap.
+    summaries (translated, as plain text), listings of folders, breadcrumbs,
+    navigation, language links, canonical URLs and the sitemap.
     """
 
-    def __init__(self, config: Config, files: Files, documents: list[Document], katex_stylesheet: str,
-                 translations: Translations, templates: Templates) -> None:
+    def __init__(self, config: Config, files: Files, documents: list[Document], math: KatexRenderer,
+                 katex_stylesheet: str, translations: Translations, templates: Templates) -> None:
         self.config = config
         self.files = files
         self.documents = documents
         self.templates = templates
+        self.math = math
         self.katex_stylesheet = katex_stylesheet
         self.translations = translations
         self.default = config.default_language
         self.by_url = {d.source.url: d for d in documents}
         self.order = reading_order(documents)
+        self._plain: dict[str, str] = {}
 
     # ### Site-wide pages
 
@@ -227,12 +252,18 @@ class Frame:
         return self._unit(document, lang, document.summary, coverage) if document.summary else ""
 
     def _unit(self, document: Document, lang: str, english: str, coverage: Coverage | None) -> str:
+        """A title or summary, translated if it can be, as plain text."""
         if not self.translated(document.source, lang):
-            return english
+            return self.plain(english)
         translation = self.translations.lookup(lang, document.source.rel, english)
         if coverage is not None:
             coverage.count(translation is not None)
-        return translation or english
+        return self.plain(translation or english)
+
+    def plain(self, markdown: str) -> str:
+        if markdown not in self._plain:
+            self._plain[markdown] = markdown_to_plain(markdown, self.math)
+        return self._plain[markdown]
 
     def gettext(self, lang: str) -> Callable[[str], str]:
         if lang == self.default:
@@ -308,14 +339,17 @@ class Frame:
         )
 
     def canonical(self, url: PurePosixPath, lang: str) -> str:
+        """The page's absolute URL; none without a site URL (a relative one would be invalid)."""
+        if not self.config.site_url:
+            return ""
         path = str(self.language_folder(lang) / url)
         if url.name == "index.html":
             path = path.removesuffix("index.html")
-        return self.config.site_url + path if self.config.site_url else path
+        return self.config.site_url + quote(path)
 
     def alternates(self, url: PurePosixPath) -> list[dict]:
         """`hreflang` links to the page in every language, and the default for others."""
-        if len(self.config.languages) < 2:
+        if len(self.config.languages) < 2 or not self.config.site_url:
             return []
         links = [dict(hreflang=lang, href=self.canonical(url, lang)) for lang in self.config.languages]
         return links + [dict(hreflang="x-default", href=self.canonical(url, self.default))]
@@ -351,7 +385,7 @@ def translate_prose(doc: str, table: Table, coverage: Coverage) -> str:
             continue
         translation = table.get(unit)
         coverage.count(translation is not None)
-        parts.append(translation if translation is not None else mark_untranslated(unit))
+        parts.append(translation if translation is not None else mark_untranslated(unit, stale=table.stale(unit)))
     return "\n\n".join(parts)
 
 
@@ -392,7 +426,7 @@ class _PlainText(HTMLParser):
 _HEADINGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
 _VOID = {"br", "img", "hr", "input", "wbr", "col", "area", "source"}
 _SPACES = re.compile(r"\s+")
-_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_IDENTIFIER = re.compile(r"[^\W\d]\w*")  # Python's identifiers: `ñame` is one
 
 
 def plain_text(html: str) -> list[tuple[str | None, str, str]]:
@@ -400,7 +434,7 @@ def plain_text(html: str) -> list[tuple[str | None, str, str]]:
     parser = _PlainText()
     parser.feed(html)
     parser.close()
-    clean = lambda parts: _SPACES.sub(" ", "".join(parts).replace(WORD_JOINER, "")).strip()  # noqa: E731
+    clean = lambda parts: _SPACES.sub(" ", "".join(parts)).strip()  # noqa: E731
     return [(anchor, clean(heading), clean(text)) for anchor, heading, text in parser.pieces]
 
 

@@ -32,6 +32,8 @@ from .model import Problem, Section
 
 # `# -*- coding: utf-8 -*-` on line 1 or 2 is an instruction to Python, not prose
 _CODING = re.compile(r"^[ \t\f]*#.*?coding[:=][ \t]*[-\w.]+")
+# Instructions to tools (`# fmt: off`, `# type: ignore`, `# noqa`): code, not prose
+_TOOL_PRAGMA = re.compile(r"#[ \t]*(?:(?:fmt|type|pylint|pragma|isort|mypy|pyright|ruff|flake8):|noqa\b)")
 # A string prefix such as `r`, `u` or `rb` before the opening quotes
 _PREFIX = re.compile(r"^[rRuUbBfF]{0,2}")
 
@@ -111,7 +113,8 @@ def _plain_comment_lines(lines: list[str]) -> dict[int, str]:
 
 
 def _is_pragma(row: int, comment: str) -> bool:
-    return (row == 1 and comment.startswith("#!")) or (row <= 2 and bool(_CODING.match(comment)))
+    return ((row == 1 and comment.startswith("#!")) or (row <= 2 and bool(_CODING.match(comment)))
+            or bool(_TOOL_PRAGMA.match(comment)))
 
 
 def _comment_prose(comment: str) -> str:
@@ -125,9 +128,7 @@ def _docstrings(text: str, lines: list[str]) -> list[_Docstring]:
         warnings.simplefilter("ignore")  # invalid escapes in the documented code are not our concern
         tree = ast.parse(text)
     found = []
-    for node in ast.walk(tree):
-        if not isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)):
-            continue
+    for node in _definitions(tree):
         body = node.body
         if not body or not isinstance(body[0], ast.Expr):
             continue
@@ -141,19 +142,43 @@ def _docstrings(text: str, lines: list[str]) -> list[_Docstring]:
         else:
             decorators = [d.lineno for d in node.decorator_list]
             header_start = min([node.lineno, *decorators])
-            # The decorator's `@` may sit on an earlier line than its expression
-            while header_start > 1 and lines[header_start - 2].strip().startswith("@"):
+            # The decorator's `@` may sit on an earlier line than its expression, joined
+            # by a backslash (a docstring's last line can start with `@` too: `@return:`)
+            while header_start > 1 and lines[header_start - 2].strip().startswith("@") \
+                    and lines[header_start - 2].rstrip().endswith("\\"):
                 header_start -= 1
         found.append(_Docstring(header_start, value.lineno, value.end_lineno, _docstring_prose(value, lines)))
     return sorted(found, key=lambda d: d.start)
 
 
+def _definitions(tree: ast.Module) -> list[ast.AST]:
+    """
+    The module and every `def` and `class` in it. Definitions are statements,
+    and statements sit only in other statements' bodies, so expressions (most
+    of a tree) are never visited.
+    """
+    found: list[ast.AST] = []
+    pending: list[ast.AST] = [tree]
+    while pending:
+        node = pending.pop()
+        if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)):
+            found.append(node)
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, (ast.stmt, ast.excepthandler, ast.match_case)):
+                pending.append(child)
+    return found
+
+
 def _stands_alone(value: ast.Constant, lines: list[str]) -> bool:
-    """True when nothing but the docstring is on its first and last lines."""
+    """
+    True when nothing but the docstring is on its first and last lines (a
+    comment after the closing quotes keeps the docstring in the code, where
+    the comment is not lost).
+    """
     before = lines[value.lineno - 1].encode("utf-8")[: value.col_offset].decode("utf-8", "replace")
     after = lines[value.end_lineno - 1].encode("utf-8")[value.end_col_offset :].decode("utf-8", "replace")
     after = after.strip()
-    return not before.strip() and (not after or after.startswith("#"))
+    return not before.strip() and not after
 
 
 def _docstring_prose(value: ast.Constant, lines: list[str]) -> str:

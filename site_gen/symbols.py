@@ -34,9 +34,13 @@ GREEK = {
     "phi", "varphi", "chi", "psi", "omega", "Gamma", "Delta", "Theta", "Lambda", "Xi", "Pi", "Sigma", "Upsilon",
     "Phi", "Psi", "Omega", "ell",
 }
-ACCENTS = {"hat", "bar", "tilde", "vec", "dot", "ddot", "widehat", "widetilde", "overline", "check", "breve"}
+# Commands that make a symbol of a letter: accents, and fonts (`\mathbf{x}` is a vector, not `x`)
+ACCENTS = {"hat", "bar", "tilde", "vec", "dot", "ddot", "widehat", "widetilde", "overline", "check", "breve",
+           "mathbf", "boldsymbol", "bm", "mathcal", "mathbb", "mathfrak", "mathscr"}
 # Commands whose argument is text or a name, never symbols
-_VERBATIM = {"text", "textrm", "textit", "textbf", "mathrm", "operatorname", "begin", "end", "label", "tag"}
+_VERBATIM = {"text", "textrm", "textit", "textbf", "textsf", "texttt", "textup", "textnormal", "emph", "mbox",
+             "hbox", "mathrm", "mathit", "mathsf", "mathtt", "operatorname", "begin", "end", "label", "tag",
+             "ref", "eqref"}
 # Commands that need `trust`, or could build such a command: a formula with any of them stays unmarked
 UNTRUSTED = {
     "href", "url", "includegraphics", "htmlClass", "htmlId", "htmlStyle", "htmlData",
@@ -74,7 +78,10 @@ def mark_symbols(tex: str) -> str:
             i += 1
             continue
         end, identity = symbol
-        out.append(f"\\htmlData{{sym={symbol_id(identity)}}}{{{''.join(tokens[i:end])}}}")
+        marked = f"\\htmlData{{sym={symbol_id(identity)}}}{{{''.join(tokens[i:end])}}}"
+        # A script takes one argument: `\nabla_\theta` needs the marked symbol in braces
+        after_script = next((t for t in reversed(out) if not t.isspace()), "") in ("_", "^")
+        out.append("{" + marked + "}" if after_script else marked)
         i = end
     return "".join(out)
 

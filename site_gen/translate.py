@@ -40,13 +40,14 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Callable, Iterable
 
-from .grammar import blocks, words
+from .grammar import blocks, headings, tokenize, words
 from .model import Problem
 
 UI_TABLE = "_ui.json"
 # Interface strings the generator uses outside its templates
 HOME = "Home"
 UNTRANSLATED_NOTICE = "Not translated yet; shown in English."
+STALE_NOTICE = "The English changed since this was translated; shown in English until the translation is updated."
 PERMALINK = "Link to this section"
 # Strings the page script shows, by the key it uses
 SCRIPT_STRINGS = {
@@ -68,13 +69,12 @@ def og_locale(lang: str) -> str:
     return OG_LOCALES.get(lang, lang.replace("-", "_"))
 
 
-CODE_STRINGS = (HOME, UNTRANSLATED_NOTICE, PERMALINK, *SCRIPT_STRINGS.values())
+CODE_STRINGS = (HOME, UNTRANSLATED_NOTICE, STALE_NOTICE, PERMALINK, *SCRIPT_STRINGS.values())
 # How similar a changed English unit must be to keep its old translation for review
 REVIEW_SIMILARITY = 0.75
 # How similar an English unit must be to one translated elsewhere to be offered its translation
 MEMORY_SIMILARITY = 0.8
 
-_FENCE = re.compile(r"^[ \t]*(`{3,}|~{3,})")
 
 
 
@@ -123,25 +123,33 @@ def has_words(unit: str) -> bool:
 # a table row, a quote, a fence) and the lines of a code block are kept, so a
 # list is never taken for a paragraph.
 
-_BLOCK_START = re.compile(r"[ \t]*(?:[-*+][ \t]|\d+[.)][ \t]|#|\||>|`{3,}|~{3,}|\$\$|\\begin\{|\\end\{|\\\[|\\\])")
+# Where a line break means something in Markdown: a list item, a heading, a table row, a quote
+_BLOCK_START = re.compile(r"[ \t]*(?:[-*+][ \t]|\d+[.)][ \t]|#|\||>)")
 
 
 def normalise(unit: str) -> str:
     """`unit` with its layout taken out: equal for two units that differ only by reflow."""
+    parts, run = [], []
+    for token in tokenize(unit.strip()):
+        if token.kind in ("fence", "doctest"):  # code keeps its layout
+            parts += [_reflow("".join(run)), token.text]
+            run = []
+        else:
+            run.append(token.text)
+    return "".join(parts + [_reflow("".join(run))])
+
+
+def _reflow(text: str) -> str:
     lines: list[str] = []
-    in_fence = False
-    for line in unit.strip().split("\n"):
-        fence = bool(_FENCE.match(line))
-        if in_fence or fence:
-            lines.append(line.rstrip())
+    for number, line in enumerate(text.split("\n")):
+        if number == 0:
+            lines.append(re.sub(r"[ \t]+", " ", line))
         elif not line.strip():
             lines.append("")
-        elif not lines or not lines[-1] or _BLOCK_START.match(line):
-            indent = line[: len(line) - len(line.lstrip())]
-            lines.append(indent + " ".join(line.split()))
+        elif not lines[-1].strip() or _BLOCK_START.match(line):
+            lines.append(line[: len(line) - len(line.lstrip())] + " ".join(line.split()))
         else:
-            lines[-1] += " " + " ".join(line.split())
-        in_fence ^= fence
+            lines[-1] = lines[-1].rstrip() + " " + " ".join(line.split())
     return "\n".join(lines)
 
 
@@ -191,6 +199,14 @@ class Table:
         return key is not None and key in self.review and bool(self.entries[key])
 
     needs_review = stale
+
+    def locate(self, needle: str) -> tuple[int, int]:
+        """Line and column of the first translation that contains `needle` (for problems found rendering it)."""
+        needle = next((part.strip() for part in needle.split("\n") if part.strip()), "")
+        for english, translation in self.entries.items():
+            if needle and needle in translation and english in self.positions:
+                return self.positions[english].value
+        return 1, 1
 
     def _by_layout(self) -> dict[str, str]:
         if self._layout is None:
@@ -463,7 +479,7 @@ def write_if_changed(path: Path, entries: dict[str, str], remove_when_empty: boo
 # value is written.
 
 Inventory = Callable[[str], Counter]
-_PLACEHOLDER = re.compile(r"%\(\w+\)s")
+PLACEHOLDER = re.compile(r"%\(\w+\)s")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
 
@@ -536,23 +552,18 @@ def _words(unit: str) -> list[str]:
     return [w for w in words(unit).split() if any(c.isalpha() for c in w)]
 
 
-_LIST_ITEM = re.compile(r"([ \t]*)(?:[-*+]|\d+[.)])[ \t]")
-_HEADING = re.compile(r"(#{1,6})[ \t]")
+_LIST_ITEM = re.compile(r"^([ \t]*)([-*+]|\d+[.)])[ \t]", re.MULTILINE)
 
 
 def outline(unit: str) -> list[str]:
-    """The block structure of a unit: its headings' levels and its list items' kinds and depths."""
-    shape = []
-    in_fence = False
-    for line in unit.split("\n"):
-        fence = bool(_FENCE.match(line))
-        if not in_fence and not fence:
-            if heading := _HEADING.match(line):
-                shape.append(heading.group(1))
-            elif item := _LIST_ITEM.match(line):
-                shape.append(f"{len(item.group(1).expandtabs(4)) // 2}:{'1.' if line.strip()[0].isdigit() else '-'}")
-        in_fence ^= fence
-    return shape
+    """
+    The block structure of a unit, outside code and formulas: its headings'
+    levels, then its list items' depths and kinds.
+    """
+    levels = ["#" * level for level, _ in headings(unit)]
+    items = [f"{len(indent.expandtabs(4)) // 2}:{'1.' if marker[0].isdigit() else '-'}"
+             for indent, marker in _LIST_ITEM.findall(words(unit))]
+    return levels + items
 
 
 def _structure(english: str, translation: str) -> list[str]:
@@ -575,8 +586,8 @@ def stale_units(table: Table, units: Iterable[str]) -> list[str]:
 
 def placeholder_problem(english: str, translation: str) -> str | None:
     """Why an interface translation cannot be filled in as its English is (`%(name)s`), or `None`."""
-    names = sorted(_PLACEHOLDER.findall(english))
-    if names != sorted(_PLACEHOLDER.findall(translation)):
+    names = sorted(PLACEHOLDER.findall(english))
+    if names != sorted(PLACEHOLDER.findall(translation)):
         return f"placeholders of {english!r} differ in its translation"
     try:
         translation % {name[2:-2]: 0 for name in names}

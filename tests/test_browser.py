@@ -19,7 +19,8 @@ import pytest
 playwright = pytest.importorskip("playwright.sync_api")
 
 ROOT = Path(__file__).resolve().parent.parent
-SITE = ROOT / "html"
+# The built site: html/ by default; SITE_GEN_HTML points the tests at another build
+SITE = Path(os.environ.get("SITE_GEN_HTML") or ROOT / "html")
 ARTIFACTS = ROOT / "test-artifacts"
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -59,6 +60,7 @@ class Page:
     def __init__(self, browser, base: str, width: int = 1280, theme: str = "light") -> None:
         self.base = base
         self.context = browser.new_context(viewport={"width": width, "height": 900}, color_scheme=theme)
+        self.context.set_default_timeout(10_000)  # pages are local: a missing element fails fast
         self.page = self.context.new_page()
         self.errors: list[str] = []
         self.outside: list[str] = []
@@ -151,7 +153,7 @@ def test_a_symbol_has_the_same_identifier_on_every_page_and_language(browser, ba
 
 def test_keyboard_enter_highlights_a_symbol(adam) -> None:
     page = adam.open("optimizers/adam.html")
-    formula = page.locator(".katex-display .katex[tabindex='0']").first
+    formula = page.locator(".doc .katex[tabindex='0']").first  # the tab stop of a block of formulas
     formula.focus()
     page.keyboard.press("ArrowRight")
     page.keyboard.press("Enter")
@@ -272,3 +274,31 @@ def test_every_page_loads_cleanly(browser) -> None:
             wide.append(path)
     viewer.close()
     assert wide == []
+
+
+@pytest.mark.parametrize("width", [360, 1280])
+def test_an_equation_number_never_overlaps_its_formula(browser, tmp_path: Path, width: int) -> None:
+    from site_gen.build import build
+    from site_gen.config import load
+
+    (tmp_path / "src").mkdir()
+    wide = " + ".join(f"x_{{{n}}}^2" for n in range(40))
+    (tmp_path / "src" / "eq.py").write_text(
+        f'r"""\n# Equations\n\n$$a = b \\tag{{1}}$$\n\n\\begin{{align}}\ns &= {wide} \\label{{wide}}\n\\end{{align}}\n"""\n'
+    )
+    out = tmp_path / "html"
+    assert not build(load(tmp_path, source=tmp_path / "src", out=out)).problems
+    page = Page(browser, out.as_uri() + "/", width=width)
+    try:
+        boxes = page.open("eq.html").evaluate("""() => [...document.querySelectorAll('.katex-display')].map(d => {
+            const tag = d.querySelector('.tag').getBoundingClientRect();
+            const bases = [...d.querySelectorAll('.katex-html > .base')].map(b => b.getBoundingClientRect());
+            return {tag: [tag.left, tag.right], bases: bases.map(b => [b.left, b.right])};
+        })""")
+    finally:
+        page.close()
+    assert len(boxes) == 2
+    for box in boxes:
+        left, right = box["tag"]
+        assert right > left
+        assert all(base_right <= left + 0.5 for _, base_right in box["bases"]), box

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import statistics
 import struct
 import urllib.error
 from pathlib import Path
@@ -57,7 +58,7 @@ def test_trains_and_compares_optimizers(data: Path, capsys) -> None:
     assert code == 0
     rows = {line.split("|")[1].strip(): line for line in out.splitlines()[2:]}
     assert set(rows) == {"adam", "radam", "lion"}
-    accuracy = {name: float(row.split("|")[4].strip().rstrip("%")) for name, row in rows.items()}
+    accuracy = {name: float(row.split("|")[5].split("±")[0].strip().rstrip("%")) for name, row in rows.items()}
     # The patches are easy to find: Adam must have learned them
     assert accuracy["adam"] > 90.0
 
@@ -132,3 +133,53 @@ def test_reads_what_it_wrote(tmp_path: Path) -> None:
     images, _ = synthetic_digits(3, 0)
     write_idx(tmp_path / "a.gz", images, compress=True)
     assert torch.equal(experiment.read_idx(tmp_path / "a.gz"), images.to(torch.uint8))
+
+
+def ema(values: list[float], beta: float = 0.95) -> float:
+    running = values[0]
+    for value in values[1:]:
+        running = beta * running + (1 - beta) * value
+    return running
+
+
+@pytest.mark.parametrize("progress", [False, True])
+def test_train_loss_is_smoothed_with_or_without_the_progress_bar(data: Path, progress: bool) -> None:
+    train_data = experiment.load_split(data, "train", download=False, limit=256)
+    test_data = experiment.load_split(data, "t10k", download=False)
+    result = experiment.train("adam", train_data, test_data, epochs=2, batch_size=32, seed=0, progress=progress)
+    assert len(result.losses) == 16
+    # Independent of tqdm's counter: the moving average of the recorded losses, not the last one
+    assert result.train_loss == pytest.approx(ema(result.losses), rel=1e-12)
+    assert result.train_loss != result.losses[-1]
+
+
+def test_several_seeds_give_mean_and_spread(data: Path, capsys) -> None:
+    args = ["--optimizer", "adam", "--epochs", "1", "--batch-size", "64", "--limit", "128",
+            "--data", str(data), "--no-download", "--no-progress"]
+    singles = []
+    for seed in ("1", "2", "3"):
+        _, out, _ = run([*args, "--seeds", seed], capsys)
+        singles.append(float(out.splitlines()[2].split("|")[4].split("±")[0]))
+    _, out, _ = run([*args, "--seeds", "1", "2", "3"], capsys)
+    row = out.splitlines()[2].split("|")
+    assert row[2].strip() == "3"
+    mean, spread = (float(x) for x in row[4].split("±"))
+    # Against the standard library's mean and sample standard deviation of the single runs
+    assert mean == pytest.approx(statistics.fmean(singles), abs=1e-4)
+    assert spread == pytest.approx(statistics.stdev(singles), abs=1e-4)
+    assert spread > 0
+
+
+def test_digits_ship_with_scikit_learn_and_are_learnable(capsys) -> None:
+    from sklearn.datasets import load_digits
+
+    train_data, test_data = experiment.load_digits()
+    reference = load_digits()
+    assert train_data.images.shape == (1437, 1, 8, 8) and test_data.images.shape == (360, 1, 8, 8)
+    assert torch.equal(torch.cat([train_data.labels, test_data.labels]), torch.tensor(reference.target))
+    torch.testing.assert_close(test_data.images[-1, 0] * 16, torch.tensor(reference.images[-1], dtype=torch.float32))
+    code, out, _ = run(["--dataset", "digits", "--optimizer", "adam", "--epochs", "5", "--batch-size", "32",
+                        "--no-progress"], capsys)
+    assert code == 0
+    accuracy = float(out.splitlines()[2].split("|")[5].split("±")[0].strip().rstrip("%"))
+    assert accuracy > 80.0

@@ -270,9 +270,8 @@ def test_warmup_follows_its_closed_form() -> None:
     )
 
 
-def test_warmup_cosine_decay_follows_its_closed_form() -> None:
-    w, total = 5, 30
-
+def warmup_cosine_rate(w: int, total: int):
+    """The multiplier of the base rate at LambdaLR's epoch e, which is our step t = e + 1."""
     def closed_form(e: int) -> float:
         t = e + 1
         if t < w:
@@ -280,28 +279,34 @@ def test_warmup_cosine_decay_follows_its_closed_form() -> None:
         if t > total:
             return 0.0
         return 0.5 * (1 + math.cos(math.pi * (t - w) / (total - w)))
+    return closed_form
 
+
+def noam_rate(w: int, d_model: int):
+    """The paper's rate for alpha = 1; without warm-up (w = 0) only the 1 / sqrt(t) term."""
+    def closed_form(e: int) -> float:
+        t = e + 1
+        rate = t ** -0.5 if w == 0 else min(t ** -0.5, t * w ** -1.5)
+        return d_model ** -0.5 * rate
+    return closed_form
+
+
+def test_warmup_cosine_decay_follows_its_closed_form() -> None:
+    w, total = 5, 30
     run_side_by_side(
         lambda p: AdamWarmupCosineDecay(p, lr=1e-2, eps=1e-8, optimized_update=False, warmup=w, total_steps=total),
         lambda p: torch.optim.Adam(p, lr=1e-2, eps=1e-8, foreach=False),
-        schedule=lambda opt: LambdaLR(opt, closed_form),
+        schedule=lambda opt: LambdaLR(opt, warmup_cosine_rate(w, total)),
         steps=40,
     )
 
 
 @pytest.mark.parametrize("warmup", [0, 8])
 def test_noam_follows_its_closed_form(warmup: int) -> None:
-    d_model = 64
-
-    def closed_form(e: int) -> float:
-        t = e + 1
-        rate = t ** -0.5 if warmup == 0 else min(t ** -0.5, t * warmup ** -1.5)
-        return d_model ** -0.5 * rate
-
     run_side_by_side(
-        lambda p: Noam(p, lr=1.0, eps=1e-8, optimized_update=False, warmup=warmup, d_model=d_model),
+        lambda p: Noam(p, lr=1.0, eps=1e-8, optimized_update=False, warmup=warmup, d_model=64),
         lambda p: torch.optim.Adam(p, lr=1.0, betas=(0.9, 0.98), eps=1e-8, foreach=False),
-        schedule=lambda opt: LambdaLR(opt, closed_form),
+        schedule=lambda opt: LambdaLR(opt, noam_rate(warmup, 64)),
     )
 
 
@@ -427,19 +432,6 @@ def test_adabelief_passes_its_arguments_to_the_right_parent_parameters() -> None
 # --- Decoupled weight decay follows the scheduled rate, as torch.optim.AdamW does ---------------
 # AdamW multiplies the parameter by (1 - lr * weight_decay) with the rate its scheduler set for the
 # step; LambdaLR gives it the same per-step rate as our get_lr.
-
-def warmup_cosine_rate(w: int, total: int):
-    def closed_form(e: int) -> float:
-        t = e + 1
-        if t < w:
-            return t / w
-        return 0.5 * (1 + math.cos(math.pi * min(1.0, (t - w) / (total - w))))
-    return closed_form
-
-
-def noam_rate(w: int, d_model: int):
-    return lambda e: d_model ** -0.5 * min((e + 1) ** -0.5, (e + 1) * w ** -1.5)
-
 
 @pytest.mark.parametrize(
     ("make_ours", "base_lr", "rate"),

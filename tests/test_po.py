@@ -185,3 +185,19 @@ def test_export_refuses_a_line_separator_it_could_not_bring_back(tmp_path: Path)
     path = write_tables(tmp_path / "translations", {"Adam": "ア\u2028ダム"}, {}, {})
     with pytest.raises(POError, match=r"adam.json:2:3: U\+2028"):
         export(path, tmp_path / "po")
+
+
+def test_import_of_something_that_is_not_there_or_not_po_is_a_clear_error(bilingual_tree: Path, tmp_path: Path,
+                                                                         capsys) -> None:
+    assert main(["translate", "import", str(tmp_path / "missing.po"), "--root", str(bilingual_tree)]) == 2
+    assert "missing.po: no such file or folder" in capsys.readouterr().err
+    garbage = tmp_path / "garbage.po"
+    garbage.write_text('msgid "unterminated\n', "utf-8")
+    assert main(["translate", "import", str(garbage), "--root", str(bilingual_tree)]) == 1
+    assert str(garbage) in capsys.readouterr().err
+
+
+def test_interface_entries_are_flagged_python_format_for_po_editors(tmp_path: Path) -> None:
+    path = write_tables(tmp_path / "translations", {"line %(line)s": "%(line)s 行目", "Copy": "コピー"}, {}, {})
+    po = polib.pofile(str(export(path, tmp_path / "po")))
+    assert "python-format" in po.find("line %(line)s").flags and not po.find("Copy").flags

@@ -119,3 +119,45 @@ def test_a_missing_golden_file_fails_and_is_not_written(tmp_path: Path) -> None:
     assert not missing.exists()
     compare_golden(missing, "output", update=True)
     assert missing.read_text() == "output"
+
+
+NESTED = '''
+"""Module."""
+if True:
+    def in_if():
+        """In an if."""
+else:
+    class InElse:
+        """In an else."""
+try:
+    def in_try():
+        """In a try."""
+except ValueError:
+    def in_except():
+        """In an except."""
+finally:
+    for _ in ():
+        while False:
+            with open("x") as f:
+                async def in_with():
+                    """In a with, in loops."""
+match 1:
+    case 1:
+        class InCase:
+            """In a match case."""
+
+            def method(self):
+                """A method."""
+
+                def inner():
+                    """Inside a function."""
+x = [lambda: None for _ in ()]  # expressions hold no definitions
+'''
+
+
+def test_docstrings_of_definitions_nested_in_every_kind_of_statement() -> None:
+    sections, problems = split(NESTED)
+    assert problems == []
+    docs = [s.doc for s in sections if s.doc]
+    assert docs == ["Module.", "In an if.", "In an else.", "In a try.", "In an except.", "In a with, in loops.",
+                    "In a match case.", "A method.", "Inside a function."]

@@ -8,6 +8,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
+from hypothesis import given, strategies as st
 
 from site_gen import translate
 from site_gen.build import build
@@ -301,6 +302,7 @@ def test_1_a_changed_english_unit_is_shown_in_english_until_its_translation_is_c
     # The old translation is kept for the translator, but not published as current
     assert any(value.startswith(f"訳 {old}") for value in read(table(tree)).values())
     assert f"訳 {old}" not in page and "gets an unnumbered anchor" in page
+    assert '<div class="untranslated stale" lang="en">' in page  # marked as awaiting an update, not as new
     assert 'class="notice"' in page
     assert any("awaiting an updated translation" in note and "unnumbered" in note for note in report.notes)
     capsys.readouterr()
@@ -359,6 +361,16 @@ def test_4_a_reflowed_paragraph_keeps_its_translation_and_passes_the_checks(tree
     capsys.readouterr()
     main(["translate", "check", "--root", str(tree)])
     assert "formula" not in capsys.readouterr().err
+
+
+_WORD = st.sampled_from(["alpha", "beta,", "$x_t$", "`f(x)`", "$a + b$", "(see", "[link](a.py).", "学習率", "$$"])
+
+
+@given(st.lists(_WORD, min_size=1, max_size=30), st.lists(st.sampled_from([" ", "\n", "  ", " \n  "]), min_size=30))
+def test_4_reflow_never_changes_a_unit(words: list[str], breaks: list[str]) -> None:
+    one_line = " ".join(words)
+    reflowed = "".join(word + gap for word, gap in zip(words, breaks)).strip()
+    assert translate.normalise(reflowed) == translate.normalise(one_line)
 
 
 def test_4_a_list_is_never_taken_for_a_reflowed_paragraph() -> None:
@@ -481,3 +493,30 @@ def test_separators_and_locale_come_from_the_language_and_english_only_pages_say
     # The English-only section is listed, marked as English
     assert re.search(r'<li lang="en"><a href="tools/helper.html">Helper</a></li>', home)
     assert '<meta property="og:locale" content="en_US">' in (out / "model.html").read_text("utf-8")
+
+
+def test_the_builds_checks_are_remembered_only_while_tables_and_units_stay_the_same(tree: Path, tmp_path: Path) -> None:
+    translated_tree(tree)
+    config = load(tree, out=tmp_path / "html")
+    path = table(tree)
+    assert not [p for p in build(config).problems if p.path == str(path)]
+    entries = read(path)
+    heading = "## Update"
+    entries[heading] = "### 更新"
+    path.write_text(translate.dump(entries), "utf-8")
+    assert any("heading level differs" in p.message for p in build(config).problems if p.path == str(path))
+    # A changed English unit (the same table bytes) is noticed too: it now awaits review
+    source = tree / "pkg" / "model.py"
+    source.write_text(source.read_text().replace("gets a numbered anchor", "gets a numbered id"))
+    main(["translate", "update", "--root", str(tree)])
+    assert any("awaiting an updated translation" in note for note in build(config).notes)
+
+
+def test_a_problem_found_rendering_a_translation_is_reported_at_that_translation(tree: Path, tmp_path: Path) -> None:
+    path = table(tree)
+    path.parent.mkdir(parents=True)
+    path.write_text(translate.dump({"# A model": "# モデル", "## Update": "## 更新 [壊れた](nowhere.py)"}), "utf-8")
+    report = build(load(tree, out=tmp_path / "html"))
+    broken = [str(p) for p in report.problems if p.path == str(path) and "nowhere.py" in p.message and "broken" in p.message]
+    column = path.read_text("utf-8").split("\n")[2].index('"## 更新') + 1  # the value's opening quote
+    assert broken and broken[0].startswith(f"{path}:3:{column}: "), broken

@@ -36,9 +36,9 @@ Then, in the order it makes sense to read them:
 | [RAdam](radam.py) | a rectified step while the second moment is unreliable |
 | [AdaBelief](ada_belief.py) | steps scaled by how much the gradient surprises us |
 | [Lion](lion.py) | only the sign of a momentum, no second moment at all |
-| [MNIST experiment](mnist_experiment.py) | trains a small network with any of them |
-| [Performance test](performance_test.py) | times our Adam against PyTorch's |
-| [Figures](figures.py) | draws the schedules and RAdam's $r_t$ |
+| [MNIST experiment](mnist_experiment.py) | trains a small network with any of them, over several seeds |
+| [Performance test](performance_test.py) | times our Adam against PyTorch's three implementations |
+| [Figures](figures.py) | draws the schedules, RAdam's $r_t$, the AMSGrad counterexample and the experiment's losses |
 
 Each page shows the maths in the notation of its paper, directly above the
 tensor operations that compute it. The tests step every optimizer side by side

@@ -1,19 +1,23 @@
 r"""
 ---
-title: Figures of the learning-rate schedules and of RAdam's rectification
-summary: Draws the warm-up, cosine-decay and Noam schedules and RAdam's r_t as SVG files next to the sources.
+title: Figures of the optimizer pages
+summary: Draws the learning-rate schedules, RAdam's r_t, Adam and AMSGrad on Reddi et al.'s counterexample, and the training losses of every optimizer on scikit-learn's digits, as SVG files next to the sources.
 ---
 
 # Figures
 
 `make figures` runs this script, which draws the figures shown on the
 optimizer pages as SVG files beside the sources. The curves come from the
-optimizers' own code (`get_lr` and `rectification`), not from a second copy of
-the formulas, so a figure cannot drift from what the code does.
+optimizers' own code (`get_lr`, `rectification`, the
+[AMSGrad counterexample](amsgrad.py) and the
+[experiment](mnist_experiment.py)), not from a second copy of the formulas,
+so a figure cannot drift from what the code does.
 
 The files are reproducible: matplotlib is told not to stamp a date and to use
-a fixed seed for the ids inside the SVG, so redrawing unchanged curves leaves
-the files unchanged.
+a fixed seed for the ids inside the SVG, and the experiment runs with fixed
+seeds on one thread, so redrawing unchanged code leaves the files unchanged.
+The experiment uses scikit-learn's digits, which ship with the package, so the
+figure can be redrawn without a network connection.
 """
 
 from __future__ import annotations
@@ -27,9 +31,11 @@ matplotlib.use("svg")
 import matplotlib.pyplot as plt  # noqa: E402
 import torch  # noqa: E402
 
+from labml_nn.optimizers import mnist_experiment  # noqa: E402
 from labml_nn.optimizers.adam_warmup import AdamWarmup  # noqa: E402
 from labml_nn.optimizers.adam_warmup_cosine_decay import AdamWarmupCosineDecay  # noqa: E402
 from labml_nn.optimizers.noam import Noam  # noqa: E402
+from labml_nn.optimizers.amsgrad import counterexample  # noqa: E402
 from labml_nn.optimizers.radam import rectification  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
@@ -89,6 +95,68 @@ def radam_figure(path: Path) -> None:
     save(figure, path)
 
 
+def counterexample_figure(path: Path) -> None:
+    r"""$\theta_t$ of Adam and AMSGrad on Reddi et al.'s sequence of linear losses."""
+    figure, ax = plt.subplots(figsize=(5.5, 3.8), constrained_layout=True)
+    for amsgrad, label in ((False, "Adam"), (True, "AMSGrad")):
+        path_taken = counterexample(amsgrad=amsgrad)
+        ax.plot(range(1, len(path_taken) + 1), path_taken, label=label, linewidth=1)
+    ax.axhline(-1.0, color="grey", linestyle="--", linewidth=0.8, label="best point, θ = −1")
+    ax.set_xlabel("step t")
+    ax.set_ylabel("θ_t")
+    ax.set_ylim(-1.05, 1.05)
+    ax.set_title("f_t(θ) = 1010 θ once in 101 steps,\nelse −10 θ")
+    ax.grid(alpha=0.3)
+    ax.legend(loc="center right")
+    save(figure, path)
+
+
+# The experiment behind the loss curves: every optimizer, three seeds, ten epochs of the digits
+SEEDS = (0, 1, 2)
+EPOCHS = 10
+BATCH_SIZE = 32
+
+
+def smooth(values: torch.Tensor, beta: float = 0.9) -> torch.Tensor:
+    """An exponential moving average along the last axis, bias-corrected so that it starts at the first value."""
+    out = torch.empty_like(values)
+    running = torch.zeros_like(values[..., 0])
+    for t in range(values.shape[-1]):
+        running = beta * running + (1 - beta) * values[..., t]
+        out[..., t] = running / (1 - beta ** (t + 1))
+    return out
+
+
+def experiment_figure(path: Path) -> None:
+    """Small multiples: each optimizer's smoothed training loss, mean and range over the seeds, with Adam for reference."""
+    train_data, test_data = mnist_experiment.load_digits()
+    torch.set_num_threads(1)
+    curves = {}
+    for name in mnist_experiment.OPTIMIZERS:
+        runs = [mnist_experiment.train(name, train_data, test_data, EPOCHS, BATCH_SIZE, seed, progress=False)
+                for seed in SEEDS]
+        curves[name] = smooth(torch.tensor([run.losses for run in runs]))
+
+    # Two panels a row, to fit the page's column; the tenth slot stays empty
+    figure, axes = plt.subplots(5, 2, figsize=(5.5, 11), sharex=True, sharey=True, constrained_layout=True)
+    axes[-1, -1].set_axis_off()
+    for ax, (name, losses) in zip(axes.flat, curves.items()):
+        steps = range(1, losses.shape[1] + 1)
+        ax.plot(steps, curves["adam"].mean(0), color="grey", linewidth=0.8, label="adam (mean)")
+        ax.fill_between(steps, losses.min(0).values, losses.max(0).values, alpha=0.3, color="C0")
+        ax.plot(steps, losses.mean(0), color="C0", label=f"{name} (mean)")
+        ax.set_title(name)
+        ax.set_yscale("log")
+        ax.grid(alpha=0.3)
+    axes[-1, 0].set_xlabel("step")
+    axes[-2, 1].set_xlabel("step")
+    axes[-2, 1].xaxis.set_tick_params(labelbottom=True)
+    for ax in axes[:, 0]:
+        ax.set_ylabel("loss")
+    figure.suptitle(f"Training loss on scikit-learn's digits (8×8)\n{len(SEEDS)} seeds: mean, min–max shaded; grey: Adam")
+    save(figure, path)
+
+
 def save(figure: plt.Figure, path: Path) -> None:
     """Write an SVG without a date, so that the file only changes when the curves do."""
     plt.rcParams["svg.hashsalt"] = "labml_nn"
@@ -103,6 +171,8 @@ def main() -> None:
     plt.rcParams.update({"font.size": 12, "svg.fonttype": "none"})
     learning_rate_figure(HERE / "lr_schedules.svg")
     radam_figure(HERE / "radam_r_t.svg")
+    counterexample_figure(HERE / "amsgrad_counterexample.svg")
+    experiment_figure(HERE / "optimizers_on_digits.svg")
 
 
 if __name__ == "__main__":

@@ -1,0 +1,342 @@
+"""What a reader meets, in real headless Chromium, at a phone's, a tablet's and a
+laptop's width, in the light and the dark theme (issue 12).
+
+Each test states an invariant of the reading experience and checks it on the
+built site; the `view` fixture runs it at 375, 768 and 1280 px in both themes.
+Like every browser test, a page fails on a console error or an outside request.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from test_browser import SITE, Page, browser, server  # noqa: F401 - fixtures shared with the other browser tests
+
+WIDTHS = (375, 768, 1280)
+THEMES = ("light", "dark")
+LANGUAGES = ("", "ja/", "zh/")
+
+
+@pytest.fixture(params=[(w, t) for w in WIDTHS for t in THEMES], ids=lambda v: f"{v[0]}-{v[1]}")
+def view(request, browser, server):  # noqa: F811 - pytest fixtures by name
+    width, theme = request.param
+    page = Page(browser, server, width=width, theme=theme)
+    page.width, page.theme = width, theme
+    yield page
+    page.close()
+
+
+def _search(page, query: str) -> None:
+    page.locator("#search-input").fill(query)
+    page.locator("#search-status").filter(has_text=re.compile(r"\S")).wait_for()
+
+
+# ## 1. Search results open on screen
+
+def test_search_results_stay_on_screen(view) -> None:
+    page = view.open("optimizers/radam.html")
+    _search(page, "adam")
+    box = page.locator("#search-results").bounding_box()
+    assert box["x"] >= 0 and box["x"] + box["width"] <= view.width, box
+    link = page.locator("#search-results a").first.bounding_box()
+    assert link["x"] >= 0 and link["x"] + link["width"] <= view.width
+
+
+# ## 2. The language switcher keeps the section
+
+def test_language_links_keep_the_section(view) -> None:
+    page = view.open("optimizers/adam.html#why-the-bias-correction")
+    page.locator(".languages a[hreflang='ja']").click()
+    page.wait_for_load_state("load")
+    assert page.url.endswith("/ja/optimizers/adam.html#why-the-bias-correction")
+    top = page.locator("#why-the-bias-correction").bounding_box()["y"]
+    assert -2 <= top < 900 * 0.5  # scrolled to it
+    # A section chosen after the page loaded is kept too
+    page.locator(".contents summary").click()
+    page.locator(".contents a[href='#the-algorithm']").click()
+    page.locator(".languages a[hreflang='zh']").click()
+    page.wait_for_load_state("load")
+    assert page.url.endswith("/zh/optimizers/adam.html#the-algorithm")
+
+
+# ## 3. Formulas: numbers beside them, no needless scrollbar, a hint when they scroll
+
+FORMULAS = """() => [...document.querySelectorAll('.doc .katex-display')].map(display => {
+  const overflow = display.scrollWidth - display.clientWidth;
+  const tag = display.querySelector('.katex-html > .tag');
+  const t = tag && tag.getBoundingClientRect();
+  const overlaps = !!tag && [...display.querySelectorAll('.katex-html > .base')].some(base => {
+    const b = base.getBoundingClientRect();
+    return b.right > t.left + 0.5 && t.right > b.left + 0.5 && b.bottom > t.top && t.bottom > b.top;
+  });
+  const hint = getComputedStyle(display).backgroundImage.includes('gradient');
+  return {overflow, overlaps, hint, text: display.textContent.slice(0, 40)};
+})"""
+
+
+@pytest.mark.parametrize("path", ["optimizers/ada_belief.html", "optimizers/amsgrad.html", "optimizers/adam.html",
+                                  "optimizers/radam.html", "zh/optimizers/ada_belief.html"])
+def test_formulas_fit_or_scroll_with_a_hint(view, path: str) -> None:
+    formulas = view.open(path).evaluate(FORMULAS)
+    assert formulas
+    assert [f for f in formulas if f["overlaps"]] == []  # an equation number never sits on its formula
+    assert [f for f in formulas if 0 < f["overflow"] <= 4] == []  # no scrollbar for a pixel or two
+    assert [f for f in formulas if f["overflow"] > 0 and not f["hint"]] == []
+
+
+# ## 4. Contents keep their hierarchy; code stands apart from prose in both themes
+
+def test_contents_keep_their_hierarchy_in_one_column(view) -> None:
+    page = view.open("optimizers/adam.html")
+    # Closed, the contents leave the first paragraph on the first screen
+    assert page.locator(".row .doc p").first.bounding_box()["y"] < 900
+    page.locator(".contents summary").click()
+    assert page.evaluate("[...document.querySelectorAll('.contents ul')].every(u => getComputedStyle(u).columnCount === 'auto')")
+    parents = page.evaluate("""() => Object.fromEntries([...document.querySelectorAll('.contents a')].map(a =>
+        [a.textContent, a.parentElement.parentElement.closest('li')?.querySelector(':scope > a').textContent ?? null]))""")
+    assert parents["Initialise the state"] == "Adam optimizer"
+    assert parents["The algorithm"] is None
+    # Each sub-item starts to the right of its parent
+    x = lambda text: page.locator(".contents a", has_text=text).first.bounding_box()["x"]  # noqa: E731
+    assert x("Initialise the state") > x("Adam optimizer") + 4
+
+
+def test_code_stands_apart_from_the_prose(view) -> None:
+    page = view.open("optimizers/adam.html")
+    colours = page.evaluate("""() => [getComputedStyle(document.body).backgroundColor,
+        getComputedStyle(document.querySelector('.row .code')).backgroundColor,
+        getComputedStyle(document.querySelector('.row .code pre')).backgroundColor]""")
+    body, column, pre = colours
+    assert column != body
+    assert pre in (column, "rgba(0, 0, 0, 0)")  # the pre shows the column's colour
+
+
+# ## 5. Density and keyboard
+
+def test_controls_take_no_row_of_their_own(view) -> None:
+    page = view.open("optimizers/adam.html")
+    rows = page.evaluate("""() => [...document.querySelectorAll('.row .code')].map(code => {
+        const pre = code.querySelector('pre');
+        const lines = code.querySelectorAll('.line').length * parseFloat(getComputedStyle(pre).lineHeight);
+        const scrollbar = pre.offsetHeight - pre.clientHeight;
+        const above = pre.getBoundingClientRect().top - code.getBoundingClientRect().top;
+        return {extra: above + pre.offsetHeight - lines - scrollbar, first: code.querySelector('.line').id};
+    })""")
+    assert rows
+    # The code column is its lines plus a little padding: no bar for Copy or the line range
+    assert [r for r in rows if r["extra"] > 16] == []
+    tools = page.locator(".row:has(.code-tools)").nth(2)
+    copy = tools.locator("button.copy")
+    assert copy.evaluate("b => getComputedStyle(b.closest('.code-tools')).opacity") == "0"
+    tools.hover()
+    page.wait_for_function("b => getComputedStyle(b.closest('.code-tools')).opacity === '1'", arg=copy.element_handle())
+    assert tools.locator(".lines-link").is_visible()
+
+
+def test_every_row_has_a_permalink(view) -> None:
+    page = view.open("optimizers/adam.html")
+    missing = page.evaluate("""() => [...document.querySelectorAll('section.row')]
+        .filter(row => !row.querySelector(`a.permalink[href="#${CSS.escape(row.id)}"]`)).map(row => row.id)""")
+    assert missing == []
+    row = page.locator("section.row:has(.row-link)").first
+    row.hover()
+    page.wait_for_function("r => getComputedStyle(r.querySelector('.row-link')).opacity === '1'", arg=row.element_handle())
+
+
+def _tab_stops(page) -> list[str]:
+    """Press Tab until the focus comes back round; the focused elements, described."""
+    stops = []
+    page.evaluate("document.activeElement?.blur()")
+    for _ in range(300):
+        page.keyboard.press("Tab")
+        here = page.evaluate("""() => { const e = document.activeElement;
+            if (!e || e === document.body) return null;
+            e.dataset.stop ??= String(Math.random()); return e.dataset.stop + ' ' + e.tagName + ' ' + e.className; }""")
+        if here is None or (stops and here == stops[0]):
+            break
+        stops.append(here)
+    return stops
+
+
+def test_skip_link_first_and_one_tab_stop_per_block_of_formulas(view) -> None:
+    page = view.open("optimizers/adam.html")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.className") == "skip-link"
+    page.keyboard.press("Enter")
+    assert page.evaluate("document.activeElement.id") == "content"
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.closest('main') !== null")
+
+    stops = _tab_stops(page)
+    formula_stops = [s for s in stops if " SPAN katex" in s]
+    blocks = page.evaluate("new Set([...document.querySelectorAll('.katex [data-sym]')].map(b => b.closest('.doc'))).size")
+    assert len(formula_stops) == blocks
+    assert len(stops) < 100  # was 129: every formula, Copy button and line range was a stop
+
+    # Arrows walk through every symbol of the block, from formula to formula
+    doc = page.locator(".doc:has(.katex-display)").first
+    formulas = doc.locator(".katex[tabindex]")
+    first_count = formulas.first.locator("[data-sym]").count()
+    formulas.first.focus()
+    for _ in range(first_count + 1):
+        page.keyboard.press("ArrowRight")
+    assert formulas.count() >= 2
+    assert page.evaluate("document.activeElement") == formulas.nth(1).evaluate("f => f")
+    assert formulas.nth(1).get_attribute("tabindex") == "0" and formulas.first.get_attribute("tabindex") == "-1"
+
+
+# ## 6. Search that reads well
+
+def test_search_snippets_show_formulas_not_latex(view) -> None:
+    page = view.open("optimizers/lion.html")
+    for query in ("bias correction", "second moment", "sign"):
+        _search(page, query)
+        snippets = page.locator("#search-results a span").all_text_contents()
+        assert snippets and not [s for s in snippets if re.search(r"\\[a-zA-Z]+", s)], snippets
+
+
+def test_symbol_queries_find_the_same_sections(view) -> None:
+    page = view.open("optimizers/lion.html")
+    found = []
+    for query in ("ε", "epsilon", "\\epsilon", "ϵ"):
+        _search(page, query)
+        found.append(page.locator("#search-results a").evaluate_all("links => links.map(a => a.getAttribute('href'))"))
+    assert found[0] and all(f == found[0] for f in found)
+
+
+def test_search_reports_the_real_count(view) -> None:
+    page = view.open("optimizers/lion.html")
+    _search(page, "the")
+    count = int(re.search(r"\d+", page.locator("#search-status").text_content()).group())
+    shown = page.locator("#search-results a").count()
+    assert count > shown > 0  # a common word matches more sections than the list shows
+    assert str(count) in page.locator("#search-results .more").text_content()
+
+
+@pytest.mark.parametrize(("lang", "query"), [("", "learning rate"), ("ja/", "学習率"), ("zh/", "学习率")])
+def test_search_ranks_headings_first(view, lang: str, query: str) -> None:
+    page = view.open(f"{lang}optimizers/lion.html")
+    _search(page, query)
+    top = page.locator("#search-results a strong").all_text_contents()[:3]
+    # The sections about the learning rate, not every section of a page whose title matches
+    assert all(query in title.split("›")[-1].lower() for title in top), top
+
+
+# ## 7. Smaller things
+
+def test_theme_button_names_the_theme_it_switches_to(view) -> None:
+    page = view.open("optimizers/adam.html")
+    button = page.locator(".theme-toggle")
+    assert button.text_content().strip() == ("Light theme" if view.theme == "dark" else "Dark theme")
+    button.click()
+    assert button.text_content().strip() == ("Dark theme" if view.theme == "dark" else "Light theme")
+
+
+def test_header_keeps_to_one_line_and_the_source_path_keeps_its_underscores(view) -> None:
+    page = view.open("optimizers/radam.html")
+    # Code in a link is an atomic inline, so the underline cannot swallow `_`
+    assert page.evaluate("getComputedStyle(document.querySelector('.source-link code')).display") == "inline-block"
+    if view.width >= 1000:
+        for path in ("optimizers/radam.html", "optimizers/adam_warmup_cosine_decay.html", "ja/optimizers/radam.html",
+                     "site_gen/readable_math.html", "index.html"):
+            page = view.open(path)
+            tops = page.evaluate("[...document.querySelector('.site-header').children].map(c => c.getBoundingClientRect().top)")
+            assert max(tops) - min(tops) < 12, path
+
+
+def test_no_title_is_shared_or_repeated_in_its_breadcrumbs(view) -> None:
+    for lang in LANGUAGES:
+        page = view.open(f"{lang}optimizers/readme.html")
+        crumbs = page.locator(".breadcrumbs li").all_text_contents()
+        assert crumbs[-1].strip() not in [c.strip() for c in crumbs[:-1]], crumbs
+        titles = page.evaluate(f"""() => fetch('{view.base}_search/{lang.strip("/") or "en"}.js').then(r => r.text())""")
+        names = re.findall(r'"t":"((?:[^"\\]|\\.)*)"', titles)
+        assert len(names) == len(set(names)), sorted(n for n in names if names.count(n) > 1)
+
+
+STRANDED = """() => {
+  const found = [];
+  for (const formula of document.querySelectorAll('.doc .katex')) {
+    if (formula.closest('.katex-display')) continue;
+    const next = formula.nextSibling;
+    if (!next || next.nodeType !== 3) continue;
+    const text = next.textContent;
+    if (!/^[.,;:!?，。、；：！？)]/.test(text)) continue;
+    const range = document.createRange();
+    const at = next.textContent.indexOf(text[0]);
+    range.setStart(next, at);
+    range.setEnd(next, at + 1);
+    const mark = range.getClientRects()[0];
+    const bases = formula.querySelectorAll('.katex-html > .base');
+    const last = bases[bases.length - 1].getBoundingClientRect();
+    if (mark && mark.top > last.bottom - 2) found.push(formula.textContent.slice(0, 20) + text.slice(0, 5));
+  }
+  return found;
+}"""
+
+
+def test_punctuation_stays_with_its_formula(view) -> None:
+    for path in ("optimizers/adam.html", "optimizers/radam.html", "zh/optimizers/adam.html", "ja/optimizers/radam.html",
+                 "optimizers/index.html", "zh/optimizers/ada_belief.html", "optimizers/lion.html"):
+        assert view.open(path).evaluate(STRANDED) == [], path
+
+
+def test_home_page_lists_pages_in_reading_order(view) -> None:
+    # The order the optimizers' guide gives, read from its own table of pages
+    page = view.open("optimizers/index.html")
+    guide = page.locator(".doc table a").evaluate_all("links => links.map(a => a.getAttribute('href'))")
+    assert len(guide) >= 5
+    page = view.open("index.html")
+    listed = [href.rsplit("/", 1)[-1] for href in
+              page.locator(".listing a").evaluate_all("links => links.map(a => a.getAttribute('href'))")]
+    assert [h for h in listed if h in guide] == [h.split("#")[0] for h in guide]
+
+
+def test_figures_have_legible_labels(view) -> None:
+    for path in ("optimizers/noam.html", "optimizers/radam.html"):
+        page = view.open(path)
+        sizes = page.evaluate("""async () => Promise.all([...document.querySelectorAll('.doc img[src$=".svg"]')].map(async img => {
+            const svg = new DOMParser().parseFromString(await (await fetch(img.src)).text(), 'image/svg+xml');
+            const box = svg.documentElement.getAttribute('viewBox').split(/\\s+/).map(Number);
+            const fonts = [...svg.querySelectorAll('text')].map(t => parseFloat((t.getAttribute('style') || '').match(/font-size:\\s*([\\d.]+)/)?.[1]));
+            return Math.min(...fonts.filter(Number.isFinite)) * img.getBoundingClientRect().width / box[2];
+        }))""")
+        assert sizes and min(sizes) >= 9, (path, sizes)  # px on screen; the figures were drawn at about 7
+
+
+# ## 8. Previous and next, the site's tree, a footer
+
+def test_previous_and_next_walk_every_page_once(browser, server) -> None:  # noqa: F811
+    reader = Page(browser, server)
+    for lang in LANGUAGES:
+        seen: list[str] = []
+        url = f"{server}{lang}index.html"
+        while url and len(seen) < 200:
+            page = reader.open(url.removeprefix(server))
+            previous, following = page.locator(".pager a[rel='prev']"), page.locator(".pager a[rel='next']")
+            assert (previous.evaluate("a => a.href") if previous.count() else None) == (seen[-1] if seen else None)
+            seen.append(page.url)
+            url = following.evaluate("a => a.href") if following.count() else None
+        folder = SITE / lang
+        pages = [p.relative_to(folder).as_posix() for p in folder.rglob("*.html")
+                 if lang or p.relative_to(SITE).parts[0] not in ("ja", "zh")]
+        assert sorted(seen) == sorted(f"{server}{lang}{p}" for p in pages), lang
+    reader.close()
+
+
+def test_site_tree_opens_on_screen_with_the_page_marked(view) -> None:
+    page = view.open("ja/optimizers/radam.html")
+    page.locator(".site-nav summary").first.click()
+    tree = page.locator(".site-tree")
+    box = tree.bounding_box()
+    assert box["x"] >= 0 and box["x"] + box["width"] <= view.width
+    current = tree.locator("[aria-current='page']")
+    assert current.count() == 1 and current.is_visible()
+    assert current.get_attribute("href") == "radam.html"
+    # Folders that do not hold the page are closed, and open on a click
+    closed = tree.locator("details:not([open])").first.element_handle()
+    closed.query_selector("summary").click()
+    assert closed.get_attribute("open") is not None
+    assert page.locator("footer.site-footer a").count() >= 1
