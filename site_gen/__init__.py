@@ -23,6 +23,7 @@ reads it as text. A source goes through these stages, one module each:
 | produce | [produce](produce.py) | tasks → `PageResult`s, from the cache or rendered |
 | workers | [workers](workers.py) | work shared out between cores, results in order |
 | symbols | [symbols](symbols.py) | a formula → the same, each symbol marked |
+| grammar | [grammar](grammar.py) | Markdown-with-math → tokens: formulas, code, comments, raw HTML |
 | math | [math](math.py) | LaTeX → HTML and MathML |
 | prose | [prose](prose.py) | Markdown → HTML, math and links handled, sanitised |
 | translate | [translate](translate.py) | string tables: load, look up, check, update |

@@ -37,6 +37,7 @@ from .document import Document
 from .files import Files, relative_url
 from .grammar import formulas
 from .math import KatexRenderer, Rendered, equation_labels
+from .definitions import collect as collect_definitions
 from .navigation import navigation, reading_order
 from .model import Heading, PageResult, Problem, Section, Source
 from .page import Templates
@@ -73,7 +74,8 @@ class Site:
         self.default = config.default_language
         self.by_url = {d.source.url: d for d in reading.documents}
         self.frame = Frame(config, files, reading.documents, math, katex_stylesheet, translations, self.templates)
-        # Ids the templates write (search box, contents): a heading never takes one
+        self.definitions = collect_definitions(reading.documents)
+        # Ids the templates write (search box, contents): a heading never takes one, a link may point at one
         self.template_ids = {i for path in sorted(Path(config.templates).glob("*.html"))
                              for i in element_ids(path.read_text("utf-8")) if "{" not in i}
 
@@ -106,11 +108,13 @@ class Site:
         highlighted = self.code[source.url]
         rows = []
         headings: list[Heading] = []
+        prose_ids: list[str] = []  # headings' and the author's raw HTML's
         for number, section in enumerate(document.sections, start=1):
             doc = section.doc if table is None else translate_prose(section.doc, table, coverage)
             rendered = prose.render(doc, anchors=(anchors or {}).get(number) if lang != self.default else None)
             html = rendered.html
             headings.extend(rendered.headings)
+            prose_ids.extend(rendered.ids)
             if lang == self.default:
                 result.anchors[number] = [h.anchor for h in rendered.headings]
                 problems.extend(self._locate(document, section, issue, seen) for issue in rendered.issues)
@@ -150,6 +154,8 @@ class Site:
             gettext,
             **self.frame.common(source.url, lang, title, summary),
             rows=rows,
+            definitions=self.definitions.page(source.url, self.frame.language_folder(lang),
+                                              lambda u: self.frame.title(self.by_url[u], lang)),
             contents=[h for h in headings if h.level > 1] if len(headings) > 1 else [],
             source_path=str(source.path),
             source_href=self.frame.source_href(source, []),
@@ -161,7 +167,9 @@ class Site:
         )
         result.assets = dict(sorted(result.assets.items()))
         result.formulas = sorted([tex, display] for tex, display in used)
-        ids = Counter(element_ids(result.html))
+        # Every id the page holds, counted without parsing it again: the template's, the rows', the code lines'
+        ids = Counter([*self.template_ids, *prose_ids, *(row["anchor"] for row in rows),
+                       *(f"L{n}" for row in rows if row["has_code"] for n, _ in row["code"])])
         result.ids = sorted(ids)
         if lang == self.default:
             problems.extend(Problem(str(source.path), self._line_of(document, f'id="{anchor}"'),
@@ -178,6 +186,7 @@ class Site:
             self.frame.gettext(lang),
             **self.frame.common(url, lang, title, summary),
             rows=[],
+            definitions=None,
             contents=[],
             source_path="",
             source_href="",
