@@ -19,6 +19,7 @@ reads it as text. A source goes through these stages, one module each:
 | split | [split](split.py) | source text → sections of prose and code lines |
 | highlight | [highlight](highlight.py) | source text → HTML of each line |
 | symbols | [symbols](symbols.py) | a formula → the same, each symbol marked |
+| grammar | [grammar](grammar.py) | Markdown-with-math → tokens: formulas, code, comments, raw HTML |
 | math | [math](math.py) | LaTeX → HTML and MathML |
 | prose | [prose](prose.py) | Markdown → HTML, math and links handled, sanitised |
 | translate | [translate](translate.py) | string tables: load, look up, check, update |

@@ -44,6 +44,7 @@ from .files import FileMap, Files, discover
 from .model import PageResult, Problem, Source
 from . import translate
 from .prose import inventory, raw_html_outside_allowlist
+from .definitions import collect as collect_definitions
 from .navigation import reading_order
 from .translate import Translations
 
@@ -208,7 +209,9 @@ class Plan:
             _folder_digest(config.templates),
         )
         order = "\n".join(str(url) for url in reading_order(documents))  # previous/next links and the site's tree
-        self.structure = {lang: digest(files.map.listing(), order, self._titles(lang)) for lang in config.languages}
+        definitions = collect_definitions(documents).fingerprint()  # code links and "used in" lists
+        self.structure = {lang: digest(files.map.listing(), order, definitions, self._titles(lang))
+                          for lang in config.languages}
 
     def _titles(self, lang: str) -> str:
         """Titles and summaries of every page in `lang`: listings and links show them."""

@@ -356,6 +356,9 @@ def _locations(document: Document) -> dict[str, list[tuple[str, int]]]:
     for section in document.sections:
         for unit in translate.split_units(section.doc):
             found.setdefault(unit, []).append((path, first_line(unit, sorted(section.doc_lines), section.doc_line)))
+    if document.source.kind == "python":
+        for text, line in translate.marked_strings(document.text):
+            found.setdefault(text, []).append((path, line))
     return found
 
 

@@ -33,6 +33,7 @@ import re
 import textwrap
 import xml.etree.ElementTree as etree
 from collections import Counter
+from html import unescape
 from html.parser import HTMLParser
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -433,6 +434,9 @@ class _SanitizePostprocessor(Postprocessor):
         """Every link and image, written in Markdown or in raw HTML, goes through the page's resolver."""
         if (tag, attribute) not in (("a", "href"), ("img", "src")):
             return value
+        if util.AMP_SUBSTITUTE in value:
+            # An e-mail autolink (`<me@example.org>`), written as character references
+            value = unescape(value.replace(util.AMP_SUBSTITUTE, "&"))
         result = self.ext.resolve_link(value, tag == "img")
         if result.problem:
             self.ext.state.issues.append(Issue(value, result.problem))

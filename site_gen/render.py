@@ -33,6 +33,7 @@ from .files import Files, relative_url
 from .highlight import highlight_lines
 from .grammar import formulas
 from .math import KatexRenderer, Rendered, equation_labels
+from .definitions import collect as collect_definitions
 from .navigation import navigation, reading_order
 from .model import Heading, PageResult, Problem, Section, Source
 from .page import Templates
@@ -69,9 +70,10 @@ class Site:
         self.default = config.default_language
         self.by_url = {d.source.url: d for d in documents}
         self.order = reading_order(documents)
+        self.definitions = collect_definitions(documents)
         # Heading ids of each English section, reused by its translations: (page, section) → ids
         self.anchors: dict[tuple[PurePosixPath, int], list[str]] = {}
-        # Ids the templates write (search box, contents): a heading never takes one
+        # Ids the templates write (search box, contents): a heading never takes one, a link may point at one
         self.template_ids = {i for path in sorted(Path(config.templates).glob("*.html"))
                              for i in element_ids(path.read_text("utf-8")) if "{" not in i}
         self._plain: dict[str, str] = {}
@@ -119,11 +121,13 @@ class Site:
         highlighted = highlight_lines(document.text, len(document.lines)) if source.kind == "python" else []
         rows = []
         headings: list[Heading] = []
+        prose_ids: list[str] = []  # headings' and the author's raw HTML's
         for number, section in enumerate(document.sections, start=1):
             doc = section.doc if table is None else translate_prose(section.doc, table, coverage)
             rendered = prose.render(doc, anchors=self.anchors.get((source.url, number)) if lang != self.default else None)
             html = rendered.html
             headings.extend(rendered.headings)
+            prose_ids.extend(rendered.ids)
             if lang == self.default:
                 result.anchors[number] = [h.anchor for h in rendered.headings]
                 problems.extend(self._locate(document, section, issue, seen) for issue in rendered.issues)
@@ -163,6 +167,8 @@ class Site:
             gettext,
             **self._common(source.url, lang, title, summary),
             rows=rows,
+            definitions=self.definitions.page(source.url, self.language_folder(lang),
+                                              lambda u: self.title(self.by_url[u], lang)),
             contents=[h for h in headings if h.level > 1] if len(headings) > 1 else [],
             source_path=str(source.path),
             source_href=self.source_href(source, []),
@@ -174,7 +180,9 @@ class Site:
         )
         result.assets = dict(sorted(result.assets.items()))
         result.formulas = sorted([tex, display] for tex, display in used)
-        ids = Counter(element_ids(result.html))
+        # Every id the page holds, counted without parsing it again: the template's, the rows', the code lines'
+        ids = Counter([*self.template_ids, *prose_ids, *(row["anchor"] for row in rows),
+                       *(f"L{n}" for row in rows if row["has_code"] for n, _ in row["code"])])
         result.ids = sorted(ids)
         if lang == self.default:
             problems.extend(Problem(str(source.path), self._line_of(document, f'id="{anchor}"'),
@@ -191,6 +199,7 @@ class Site:
             self.gettext(lang),
             **self._common(url, lang, title, summary),
             rows=[],
+            definitions=None,
             contents=[],
             source_path="",
             source_href="",

@@ -96,3 +96,12 @@ def test_headings_skip_code_comments_and_doctests() -> None:
 def test_the_allowlist_check_sees_only_real_tags() -> None:
     assert raw_html_outside_allowlist("`<script>` and\n\n```\n<iframe>\n```") == []
     assert raw_html_outside_allowlist('<img src="x" onerror="y"> <script>z</script>') == ["<img onerror>", "<script>"]
+
+
+def test_indented_code_holds_no_math_but_a_list_items_paragraph_does() -> None:
+    shell = "Run it:\n\n    $ echo $HOME\n\n    $ ls\n\nThen $x$."
+    assert formulas(shell) == [("x", False)]
+    assert not [t for t in tokenize(shell) if t.kind == "lone"]
+    assert split_units(shell) == ["Run it:", "    $ echo $HOME\n\n    $ ls", "Then $x$."]
+    assert formulas("* An item\n\n    its paragraph, with $y$\n") == [("y", False)]
+    assert formulas("A paragraph\n    continued with $z$\n") == [("z", False)]
