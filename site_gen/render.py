@@ -26,6 +26,7 @@ from urllib.parse import quote
 from typing import Callable
 
 import keyword
+from functools import lru_cache
 import re
 from html.parser import HTMLParser
 
@@ -42,7 +43,7 @@ from .navigation import navigation, reading_order
 from .model import Heading, PageResult, Problem, Section, Source
 from .page import Templates
 from .read import Reading
-from .prose import Issue, ProseRenderer, element_ids, mark_untranslated, markdown_to_plain
+from .prose import STASH_TOKEN, Issue, ProseRenderer, element_ids, mark_untranslated, markdown_to_plain
 from .readable_math import readable
 from .translate import (
     HOME,
@@ -129,7 +130,7 @@ class Site:
                                                                        f"{source.path})", column))
             anchor = rendered.section_anchor or f"section-{number}"
             names = " ".join(identifiers(document.lines[n - 1] for n in section.code_lines))
-            for piece, (piece_anchor, heading, text) in enumerate(plain_text(html)):
+            for piece, (piece_anchor, heading, text) in enumerate(plain_text(rendered.search_html, rendered.stash)):
                 if piece and not piece_anchor:
                     # The section's own (first) heading: it lost its id to the section
                     piece_anchor = anchor
@@ -404,8 +405,9 @@ class _PlainText(HTMLParser):
     text: `[(heading id, heading text, text)]`, the first piece with no id.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, stash: dict[str, str] | None = None) -> None:
         super().__init__()
+        self.stash = stash or {}  # token in the HTML → a formula's HTML
         self.pieces: list[list] = [[None, [], []]]
         self._skip = 0  # depth inside a formula or a permalink
         self._heading: str | None = None  # the heading being read
@@ -428,8 +430,19 @@ class _PlainText(HTMLParser):
             self._heading = None
 
     def handle_data(self, data: str) -> None:
+        if self.stash and not self._skip:
+            data = STASH_TOKEN.sub(lambda token: _stash_text(self.stash.get(token.group(0), token.group(0))), data)
         if not self._skip or self._annotation:
             self.pieces[-1][1 if self._heading else 2].append(readable(data) if self._annotation else data)
+
+
+@lru_cache(maxsize=8192)
+def _stash_text(html: str) -> str:
+    """What one formula's HTML adds to the words around it: read once per formula, not once per use."""
+    parser = _PlainText()
+    parser.feed(html)
+    parser.close()
+    return "".join(parser.pieces[0][2])
 
 
 _HEADINGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
@@ -438,9 +451,12 @@ _SPACES = re.compile(r"\s+")
 _IDENTIFIER = re.compile(r"[^\W\d]\w*")  # Python's identifiers: `ñame` is one
 
 
-def plain_text(html: str) -> list[tuple[str | None, str, str]]:
-    """`[(heading id, heading, text)]` of some prose HTML; the first heading's id is its section's."""
-    parser = _PlainText()
+def plain_text(html: str, stash: dict[str, str] | None = None) -> list[tuple[str | None, str, str]]:
+    """
+    `[(heading id, heading, text)]` of some prose HTML; the first heading's id
+    is its section's. Tokens of `stash` in the HTML stand for their HTML.
+    """
+    parser = _PlainText(stash)
     parser.feed(html)
     parser.close()
     clean = lambda parts: _SPACES.sub(" ", "".join(parts)).strip()  # noqa: E731
