@@ -10,13 +10,18 @@ written in a source into the link to publish.
 A link is resolved inside its source folder only. A target that would leave it
 (`../../../etc/passwd`, an absolute path, a symbolic link pointing elsewhere) is
 reported as broken and never read.
+
+In: the settings (source folders, output folder). Out: the `Source` records of
+the pages, the `FileMap` of every file a link may reach (gathered once; links
+are resolved against it, never against the disk), and `Files`, which turns a
+link written in a source into the link to publish.
 """
 
 from __future__ import annotations
 
 import os
 import posixpath
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Iterator
 from urllib.parse import quote, unquote, urlsplit

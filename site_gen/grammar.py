@@ -115,7 +115,8 @@ def _token(match: re.Match[str]) -> Token:
         tex = match.group(group)
         if tex is not None:
             return Token("math", match.group(0), match.start(), tex.strip(), display)
-    kind = next(kind for kind in _KINDS if match.group(kind) is not None)
+    groups = match.groupdict()  # the list grammar has no `indented` group
+    kind = next(kind for kind in _KINDS if groups.get(kind) is not None)
     return Token(kind, match.group(0), match.start())
 
 
