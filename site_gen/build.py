@@ -45,11 +45,10 @@ from .config import Config
 from .document import Document, read
 from .files import FileMap, Files, discover
 from .model import Problem
-from .plan import plan
+from .plan import Plan, plan
 from .produce import Progress, known_formulas, produce
 from .prose import inventory, raw_html_outside_allowlist
 from .read import Reading, read_all
-from .translate import Translations
 from .write import BuildError, check_out, lock, write_site
 
 if TYPE_CHECKING:
@@ -83,11 +82,10 @@ def build(config: Config, jobs: int | None = None, use_cache: bool = True,
             files = Files(config, discover(config), FileMap.gather(config))
             reading = read_all(config, files.sources, cache, report.problems, jobs)
             documents = reading.documents
-            translations = Translations(config.translations)
             assets = site_assets.collect(config.templates, cache)
-            tasks = plan(config, files, documents, translations, assets)
-            site = _renderer(config, files, reading, translations, assets, cache)
-            produced = produce(tasks, cache, site, jobs, progress, config.equation_numbers)
+            planned = plan(config, files, documents, assets)
+            site = _renderer(config, files, reading, planned, assets, cache)
+            produced = produce(planned.tasks, cache, site, jobs, progress, config.equation_numbers)
             outputs, problems, notes = assemble(config, produced, assets, cache, site)
             _audit_translations(config, documents, report, cache)
             write_site(config.out, outputs)
@@ -95,7 +93,7 @@ def build(config: Config, jobs: int | None = None, use_cache: bool = True,
         finally:
             cache.save(prune=complete)
             cache.close()
-        report.problems += problems + translations.problems
+        report.problems += planned.problems + problems
         report.notes += ([assets.note] if assets.note else []) + notes
         report.pages, report.outputs, report.cache_hits = len(documents), len(outputs), cache.hits
         report.rendered, report.formulas = produced.rendered, produced.formulas
@@ -104,8 +102,7 @@ def build(config: Config, jobs: int | None = None, use_cache: bool = True,
     return report
 
 
-def _renderer(config: Config, files: Files, reading: Reading, translations: Translations,
-              assets: Assets, cache: Cache):
+def _renderer(config: Config, files: Files, reading: Reading, planned: Plan, assets: Assets, cache: Cache):
     """The renderer, made (and its heavy modules imported) on first need, with the formulas of earlier builds."""
 
     @once
@@ -115,7 +112,7 @@ def _renderer(config: Config, files: Files, reading: Reading, translations: Tran
 
         math = KatexRenderer(known=known_formulas(cache, config.equation_numbers),
                              number_all=config.equation_numbers == "all")
-        return Site(config, files, reading, math, assets.katex_stylesheet, translations)
+        return Site(config, files, reading, math, assets.katex_stylesheet, planned)
 
     return site
 

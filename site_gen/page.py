@@ -14,15 +14,18 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Callable
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, TemplateError
+from jinja2 import DictLoader, Environment, StrictUndefined, TemplateError
 from markupsafe import escape
 
 
 class Templates:
     def __init__(self, folder: Path) -> None:
-        self.folder = folder
+        # Every template read once, now: rendering a page reads nothing from the disk (`static/` is only copied)
+        self.sources = {path.relative_to(folder).as_posix(): path.read_text("utf-8")
+                        for path in sorted(Path(folder).rglob("*"))
+                        if path.is_file() and "static" not in path.relative_to(folder).parts}
         self._env = Environment(
-            loader=FileSystemLoader(str(folder)),
+            loader=DictLoader(self.sources),
             autoescape=True,
             undefined=StrictUndefined,
             keep_trailing_newline=True,

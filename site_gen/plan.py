@@ -7,30 +7,38 @@ source's page or a folder's listing, in each language), the default
 language's first.
 
 A task is a record of everything its output depends on: the source's record
-and text, its translation table, the interface table, the settings and
-templates, and the titles, URLs and files of the rest of the site (which
-listings, links and navigation show). Its cache key is the hash of the whole
-record, so the cache cannot miss an input: what rendering uses is in the
-record, and what is in the record is in the key. A translated page also
-carries the English heading ids it reuses (`with_anchors`), so anchors work
-in every language; they are known once the English pages are rendered.
+and text, its translation table (the text itself, which rendering parses and
+whose problems it reports), the interface table, the settings and templates,
+and the titles, URLs and files of the rest of the site (which listings, links
+and navigation show). Its cache key is the hash of the whole record, so the
+cache cannot miss an input: what rendering uses is in the record, and what is
+in the record is in the key. What every page of a language shares (the other
+pages' titles, the interface table) is too big to copy into each task: the
+`Plan` holds it once, for the renderer, and each task its digest. A translated
+page also carries the English heading ids it reuses (`with_anchors`), so
+anchors work in every language; they are known once the English pages are
+rendered.
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path, PurePosixPath
+from typing import Callable
 
 from .assets import Assets
 from .cache import Cache, digest
 from .config import Config
 from .document import Document
 from .files import Files
-from .model import PageResult
+from .model import PageResult, Problem
 from .definitions import collect as collect_definitions
 from .navigation import reading_order
-from .translate import Translations
+from .translate import UI_TABLE, Table, TableText, read_table, table_path, usable_table
+
+# A page's title and summary in one language (Markdown, translated where a translation is published)
+Titles = dict[PurePosixPath, tuple[str, str]]
 
 
 @dataclass(frozen=True)
@@ -42,25 +50,47 @@ class Task:
     path: PurePosixPath  # where it goes in the site
     url: PurePosixPath  # language-neutral: the source's page, or the folder's index
     source: str = ""  # the Source record and its text (pages)
-    table: str = ""  # the page's translation table in `lang`, and its review list
-    ui: str = ""  # the interface table in `lang`
+    table: TableText | None = None  # the page's translation table in `lang`, and its review list
+    ui: str = ""  # the interface table in `lang` (held by the `Plan`)
     settings: str = ""  # settings, templates and KaTeX stylesheet
-    structure: str = ""  # every page's title and URL in `lang`, the reading order, every file
+    structure: str = ""  # every page's title and URL in `lang` (held by the `Plan`), the reading order, every file
     anchors: tuple[tuple[str, ...], ...] = ()  # English heading ids of each section (translated pages)
 
     def key(self, cache: Cache) -> str:
         return cache.key(self.kind, json.dumps(asdict(self), default=str, sort_keys=True))
 
 
-def plan(config: Config, files: Files, documents: list[Document], translations: Translations,
-         assets: Assets) -> list[list[Task]]:
-    """The tasks of every language, the default language's first."""
+@dataclass
+class Plan:
+    """The tasks of every language, the default language's first, and what the tasks of a language share."""
+
+    tasks: list[list[Task]] = field(default_factory=list)
+    titles: dict[str, Titles] = field(default_factory=dict)  # by language
+    interface: dict[str, Table] = field(default_factory=dict)  # by language; none for the default
+    problems: list[Problem] = field(default_factory=list)  # interface tables that cannot be used
+
+
+def plan(config: Config, files: Files, documents: list[Document], assets: Assets) -> Plan:
+    result = Plan()
     settings = settings_digest(config, assets)
     order = "\n".join(str(url) for url in reading_order(documents))  # previous/next links and the site's tree
     definitions = collect_definitions(documents).fingerprint()  # code links and "used in" lists
-    return [_tasks(config, files, documents, translations, lang, settings,
-                   digest(files.map.listing(), order, definitions, _titles(config, documents, translations, lang)))
-            for lang in config.languages]
+    for lang in config.languages:
+        tables = {d.source.url: read_table(table_path(config.translations, lang, d.source.rel))
+                  for d in documents if config.translated(d.source.translate, lang)}
+        ui = "" if lang == config.default_language else _interface(config, lang, result)
+        result.titles[lang] = titles = _titles(documents, tables)
+        structure = digest(files.map.listing(), order, definitions, repr(sorted(titles.items())))
+        result.tasks.append(_tasks(config, files, documents, tables, lang, ui, settings, structure))
+    return result
+
+
+def _interface(config: Config, lang: str, result: Plan) -> str:
+    """The digest of a language's interface table, kept (with its problem, if broken) in `result`."""
+    read = read_table(config.translations / lang / UI_TABLE)
+    result.interface[lang], problems = usable_table(read)
+    result.problems += problems
+    return digest(json.dumps(asdict(read)))
 
 
 def settings_digest(config: Config, assets: Assets) -> str:
@@ -73,18 +103,14 @@ def settings_digest(config: Config, assets: Assets) -> str:
     )
 
 
-def _tasks(config: Config, files: Files, documents: list[Document], translations: Translations, lang: str,
-           settings: str, structure: str) -> list[Task]:
-    default = lang == config.default_language
-    ui = "" if default else digest(translations.fingerprint(lang, None))
+def _tasks(config: Config, files: Files, documents: list[Document], tables: dict[PurePosixPath, TableText],
+           lang: str, ui: str, settings: str, structure: str) -> list[Task]:
     folder = config.language_folder(lang)
     tasks = []
     for document in documents:
         source = document.source
-        table = (digest(translations.fingerprint(lang, source.rel))
-                 if config.translated(source.translate, lang) else "")
         tasks.append(Task("page", lang, folder / source.url, source.url, digest(repr(source), document.text),
-                          table, ui, settings, structure))
+                          tables.get(source.url), ui, settings, structure))
     pages = {d.source.url for d in documents}
     for index_page in (f / "index.html" for f in files.folders()):
         if index_page not in pages:
@@ -101,17 +127,23 @@ def with_anchors(task: Task, english: dict[PurePosixPath, PageResult]) -> Task:
     return replace(task, anchors=tuple(tuple(result.anchors.get(n, ())) for n in range(1, max(result.anchors, default=0) + 1)))
 
 
-def _titles(config: Config, documents: list[Document], translations: Translations, lang: str) -> str:
-    """Titles and summaries of every page in `lang`: listings and links show them."""
-    rows = []
+def _titles(documents: list[Document], tables: dict[PurePosixPath, TableText]) -> Titles:
+    """Titles and summaries of every page, translated where `tables` has a page's table: listings and links show them."""
+    titles = {}
     for document in documents:
-        source = document.source
-        title, summary = document.title, document.summary
-        if config.translated(source.translate, lang):
-            title = translations.lookup(lang, source.rel, title) or title
-            summary = (translations.lookup(lang, source.rel, summary) or summary) if summary else ""
-        rows.append(f"{source.url}\t{title}\t{summary}")
-    return "\n".join(rows)
+        read = tables.get(document.source.url)
+        table = usable_table(read)[0] if read is not None else None  # a broken table is reported by its page
+        titles[document.source.url] = (translated(table, document.title), translated(table, document.summary))
+    return titles
+
+
+def translated(table: Table | None, english: str, counted: Callable[[bool], None] = lambda found: None) -> str:
+    """A title or summary as published: its translation when `table` has one, else the English."""
+    if table is None or not english:
+        return english
+    translation = table.get(english)
+    counted(translation is not None)
+    return translation or english
 
 
 def _folder_digest(folder: Path) -> str:

@@ -75,11 +75,7 @@ def produce(plan: list[list[Task]], cache: Cache, site: Callable[[], Site], jobs
 def _render(site: Site, task: Task) -> tuple[PageResult, dict]:
     """One task, and the formulas its rendering had to send to KaTeX (for the main process to keep)."""
     before = set(site.math.fresh)
-    if task.kind == "page":
-        anchors = {number: list(ids) for number, ids in enumerate(task.anchors, start=1)}
-        result = site.render_page(site.by_url[task.url], task.lang, anchors)
-    else:
-        result = PageResult(site.render_listing(task.url.parent, task.lang))
+    result = site.render_page(task) if task.kind == "page" else PageResult(site.render_listing(task))
     return result, {k: v for k, v in site.math.fresh.items() if k not in before}
 
 

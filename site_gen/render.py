@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
+from pathlib import PurePosixPath
 from urllib.parse import quote
 from typing import Callable
 
@@ -42,6 +42,7 @@ from .definitions import collect as collect_definitions
 from .navigation import navigation, reading_order
 from .model import Heading, PageResult, Problem, Section, Source
 from .page import Templates
+from .plan import Plan, Task, translated
 from .read import Reading
 from .prose import STASH_TOKEN, Issue, ProseRenderer, element_ids, mark_untranslated, markdown_to_plain
 from .readable_math import readable
@@ -52,11 +53,11 @@ from .translate import (
     STALE_NOTICE,
     UNTRANSLATED_NOTICE,
     Table,
-    Translations,
     has_words,
     interface_gettext,
     og_locale,
     split_units,
+    usable_table,
 )
 
 
@@ -65,32 +66,39 @@ class Site:
     """Renders every page of the site, in every language, from gathered documents."""
 
     def __init__(self, config: Config, files: Files, reading: Reading, math: KatexRenderer,
-                 katex_stylesheet: str, translations: Translations) -> None:
+                 katex_stylesheet: str, plan: Plan) -> None:
         self.config = config
         self.files = files
         self.code = reading.code
-        self.templates = Templates(config.templates)
+        self.templates = Templates(config.templates)  # read now: rendering reads nothing from the disk
         self.math = math
-        self.translations = translations
         self.default = config.default_language
         self.by_url = {d.source.url: d for d in reading.documents}
-        self.frame = Frame(config, files, reading.documents, math, katex_stylesheet, translations, self.templates)
+        self.frame = Frame(config, files, reading.documents, math, katex_stylesheet, plan, self.templates)
         self.definitions = collect_definitions(reading.documents)
         # Ids the templates write (search box, contents): a heading never takes one, a link may point at one
-        self.template_ids = {i for path in sorted(Path(config.templates).glob("*.html"))
-                             for i in element_ids(path.read_text("utf-8")) if "{" not in i}
+        self.template_ids = {i for name, text in self.templates.sources.items() if name.endswith(".html")
+                             for i in element_ids(text) if "{" not in i}
 
     def sitemap(self) -> str:
         return self.frame.sitemap()
 
     # ### One page
 
-    def render_page(self, document: Document, lang: str, anchors: dict[int, list[str]] | None = None) -> PageResult:
-        """One source's page in one language; a translation reuses the English heading ids, `anchors` by section."""
+    def render_page(self, task: Task) -> PageResult:
+        """
+        One source's page in one language, from its task: a translation is
+        made from the table the task carries and reuses the English heading ids.
+        """
         result = PageResult("")
         problems = result.problems
+        document, lang = self.by_url[task.url], task.lang
+        anchors = dict(enumerate(task.anchors, start=1))
         source = document.source
-        table = self.translations.page(lang, source.rel) if self.frame.translated(source, lang) else None
+        table = None
+        if task.table is not None:
+            table, unusable = usable_table(task.table)
+            problems.extend(unusable)
         gettext = self.frame.gettext(lang)
         used: set[tuple[str, bool]] = set()
 
@@ -112,7 +120,7 @@ class Site:
         prose_ids: list[str] = []  # headings' and the author's raw HTML's
         for number, section in enumerate(document.sections, start=1):
             doc = section.doc if table is None else translate_prose(section.doc, table, coverage)
-            rendered = prose.render(doc, anchors=(anchors or {}).get(number) if lang != self.default else None)
+            rendered = prose.render(doc, anchors=list(anchors.get(number, ())) if lang != self.default else None)
             html = rendered.html
             headings.extend(rendered.headings)
             prose_ids.extend(rendered.ids)
@@ -147,8 +155,8 @@ class Site:
                     has_code=any(document.lines[n - 1].strip() for n in section.code_lines),
                 )
             )
-        title = self.frame.title(document, lang, coverage)
-        summary = self.frame.summary(document, lang, coverage) or _first_sentences(result.search)
+        title = self.frame.plain(translated(table, document.title, coverage.count))
+        summary = self.frame.plain(translated(table, document.summary, coverage.count)) or _first_sentences(result.search)
         result.title = title
         result.html = self.templates.render(
             "page.html",
@@ -177,8 +185,9 @@ class Site:
                                     f"duplicate id '{anchor}' on the page") for anchor, n in ids.items() if n > 1)
         return result
 
-    def render_listing(self, folder: PurePosixPath, lang: str) -> str:
-        url = folder / "index.html"
+    def render_listing(self, task: Task) -> str:
+        url, lang = task.url, task.lang
+        folder = url.parent
         title = self.frame.folder_title(folder, lang)
         listing = self.frame.listing(folder, lang)
         summary = "; ".join(page["title"] for group in listing for page in group["pages"])[:155]
@@ -222,14 +231,15 @@ class Frame:
     """
 
     def __init__(self, config: Config, files: Files, documents: list[Document], math: KatexRenderer,
-                 katex_stylesheet: str, translations: Translations, templates: Templates) -> None:
+                 katex_stylesheet: str, plan: Plan, templates: Templates) -> None:
         self.config = config
         self.files = files
         self.documents = documents
         self.templates = templates
         self.math = math
         self.katex_stylesheet = katex_stylesheet
-        self.translations = translations
+        self.titles = plan.titles  # every page's, by language, as planned
+        self.interface = plan.interface
         self.default = config.default_language
         self.by_url = {d.source.url: d for d in documents}
         self.order = reading_order(documents)
@@ -255,20 +265,12 @@ class Frame:
     def translated(self, source: Source, lang: str) -> bool:
         return self.config.translated(source.translate, lang)
 
-    def title(self, document: Document, lang: str, coverage: Coverage | None = None) -> str:
-        return self._unit(document, lang, document.title, coverage)
+    def title(self, document: Document, lang: str) -> str:
+        """A page's title in `lang` as plain text, as planned."""
+        return self.plain(self.titles[lang][document.source.url][0])
 
-    def summary(self, document: Document, lang: str, coverage: Coverage | None = None) -> str:
-        return self._unit(document, lang, document.summary, coverage) if document.summary else ""
-
-    def _unit(self, document: Document, lang: str, english: str, coverage: Coverage | None) -> str:
-        """A title or summary, translated if it can be, as plain text."""
-        if not self.translated(document.source, lang):
-            return self.plain(english)
-        translation = self.translations.lookup(lang, document.source.rel, english)
-        if coverage is not None:
-            coverage.count(translation is not None)
-        return self.plain(translation or english)
+    def summary(self, document: Document, lang: str) -> str:
+        return self.plain(self.titles[lang][document.source.url][1])
 
     def plain(self, markdown: str) -> str:
         if markdown not in self._plain:
@@ -278,7 +280,7 @@ class Frame:
     def gettext(self, lang: str) -> Callable[[str], str]:
         if lang == self.default:
             return lambda text: text
-        return interface_gettext(self.translations.ui(lang))
+        return interface_gettext(self.interface[lang])
 
     # ### Listings, breadcrumbs, links
 

@@ -246,10 +246,47 @@ def sidecar(path: Path, kind: str) -> Path:
 
 def load_table(path: Path) -> Table:
     """Read a table and its review list; a missing table is an empty one."""
-    text = _read(path)
-    entries, positions, duplicates = _parse(path, text)
-    review, _, _ = _parse(sidecar(path, "review"), _read(sidecar(path, "review")))
-    return Table(path, entries, review, positions, duplicates, text)
+    return parse_table(read_table(path))
+
+
+@dataclass(frozen=True)
+class TableText:
+    """
+    A table and its review list as read from disk: what a page's task carries,
+    so that rendering parses it (and finds its problems) without reading anything.
+    """
+
+    path: str
+    text: str = ""
+    review: str = ""
+    error: tuple[str, int, int, str] | None = None  # unreadable: (file, line, column, message)
+
+
+def read_table(path: Path) -> TableText:
+    try:
+        return TableText(str(path), _read(path), _read(sidecar(path, "review")))
+    except TableError as error:
+        problem = error.problem
+        return TableText(str(path), error=(problem.path, problem.line, problem.column, problem.message))
+
+
+def parse_table(read: TableText) -> Table:
+    """The table `read` holds; raises `TableError` for one that cannot be used."""
+    if read.error is not None:
+        file, line, column, message = read.error
+        raise TableError(Path(file), line, column, message)
+    path = Path(read.path)
+    entries, positions, duplicates = _parse(path, read.text)
+    review, _, _ = _parse(sidecar(path, "review"), read.review)
+    return Table(path, entries, review, positions, duplicates, read.text)
+
+
+def usable_table(read: TableText) -> tuple[Table, list[Problem]]:
+    """The table, or an empty one and the problem that makes it unusable (its units are shown in English)."""
+    try:
+        return parse_table(read), []
+    except TableError as error:
+        return Table(Path(read.path)), [error.problem]
 
 
 def load_object(path: Path) -> dict[str, str]:
@@ -312,45 +349,6 @@ def _members(text: str) -> Iterable[tuple[str, object, int, int]]:
 
 def _line_column(text: str, offset: int) -> tuple[int, int]:
     return text.count("\n", 0, offset) + 1, offset - (text.rfind("\n", 0, offset) + 1) + 1
-
-
-class Translations:
-    """All tables of one build, loaded on first use; broken tables become problems."""
-
-    def __init__(self, folder: Path) -> None:
-        self.folder = folder
-        self._tables: dict[Path, Table] = {}
-        self.problems: list[Problem] = []
-
-    def page(self, lang: str, rel: PurePosixPath) -> Table:
-        return self._load(table_path(self.folder, lang, rel))
-
-    def ui(self, lang: str) -> Table:
-        return self._load(self.folder / lang / UI_TABLE)
-
-    def lookup(self, lang: str, rel: PurePosixPath, english: str) -> str | None:
-        """The translation of one unit of the page at `rel`, if there is one."""
-        return self.page(lang, rel).get(english)
-
-    def fingerprint(self, lang: str, rel: PurePosixPath | None) -> bytes:
-        """The raw bytes a page's rendering depends on: its table (or the interface table) and review list."""
-        path = table_path(self.folder, lang, rel) if rel is not None else self.folder / lang / UI_TABLE
-        found = b""
-        for file in (path, sidecar(path, "review")):
-            try:
-                found += file.read_bytes() + b"\0"
-            except OSError:
-                found += b"\0"
-        return found
-
-    def _load(self, path: Path) -> Table:
-        if path not in self._tables:
-            try:
-                self._tables[path] = load_table(path)
-            except TableError as error:
-                self.problems.append(error.problem)
-                self._tables[path] = Table(path)
-        return self._tables[path]
 
 
 # ## Writing
