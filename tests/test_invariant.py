@@ -79,6 +79,9 @@ class IncrementalEqualsClean(RuleBasedStateMachine):
         (self.pkg / ".figures").mkdir()
         (self.pkg / ".figures" / "fig.svg").write_text(SVG.format(2))
         (self.pkg / "data.csv").write_text("a,b\n1,2\n")
+        (self.pkg / "notes").mkdir()  # enough outputs for a build with two jobs to fork its workers
+        for n in range(4):
+            (self.pkg / "notes" / f"n{n}.py").write_text(f'"""\n# Note {n}\n\nA note.\n"""\n\nN = {n}\n')
         shutil.copytree(TEMPLATES, self.root / "templates")
         self.settings = dict(title="Small site", site_url="https://small.example.org/", languages=["en", "ja"],
                              root_title="The package", prefix="")
@@ -95,7 +98,7 @@ class IncrementalEqualsClean(RuleBasedStateMachine):
         )
 
     def sources(self) -> list[Path]:
-        return sorted(p for p in self.pkg.rglob("*.py"))
+        return sorted(p for p in self.pkg.rglob("*.py") if "notes" not in p.parts)  # the notes only make up numbers
 
     # ## Edits of the sources
 
@@ -218,11 +221,15 @@ class IncrementalEqualsClean(RuleBasedStateMachine):
 
     @invariant()
     def check(self) -> None:
-        """Through the command line, as a user builds: its shortcut for a build with nothing to do is tested too."""
+        """
+        Through the command line, as a user builds: its shortcut for a build
+        with nothing to do is tested too. The clean build forks workers, so a
+        problem found in a worker must be reported as one found in this process.
+        """
         self.step += 1
         clean = self.tmp / f"clean-{self.step}"
-        incremental_code, incremental_warnings = self.cli("--out", str(self.tmp / "incremental"))
-        clean_code, clean_warnings = self.cli("--out", str(clean), "--no-cache")
+        incremental_code, incremental_warnings = self.cli("--out", str(self.tmp / "incremental"), "--jobs", "1")
+        clean_code, clean_warnings = self.cli("--out", str(clean), "--no-cache", "--jobs", "2")
         assert incremental_code == clean_code == 0
         assert incremental_warnings == clean_warnings
         assert site(self.tmp / "incremental") == site(clean)
@@ -232,7 +239,7 @@ class IncrementalEqualsClean(RuleBasedStateMachine):
         """Exit code and the warnings (`path:line: message`) of a build."""
         err = io.StringIO()
         with contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO()):
-            code = main(["build", "--root", str(self.root), "--jobs", "1", *options])
+            code = main(["build", "--root", str(self.root), *options])
         return code, [line for line in err.getvalue().splitlines() if not line.startswith("note:")]
 
     def teardown(self) -> None:
