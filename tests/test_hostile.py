@@ -186,6 +186,28 @@ def test_two_builds_at_once(project: Path) -> None:
     build(load(project, source=project / "src", out=out))
     assert_good_page(project)
     assert not [p for p in project.iterdir() if p.name.startswith(".html")]  # no lock, no staging beside the output
+    assert not lock.exists()  # nor in the cache folder: one lock per folder ever built would pile up
+
+
+def test_a_lock_removed_as_it_is_taken_is_taken_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The build before ours removes its lock file just as we open it: we must lock the new file, not the gone one."""
+    out = tmp_path / "site"
+    path = write.lock_path(out)
+    real_flock = fcntl.flock
+    finished: list[bool] = []
+
+    def flock(handle, operation: int) -> None:
+        if not finished:
+            finished.append(True)
+            path.unlink()  # the earlier build ends between our open and our lock
+        real_flock(handle, operation)
+
+    monkeypatch.setattr(write.fcntl, "flock", flock)
+    with write.lock(out):
+        with open(path) as other:  # a third build, arriving now, finds the file we hold
+            with pytest.raises(BlockingIOError):
+                real_flock(other, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    assert not path.exists()
 
 
 def _build_until(project: Path, stage: str, reached, release) -> None:
