@@ -22,7 +22,6 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import PurePosixPath
-from urllib.parse import quote
 from typing import Callable
 
 import keyword
@@ -40,11 +39,12 @@ from .grammar import formulas
 from .math import KatexRenderer, Rendered, equation_labels
 from .definitions import collect as collect_definitions
 from .navigation import navigation, reading_order
+from .addresses import Addresses
 from .model import Heading, PageResult, Problem, Section, Source
 from .page import Templates
 from .plan import Plan, Task, translated
 from .read import Reading
-from .prose import STASH_TOKEN, Issue, ProseRenderer, element_ids, mark_untranslated, markdown_to_plain
+from .prose import STASH_TOKEN, Issue, ProseRenderer, ProseResult, element_ids, mark_untranslated, markdown_to_plain
 from .readable_math import readable
 from .translate import (
     HOME,
@@ -74,14 +74,16 @@ class Site:
         self.math = math
         self.default = config.default_language
         self.by_url = {d.source.url: d for d in reading.documents}
-        self.frame = Frame(config, files, reading.documents, math, katex_stylesheet, plan, self.templates)
+        self.addresses = Addresses(config)
+        self.frame = Frame(config, reading.documents, math, katex_stylesheet, plan, self.addresses)
         self.definitions = collect_definitions(reading.documents)
         # Ids the templates write (search box, contents): a heading never takes one, a link may point at one
         self.template_ids = {i for name, text in self.templates.sources.items() if name.endswith(".html")
                              for i in element_ids(text) if "{" not in i}
 
     def sitemap(self) -> str:
-        return self.frame.sitemap()
+        pages = {d.source.url for d in self.by_url.values()} | {f / "index.html" for f in self.files.folders()}
+        return self.templates.render("sitemap.xml", entries=self.addresses.sitemap(list(pages)))
 
     # ### One page
 
@@ -107,7 +109,7 @@ class Site:
             return self.math(tex, display)
 
         reserved = self.template_ids | {f"section-{n}" for n in range(1, len(document.sections) + 1)}
-        prose = ProseRenderer(math, self.files.resolver(source, self.frame.language_folder(lang), result.assets),
+        prose = ProseRenderer(math, self.files.resolver(source, self.config.language_folder(lang), result.assets),
                               lang=lang, untranslated_notice=gettext(UNTRANSLATED_NOTICE),
                               stale_notice=gettext(STALE_NOTICE), permalink_label=gettext(PERMALINK),
                               reserved_ids=reserved,
@@ -126,9 +128,9 @@ class Site:
             prose_ids.extend(rendered.ids)
             if lang == self.default:
                 result.anchors[number] = [h.anchor for h in rendered.headings]
-                problems.extend(self._locate(document, section, issue, seen) for issue in rendered.issues)
+                problems.extend(locate(document, section, issue, seen) for issue in rendered.issues)
                 for written, (page, fragment) in rendered.anchor_links:
-                    where = self._locate(document, section, Issue(written, ""), Counter())
+                    where = locate(document, section, Issue(written, ""), Counter())
                     result.fragment_links.append([where.path, where.line, written, page, fragment])
             elif table is not None:
                 for issue in rendered.issues:
@@ -137,21 +139,14 @@ class Site:
                         problems.append(Problem(str(table.path), line, f"{issue.message} (in a translation of "
                                                                        f"{source.path})", column))
             anchor = rendered.section_anchor or f"section-{number}"
-            names = " ".join(identifiers(document.lines[n - 1] for n in section.code_lines))
-            for piece, (piece_anchor, heading, text) in enumerate(plain_text(rendered.search_html, rendered.stash)):
-                if piece and not piece_anchor:
-                    # The section's own (first) heading: it lost its id to the section
-                    piece_anchor = anchor
-                if piece == 0 and not text:
-                    continue
-                result.search.append(dict(a=piece_anchor or anchor, h=heading, x=text, c=names if piece <= 1 else ""))
+            result.search += search_entries(rendered, anchor, identifiers(document.lines[n - 1] for n in section.code_lines))
             rows.append(
                 dict(
                     anchor=anchor,
                     headed=rendered.section_anchor is not None,  # its heading carries the permalink
                     doc=Markup(html),
                     code=[(n, Markup(highlighted[n - 1])) for n in section.code_lines],
-                    code_href=self.frame.source_href(source, section.code_lines),
+                    code_href=self.addresses.source_href(source, section.code_lines),
                     has_code=any(document.lines[n - 1].strip() for n in section.code_lines),
                 )
             )
@@ -163,13 +158,13 @@ class Site:
             gettext,
             **self.frame.common(source.url, lang, title, summary),
             rows=rows,
-            definitions=self.definitions.page(source.url, self.frame.language_folder(lang),
+            definitions=self.definitions.page(source.url, self.config.language_folder(lang),
                                               lambda u: self.frame.title(self.by_url[u], lang)),
             contents=[h for h in headings if h.level > 1] if len(headings) > 1 else [],
             source_path=str(source.path),
-            source_href=self.frame.source_href(source, []),
+            source_href=self.addresses.source_href(source, []),
             listing=self.frame.listing(source.url.parent, lang) if source.rel.name == "__init__.py" else [],
-            line_href=self.frame.source_href(source, [0]).removesuffix("0"),
+            line_href=self.addresses.source_href(source, [0]).removesuffix("0"),
             content_lang=lang if (lang == self.default or source.translate) else self.default,
             coverage=coverage if table is not None and coverage.done < coverage.total else None,
             english_only=lang != self.default and not source.translate,  # a folder kept in English
@@ -181,7 +176,7 @@ class Site:
                        *(f"L{n}" for row in rows if row["has_code"] for n, _ in row["code"])])
         result.ids = sorted(ids)
         if lang == self.default:
-            problems.extend(Problem(str(source.path), self._line_of(document, f'id="{anchor}"'),
+            problems.extend(Problem(str(source.path), _line_of(document, f'id="{anchor}"'),
                                     f"duplicate id '{anchor}' on the page") for anchor, n in ids.items() if n > 1)
         return result
 
@@ -207,35 +202,18 @@ class Site:
             english_only=False,
         )
 
-    def _locate(self, document: Document, section: Section, issue: Issue, seen: Counter) -> Problem:
-        """Find the source line an issue is about, from the text it quotes (its next line if quoted before)."""
-        needle = next((part.strip() for part in issue.needle.split("\n") if part.strip()), "")
-        candidates = sorted(section.doc_lines) or section.code_lines
-        lines = [n for n in candidates if needle and needle in document.lines[n - 1]]
-        nth = seen[(needle, issue.message)]
-        seen[(needle, issue.message)] += 1
-        line = lines[min(nth, len(lines) - 1)] if lines else section.doc_line
-        return Problem(str(document.source.path), line, issue.message)
-
-    @staticmethod
-    def _line_of(document: Document, needle: str) -> int:
-        return next((n for n, line in enumerate(document.lines, start=1) if needle in line), 1)
-
-
-
 class Frame:
     """
     What surrounds every page's content, in each language: titles and
     summaries (translated, as plain text), listings of folders, breadcrumbs,
-    navigation, language links, canonical URLs and the sitemap.
+    navigation and language links; addresses come from `Addresses`.
     """
 
-    def __init__(self, config: Config, files: Files, documents: list[Document], math: KatexRenderer,
-                 katex_stylesheet: str, plan: Plan, templates: Templates) -> None:
+    def __init__(self, config: Config, documents: list[Document], math: KatexRenderer, katex_stylesheet: str,
+                 plan: Plan, addresses: Addresses) -> None:
         self.config = config
-        self.files = files
+        self.addresses = addresses
         self.documents = documents
-        self.templates = templates
         self.math = math
         self.katex_stylesheet = katex_stylesheet
         self.titles = plan.titles  # every page's, by language, as planned
@@ -244,23 +222,6 @@ class Frame:
         self.by_url = {d.source.url: d for d in documents}
         self.order = reading_order(documents)
         self._plain: dict[str, str] = {}
-
-    # ### Site-wide pages
-
-    def folder_indexes(self) -> list[PurePosixPath]:
-        """Every folder's `index.html`, language-neutral."""
-        return [folder / "index.html" for folder in self.files.folders()]
-
-    def sitemap(self) -> str:
-        pages = sorted({d.source.url for d in self.documents} | set(self.folder_indexes()), key=str)
-        return self.templates.render(
-            "sitemap.xml",
-            entries=[dict(loc=self.canonical(url, lang), alternates=self.alternates(url))
-                     for url in pages for lang in self.config.languages],
-        )
-
-    def language_folder(self, lang: str) -> PurePosixPath:
-        return self.config.language_folder(lang)
 
     def translated(self, source: Source, lang: str) -> bool:
         return self.config.translated(source.translate, lang)
@@ -317,31 +278,31 @@ class Frame:
     def common(self, url: PurePosixPath, lang: str, title: str, summary: str) -> dict:
         """What every page shows around its content. `url` is language-neutral."""
         gettext = self.gettext(lang)
-        page = self.language_folder(lang) / url
+        page = self.config.language_folder(lang) / url
         crumbs = []
         for parent in reversed(url.parents):
             index = parent / "index.html"
             if index != url:
                 name = self.folder_title(parent, lang) if parent != PurePosixPath(".") else gettext(HOME)
-                crumbs.append(dict(title=name, href=relative_url(self.language_folder(lang) / index, page)))
+                crumbs.append(dict(title=name, href=relative_url(self.config.language_folder(lang) / index, page)))
         return dict(
             site_title=gettext(self.config.title),
             title=title,
             summary=summary,
-            canonical=self.canonical(url, lang),
-            alternates=self.alternates(url),
+            canonical=self.addresses.canonical(url, lang),
+            alternates=self.addresses.alternates(url),
             languages=[
                 dict(code=other, name=self.config.language_names.get(other, other),
-                     href=relative_url(self.language_folder(other) / url, page), current=other == lang)
+                     href=relative_url(self.config.language_folder(other) / url, page), current=other == lang)
                 for other in self.config.languages
             ] if len(self.config.languages) > 1 else [],
             breadcrumbs=crumbs,
             repository=self.config.repo_url,
-            navigation=navigation(self.order, url, self.language_folder(lang), lambda u: self.title(self.by_url[u], lang),
+            navigation=navigation(self.order, url, self.config.language_folder(lang), lambda u: self.title(self.by_url[u], lang),
                                   lambda folder: self.folder_title(folder, lang)),
-            home=relative_url(self.language_folder(lang) / "index.html", page),
+            home=relative_url(self.config.language_folder(lang) / "index.html", page),
             static=relative_url(site_assets.STATIC, page),
-            language_root=relative_url(self.language_folder(lang) / "index.html", page).removesuffix("index.html"),
+            language_root=relative_url(self.config.language_folder(lang) / "index.html", page).removesuffix("index.html"),
             search_index=relative_url(site_assets.search_index(lang), page),
             script_text={key: gettext(text) for key, text in SCRIPT_STRINGS.items()},
             katex_css=self.katex_stylesheet if "://" in self.katex_stylesheet
@@ -350,30 +311,34 @@ class Frame:
             locale=og_locale(lang),
         )
 
-    def canonical(self, url: PurePosixPath, lang: str) -> str:
-        """The page's absolute URL; none without a site URL (a relative one would be invalid)."""
-        if not self.config.site_url:
-            return ""
-        path = str(self.language_folder(lang) / url)
-        if url.name == "index.html":
-            path = path.removesuffix("index.html")
-        return self.config.site_url + quote(path)
+def locate(document: Document, section: Section, issue: Issue, seen: Counter) -> Problem:
+    """Find the source line an issue is about, from the text it quotes (its next line if quoted before)."""
+    needle = next((part.strip() for part in issue.needle.split("\n") if part.strip()), "")
+    candidates = sorted(section.doc_lines) or section.code_lines
+    lines = [n for n in candidates if needle and needle in document.lines[n - 1]]
+    nth = seen[(needle, issue.message)]
+    seen[(needle, issue.message)] += 1
+    line = lines[min(nth, len(lines) - 1)] if lines else section.doc_line
+    return Problem(str(document.source.path), line, issue.message)
 
-    def alternates(self, url: PurePosixPath) -> list[dict]:
-        """`hreflang` links to the page in every language, and the default for others."""
-        if len(self.config.languages) < 2 or not self.config.site_url:
-            return []
-        links = [dict(hreflang=lang, href=self.canonical(url, lang)) for lang in self.config.languages]
-        return links + [dict(hreflang="x-default", href=self.canonical(url, self.default))]
 
-    def source_href(self, source: Source, lines: list[int]) -> str:
-        if not self.config.repo_url:
-            return ""
-        href = f"{self.config.repo_url}/blob/{self.config.branch}/{source.path}"
-        if lines:
-            first, last = min(lines), max(lines)
-            href += f"#L{first}" if first == last else f"#L{first}-L{last}"
-        return href
+def _line_of(document: Document, needle: str) -> int:
+    return next((n for n, line in enumerate(document.lines, start=1) if needle in line), 1)
+
+
+def search_entries(rendered: ProseResult, anchor: str, names: list[str]) -> list[dict[str, str]]:
+    """
+    A section's entries in the search index, one per heading: anchor, heading,
+    text, and the names its code uses (on the section's first entry).
+    """
+    entries = []
+    for piece, (piece_anchor, heading, text) in enumerate(plain_text(rendered.search_html, rendered.stash)):
+        if piece and not piece_anchor:
+            piece_anchor = anchor  # the section's own (first) heading: it lost its id to the section
+        if piece == 0 and not text:
+            continue
+        entries.append(dict(a=piece_anchor or anchor, h=heading, x=text, c=" ".join(names) if piece <= 1 else ""))
+    return entries
 
 
 @dataclass
