@@ -88,7 +88,7 @@ class PageResult:
     """What rendering one page produced: everything the build must keep (and cache)."""
 
     html: str
-    problems: list[Problem] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)  # in the source or its translation table
     # Files referenced by the prose, to copy: site path → disk path
     assets: dict[str, str] = field(default_factory=dict)
     # Heading ids of each English section, for its translations

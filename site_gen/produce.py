@@ -8,7 +8,9 @@ rendered, in parallel across files: the default language first, whose heading
 ids the translated tasks then carry.
 
 Rendering is pure: a page reads nothing from the disk (links were resolved
-against the gathered file map, formulas come from the renderer). Formulas are
+against the gathered file map, its translation table is in its task, formulas
+come from the renderer), and every problem it finds is in its result, so a
+page from a worker or from the cache reports what it reported when rendered. Formulas are
 cached on their own, so that editing one paragraph re-renders that page but
 none of its formulas; a formula no page shows any more is forgotten.
 """

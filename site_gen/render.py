@@ -9,12 +9,16 @@ each unit replaced by its translation, or kept in English and marked so.
 Everything a page needs from the rest of the site (titles, URLs, which files
 exist) is known before rendering starts, so pages can be rendered in any order,
 in parallel, and each one depends only on what its task names. Rendering reads
-nothing from the disk: links resolve against the gathered file map.
+nothing from the disk: links resolve against the gathered file map, a page's
+translation table comes as text in its task, and the templates, the planned
+titles and the interface tables are in the `Site`, made before any worker is
+forked.
 
-In: a document (or a folder) and a language, with the English heading ids for
-a translation. Out: a `PageResult` (HTML, problems, linked files to copy,
-heading ids, search sections, formulas used). `Frame` is what surrounds every
-page's content (titles, listings, breadcrumbs, navigation, language links).
+In: a task (a page or a folder's listing in one language; a translated page's
+table and English heading ids). Out: a `PageResult` (HTML, every problem found
+in the source or its table, linked files to copy, heading ids, search
+sections, formulas used). `Frame` is what surrounds every page's content
+(titles, listings, breadcrumbs, navigation, language links).
 """
 
 from __future__ import annotations
