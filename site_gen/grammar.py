@@ -15,6 +15,7 @@ together they give the input back. Kinds:
 | `text`       | ordinary Markdown                                           |
 | `fence`      | a fenced code block, to the same fence at the same indent (or the end) |
 | `doctest`    | a `>>>` example and its output, up to a blank line          |
+| `indented`   | an indented code block (not an indented paragraph of a list item) |
 | `code`       | a code span                                                 |
 | `comment`    | an HTML comment (its formulas are not formulas)             |
 | `html`       | one raw HTML tag (`$` in an attribute is not math)          |
@@ -40,11 +41,15 @@ ENVIRONMENTS = r"(?:align|alignat|aligned|equation|gather|multline|flalign|eqnar
 
 _NOT_BLANK_LINE = r"(?!\n[ \t]*\n)"
 
-_GRAMMAR = re.compile(
-    r"""
+# An indented code block: after a blank line (or at the start), lines indented by four
+# spaces, blank lines between them included
+_INDENTED = r"""(?P<indented>(?:(?<=\n\n)|\A)[ ]{4}[^\n]*(?:\n(?:[ \t]*\n)*[ ]{4}[^\n]*)*)
+  | """
+
+_RULES = r"""
     (?P<fence>^(?P<indent>[ \t]*)(?P<fencemark>`{3,}|~{3,})[^\n]*(?:\n.*?)??(?:\n(?P=indent)(?P=fencemark)[ \t]*(?=\n|\Z)|\Z))
   | (?P<doctest>^[ \t]*>>>(?=[ \t]|$)[^\n]*(?:\n(?![ \t]*(?:\n|\Z))[^\n]*)*)
-  | (?P<definition>^[ ]{0,3}\[(?!\^)[^\]\n]+\]:[ \t]*\S[^\n]*)
+  | """ + _INDENTED + r"""(?P<definition>^[ ]{0,3}\[(?!\^)[^\]\n]+\]:[ \t]*\S[^\n]*)
   | (?P<code>(?P<ticks>`+)(?:""" + _NOT_BLANK_LINE + r""".)+?(?<!`)(?P=ticks)(?!`))
   | (?P<comment><!--.*?-->)
   | (?P<html></?[A-Za-z][A-Za-z0-9-]*(?:\s+[^\s"'>/=]+(?:\s*=\s*(?:"[^"]*"|'[^']*'|[^\s"'=<>`]+))?)*\s*/?>)
@@ -55,14 +60,16 @@ _GRAMMAR = re.compile(
   | \\\((?P<paren>.+?)\\\)
   | \$(?P<inline>[^\s$](?:\\.|""" + _NOT_BLANK_LINE + r"""[^\\$])*?)(?<!\s)\$(?!\d)
   | (?P<lone>\$)
-    """,
-    re.DOTALL | re.VERBOSE | re.MULTILINE,
-)
+    """
+_GRAMMAR = re.compile(_RULES, re.DOTALL | re.VERBOSE | re.MULTILINE)
+# Inside a list, indented lines are the item's paragraphs, not code
+_IN_LIST = re.compile(_RULES.replace(_INDENTED, ""), re.DOTALL | re.VERBOSE | re.MULTILINE)
+_LIST_ITEM = re.compile(r"[ \t]*(?:[*+-]|\d+[.)])[ \t]")
 
 _MATH_GROUPS = (("display", True), ("bracket", True), ("env", True), ("paren", False), ("inline", False))
-_KINDS = ("fence", "doctest", "definition", "code", "comment", "html", "dollar", "lone")
+_KINDS = ("fence", "doctest", "indented", "definition", "code", "comment", "html", "dollar", "lone")
 # Kinds that are the same in every language: no words to translate
-NOT_WORDS = {"fence", "doctest", "definition", "code", "comment", "html", "math", "dollar"}
+NOT_WORDS = {"fence", "doctest", "indented", "definition", "code", "comment", "html", "math", "dollar"}
 
 
 @dataclass(frozen=True)
@@ -82,7 +89,11 @@ def tokenize(markdown: str) -> list[Token]:
     """The tokens of some Markdown; `"".join(t.text for t in tokens) == markdown`."""
     tokens: list[Token] = []
     at = 0
-    for match in _GRAMMAR.finditer(markdown):
+    while (match := _GRAMMAR.search(markdown, at)) is not None:
+        if match.group("indented") is not None and _in_list(markdown, match.start()):
+            match = _IN_LIST.search(markdown, match.start())
+            if match is None:
+                break
         if match.start() > at:
             tokens.append(Token("text", markdown[at : match.start()], at))
         tokens.append(_token(match))
@@ -92,12 +103,20 @@ def tokenize(markdown: str) -> list[Token]:
     return tokens
 
 
+def _in_list(markdown: str, start: int) -> bool:
+    """True when the last line with text before `start` is a list item or indented (an item's paragraph)."""
+    before = markdown[:start].rstrip(" \t\n")
+    line = before[before.rfind("\n") + 1 :]
+    return bool(_LIST_ITEM.match(line)) or line.startswith((" " * 4, "\t"))
+
+
 def _token(match: re.Match[str]) -> Token:
     for group, display in _MATH_GROUPS:
         tex = match.group(group)
         if tex is not None:
             return Token("math", match.group(0), match.start(), tex.strip(), display)
-    kind = next(kind for kind in _KINDS if match.group(kind) is not None)
+    groups = match.groupdict()  # the list grammar has no `indented` group
+    kind = next(kind for kind in _KINDS if groups.get(kind) is not None)
     return Token(kind, match.group(0), match.start())
 
 

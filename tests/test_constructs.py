@@ -251,3 +251,15 @@ def test_a_display_formula_with_a_blank_line_on_a_translated_page(tmp_path: Path
     assert not report.problems
     page = (tmp_path / "html" / "ja" / "m.html").read_text("utf-8")
     assert "math-error" not in page and not re.search("[\ue000-\uf8ff]", page)
+
+
+def test_an_email_autolink_is_not_a_broken_link() -> None:
+    seen = []
+
+    def resolve(url: str, is_image: bool):
+        seen.append(url)
+        return keep_link(url, is_image)
+
+    result = ProseRenderer(lambda tex, display: None, resolve).render("Written by <guido@example.org>.")
+    assert seen == ["mailto:guido@example.org"] and not result.issues
+    assert 'href="mailto:guido@example.org"' in result.html

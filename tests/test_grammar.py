@@ -20,7 +20,7 @@ PIECES = [
     "$", "$$", "\\$", "\\(", "\\)", "\\[", "\\]", "\\begin{align}", "\\end{align}", "\\begin{equation*}",
     "\\end{equation*}", "`", "``", "```", "~~~", "```python", "\n", "\n\n", " ", "  ", "x", "a_b", "*y*", "\\alpha",
     "<!--", "-->", '<abbr title="$t$">', "</abbr>", "<a id=\"k\">", "</a>", ">>> ", "...", "[r]: https://e.org",
-    "# ", "## Head", "{", "}", "1", "é", "<", ">",
+    "# ", "## Head", "{", "}", "1", "é", "<", ">", "* ", "- ", "1. ", "    ", "`c`",
 ]
 markdown_text = st.lists(st.sampled_from(PIECES), max_size=40).map("".join)
 
@@ -96,3 +96,14 @@ def test_headings_skip_code_comments_and_doctests() -> None:
 def test_the_allowlist_check_sees_only_real_tags() -> None:
     assert raw_html_outside_allowlist("`<script>` and\n\n```\n<iframe>\n```") == []
     assert raw_html_outside_allowlist('<img src="x" onerror="y"> <script>z</script>') == ["<img onerror>", "<script>"]
+
+
+def test_indented_code_holds_no_math_but_a_list_items_paragraph_does() -> None:
+    shell = "Run it:\n\n    $ echo $HOME\n\n    $ ls\n\nThen $x$."
+    assert formulas(shell) == [("x", False)]
+    assert not [t for t in tokenize(shell) if t.kind == "lone"]
+    assert split_units(shell) == ["Run it:", "    $ echo $HOME\n\n    $ ls", "Then $x$."]
+    assert formulas("* An item\n\n    its paragraph, with $y$\n") == [("y", False)]
+    assert formulas("A paragraph\n    continued with $z$\n") == [("z", False)]
+    # In a list, the indented paragraph's first token need not be math
+    assert [t.kind for t in tokenize("- item\n\n    `code` and <b>\n")] == ["text", "code", "text", "html", "text"]

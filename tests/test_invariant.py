@@ -11,8 +11,8 @@ shrinks any failure to the shortest sequence that shows it. The fast run is
 part of `make test`; the slow one runs longer sequences. Run longer or with
 another seed:
 
-    SITE_GEN_STEPS=200 SITE_GEN_EXAMPLES=20 pytest tests/test_invariant.py -m slow -p no:randomly \
-        --hypothesis-seed=12345
+    SITE_GEN_STEPS=200 SITE_GEN_EXAMPLES=20 pytest tests/test_invariant.py -m slow
+    pytest tests/test_invariant.py --hypothesis-seed=12345
 """
 
 from __future__ import annotations
@@ -239,8 +239,8 @@ def _settings(examples: int, steps: int) -> settings:
 
 
 def test_incremental_build_equals_clean_build() -> None:
-    IncrementalEqualsClean.TestCase.settings = _settings(int(os.environ.get("SITE_GEN_EXAMPLES", 3)),
-                                                         int(os.environ.get("SITE_GEN_STEPS", 12)))
+    IncrementalEqualsClean.TestCase.settings = _settings(int(os.environ.get("SITE_GEN_EXAMPLES", 6)),
+                                                         int(os.environ.get("SITE_GEN_STEPS", 15)))
     IncrementalEqualsClean.TestCase().runTest()
 
 

@@ -144,6 +144,51 @@
     if (span && isName(span)) toggleIdentifier(span.textContent);
   });
 
+  // ## Names defined in the documented sources link to their definitions
+  // (the build finds them with `ast`; see site_gen/definitions.py). Each name
+  // links once per row, so the links do not crowd the tab order.
+
+  const definitions = JSON.parse(document.getElementById("definitions")?.textContent || "null");
+  function definitionLink(target) {
+    const [href, summary] = definitions.targets[target];
+    const link = document.createElement("a");
+    link.className = "def-link";
+    link.href = href;
+    if (summary) link.dataset.summary = summary;
+    return link;
+  }
+  if (definitions) {
+    const linked = new Set();
+    for (const [line, column, name, target] of definitions.refs) {
+      const row = document.getElementById(`L${line}`);
+      const key = `${row?.closest(".row")?.id} ${target}`;
+      if (!row || linked.has(key)) continue;
+      let offset = 0;
+      for (const node of row.childNodes) {
+        if (node.classList?.contains("ln")) continue;
+        if (offset === column && node.nodeType === 1 && node.textContent === name) {
+          const link = definitionLink(target);
+          node.replaceWith(link);
+          link.append(node);
+          linked.add(key);
+          break;
+        }
+        offset += node.textContent.length;
+        if (offset > column) break;
+      }
+    }
+    // Inline code in the prose that names one: `WeightDecay`, `Adam.step_param()`
+    document.querySelectorAll(".doc code").forEach((code) => {
+      if (code.closest("a, pre")) return;
+      const name = code.textContent.trim().replace(/\(\)$/, "");
+      if (!Object.hasOwn(definitions.names, name)) return;  // never `constructor` and friends
+      const target = definitions.names[name];
+      const link = definitionLink(target);
+      code.replaceWith(link);
+      link.append(code);
+    });
+  }
+
   // ## Copy buttons on code sections (without the line numbers)
 
   document.querySelectorAll(".row .code").forEach((column) => {
