@@ -14,20 +14,26 @@ reads it as text. A source goes through these stages, one module each:
 |---|---|---|
 | settings | [config](config.py) | `pyproject.toml` → `Config` |
 | records | [model](model.py) | the dataclasses passed between stages |
-| find | [files](files.py) | source folders → sources, and links resolved inside them |
-| read | [document](document.py) | a file → its text, sections, title and summary |
+| discover | [files](files.py) | source folders → `Source`s, the `FileMap`, and links resolved against it |
+| read | [read](read.py) | sources → a `Reading`: documents, code highlighted once |
+| document | [document](document.py) | a file → its text, sections, title and summary |
 | split | [split](split.py) | source text → sections of prose and code lines |
 | highlight | [highlight](highlight.py) | source text → HTML of each line |
+| plan | [plan](plan.py) | documents, tables, settings → a `Task` per output; its hash is its cache key |
+| produce | [produce](produce.py) | tasks → `PageResult`s, from the cache or rendered |
+| workers | [workers](workers.py) | work shared out between cores, results in order |
 | symbols | [symbols](symbols.py) | a formula → the same, each symbol marked |
 | grammar | [grammar](grammar.py) | Markdown-with-math → tokens: formulas, code, comments, raw HTML |
 | math | [math](math.py) | LaTeX → HTML and MathML |
 | prose | [prose](prose.py) | Markdown → HTML, math and links handled, sanitised |
 | translate | [translate](translate.py) | string tables: load, look up, check, update |
 | templates | [page](page.py) | Jinja2 templates → HTML |
-| render | [render](render.py) | a document in one language → its page |
+| render | [render](render.py) | a document in one language → its page (pure: no disk reads) |
 | assets | [assets](assets.py) | stylesheets, script, KaTeX's CSS and fonts |
+| assemble | [assemble](assemble.py) | results → every file of the site: search indexes, sitemap, linked files |
+| write | [write](write.py) | the site → `html/`, whole or not at all |
 | cache | [cache](cache.py) | results kept by the hash of their inputs |
-| build | [build](build.py) | all of the above → `html/`, incrementally and in parallel |
+| build | [build](build.py) | the stages above, one call each |
 | serve | [serve](serve.py) | a local server that rebuilds and reloads on change |
 | command line | [cli](cli.py) | `site-gen build`, `serve`, `translate` |
 """

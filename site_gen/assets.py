@@ -6,6 +6,9 @@ The files every page needs besides its HTML: our stylesheet and script (from
 that pages work offline. KaTeX's files come from an installed package (Debian's
 `libjs-katex` and `fonts-katex`); without one, pages link KaTeX's stylesheet
 from a CDN at the version the renderer uses, and the build says so.
+
+In: the templates folder. Out: `Assets`: the files to copy (site path →
+bytes), where KaTeX's stylesheet is, and a note when it comes from the CDN.
 """
 
 from __future__ import annotations

@@ -15,7 +15,8 @@
 * `site-gen translate review` accepts, edits or skips each unit awaiting review.
 
 Settings come from `[tool.site_gen]` in `pyproject.toml` of the current folder
-(or `--root`). Problems are printed as `path:line: message` or `path:line:col: message`. Exit codes: 0
+(or `--root`); `build SOURCE_DIR` takes them from the `pyproject.toml` at or
+above `SOURCE_DIR`, never from an unrelated project the command runs in. Problems are printed as `path:line: message` or `path:line:col: message`. Exit codes: 0
 success; 1 problems (for `build`, only with `--strict`); 2 a command that could
 not run (bad settings, output folder in use, a table it refuses to overwrite).
 """
@@ -25,10 +26,10 @@ from __future__ import annotations
 import argparse
 from contextlib import contextmanager
 import sys
+import time
 from pathlib import Path, PurePosixPath
 
-from . import translate
-from .build import BuildError, build
+from . import stamp, translate
 from .config import Config, ConfigError, load
 from .document import Document, read
 from .files import discover
@@ -39,13 +40,20 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         return args.run(args)
-    except (ConfigError, BuildError) as error:
+    except (ConfigError, _build_error()) as error:
         print(f"site-gen: {error}", file=sys.stderr)
         return 2
     except BrokenPipeError:
         # Output piped into `head` and the like: stop quietly
         sys.stderr.close()
         return 0
+
+
+def _build_error() -> type[Exception]:
+    """Imported only when an error is on its way: a build with nothing to do never loads the builder."""
+    from .build import BuildError
+
+    return BuildError
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -113,22 +121,45 @@ def _root_option(command: argparse.ArgumentParser) -> None:
 
 
 def _build(args: argparse.Namespace) -> int:
+    started = time.perf_counter()
     root = args.root if args.root is not None or args.source is not None else Path.cwd()
     config = load(root, args.source, args.out)
     if args.source is not None and not config.sources[0].dir.is_dir():
         raise ConfigError(f"{args.source}: not a folder")
+    use_cache = not args.no_cache
+    if use_cache:
+        scanned_at = time.time_ns()
+        key, inputs = stamp.settings_key(config), stamp.scan(config)
+        last = stamp.unchanged(config, key, inputs)
+        if last is not None:
+            problems = [Problem(**p) for p in last.report["problems"]]
+            _print_report(last.report["notes"], problems)
+            print(f"nothing changed since the last build: {last.report['pages']} pages "
+                  f"({last.report['outputs']} files), {len(problems)} warnings "
+                  f"in {time.perf_counter() - started:.2f}s → {config.out}")
+            return 1 if args.strict and problems else 0
+    from .build import build
+
     with _progress_bar() as progress:
-        report = build(config, jobs=args.jobs, use_cache=not args.no_cache, progress=progress)
-    for note in report.notes:
-        print(f"note: {note}", file=sys.stderr)
-    for problem in report.problems:
-        print(problem, file=sys.stderr)
+        report = build(config, jobs=args.jobs, use_cache=use_cache, progress=progress)
+    if use_cache:
+        stamp.record(config, key, inputs, scanned_at, dict(
+            pages=report.pages, outputs=report.outputs, notes=report.notes,
+            problems=[dict(path=p.path, line=p.line, message=p.message, column=p.column) for p in report.problems]))
+    _print_report(report.notes, report.problems)
     print(
         f"built {report.pages} pages ({report.outputs} files, {report.rendered} rendered, "
         f"{report.cache_hits} from cache), {report.formulas} new formulas, "
         f"{len(report.problems)} warnings in {report.seconds:.2f}s → {config.out}"
     )
     return 1 if args.strict and report.problems else 0
+
+
+def _print_report(notes: list[str], problems: list[Problem]) -> None:
+    for note in notes:
+        print(f"note: {note}", file=sys.stderr)
+    for problem in problems:
+        print(problem, file=sys.stderr)
 
 
 def _serve(args: argparse.Namespace) -> int:
@@ -326,6 +357,9 @@ def _locations(document: Document) -> dict[str, list[tuple[str, int]]]:
     for section in document.sections:
         for unit in translate.split_units(section.doc):
             found.setdefault(unit, []).append((path, first_line(unit, sorted(section.doc_lines), section.doc_line)))
+    if document.source.kind == "python":
+        for text, line in translate.marked_strings(document.text):
+            found.setdefault(text, []).append((path, line))
     return found
 
 

@@ -10,13 +10,18 @@ written in a source into the link to publish.
 A link is resolved inside its source folder only. A target that would leave it
 (`../../../etc/passwd`, an absolute path, a symbolic link pointing elsewhere) is
 reported as broken and never read.
+
+In: the settings (source folders, output folder). Out: the `Source` records of
+the pages, the `FileMap` of every file a link may reach (gathered once; links
+are resolved against it, never against the disk), and `Files`, which turns a
+link written in a source into the link to publish.
 """
 
 from __future__ import annotations
 
 import os
 import posixpath
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Iterator
 from urllib.parse import quote, unquote, urlsplit
@@ -160,7 +165,7 @@ class Files:
         found = assets if assets is not None else {}
 
         def resolve(url: str, is_image: bool) -> LinkResult:
-            return self._resolve(url, is_image, source, disk_dir, page, found)
+            return self._resolve(url, is_image, source, disk_dir, page, found, language_folder.name)
 
         return resolve
 
@@ -168,7 +173,7 @@ class Files:
         return next((r for r in self.config.sources if path.is_relative_to(r.dir)), None)
 
     def _resolve(self, url: str, is_image: bool, source: Source, disk_dir: Path, page: PurePosixPath,
-                 assets: dict[str, str]) -> LinkResult:
+                 assets: dict[str, str], lang: str = "") -> LinkResult:
         kind = "image" if is_image else "link"
         parts = urlsplit(url)
         if parts.scheme or parts.netloc:
@@ -199,6 +204,10 @@ class Files:
             if published / "index.html" in self._page_urls:
                 return LinkResult(relative_url(published / "index.html", source.url) + fragment)
             return LinkResult(url, f"broken {kind} '{url}': a folder with no pages")
+        # An image drawn in the page's language (`plot.ja.svg` beside `plot.svg`) replaces it
+        localized = target.with_name(f"{target.stem}.{lang}{target.suffix}")
+        if is_image and lang and target in self.map.files and localized in self.map.files:
+            target, published = localized, published.with_name(localized.name)
         if target in self.map.files:
             assets[str(published)] = str(target)
             return LinkResult(relative_url(published, page) + fragment)

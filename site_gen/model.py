@@ -4,7 +4,10 @@
 Plain data, no logic. A `Section` is born in the splitter with its Markdown and
 its source line numbers, and gains rendered HTML as it moves along; a `Page`
 collects the sections of one source file with what the site needs to know about
-it (title, summary, where it lives).
+it (title, summary, where it lives). The records between stages: `Source`
+(discover → read), `LinkResult` (a link resolved against the file map),
+`PageResult` (render → assemble); `Task` (plan → produce) lives in
+[plan](plan.py), `Document` in [document](document.py).
 """
 
 from __future__ import annotations

@@ -149,6 +149,8 @@ class _State:
     formulas: int = 0
     section_anchor: str | None = None  # the anchor of the first heading, if any
     trusted: set[int] = field(default_factory=set)  # stash entries we made (math, `$`)
+    search_html: str = ""  # see `ProseResult`
+    stash: dict[str, str] = field(default_factory=dict)
     anchors: list[str] = field(default_factory=list)  # ids to reuse, in heading order
     lone_dollar_lines: set[int] = field(default_factory=set)  # lines already reported
     anchor_links: list[tuple[str, tuple[str, str]]] = field(default_factory=list)  # (url, (page, fragment))
@@ -172,6 +174,10 @@ class ProseResult:
     raw_html_removed: list[str]
     # Every id of the HTML, headings' and the author's raw HTML's alike
     ids: list[str]
+    # The HTML with each formula (and `\$`) still a token of `stash`: cheap to read for search,
+    # where KaTeX's long HTML is read once per formula rather than once per use
+    search_html: str = ""
+    stash: dict[str, str] = field(default_factory=dict)
 
 
 class _MathPreprocessor(Preprocessor):
@@ -414,9 +420,12 @@ class _SanitizePostprocessor(Postprocessor):
         for index in trusted:
             stash[index] = _TRUSTED % index
         text = sanitize(RawHtmlPostprocessor(self.md).run(text), self._resolve)
+        state = self.ext.state
+        state.search_html = text
+        state.stash = {_TRUSTED % index: html for index, html in trusted.items() if _TRUSTED % index in text}
+        ids = element_ids(text) + [i for html in state.stash.values() for i in _ids_of(html)]
         for index, html in trusted.items():
             text = text.replace(_TRUSTED % index, html)
-        ids = element_ids(text)
         self.ext.state.ids.extend(ids)
         self.ext.page_ids.update(ids)
         return text
@@ -438,6 +447,13 @@ class _SanitizePostprocessor(Postprocessor):
 
 # A formula's place while the document is sanitised (the private-use characters survive nh3)
 _TRUSTED = "\ue000trusted:%d\ue001"
+STASH_TOKEN = re.compile("\ue000trusted:[0-9]+\ue001")
+
+
+@lru_cache(maxsize=8192)
+def _ids_of(html: str) -> tuple[str, ...]:
+    """The ids of one formula's HTML (it has none today; read once per formula all the same)."""
+    return tuple(element_ids(html))
 
 
 class _AllowlistCheck(HTMLParser):
@@ -536,7 +552,8 @@ class ProseRenderer:
         html = self._md.convert(text)
         state = extension.state
         return ProseResult(html, list(state.issues), list(state.headings), state.section_anchor,
-                           list(state.anchor_links), raw_html_outside_allowlist(text), list(state.ids))
+                           list(state.anchor_links), raw_html_outside_allowlist(text), list(state.ids),
+                           state.search_html, dict(state.stash))
 
 
 class _VisibleText(HTMLParser):

@@ -8,7 +8,13 @@ each unit replaced by its translation, or kept in English and marked so.
 
 Everything a page needs from the rest of the site (titles, URLs, which files
 exist) is known before rendering starts, so pages can be rendered in any order,
-in parallel, and each one depends only on what its cache key names.
+in parallel, and each one depends only on what its task names. Rendering reads
+nothing from the disk: links resolve against the gathered file map.
+
+In: a document (or a folder) and a language, with the English heading ids for
+a translation. Out: a `PageResult` (HTML, problems, linked files to copy,
+heading ids, search sections, formulas used). `Frame` is what surrounds every
+page's content (titles, listings, breadcrumbs, navigation, language links).
 """
 
 from __future__ import annotations
@@ -20,6 +26,7 @@ from urllib.parse import quote
 from typing import Callable
 
 import keyword
+from functools import lru_cache
 import re
 from html.parser import HTMLParser
 
@@ -29,13 +36,14 @@ from . import assets as site_assets
 from .config import Config
 from .document import Document
 from .files import Files, relative_url
-from .highlight import highlight_lines
 from .grammar import formulas
 from .math import KatexRenderer, Rendered, equation_labels
+from .definitions import collect as collect_definitions
 from .navigation import navigation, reading_order
 from .model import Heading, PageResult, Problem, Section, Source
 from .page import Templates
-from .prose import Issue, ProseRenderer, element_ids, mark_untranslated, markdown_to_plain
+from .read import Reading
+from .prose import STASH_TOKEN, Issue, ProseRenderer, element_ids, mark_untranslated, markdown_to_plain
 from .readable_math import readable
 from .translate import (
     HOME,
@@ -56,23 +64,175 @@ from .translate import (
 class Site:
     """Renders every page of the site, in every language, from gathered documents."""
 
-    def __init__(self, config: Config, files: Files, documents: list[Document], math: KatexRenderer,
+    def __init__(self, config: Config, files: Files, reading: Reading, math: KatexRenderer,
                  katex_stylesheet: str, translations: Translations) -> None:
         self.config = config
         self.files = files
-        self.documents = documents
+        self.code = reading.code
         self.templates = Templates(config.templates)
+        self.math = math
+        self.translations = translations
+        self.default = config.default_language
+        self.by_url = {d.source.url: d for d in reading.documents}
+        self.frame = Frame(config, files, reading.documents, math, katex_stylesheet, translations, self.templates)
+        self.definitions = collect_definitions(reading.documents)
+        # Ids the templates write (search box, contents): a heading never takes one, a link may point at one
+        self.template_ids = {i for path in sorted(Path(config.templates).glob("*.html"))
+                             for i in element_ids(path.read_text("utf-8")) if "{" not in i}
+
+    def sitemap(self) -> str:
+        return self.frame.sitemap()
+
+    # ### One page
+
+    def render_page(self, document: Document, lang: str, anchors: dict[int, list[str]] | None = None) -> PageResult:
+        """One source's page in one language; a translation reuses the English heading ids, `anchors` by section."""
+        result = PageResult("")
+        problems = result.problems
+        source = document.source
+        table = self.translations.page(lang, source.rel) if self.frame.translated(source, lang) else None
+        gettext = self.frame.gettext(lang)
+        used: set[tuple[str, bool]] = set()
+
+        def math(tex: str, display: bool) -> Rendered:
+            used.add((tex, display))
+            return self.math(tex, display)
+
+        reserved = self.template_ids | {f"section-{n}" for n in range(1, len(document.sections) + 1)}
+        prose = ProseRenderer(math, self.files.resolver(source, self.frame.language_folder(lang), result.assets),
+                              lang=lang, untranslated_notice=gettext(UNTRANSLATED_NOTICE),
+                              stale_notice=gettext(STALE_NOTICE), permalink_label=gettext(PERMALINK),
+                              reserved_ids=reserved,
+                              equation_labels=equation_labels(tex for s in document.sections for tex, _ in formulas(s.doc)))
+        seen: Counter = Counter()  # the same text quoted by two issues is found on its next line
+        coverage = Coverage()
+        highlighted = self.code[source.url]
+        rows = []
+        headings: list[Heading] = []
+        prose_ids: list[str] = []  # headings' and the author's raw HTML's
+        for number, section in enumerate(document.sections, start=1):
+            doc = section.doc if table is None else translate_prose(section.doc, table, coverage)
+            rendered = prose.render(doc, anchors=(anchors or {}).get(number) if lang != self.default else None)
+            html = rendered.html
+            headings.extend(rendered.headings)
+            prose_ids.extend(rendered.ids)
+            if lang == self.default:
+                result.anchors[number] = [h.anchor for h in rendered.headings]
+                problems.extend(self._locate(document, section, issue, seen) for issue in rendered.issues)
+                for written, (page, fragment) in rendered.anchor_links:
+                    where = self._locate(document, section, Issue(written, ""), Counter())
+                    result.fragment_links.append([where.path, where.line, written, page, fragment])
+            elif table is not None:
+                for issue in rendered.issues:
+                    if issue.needle not in section.doc:
+                        line, column = table.locate(issue.needle)
+                        problems.append(Problem(str(table.path), line, f"{issue.message} (in a translation of "
+                                                                       f"{source.path})", column))
+            anchor = rendered.section_anchor or f"section-{number}"
+            names = " ".join(identifiers(document.lines[n - 1] for n in section.code_lines))
+            for piece, (piece_anchor, heading, text) in enumerate(plain_text(rendered.search_html, rendered.stash)):
+                if piece and not piece_anchor:
+                    # The section's own (first) heading: it lost its id to the section
+                    piece_anchor = anchor
+                if piece == 0 and not text:
+                    continue
+                result.search.append(dict(a=piece_anchor or anchor, h=heading, x=text, c=names if piece <= 1 else ""))
+            rows.append(
+                dict(
+                    anchor=anchor,
+                    headed=rendered.section_anchor is not None,  # its heading carries the permalink
+                    doc=Markup(html),
+                    code=[(n, Markup(highlighted[n - 1])) for n in section.code_lines],
+                    code_href=self.frame.source_href(source, section.code_lines),
+                    has_code=any(document.lines[n - 1].strip() for n in section.code_lines),
+                )
+            )
+        title = self.frame.title(document, lang, coverage)
+        summary = self.frame.summary(document, lang, coverage) or _first_sentences(result.search)
+        result.title = title
+        result.html = self.templates.render(
+            "page.html",
+            gettext,
+            **self.frame.common(source.url, lang, title, summary),
+            rows=rows,
+            definitions=self.definitions.page(source.url, self.frame.language_folder(lang),
+                                              lambda u: self.frame.title(self.by_url[u], lang)),
+            contents=[h for h in headings if h.level > 1] if len(headings) > 1 else [],
+            source_path=str(source.path),
+            source_href=self.frame.source_href(source, []),
+            listing=self.frame.listing(source.url.parent, lang) if source.rel.name == "__init__.py" else [],
+            line_href=self.frame.source_href(source, [0]).removesuffix("0"),
+            content_lang=lang if (lang == self.default or source.translate) else self.default,
+            coverage=coverage if table is not None and coverage.done < coverage.total else None,
+            english_only=lang != self.default and not source.translate,  # a folder kept in English
+        )
+        result.assets = dict(sorted(result.assets.items()))
+        result.formulas = sorted([tex, display] for tex, display in used)
+        # Every id the page holds, counted without parsing it again: the template's, the rows', the code lines'
+        ids = Counter([*self.template_ids, *prose_ids, *(row["anchor"] for row in rows),
+                       *(f"L{n}" for row in rows if row["has_code"] for n, _ in row["code"])])
+        result.ids = sorted(ids)
+        if lang == self.default:
+            problems.extend(Problem(str(source.path), self._line_of(document, f'id="{anchor}"'),
+                                    f"duplicate id '{anchor}' on the page") for anchor, n in ids.items() if n > 1)
+        return result
+
+    def render_listing(self, folder: PurePosixPath, lang: str) -> str:
+        url = folder / "index.html"
+        title = self.frame.folder_title(folder, lang)
+        listing = self.frame.listing(folder, lang)
+        summary = "; ".join(page["title"] for group in listing for page in group["pages"])[:155]
+        return self.templates.render(
+            "page.html",
+            self.frame.gettext(lang),
+            **self.frame.common(url, lang, title, summary),
+            rows=[],
+            definitions=None,
+            contents=[],
+            source_path="",
+            source_href="",
+            listing=listing,
+            line_href="",
+            content_lang=lang,
+            coverage=None,
+            english_only=False,
+        )
+
+    def _locate(self, document: Document, section: Section, issue: Issue, seen: Counter) -> Problem:
+        """Find the source line an issue is about, from the text it quotes (its next line if quoted before)."""
+        needle = next((part.strip() for part in issue.needle.split("\n") if part.strip()), "")
+        candidates = sorted(section.doc_lines) or section.code_lines
+        lines = [n for n in candidates if needle and needle in document.lines[n - 1]]
+        nth = seen[(needle, issue.message)]
+        seen[(needle, issue.message)] += 1
+        line = lines[min(nth, len(lines) - 1)] if lines else section.doc_line
+        return Problem(str(document.source.path), line, issue.message)
+
+    @staticmethod
+    def _line_of(document: Document, needle: str) -> int:
+        return next((n for n, line in enumerate(document.lines, start=1) if needle in line), 1)
+
+
+
+class Frame:
+    """
+    What surrounds every page's content, in each language: titles and
+    summaries (translated, as plain text), listings of folders, breadcrumbs,
+    navigation, language links, canonical URLs and the sitemap.
+    """
+
+    def __init__(self, config: Config, files: Files, documents: list[Document], math: KatexRenderer,
+                 katex_stylesheet: str, translations: Translations, templates: Templates) -> None:
+        self.config = config
+        self.files = files
+        self.documents = documents
+        self.templates = templates
         self.math = math
         self.katex_stylesheet = katex_stylesheet
         self.translations = translations
         self.default = config.default_language
         self.by_url = {d.source.url: d for d in documents}
         self.order = reading_order(documents)
-        # Heading ids of each English section, reused by its translations: (page, section) → ids
-        self.anchors: dict[tuple[PurePosixPath, int], list[str]] = {}
-        # Ids the templates write (search box, contents): a heading never takes one, a link may point at one
-        self.template_ids = {i for path in sorted(Path(config.templates).glob("*.html"))
-                             for i in element_ids(path.read_text("utf-8")) if "{" not in i}
         self._plain: dict[str, str] = {}
 
     # ### Site-wide pages
@@ -92,119 +252,7 @@ class Site:
     def language_folder(self, lang: str) -> PurePosixPath:
         return self.config.language_folder(lang)
 
-    # ### One page
-
-    def render_page(self, document: Document, lang: str) -> PageResult:
-        """One source's page in one language (English first: its anchors are reused)."""
-        result = PageResult("")
-        problems = result.problems
-        source = document.source
-        table = self.translations.page(lang, source.rel) if self._translated(source, lang) else None
-        gettext = self.gettext(lang)
-        used: set[tuple[str, bool]] = set()
-
-        def math(tex: str, display: bool) -> Rendered:
-            used.add((tex, display))
-            return self.math(tex, display)
-
-        reserved = self.template_ids | {f"section-{n}" for n in range(1, len(document.sections) + 1)}
-        prose = ProseRenderer(math, self.files.resolver(source, self.language_folder(lang), result.assets),
-                              lang=lang, untranslated_notice=gettext(UNTRANSLATED_NOTICE),
-                              stale_notice=gettext(STALE_NOTICE), permalink_label=gettext(PERMALINK),
-                              reserved_ids=reserved,
-                              equation_labels=equation_labels(tex for s in document.sections for tex, _ in formulas(s.doc)))
-        seen: Counter = Counter()  # the same text quoted by two issues is found on its next line
-        coverage = Coverage()
-        highlighted = highlight_lines(document.text, len(document.lines)) if source.kind == "python" else []
-        rows = []
-        headings: list[Heading] = []
-        prose_ids: list[str] = []  # headings' and the author's raw HTML's
-        for number, section in enumerate(document.sections, start=1):
-            doc = section.doc if table is None else translate_prose(section.doc, table, coverage)
-            rendered = prose.render(doc, anchors=self.anchors.get((source.url, number)) if lang != self.default else None)
-            html = rendered.html
-            headings.extend(rendered.headings)
-            prose_ids.extend(rendered.ids)
-            if lang == self.default:
-                result.anchors[number] = [h.anchor for h in rendered.headings]
-                problems.extend(self._locate(document, section, issue, seen) for issue in rendered.issues)
-                for written, (page, fragment) in rendered.anchor_links:
-                    where = self._locate(document, section, Issue(written, ""), Counter())
-                    result.fragment_links.append([where.path, where.line, written, page, fragment])
-            elif table is not None:
-                for issue in rendered.issues:
-                    if issue.needle not in section.doc:
-                        line, column = table.locate(issue.needle)
-                        problems.append(Problem(str(table.path), line, f"{issue.message} (in a translation of "
-                                                                       f"{source.path})", column))
-            anchor = rendered.section_anchor or f"section-{number}"
-            names = " ".join(identifiers(document.lines[n - 1] for n in section.code_lines))
-            for piece, (piece_anchor, heading, text) in enumerate(plain_text(html)):
-                if piece and not piece_anchor:
-                    # The section's own (first) heading: it lost its id to the section
-                    piece_anchor = anchor
-                if piece == 0 and not text:
-                    continue
-                result.search.append(dict(a=piece_anchor or anchor, h=heading, x=text, c=names if piece <= 1 else ""))
-            rows.append(
-                dict(
-                    anchor=anchor,
-                    headed=rendered.section_anchor is not None,  # its heading carries the permalink
-                    doc=Markup(html),
-                    code=[(n, Markup(highlighted[n - 1])) for n in section.code_lines],
-                    code_href=self.source_href(source, section.code_lines),
-                    has_code=any(document.lines[n - 1].strip() for n in section.code_lines),
-                )
-            )
-        title = self.title(document, lang, coverage)
-        summary = self.summary(document, lang, coverage) or _first_sentences(result.search)
-        result.title = title
-        result.html = self.templates.render(
-            "page.html",
-            gettext,
-            **self._common(source.url, lang, title, summary),
-            rows=rows,
-            contents=[h for h in headings if h.level > 1] if len(headings) > 1 else [],
-            source_path=str(source.path),
-            source_href=self.source_href(source, []),
-            listing=self._listing(source.url.parent, lang) if source.rel.name == "__init__.py" else [],
-            line_href=self.source_href(source, [0]).removesuffix("0"),
-            content_lang=lang if (lang == self.default or source.translate) else self.default,
-            coverage=coverage if table is not None and coverage.done < coverage.total else None,
-            english_only=lang != self.default and not source.translate,  # a folder kept in English
-        )
-        result.assets = dict(sorted(result.assets.items()))
-        result.formulas = sorted([tex, display] for tex, display in used)
-        # Every id the page holds, counted without parsing it again: the template's, the rows', the code lines'
-        ids = Counter([*self.template_ids, *prose_ids, *(row["anchor"] for row in rows),
-                       *(f"L{n}" for row in rows if row["has_code"] for n, _ in row["code"])])
-        result.ids = sorted(ids)
-        if lang == self.default:
-            problems.extend(Problem(str(source.path), self._line_of(document, f'id="{anchor}"'),
-                                    f"duplicate id '{anchor}' on the page") for anchor, n in ids.items() if n > 1)
-        return result
-
-    def render_listing(self, folder: PurePosixPath, lang: str) -> str:
-        url = folder / "index.html"
-        title = self._folder_title(folder, lang)
-        listing = self._listing(folder, lang)
-        summary = "; ".join(page["title"] for group in listing for page in group["pages"])[:155]
-        return self.templates.render(
-            "page.html",
-            self.gettext(lang),
-            **self._common(url, lang, title, summary),
-            rows=[],
-            contents=[],
-            source_path="",
-            source_href="",
-            listing=listing,
-            line_href="",
-            content_lang=lang,
-            coverage=None,
-            english_only=False,
-        )
-
-    def _translated(self, source: Source, lang: str) -> bool:
+    def translated(self, source: Source, lang: str) -> bool:
         return self.config.translated(source.translate, lang)
 
     def title(self, document: Document, lang: str, coverage: Coverage | None = None) -> str:
@@ -215,7 +263,7 @@ class Site:
 
     def _unit(self, document: Document, lang: str, english: str, coverage: Coverage | None) -> str:
         """A title or summary, translated if it can be, as plain text."""
-        if not self._translated(document.source, lang):
+        if not self.translated(document.source, lang):
             return self.plain(english)
         translation = self.translations.lookup(lang, document.source.rel, english)
         if coverage is not None:
@@ -234,7 +282,7 @@ class Site:
 
     # ### Listings, breadcrumbs, links
 
-    def _listing(self, folder: PurePosixPath, lang: str) -> list[dict]:
+    def listing(self, folder: PurePosixPath, lang: str) -> list[dict]:
         """Pages below `folder`, grouped by folder, for an index page."""
         here = folder / "index.html"
         groups: dict[PurePosixPath, list[dict]] = {}
@@ -242,19 +290,19 @@ class Site:
             url = document.source.url
             if url.name == "index.html" or (folder != PurePosixPath(".") and folder not in url.parents):
                 continue  # a folder's own index is the heading of its group
-            english = lang != self.default and not self._translated(document.source, lang)
+            english = lang != self.default and not self.translated(document.source, lang)
             groups.setdefault(url.parent, []).append(
                 dict(href=relative_url(url, here), title=self.title(document, lang),
                      summary=self.summary(document, lang), lang=self.default if english else "")
             )
         return [
-            dict(name=self._folder_title(parent, lang), href=relative_url(parent / "index.html", here),
+            dict(name=self.folder_title(parent, lang), href=relative_url(parent / "index.html", here),
                  summary=self._folder_summary(parent, lang), pages=pages,
                  lang=pages[0]["lang"] if len({p["lang"] for p in pages}) == 1 else "")
             for parent, pages in groups.items()  # in reading order
         ]
 
-    def _folder_title(self, folder: PurePosixPath, lang: str) -> str:
+    def folder_title(self, folder: PurePosixPath, lang: str) -> str:
         index = self.by_url.get(folder / "index.html")
         if index is not None:
             return self.title(index, lang)
@@ -264,7 +312,7 @@ class Site:
         index = self.by_url.get(folder / "index.html")
         return self.summary(index, lang) if index is not None else ""
 
-    def _common(self, url: PurePosixPath, lang: str, title: str, summary: str) -> dict:
+    def common(self, url: PurePosixPath, lang: str, title: str, summary: str) -> dict:
         """What every page shows around its content. `url` is language-neutral."""
         gettext = self.gettext(lang)
         page = self.language_folder(lang) / url
@@ -272,7 +320,7 @@ class Site:
         for parent in reversed(url.parents):
             index = parent / "index.html"
             if index != url:
-                name = self._folder_title(parent, lang) if parent != PurePosixPath(".") else gettext(HOME)
+                name = self.folder_title(parent, lang) if parent != PurePosixPath(".") else gettext(HOME)
                 crumbs.append(dict(title=name, href=relative_url(self.language_folder(lang) / index, page)))
         return dict(
             site_title=gettext(self.config.title),
@@ -288,7 +336,7 @@ class Site:
             breadcrumbs=crumbs,
             repository=self.config.repo_url,
             navigation=navigation(self.order, url, self.language_folder(lang), lambda u: self.title(self.by_url[u], lang),
-                                  lambda folder: self._folder_title(folder, lang)),
+                                  lambda folder: self.folder_title(folder, lang)),
             home=relative_url(self.language_folder(lang) / "index.html", page),
             static=relative_url(site_assets.STATIC, page),
             language_root=relative_url(self.language_folder(lang) / "index.html", page).removesuffix("index.html"),
@@ -325,20 +373,6 @@ class Site:
             href += f"#L{first}" if first == last else f"#L{first}-L{last}"
         return href
 
-    def _locate(self, document: Document, section: Section, issue: Issue, seen: Counter) -> Problem:
-        """Find the source line an issue is about, from the text it quotes (its next line if quoted before)."""
-        needle = next((part.strip() for part in issue.needle.split("\n") if part.strip()), "")
-        candidates = sorted(section.doc_lines) or section.code_lines
-        lines = [n for n in candidates if needle and needle in document.lines[n - 1]]
-        nth = seen[(needle, issue.message)]
-        seen[(needle, issue.message)] += 1
-        line = lines[min(nth, len(lines) - 1)] if lines else section.doc_line
-        return Problem(str(document.source.path), line, issue.message)
-
-    @staticmethod
-    def _line_of(document: Document, needle: str) -> int:
-        return next((n for n, line in enumerate(document.lines, start=1) if needle in line), 1)
-
 
 @dataclass
 class Coverage:
@@ -371,8 +405,9 @@ class _PlainText(HTMLParser):
     text: `[(heading id, heading text, text)]`, the first piece with no id.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, stash: dict[str, str] | None = None) -> None:
         super().__init__()
+        self.stash = stash or {}  # token in the HTML → a formula's HTML
         self.pieces: list[list] = [[None, [], []]]
         self._skip = 0  # depth inside a formula or a permalink
         self._heading: str | None = None  # the heading being read
@@ -395,8 +430,19 @@ class _PlainText(HTMLParser):
             self._heading = None
 
     def handle_data(self, data: str) -> None:
+        if self.stash and not self._skip:
+            data = STASH_TOKEN.sub(lambda token: _stash_text(self.stash.get(token.group(0), token.group(0))), data)
         if not self._skip or self._annotation:
             self.pieces[-1][1 if self._heading else 2].append(readable(data) if self._annotation else data)
+
+
+@lru_cache(maxsize=8192)
+def _stash_text(html: str) -> str:
+    """What one formula's HTML adds to the words around it: read once per formula, not once per use."""
+    parser = _PlainText()
+    parser.feed(html)
+    parser.close()
+    return "".join(parser.pieces[0][2])
 
 
 _HEADINGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
@@ -405,9 +451,12 @@ _SPACES = re.compile(r"\s+")
 _IDENTIFIER = re.compile(r"[^\W\d]\w*")  # Python's identifiers: `ñame` is one
 
 
-def plain_text(html: str) -> list[tuple[str | None, str, str]]:
-    """`[(heading id, heading, text)]` of some prose HTML; the first heading's id is its section's."""
-    parser = _PlainText()
+def plain_text(html: str, stash: dict[str, str] | None = None) -> list[tuple[str | None, str, str]]:
+    """
+    `[(heading id, heading, text)]` of some prose HTML; the first heading's id
+    is its section's. Tokens of `stash` in the HTML stand for their HTML.
+    """
+    parser = _PlainText(stash)
     parser.feed(html)
     parser.close()
     clean = lambda parts: _SPACES.sub(" ", "".join(parts)).strip()  # noqa: E731

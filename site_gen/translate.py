@@ -30,6 +30,7 @@ Units are matched without their layout, so a reflowed paragraph is unchanged.
 
 from __future__ import annotations
 
+import ast
 import difflib
 import json
 import os
@@ -106,8 +107,26 @@ def page_units(title: str, summary: str, docs: Iterable[str]) -> list[str]:
 
 
 def units_of(document) -> list[str]:
-    """The units of a gathered document (anything with `title`, `summary` and `sections`)."""
-    return page_units(document.title, document.summary, (s.doc for s in document.sections))
+    """
+    The units of a gathered document (anything with `title`, `summary`,
+    `sections` and `text`), then the strings its code marks with `_("…")`,
+    as gettext does: text the code draws itself, such as a figure's labels.
+    """
+    units = page_units(document.title, document.summary, (s.doc for s in document.sections))
+    marked = [text for text, _ in marked_strings(document.text)] if document.source.kind == "python" else []
+    return list(dict.fromkeys(units + [text for text in marked if has_words(text)]))
+
+
+def marked_strings(python: str) -> list[tuple[str, int]]:
+    """`(string, line)` of each `_("…")` call with one literal string, in source order."""
+    try:
+        tree = ast.parse(python)
+    except (SyntaxError, ValueError):
+        return []  # the page reports the syntax error; its prose is still translatable
+    calls = [node for node in ast.walk(tree) if isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
+             and node.func.id == "_" and len(node.args) == 1 and not node.keywords
+             and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str)]
+    return sorted(((call.args[0].value, call.lineno) for call in calls), key=lambda found: found[1])
 
 
 def has_words(unit: str) -> bool:

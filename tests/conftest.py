@@ -20,6 +20,17 @@ def update_goldens(request: pytest.FixtureRequest) -> bool:
     return bool(request.config.getoption("--update-goldens"))
 
 
+def compare_golden(expected: Path, actual: str, update: bool) -> None:
+    """
+    `actual` must equal the reviewed golden file. Only `--update-goldens`
+    writes one: a missing golden file fails, it never writes itself.
+    """
+    if update:
+        expected.write_text(actual)
+    assert expected.exists(), f"{expected} is missing: run pytest --update-goldens and review the new file"
+    assert actual == expected.read_text()
+
+
 @pytest.fixture
 def bilingual_tree(tmp_path: Path) -> Path:
     """A copy of the fixture tree, built in English and Japanese, with empty tables."""

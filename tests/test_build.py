@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from site_gen import build as build_module
+from site_gen import write as write_module
 from site_gen.build import BuildError, build
 from site_gen.cli import main
 from site_gen.config import load
@@ -171,7 +171,7 @@ def test_a_killed_swap_is_recovered(tree: Path, tmp_path: Path) -> None:
     out = tmp_path / "html"
     build(load(tree, out=out))
     out.rename(tmp_path / ".html.old")  # as if killed between the two renames
-    build_module._recover(out)
+    write_module._recover(out)
     assert (out / "model.html").is_file()
 
 

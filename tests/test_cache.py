@@ -216,3 +216,34 @@ def test_a_folder_with_no_project_is_cached_in_the_user_cache(tmp_path: Path, mo
     assert list(here.iterdir()) == [] and sorted(p.name for p in bare.parent.iterdir()) == ["code"]
     assert list(user_cache_folder.rglob("cache.sqlite"))
     assert main(["build", str(bare), "--out", str(out)]) == 0  # and it is used
+
+
+def test_an_image_deleted_from_a_hidden_folder_is_reported_not_a_crash(tree: Path, tmp_path: Path) -> None:
+    figures = tree / "pkg" / ".figures"
+    figures.mkdir()
+    (figures / "fig.svg").write_text('<svg xmlns="http://www.w3.org/2000/svg"/>\n')
+    source = tree / "pkg" / "sub" / "plain.py"
+    source.write_text("# ![figure](../.figures/fig.svg)\n" + source.read_text())
+    out = tmp_path / "html"
+    build(load(tree, out=out))
+    assert (out / ".figures" / "fig.svg").is_file()
+    (figures / "fig.svg").unlink()
+    report = build(load(tree, out=out))
+    clean = build(load(tree, out=tmp_path / "clean"), use_cache=False)
+    assert "pkg/sub/plain.py:1: broken image '../.figures/fig.svg': no such file" in [str(p) for p in report.problems]
+    assert [str(p) for p in report.problems] == [str(p) for p in clean.problems]
+    assert same_tree(tmp_path / "clean", out)
+
+
+def test_renaming_a_root_title_renames_its_pages(tree: Path, tmp_path: Path) -> None:
+    (tree / "pkg" / "__init__.py").write_text("VALUE = 1\n")  # no docstring: the home page takes the root's title
+    settings = tree / "pyproject.toml"
+    settings.write_text(settings.read_text().replace('dir = "pkg"', 'dir = "pkg"\ntitle = "Old name"'))
+    out = tmp_path / "html"
+    build(load(tree, out=out))
+    settings.write_text(settings.read_text().replace("Old name", "New name"))
+    build(load(tree, out=out))
+    build(load(tree, out=tmp_path / "clean"), use_cache=False)
+    assert same_tree(tmp_path / "clean", out)
+    pages = "".join(p.read_text() for p in out.rglob("*.html")) + (out / "_search" / "en.js").read_text()
+    assert "Old name" not in pages and "New name" in pages

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from site_gen import build as build_module
+from site_gen import produce, write
 from site_gen.build import BuildError, build
 from site_gen.cli import main
 from site_gen.config import load
@@ -177,7 +177,7 @@ def test_a_translation_table_that_is_not_json(project: Path) -> None:
 
 def test_two_builds_at_once(project: Path) -> None:
     out = project / "html"
-    lock = build_module.lock_path(out)
+    lock = write.lock_path(out)
     lock.parent.mkdir(parents=True, exist_ok=True)
     with open(lock, "w") as handle:
         fcntl.flock(handle, fcntl.LOCK_EX)
@@ -190,7 +190,7 @@ def test_two_builds_at_once(project: Path) -> None:
 
 def _build_until(project: Path, stage: str, reached, release) -> None:
     """In a forked child: build, and stop dead (until killed) once `stage` is under way."""
-    target = {"render": (build_module, "_render"), "write": (build_module.Path, "write_bytes")}[stage]
+    target = {"render": (produce, "_render"), "write": (Path, "write_bytes")}[stage]
     original = getattr(*target)
     calls = []
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from html import escape
 
 import pytest
+from conftest import compare_golden
 
 from site_gen.math import KatexRenderer, Rendered
 from site_gen.prose import LinkResult, ProseRenderer
@@ -140,7 +141,4 @@ def test_golden(source, update_goldens: bool) -> None:
     """Whole renders, compared with reviewed output (`pytest --update-goldens` rewrites them)."""
     html, _, issues = render(source.read_text())
     actual = html + "\n" + "".join(f"<!-- {issue.message} -->\n" for issue in issues)
-    expected = source.with_suffix(".html")
-    if update_goldens or not expected.exists():
-        expected.write_text(actual)
-    assert actual == expected.read_text()
+    compare_golden(source.with_suffix(".html"), actual, update_goldens)

@@ -7,6 +7,7 @@ import sysconfig
 from pathlib import Path
 
 import pytest
+from conftest import compare_golden
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -41,11 +42,7 @@ def assert_invariant(text: str) -> None:
 @pytest.mark.parametrize("source", sorted(SNIPPETS.glob("*.py")), ids=lambda p: p.stem)
 def test_golden(source: Path, update_goldens: bool) -> None:
     text = source.read_text()
-    expected_path = source.with_suffix(".txt")
-    actual = describe(text)
-    if update_goldens or not expected_path.exists():
-        expected_path.write_text(actual)
-    assert actual == expected_path.read_text()
+    compare_golden(source.with_suffix(".txt"), describe(text), update_goldens)
     assert_invariant(text)
 
 
@@ -113,6 +110,15 @@ def test_invariant_on_the_whole_stdlib() -> None:
         assert_invariant(text.replace("\r\n", "\n").replace("\r", "\n"))
         checked += 1
     assert checked > 500, sys.version
+
+
+def test_a_missing_golden_file_fails_and_is_not_written(tmp_path: Path) -> None:
+    missing = tmp_path / "new.txt"
+    with pytest.raises(AssertionError, match="update-goldens"):
+        compare_golden(missing, "output", update=False)
+    assert not missing.exists()
+    compare_golden(missing, "output", update=True)
+    assert missing.read_text() == "output"
 
 
 NESTED = '''

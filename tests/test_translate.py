@@ -520,3 +520,41 @@ def test_a_problem_found_rendering_a_translation_is_reported_at_that_translation
     broken = [str(p) for p in report.problems if p.path == str(path) and "nowhere.py" in p.message and "broken" in p.message]
     column = path.read_text("utf-8").split("\n")[2].index('"## 更新') + 1  # the value's opening quote
     assert broken and broken[0].startswith(f"{path}:3:{column}: "), broken
+
+
+# --- Figures in every language -------------------------------------------------------------------
+
+def test_strings_marked_in_code_are_units_with_their_line(tree: Path, tmp_path: Path) -> None:
+    source = tree / "pkg" / "model.py"
+    source.write_text(source.read_text() + '\n\ndef draw(ax, _=str):\n    ax.set_title(_("Loss per step"))\n'
+                      '    ax.set_xlabel(_("$t$"))  # no words: not a unit\n    ax.set_ylabel(label("not marked"))\n')
+    main(["translate", "update", "--root", str(tree)])
+    units = list(read(table(tree)))
+    assert units[-1] == "Loss per step" and "not marked" not in units and "$t$" not in units
+    main(["translate", "export", "--root", str(tree), "--out", str(tmp_path / "po")])
+    text = (tmp_path / "po" / "ja" / "model.po").read_text("utf-8")
+    line = source.read_text().split("\n").index('    ax.set_title(_("Loss per step"))') + 1
+    assert f'#: pkg/model.py:{line}\nmsgid "Loss per step"' in text
+
+
+def test_an_image_drawn_in_the_pages_language_replaces_the_english_one(tree: Path, tmp_path: Path) -> None:
+    config = load(tree, out=tmp_path / "html")
+    build(config)
+    assert 'src="../plot.svg"' in (tmp_path / "html" / "ja" / "model.html").read_text("utf-8")
+    (tree / "pkg" / "plot.ja.svg").write_text((tree / "pkg" / "plot.svg").read_text().replace("</svg>", "<!-- ja --></svg>"))
+    build(config)  # the cache must notice the new file
+    japanese = (tmp_path / "html" / "ja" / "model.html").read_text("utf-8")
+    assert 'src="../plot.ja.svg"' in japanese and 'src="../plot.svg"' not in japanese
+    assert 'src="plot.svg"' in (tmp_path / "html" / "model.html").read_text("utf-8")
+    assert "<!-- ja -->" in (tmp_path / "html" / "plot.ja.svg").read_text()
+
+
+def test_the_figures_words_are_translated_in_every_language() -> None:
+    figures = pytest.importorskip("labml_nn.optimizers.figures")
+    marked = [text for text, _ in translate.marked_strings(Path(figures.__file__).read_text("utf-8"))]
+    assert "learning rate" in marked
+    assert figures.words("en")("learning rate") == "learning rate"
+    for lang in ("ja", "zh"):
+        drawn = figures.words(lang)
+        assert all(drawn(text) != text for text in marked), [t for t in marked if drawn(t) == t]
+    assert figures.words("ja")("learning rate") == "学習率"

@@ -18,11 +18,19 @@ a fixed seed for the ids inside the SVG, and the experiment runs with fixed
 seeds on one thread, so redrawing unchanged code leaves the files unchanged.
 The experiment uses scikit-learn's digits, which ship with the package, so the
 figure can be redrawn without a network connection.
+
+Each figure is drawn once per language of the site. Its words are marked
+`_("…")`, so they are units of this page's translation tables; the Japanese
+figure (`lr_schedules.ja.svg`) takes them from `translations/ja`, and the
+Japanese pages show it in place of the English one. (The experiment's figure,
+which trains every optimizer, is drawn once, in English.)
 """
 
 from __future__ import annotations
 
-from pathlib import Path
+import warnings
+from pathlib import Path, PurePosixPath
+from typing import Callable
 
 import matplotlib
 
@@ -37,8 +45,13 @@ from labml_nn.optimizers.adam_warmup_cosine_decay import AdamWarmupCosineDecay  
 from labml_nn.optimizers.noam import Noam  # noqa: E402
 from labml_nn.optimizers.amsgrad import counterexample  # noqa: E402
 from labml_nn.optimizers.radam import rectification  # noqa: E402
+from site_gen.config import load  # noqa: E402
+from site_gen.translate import load_table, table_path  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent.parent
+# The words of a figure in one language: English → what to draw
+Words = Callable[[str], str]
 
 
 def schedule(optimizer: torch.optim.Optimizer, steps: range) -> list[float]:
@@ -47,7 +60,7 @@ def schedule(optimizer: torch.optim.Optimizer, steps: range) -> list[float]:
     return [optimizer.get_lr({"step": t}, group) for t in steps]
 
 
-def learning_rate_figure(path: Path) -> None:
+def learning_rate_figure(path: Path, _: Words = str) -> None:
     """Three panels: warm-up, warm-up with cosine decay, and Noam for three model widths."""
     # A single parameter is enough to build an optimizer and ask it for rates
     param = [torch.nn.Parameter(torch.zeros(1))]
@@ -57,27 +70,27 @@ def learning_rate_figure(path: Path) -> None:
 
     # Warm-up over 1,000 steps
     axes[0].plot(steps, schedule(AdamWarmup(param, lr=1e-3, warmup=1000), steps))
-    axes[0].set_title("Warm-up (w = 1,000)")
+    axes[0].set_title(_("Warm-up (w = 1,000)"))
 
     # Warm-up then cosine decay to zero at T = 10,000
     axes[1].plot(steps, schedule(AdamWarmupCosineDecay(param, lr=1e-3, warmup=1000, total_steps=10_000), steps))
-    axes[1].set_title("Warm-up and cosine decay (T = 10,000)")
+    axes[1].set_title(_("Warm-up and cosine decay (T = 10,000)"))
 
     # Noam for several model widths
     for d_model in (256, 512, 1024):
         axes[2].plot(steps, schedule(Noam(param, lr=1.0, warmup=4000, d_model=d_model), steps),
                      label=f"d_model = {d_model}")
-    axes[2].set_title("Noam (w = 4,000)")
+    axes[2].set_title(_("Noam (w = 4,000)"))
     axes[2].legend()
 
     for ax in axes:
-        ax.set_ylabel("learning rate")
+        ax.set_ylabel(_("learning rate"))
         ax.grid(alpha=0.3)
-    axes[2].set_xlabel("step t")
+    axes[2].set_xlabel(_("step t"))
     save(figure, path)
 
 
-def radam_figure(path: Path) -> None:
+def radam_figure(path: Path, _: Words = str) -> None:
     r"""RAdam's $r_t$ for several $\beta_2$: the larger $\beta_2$, the longer the implicit warm-up."""
     figure, ax = plt.subplots(figsize=(5.5, 3.6), constrained_layout=True)
     steps = range(1, 100_001)
@@ -87,25 +100,26 @@ def radam_figure(path: Path) -> None:
         ax.plot([t for t, r in zip(steps, values) if r is not None], [r for r in values if r is not None],
                 label=f"β₂ = {beta2}")
     ax.set_xscale("log")
-    ax.set_xlabel("step t")
+    ax.set_xlabel(_("step t"))
     ax.set_ylabel("r_t")
-    ax.set_title("RAdam's rectification term")
+    ax.set_title(_("RAdam's rectification term"))
     ax.grid(alpha=0.3)
     ax.legend()
     save(figure, path)
 
 
-def counterexample_figure(path: Path) -> None:
+def counterexample_figure(path: Path, _: Words = str) -> None:
     r"""$\theta_t$ of Adam and AMSGrad on Reddi et al.'s sequence of linear losses."""
     figure, ax = plt.subplots(figsize=(5.5, 3.8), constrained_layout=True)
     for amsgrad, label in ((False, "Adam"), (True, "AMSGrad")):
         path_taken = counterexample(amsgrad=amsgrad)
         ax.plot(range(1, len(path_taken) + 1), path_taken, label=label, linewidth=1)
-    ax.axhline(-1.0, color="grey", linestyle="--", linewidth=0.8, label="best point, θ = −1")
-    ax.set_xlabel("step t")
+    ax.axhline(-1.0, color="grey", linestyle="--", linewidth=0.8, label=_("best point, θ = −1"))
+    ax.set_xticks(range(0, len(path_taken) + 1, 5000))
+    ax.set_xlabel(_("step t"))
     ax.set_ylabel("θ_t")
     ax.set_ylim(-1.05, 1.05)
-    ax.set_title("f_t(θ) = 1010 θ once in 101 steps,\nelse −10 θ")
+    ax.set_title(_("f_t(θ) = 1010 θ once in 101 steps,\nelse −10 θ"))
     ax.grid(alpha=0.3)
     ax.legend(loc="center right")
     save(figure, path)
@@ -165,13 +179,29 @@ def save(figure: plt.Figure, path: Path) -> None:
     print(f"wrote {path}")
 
 
+def words(lang: str) -> Words:
+    """This page's translations in `lang` (English where a word is untranslated or awaits review)."""
+    config = load(ROOT)
+    if lang == config.default_language:
+        return str
+    rel = PurePosixPath(HERE.name, Path(__file__).name)  # optimizers/figures.py, as in the source folder
+    table = load_table(table_path(config.translations, lang, rel))
+    return lambda english: table.get(english) or english
+
+
 def main() -> None:
-    """Draw every figure of the optimizer pages."""
+    """Draw every figure of the optimizer pages, in every language of the site."""
     # Text stays text (readable at any zoom, findable); 12 pt keeps tick labels legible on a phone
     plt.rcParams.update({"font.size": 12, "svg.fonttype": "none"})
-    learning_rate_figure(HERE / "lr_schedules.svg")
-    radam_figure(HERE / "radam_r_t.svg")
-    counterexample_figure(HERE / "amsgrad_counterexample.svg")
+    config = load(ROOT)
+    for lang in config.languages:
+        suffix = "" if lang == config.default_language else f".{lang}"
+        with warnings.catch_warnings():
+            # No CJK font is needed here: the text stays text, and the reader's browser draws it
+            warnings.filterwarnings("ignore", message="Glyph .* missing from font")
+            learning_rate_figure(HERE / f"lr_schedules{suffix}.svg", words(lang))
+            radam_figure(HERE / f"radam_r_t{suffix}.svg", words(lang))
+            counterexample_figure(HERE / f"amsgrad_counterexample{suffix}.svg", words(lang))
     experiment_figure(HERE / "optimizers_on_digits.svg")
 
 

@@ -144,6 +144,51 @@
     if (span && isName(span)) toggleIdentifier(span.textContent);
   });
 
+  // ## Names defined in the documented sources link to their definitions
+  // (the build finds them with `ast`; see site_gen/definitions.py). Each name
+  // links once per row, so the links do not crowd the tab order.
+
+  const definitions = JSON.parse(document.getElementById("definitions")?.textContent || "null");
+  function definitionLink(target) {
+    const [href, summary] = definitions.targets[target];
+    const link = document.createElement("a");
+    link.className = "def-link";
+    link.href = href;
+    if (summary) link.dataset.summary = summary;
+    return link;
+  }
+  if (definitions) {
+    const linked = new Set();
+    for (const [line, column, name, target] of definitions.refs) {
+      const row = document.getElementById(`L${line}`);
+      const key = `${row?.closest(".row")?.id} ${target}`;
+      if (!row || linked.has(key)) continue;
+      let offset = 0;
+      for (const node of row.childNodes) {
+        if (node.classList?.contains("ln")) continue;
+        if (offset === column && node.nodeType === 1 && node.textContent === name) {
+          const link = definitionLink(target);
+          node.replaceWith(link);
+          link.append(node);
+          linked.add(key);
+          break;
+        }
+        offset += node.textContent.length;
+        if (offset > column) break;
+      }
+    }
+    // Inline code in the prose that names one: `WeightDecay`, `Adam.step_param()`
+    document.querySelectorAll(".doc code").forEach((code) => {
+      if (code.closest("a, pre")) return;
+      const name = code.textContent.trim().replace(/\(\)$/, "");
+      if (!Object.hasOwn(definitions.names, name)) return;  // never `constructor` and friends
+      const target = definitions.names[name];
+      const link = definitionLink(target);
+      code.replaceWith(link);
+      link.append(code);
+    });
+  }
+
   // ## Copy buttons on code sections (without the line numbers)
 
   document.querySelectorAll(".row .code").forEach((column) => {
@@ -252,14 +297,18 @@
     .replace(/ϕ/g, "φ").replace(/ϑ/g, "θ").replace(GREEK_NAME, (_, name) => GREEK[name]);
   const CJK = /[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff]/;
 
-  // Words split on spaces; a run of Japanese or Chinese, which has no spaces, must
-  // appear as it is, or else each pair of its characters must appear
+  // Words split on spaces; a run of Japanese or Chinese, which has no spaces, is cut
+  // into words by the browser's segmenter (学習率スケジュール: 学習, 率, スケジュール),
+  // each of which must appear; without one, each pair of its characters must appear
+  const segmenter = Intl.Segmenter ? new Intl.Segmenter(html.lang, { granularity: "word" }) : null;
   function terms(query) {
-    return normalise(query).split(/\s+/).filter(Boolean).map((term) => {
-      if (!CJK.test(term) || term.length < 3) return [term];
+    return normalise(query).split(/\s+/).filter(Boolean).flatMap((term) => {
+      if (!CJK.test(term) || term.length < 3) return [[term]];
+      const words = segmenter ? [...segmenter.segment(term)].filter((s) => s.isWordLike).map((s) => s.segment) : [];
+      if (words.length > 1) return words.map((word) => [word]);
       const pairs = [];
       for (let i = 0; i < term.length - 1; i++) pairs.push(term.slice(i, i + 2));
-      return [term, ...pairs];
+      return [[term, ...pairs]];
     });
   }
 

@@ -1,0 +1,105 @@
+"""
+# Assembling the site
+
+The sixth stage. In: every task with its result, the static assets, the
+cache and a way to make the renderer (for the sitemap, when the cache lacks
+it). Out: every file of the site (site path → bytes), and the problems only
+the whole site shows: links to a `#fragment` no page has.
+
+Besides the pages: one search index per language, the files the pages link
+to (images, data), the sitemap, `robots.txt`, our stylesheet, script and
+KaTeX's fonts, and the marker that says the folder is ours to replace.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING, Callable
+from urllib.parse import quote
+
+from . import assets as site_assets
+from .assets import Assets
+from .cache import Cache
+from .config import Config
+from .model import PageResult, Problem
+from .plan import Task
+from .produce import Produced
+from .write import MARKER
+
+if TYPE_CHECKING:
+    from .render import Site
+
+
+def assemble(config: Config, produced: Produced, assets: Assets, cache: Cache,
+             site: Callable[[], Site]) -> tuple[dict[PurePosixPath, bytes], list[Problem], list[str]]:
+    """Every file of the site, the problems only the whole site shows, and notes."""
+    outputs: dict[PurePosixPath, bytes] = {}
+    problems: list[Problem] = []
+    notes: list[str] = []
+    copied: dict[str, str] = {}  # site path of each copied file → the file on disk
+    for pairs in produced.languages:
+        search: dict[str, list] = {"pages": [], "sections": []}
+        for task, result in pairs:
+            if task.kind == "page":
+                _add_to_search(search, task.url, result)
+            outputs[task.path] = result.html.encode("utf-8")
+            problems.extend(result.problems)
+            for site_path, disk in result.assets.items():
+                if copied.setdefault(site_path, disk) != disk:
+                    # Two source folders with one prefix, each with this file: one copy only
+                    problems.append(Problem(disk, 1, f"not copied: '{site_path}' is already "
+                                                     f"{copied[site_path]} (two source folders share a prefix)"))
+                    continue
+                outputs[PurePosixPath(site_path)] = Path(disk).read_bytes()
+        if pairs:
+            outputs[site_assets.search_index(pairs[0][0].lang)] = _search_script(search)
+    if produced.languages:
+        problems.extend(_broken_fragments(produced.languages[0]))
+    outputs[PurePosixPath(MARKER)] = b"This folder is written by site-gen and replaced on every build.\n"
+    if config.site_url:
+        # A sitemap lists absolute URLs: without the site's, there is none
+        outputs[PurePosixPath("sitemap.xml")] = _sitemap(produced, cache, site).encode("utf-8")
+        outputs[PurePosixPath("robots.txt")] = \
+            f"User-agent: *\nAllow: /\nSitemap: {config.site_url}sitemap.xml\n".encode()
+    else:
+        notes.append("no site URL (`site_url` in [tool.site_gen]): no sitemap, canonical links or og:url")
+    outputs.update(assets.files)
+    return outputs, problems, notes
+
+
+def _broken_fragments(pairs: list[tuple[Task, PageResult]]) -> list[Problem]:
+    """Links to `page#fragment` where the page has no such anchor (checked once all pages exist)."""
+    ids = {str(task.url): set(result.ids) for task, result in pairs if task.kind == "page"}
+    problems = []
+    for _, result in pairs:
+        for path, line, written, page, fragment in result.fragment_links:
+            if page in ids and fragment not in ids[page]:
+                problems.append(Problem(path, line, f"broken link '{written}': no anchor '#{fragment}' on {page}"))
+    return problems
+
+
+def _sitemap(produced: Produced, cache: Cache, site: Callable[[], Site]) -> str:
+    """Every page in every language; it depends on the settings and the structure of each language."""
+    firsts = [pairs[0][0] for pairs in produced.languages if pairs]
+    key = cache.key("sitemap", *(part for task in firsts for part in (task.settings, task.structure)))
+    cached = cache.get("sitemap", key)
+    if cached is None:
+        cached = site().sitemap()
+        cache.put("sitemap", key, cached)
+    return cached
+
+
+def _add_to_search(search: dict[str, list], url: PurePosixPath, result: PageResult) -> None:
+    """Pages by URL within their language's tree; sections point at their page."""
+    page = len(search["pages"])
+    search["pages"].append({"u": quote(str(url)), "t": result.title})
+    for section in result.search:
+        if section["x"] or section["h"] or section["c"]:
+            search["sections"].append({"p": page, **section})
+
+
+def _search_script(search: dict[str, list]) -> bytes:
+    """A script, not JSON: pages opened from `file://` can load a script but not fetch a file."""
+    data = json.dumps(search, ensure_ascii=False, separators=(",", ":"))
+    return f"self.siteSearchIndex = {data};\n".encode("utf-8")

@@ -1,0 +1,68 @@
+"""
+# Reading the sources
+
+The second stage. In: the sources found (`Source` records). Out: a
+`Reading`: one `Document` per readable source (split into sections, front
+matter read, title and summary known) and its code highlighted, once for
+every language, and the problems found on the way. Splitting is
+skipped for a source the cache has seen: its key is the whole `Source` record
+and the text, so a new root title or prefix is never answered from the cache.
+Each source is read once, whatever the number of languages.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import PurePosixPath
+
+from .cache import Cache
+from .config import Config
+from .document import Document, parse, read_text
+from .model import Problem, Source
+from .workers import in_parallel
+
+
+@dataclass(frozen=True)
+class Reading:
+    documents: list[Document]
+    # The HTML of each line of each Python source, by page URL (index 0 is line 1)
+    code: dict[PurePosixPath, list[str]]
+
+
+def read_all(config: Config, sources: list[Source], cache: Cache, problems: list[Problem],
+             jobs: int = 1) -> Reading:
+    """Read every source; splitting is skipped for files the cache has seen, and shared out between cores."""
+    texts: list[tuple[Source, str, str]] = []
+    for source in sources:
+        text = read_text(config.root / source.path, source, problems)
+        if text is not None:
+            # The key is the whole record read from: a root's title or prefix is in it too
+            texts.append((source, text, cache.key("document", repr(source), text)))
+    cached = [cache.get("document", key) for _, _, key in texts]
+    missing = [(source, text) for (source, text, _), hit in zip(texts, cached) if hit is None]
+    parsed = iter(in_parallel(_parse, missing, jobs))
+    documents, code = [], {}
+    for (source, text, key), hit in zip(texts, cached):
+        if hit is not None:
+            document = Document.from_json(source, text, hit["document"])
+            found = [Problem(*p) for p in hit["problems"]]
+            lines = hit["code"]
+        else:
+            document, found, lines = next(parsed)
+            cache.put("document", key, {"document": document.to_json(), "code": lines,
+                                        "problems": [[p.path, p.line, p.message] for p in found]})
+        problems.extend(found)
+        documents.append(document)
+        code[source.url] = lines
+    return Reading(documents, code)
+
+
+def _parse(_: None, item: tuple[Source, str]) -> tuple[Document, list[Problem], list[str]]:
+    source, text = item
+    found: list[Problem] = []
+    document = parse(source, text, found)
+    if source.kind != "python":
+        return document, found, []
+    from .highlight import highlight_lines  # Pygments, only when a source changed
+
+    return document, found, highlight_lines(document.text, len(document.lines))

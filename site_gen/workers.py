@@ -1,0 +1,43 @@
+"""
+# Sharing work between cores
+
+In: a function, a list of items, and one value every call needs (the site,
+with its documents and known formulas). Out: `function(shared, item)` for
+each item, in order (so the output never depends on the number of cores) and
+as soon as each is ready (so a progress bar moves).
+
+Workers are forked and receive the shared value once, through the pool's
+initializer: it is never pickled, and never put in a global of the process
+that starts the pool.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+from concurrent.futures import ProcessPoolExecutor
+from typing import Any, Callable, Iterator
+
+# In a worker process only: what the pool initializer handed it
+_received: tuple[Callable, Any] | None = None
+
+
+def in_parallel(function: Callable[[Any, Any], Any], items: list, jobs: int, shared: Any = None) -> Iterator:
+    """`function(shared, item)` for every item, over forked workers when it pays."""
+    if jobs <= 1 or len(items) < 8:
+        yield from (function(shared, item) for item in items)
+        return
+    context = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(max_workers=min(jobs, len(items)), mp_context=context,
+                             initializer=_receive, initargs=(function, shared)) as pool:
+        yield from pool.map(_call, items, chunksize=max(1, len(items) // (8 * jobs)))
+
+
+def _receive(function: Callable, shared: Any) -> None:
+    global _received
+    _received = (function, shared)
+
+
+def _call(item: Any) -> Any:
+    assert _received is not None, "called outside a worker started by in_parallel"
+    function, shared = _received
+    return function(shared, item)

@@ -1,0 +1,66 @@
+"""Definitions and references found with `ast` (site_gen/definitions.py)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import PurePosixPath
+
+from site_gen.definitions import collect
+from site_gen.model import Source
+
+
+@dataclass
+class Doc:
+    source: Source
+    text: str
+
+
+def _docs(files: dict[str, str]) -> list[Doc]:
+    return [Doc(Source(PurePosixPath(path), PurePosixPath(path).with_suffix(".html"), PurePosixPath(path), "python"), text)
+            for path, text in files.items()]
+
+
+PACKAGE = {
+    "pkg/__init__.py": 'class Base:\n    """Base of all.\n\n    More."""\n\n    def hook(self):\n        """## The hook"""\n\n\nLIMIT = 3\n',
+    "pkg/child.py": (
+        "from . import Base as B\n"
+        "from pkg import LIMIT\n"
+        "from os import path\n"
+        "\n"
+        "class Child(B):\n"
+        "    def run(self, LIMIT=LIMIT):\n"
+        "        x = [LIMIT for LIMIT in range(2)]\n"
+        "        return LIMIT, B.hook, path, 'é' + str(B)\n"
+    ),
+}
+
+
+def _refs(found, page: str) -> list[tuple[int, int, str, str]]:
+    return [(r.line, r.column, r.text, r.target.name) for r in found.references[PurePosixPath(page)]]
+
+
+def test_imports_relative_and_absolute_resolve_to_the_defining_line() -> None:
+    found = collect(_docs(PACKAGE))
+    base = found.defined[("pkg", "Base")]
+    assert (base.line, base.summary) == (1, "Base of all.")
+    assert found.defined[("pkg", "Base.hook")].summary == "The hook"  # a heading's words
+    refs = _refs(found, "pkg/child.html")
+    assert (1, 14, "Base", "Base") in refs  # the imported name itself
+    assert (5, 12, "B", "Base") in refs  # a base class, under its alias
+    assert (8, 24, "hook", "Base.hook") in refs  # Class.method through the alias
+    # A parameter default is read in the enclosing scope; the parameter shadows it in the body
+    assert (6, 24, "LIMIT", "LIMIT") in refs
+    assert not [r for r in refs if r[2] == "LIMIT" and r[0] in (7, 8)]
+    assert not [r for r in refs if r[2] == "path"]  # not a documented module
+    assert found.users(base) == [PurePosixPath("pkg/child.html")]
+
+
+def test_columns_count_characters_not_bytes() -> None:
+    found = collect(_docs({"m.py": "def f():\n    pass\n\nx = ('ééé', f)\n"}))
+    assert _refs(found, "m.html") == [(4, 12, "f", "f")]
+
+
+def test_a_source_that_does_not_parse_has_no_links_and_does_not_stop_the_others() -> None:
+    found = collect(_docs({"bad.py": "def (:\n", **PACKAGE}))
+    assert PurePosixPath("bad.html") not in found.references
+    assert _refs(found, "pkg/child.html")

@@ -1,0 +1,151 @@
+"""
+A build with nothing to do (`stamp`): it must be recognised without reading
+or rendering anything, and it must never hide a change. Each test builds,
+changes one thing (or only seems to), builds again, and checks that the
+output folder matches what a full build makes.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from site_gen.cli import main
+
+from conftest import FIXTURE, ROOT
+
+
+@pytest.fixture
+def tree(tmp_path: Path) -> Path:
+    root = tmp_path / "project"
+    shutil.copytree(FIXTURE, root)
+    return root
+
+
+def _build(tree: Path, capsys: pytest.CaptureFixture, *extra: str) -> str:
+    assert main(["build", "--root", str(tree), *extra]) == 0
+    return capsys.readouterr().out
+
+
+def _site(out: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(out)): p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()}
+
+
+def _fresh(tree: Path, tmp_path: Path) -> dict[str, bytes]:
+    """What a full build without any cache makes of the tree as it is now."""
+    out = tmp_path / "fresh"
+    shutil.rmtree(out, ignore_errors=True)
+    assert main(["build", "--root", str(tree), "--out", str(out), "--no-cache"]) == 0
+    return _site(out)
+
+
+def test_second_build_does_nothing_and_says_so(tree: Path, capsys: pytest.CaptureFixture) -> None:
+    first = _build(tree, capsys)
+    assert "built" in first
+    before = _site(tree / "html")
+    assert "nothing changed" in _build(tree, capsys)
+    assert _site(tree / "html") == before
+
+
+def test_nothing_to_do_imports_no_renderer(tree: Path) -> None:
+    command = [sys.executable, "-c", "import sys; from site_gen.cli import main; code = main(sys.argv[1:]); "
+               "print(sorted(m for m in ('markdown', 'pygments', 'jinja2', 'pykatex', 'nh3') if m in sys.modules))",
+               "build", "--root", str(tree)]
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    subprocess.run(command, env=env, check=True, capture_output=True)
+    done = subprocess.run(command, env=env, check=True, capture_output=True, text=True)
+    assert "nothing changed" in done.stdout
+    assert done.stdout.strip().endswith("[]")
+
+
+def test_warnings_of_the_last_build_are_shown_again(tree: Path, capsys: pytest.CaptureFixture) -> None:
+    source = next((tree / "pkg").rglob("*.py"))
+    source.write_text(source.read_text() + "\n# An unmatched $ sign\n")
+    assert main(["build", "--root", str(tree)]) == 0
+    first = capsys.readouterr().err
+    assert "unmatched" in first
+    assert main(["build", "--root", str(tree), "--strict"]) == 1
+    captured = capsys.readouterr()
+    assert "nothing changed" in captured.out
+    assert captured.err == first
+
+
+def test_an_edit_is_built(tree: Path, tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    _build(tree, capsys)
+    source = next((tree / "pkg").rglob("*.py"))
+    source.write_text(source.read_text() + "\n# A new closing remark.\n")
+    assert "nothing changed" not in _build(tree, capsys)
+    assert "A new closing remark" in "".join(p.read_text() for p in (tree / "html").rglob("*.html"))
+    assert _site(tree / "html") == _fresh(tree, tmp_path)
+
+
+def test_a_touch_alone_is_not_an_edit(tree: Path, capsys: pytest.CaptureFixture) -> None:
+    _build(tree, capsys)
+    for path in (tree / "pkg").rglob("*.py"):
+        os.utime(path)
+    assert "nothing changed" in _build(tree, capsys)
+
+
+def test_an_edit_that_keeps_size_and_time_right_after_a_build_is_built(tree: Path, tmp_path: Path,
+                                                                       capsys: pytest.CaptureFixture) -> None:
+    """Within one clock tick an edit can leave both size and time as they were: recent times are not trusted."""
+    source = tree / "pkg" / "model.py"
+    source.write_text(source.read_text())  # written just now, as by an editor a moment before the build
+    _build(tree, capsys)
+    before = source.stat()
+    text = source.read_text()
+    source.write_text(text[:-2] + ("Z" if text[-2] != "Z" else "Y") + text[-1])
+    os.utime(source, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert source.stat().st_size == before.st_size
+    assert "nothing changed" not in _build(tree, capsys)
+    assert _site(tree / "html") == _fresh(tree, tmp_path)
+
+
+@pytest.mark.parametrize("damage", ["edit", "delete", "add"])
+def test_a_damaged_output_folder_is_rebuilt(tree: Path, tmp_path: Path, capsys: pytest.CaptureFixture,
+                                            damage: str) -> None:
+    _build(tree, capsys)
+    page = next((tree / "html").rglob("*.html"))
+    if damage == "edit":
+        page.write_text("changed by hand")
+    elif damage == "delete":
+        page.unlink()
+    else:
+        (tree / "html" / "stray.html").write_text("not ours")
+    assert "nothing changed" not in _build(tree, capsys)
+    assert _site(tree / "html") == _fresh(tree, tmp_path)
+
+
+def test_changed_settings_are_built(tree: Path, capsys: pytest.CaptureFixture) -> None:
+    _build(tree, capsys)
+    settings = tree / "pyproject.toml"
+    settings.write_text(settings.read_text().replace("Fixture site", "Renamed site"))
+    assert "nothing changed" not in _build(tree, capsys)
+    assert "Renamed site" in (tree / "html" / "index.html").read_text()
+
+
+def test_a_damaged_cache_is_noticed(tree: Path, capsys: pytest.CaptureFixture) -> None:
+    _build(tree, capsys)
+    cache = tree / ".site_gen_cache" / "cache.sqlite"
+    with sqlite3.connect(cache) as db:
+        db.execute("DELETE FROM entries")
+    db.close()
+    assert "nothing changed" not in _build(tree, capsys)
+
+
+def test_no_cache_always_builds(tree: Path, capsys: pytest.CaptureFixture) -> None:
+    _build(tree, capsys)
+    assert "nothing changed" not in _build(tree, capsys, "--no-cache")
+
+
+def test_a_damaged_stamp_means_a_full_build(tree: Path, tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    _build(tree, capsys)
+    (tree / ".site_gen_cache" / "last-build.json").write_text("{not json")
+    assert "nothing changed" not in _build(tree, capsys)
+    assert "nothing changed" in _build(tree, capsys)
