@@ -48,24 +48,26 @@ def _project(root: Path) -> None:
     (tables / "_ui.json").write_text('{"Home": ')  # the interface table, not JSON
 
 
-def _warnings(root: Path, out: Path, *options: str) -> list[str]:
-    err = io.StringIO()
-    with contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO()):
+def _build(root: Path, out: Path, *options: str) -> tuple[list[str], str]:
+    """The warnings of a build, and all it said."""
+    err, out_text = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stderr(err), contextlib.redirect_stdout(out_text):
         main(["build", "--root", str(root), "--out", str(out), *options])
-    return [line for line in err.getvalue().splitlines() if not line.startswith("note:")]
+    warnings = [line for line in err.getvalue().splitlines() if not line.startswith("note:")]
+    return warnings, out_text.getvalue() + err.getvalue()
 
 
 def test_problems_found_rendering_are_reported_alike_by_any_process_and_from_the_cache(tmp_path: Path) -> None:
     root = tmp_path / "project"
     _project(root)
     tables = root / "translations" / "ja"
-    one = _warnings(root, tmp_path / "one", "--jobs", "1", "--no-cache")
+    one, _ = _build(root, tmp_path / "one", "--jobs", "1", "--no-cache")
     assert any(w.startswith(f"{tables / 'p1.json'}:") and "missing.py" in w for w in one), one
     assert any(w.startswith(f"{tables / 'p2.json'}:") and "not valid JSON" in w for w in one), one
     assert any(w.startswith(f"{tables / '_ui.json'}:") and "not valid JSON" in w for w in one), one
-    forked = _warnings(root, tmp_path / "forked", "--jobs", "2")  # fills the cache
-    (tmp_path / "forked" / "index.html").write_text("")  # an output changed: no shortcut, every page from the cache
-    cached = _warnings(root, tmp_path / "forked", "--jobs", "2")
+    forked, _ = _build(root, tmp_path / "forked", "--jobs", "2")  # fills the cache
+    cached, said = _build(root, tmp_path / "cached", "--jobs", "2")  # another folder: no shortcut, pages from the cache
+    assert " 0 rendered" in said
     assert one == forked == cached
 
 
