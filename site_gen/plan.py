@@ -2,11 +2,12 @@
 # Planning the outputs
 
 The fourth stage. In: the settings, the files, the read documents and the
-static assets; the translation tables are read here, the only place they are
-read for a build. Out: a `Plan`: one `Task` per output (a source's page or a
-folder's listing, in each language), the default language's first, with what
-the tasks of a language share (every page's title, the interface table) and
-the problems of an interface table that cannot be used.
+static assets; the translation tables are read here for the pages (the audit
+of `translate check` reads them on its own). Out: a `Plan`: one `Task` per
+output (a source's page or a folder's listing, in each language), the default
+language's first, with what the tasks of a language share (every page's
+title, the interface table) and the problems of an interface table that
+cannot be used.
 
 A task is a record of everything its output depends on: the source's record
 and text, its translation table (the text itself, which rendering parses and
