@@ -414,8 +414,13 @@ def update_table(path: Path, units: list[str], prune: bool = False, memory: dict
             result.restored += 1
         elif (match := _closest(unit, vanished, REVIEW_SIMILARITY) or _closest(unit, obsolete, REVIEW_SIMILARITY)):
             entries[unit] = vanished.pop(match, None) or obsolete.pop(match)
-            review[unit] = match
-            result.review += 1
+            # The English the translation was made from, however often it changed since, until confirmed
+            made_from = table.review.get(match, match)
+            if normalise(made_from) != normalise(unit):
+                review[unit] = made_from
+                result.review += 1
+            else:
+                result.restored += 1
         elif memory and (match := _remembered(unit, memory)):
             entries[unit] = memory[match]
             review[unit] = match
@@ -425,7 +430,10 @@ def update_table(path: Path, units: list[str], prune: bool = False, memory: dict
             result.added += 1
 
     if not prune:
-        obsolete.update(vanished)
+        for english, translation in vanished.items():
+            # Kept under the English it was made from, so that only that English brings it back unmarked
+            made_from = table.review.get(english, english)
+            obsolete[made_from if obsolete.get(made_from, translation) == translation else english] = translation
         result.obsolete = len(vanished)
     result.changed = write_if_changed(path, entries)
     result.changed |= write_if_changed(sidecar(path, "review"), review, remove_when_empty=True)
