@@ -383,6 +383,11 @@ def _import(args: argparse.Namespace) -> int:
         for english in result.unknown:
             print(f"{file}: not in {result.table} (its English changed since the export?): "
                   f"{translate.excerpt(english)}", file=sys.stderr)
+        for english in result.kept_aside:
+            print(f"{file}: the English of this edited entry is no longer on the page, so its translation was "
+                  f"kept in {translate.sidecar(result.table, 'obsolete')}; copy it to the new English there: "
+                  f"{translate.excerpt(english)}", file=sys.stderr)
+        failed |= bool(result.kept_aside)
         if result.written:
             print(f"{result.table}: {result.changed} translations changed, {result.confirmed} confirmed, "
                   f"{result.to_review} sent to review")

@@ -44,3 +44,33 @@ def test_1_a_translation_is_published_only_for_the_english_it_was_made_from(tmp_
             assert table.review[table.key(english)] == original
         # never lost: the translation is in the table or kept under the English it was made for
         assert table.entries.get(english) == "訳" or obsolete.get(original) == "訳"
+
+
+# --- 2. A PO file exported before the English changed never loses the translator's edit ---------
+
+def _po_round(tmp_path: Path, english_then: str, english_now: str, edited: str, fuzzy_review: bool = False):
+    folder = tmp_path / "translations"
+    path = folder / "ja" / "page.json"
+    path.parent.mkdir(parents=True)
+    path.write_text(translate.dump({english_then: "古い訳"}), "utf-8")
+    po = export_table(translate.load_table(path), "ja", PurePosixPath("page.json"), "t", {})
+    po.find(english_then).msgstr = edited
+    po_file = tmp_path / "page.po"
+    po.save(str(po_file))
+    translate.update_table(path, [english_now])  # the English changes after the export
+    return path, import_po(po_file, folder, ["ja"])
+
+
+def test_2_an_edit_to_english_that_changed_since_export_lands_on_the_new_unit_awaiting_review(tmp_path: Path) -> None:
+    then = "The step size is smaller than the paper suggests for this model."
+    now = "The step size is larger than the paper suggests for this model."
+    path, result = _po_round(tmp_path, then, now, "新しい訳")
+    table = translate.load_table(path)
+    assert table.entries[now] == "新しい訳" and table.review[now] == then  # still made for the old English
+    assert table.get(now) is None and not result.kept_aside
+
+
+def test_2_an_edit_whose_english_is_gone_is_kept_and_the_import_fails(tmp_path: Path) -> None:
+    path, result = _po_round(tmp_path, "A paragraph that the author deleted.", "Something else entirely new here.", "訳した")
+    assert result.kept_aside == ["A paragraph that the author deleted."]
+    assert read(translate.sidecar(path, "obsolete"))["A paragraph that the author deleted."] == "訳した"
