@@ -6,10 +6,12 @@ import json
 from pathlib import Path
 
 import polib
+import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from site_gen import translate
 from site_gen.po import export_table, import_po
+from site_gen.prose import inventory, raw_html_outside_allowlist
 from pathlib import PurePosixPath
 
 _WORDS = st.text(alphabet="abcdefghij", min_size=3, max_size=7)
@@ -74,3 +76,23 @@ def test_2_an_edit_whose_english_is_gone_is_kept_and_the_import_fails(tmp_path: 
     path, result = _po_round(tmp_path, "A paragraph that the author deleted.", "Something else entirely new here.", "訳した")
     assert result.kept_aside == ["A paragraph that the author deleted."]
     assert read(translate.sidecar(path, "obsolete"))["A paragraph that the author deleted."] == "訳した"
+
+
+# --- 3. Ids in raw HTML are checked like links and formulas --------------------------------------
+
+@pytest.mark.parametrize("english, translation", [
+    ('<a id="bias"></a>The bias correction.', "バイアス補正。"),
+    ('See <span id="x">this</span> and <a id="y"></a>that.', '<span id="x">これ</span>とそれ。'),
+    ('<a id="a"></a>One.', '<a id="b"></a>一つ。'),
+])
+def test_3_a_translation_that_drops_or_changes_an_id_is_reported(tmp_path: Path, english: str, translation: str) -> None:
+    path = tmp_path / "page.json"
+    path.write_text(translate.dump({english: translation}), "utf-8")
+    problems = translate.check_table(translate.load_table(path), inventory, raw_html_outside_allowlist)
+    assert any("id" in p.message and "lacks" in p.message for p in problems), problems
+
+
+def test_3_a_translation_that_keeps_its_ids_passes(tmp_path: Path) -> None:
+    path = tmp_path / "page.json"
+    path.write_text(translate.dump({'<a id="bias"></a>The bias correction.': '<a id="bias"></a>バイアス補正。'}), "utf-8")
+    assert translate.check_table(translate.load_table(path), inventory, raw_html_outside_allowlist) == []
