@@ -259,7 +259,7 @@ def load_object(path: Path) -> dict[str, str]:
 
 def _read(path: Path) -> str:
     try:
-        return path.read_text("utf-8")
+        return path.read_text("utf-8-sig")  # editors on Windows may start the file with a byte order mark
     except FileNotFoundError:
         return ""
     except (OSError, UnicodeDecodeError) as error:

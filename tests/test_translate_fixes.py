@@ -96,3 +96,16 @@ def test_3_a_translation_that_keeps_its_ids_passes(tmp_path: Path) -> None:
     path = tmp_path / "page.json"
     path.write_text(translate.dump({'<a id="bias"></a>The bias correction.': '<a id="bias"></a>バイアス補正。'}), "utf-8")
     assert translate.check_table(translate.load_table(path), inventory, raw_html_outside_allowlist) == []
+
+
+# --- 5. A byte order mark is read past --------------------------------------------------------------
+
+def test_5_a_table_saved_with_a_byte_order_mark_is_used_and_checked_at_true_positions(tmp_path: Path) -> None:
+    path = tmp_path / "page.json"
+    path.write_bytes(b"\xef\xbb\xbf" + translate.dump({"A paragraph about $x$.": "段落。", "Title": "題"}).encode())
+    table = translate.load_table(path)
+    assert table.get("Title") == "題"
+    problems = translate.check_table(table, inventory, raw_html_outside_allowlist)
+    assert [(p.line, p.message) for p in problems] == [(2, "translation lacks formula 'x' of the English")]
+    translate.update_table(path, ["A paragraph about $x$.", "Title"])
+    assert translate.load_table(path).get("Title") == "題"
