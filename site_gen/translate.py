@@ -616,6 +616,8 @@ def placeholder_problem(english: str, translation: str) -> str | None:
     names = sorted(PLACEHOLDER.findall(english))
     if names != sorted(PLACEHOLDER.findall(translation)):
         return f"placeholders of {english!r} differ in its translation"
+    if not names:
+        return None  # not a format string (as gettext): a `%` is just a percent sign
     try:
         translation % {name[2:-2]: 0 for name in names}
     except (KeyError, ValueError, TypeError):

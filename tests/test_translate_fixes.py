@@ -10,6 +10,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from site_gen import translate
+from markupsafe import escape
+
+from site_gen.page import Templates
 from site_gen.po import export_table, import_po
 from site_gen.prose import inventory, raw_html_outside_allowlist
 from pathlib import PurePosixPath
@@ -109,3 +112,33 @@ def test_5_a_table_saved_with_a_byte_order_mark_is_used_and_checked_at_true_posi
     assert [(p.line, p.message) for p in problems] == [(2, "translation lacks formula 'x' of the English")]
     translate.update_table(path, ["A paragraph about $x$.", "Title"])
     assert translate.load_table(path).get("Title") == "題"
+
+
+# --- 6. A literal % in an interface string without placeholders -----------------------------------
+
+def test_6_a_percent_sign_in_a_string_without_placeholders_is_kept_as_written(tmp_path: Path) -> None:
+    (tmp_path / "t.html").write_text("{{ _('Search') }}|{{ _('Page %(n)s', n=3) }}", "utf-8")
+    ui = tmp_path / "_ui.json"
+    ui.write_text(translate.dump({"Search": "100% 検索 %d %(", "Page %(n)s": "%(n)s ページ (100%%)"}), "utf-8")
+    table = translate.load_table(ui)
+    assert translate.check_table(table, inventory, raw_html_outside_allowlist, interface=True) == []
+    rendered = Templates(tmp_path).render("t.html", translate.interface_gettext(table))
+    assert rendered == "100% 検索 %d %(|3 ページ (100%)"
+
+
+def test_6_a_placeholder_added_to_a_string_without_any_is_still_reported(tmp_path: Path) -> None:
+    ui = tmp_path / "_ui.json"
+    ui.write_text(translate.dump({"Search": "%(x)s 検索"}), "utf-8")
+    problems = translate.check_table(translate.load_table(ui), inventory, raw_html_outside_allowlist, interface=True)
+    assert len(problems) == 1 and "placeholders" in problems[0].message
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.text(st.characters(blacklist_categories=("Cc", "Cs")), min_size=1).filter(lambda t: not translate.PLACEHOLDER.search(t)))
+def test_6_a_string_without_placeholders_renders_exactly_as_translated(tmp_path_factory, translation: str) -> None:
+    folder = tmp_path_factory.mktemp("ui")
+    (folder / "t.html").write_text("{{ _('Search') }}", "utf-8")
+    ui = folder / "_ui.json"
+    ui.write_text(translate.dump({"Search": translation}), "utf-8")
+    rendered = Templates(folder).render("t.html", translate.interface_gettext(translate.load_table(ui)))
+    assert rendered == str(escape(translation))
