@@ -153,9 +153,42 @@ def normalise(unit: str) -> str:
         if token.kind in ("fence", "doctest"):  # code keeps its layout
             parts += [_reflow("".join(run)), token.text]
             run = []
+        elif token.kind == "math":
+            run.append(tex_spacing_removed(token.text))
         else:
             run.append(token.text)
     return "".join(parts + [_reflow("".join(run))])
+
+
+# A control word (`\beta`), a control symbol (`\,`, `\ `, a backslash and a line break), a run of
+# spaces, or any other character
+_TEX_TOKEN = re.compile(r"\\[A-Za-z]+|\\\n|\\.|\s+|.", re.DOTALL)
+
+
+def tex_spacing_removed(tex: str) -> str:
+    """
+    TeX with the spaces that change nothing taken out: `(1 - \\beta_1^t)\\, g`
+    and `(1-\\beta_1^t)\\,g` come out the same. Spacing commands (`\\,`, `\\ `)
+    stay, a space after a control word stays as one where a letter follows
+    (`\\alpha x` is not `\\alphax`), and text inside `\\text{…}` keeps its spaces.
+    """
+    out: list[str] = []
+    tokens = _TEX_TOKEN.findall(tex)
+    text_depth = 0  # brace depth inside `\\text{…}`, where spaces are words' separators
+    for index, token in enumerate(tokens):
+        previous = out[-1] if out else ""
+        if text_depth:
+            text_depth += {"{": 1, "}": -1}.get(token, 0)
+            out.append(" " if token.isspace() else token)
+        elif token.isspace():
+            following = tokens[index + 1] if index + 1 < len(tokens) else ""
+            if re.fullmatch(r"\\[A-Za-z]+", previous) and following[:1].isalpha():
+                out.append(" ")
+        else:
+            if token == "{" and re.fullmatch(r"\\(?:text[a-z]*|mbox)", previous):
+                text_depth = 1
+            out.append("\\ " if token == "\\\n" else token)
+    return "".join(out)
 
 
 def _reflow(text: str) -> str:
@@ -572,7 +605,10 @@ def _raw_escape_offset(text: str, value_at: int) -> int:
 
 
 def _squashed(counter: Counter) -> Counter:
-    return Counter({(kind, " ".join(value.split())): n for (kind, value), n in counter.items()})
+    squashed: Counter = Counter()
+    for (kind, value), n in counter.items():
+        squashed[(kind, tex_spacing_removed(value) if kind == "formula" else " ".join(value.split()))] += n
+    return squashed
 
 
 def _words(unit: str) -> list[str]:

@@ -142,3 +142,52 @@ def test_6_a_string_without_placeholders_renders_exactly_as_translated(tmp_path_
     ui.write_text(translate.dump({"Search": translation}), "utf-8")
     rendered = Templates(folder).render("t.html", translate.interface_gettext(translate.load_table(ui)))
     assert rendered == str(escape(translation))
+
+
+# --- 7. Formulas compared without the spaces TeX ignores --------------------------------------------
+
+_TEX = ["\\beta", "\\alpha", "\\,", "\\ ", "(", ")", "1", "-", "^", "_", "t", "g", "{", "}", "+", "\\frac", "x"]
+_GAPS = ["", " ", "  ", "\n", " \n "]
+
+
+@given(st.lists(st.tuples(st.sampled_from(_TEX), st.sampled_from(_GAPS), st.sampled_from(_GAPS)), min_size=1, max_size=20))
+def test_7_spaces_tex_ignores_never_change_a_formula_and_separating_ones_do(parts) -> None:
+    def joined(which: int) -> str:
+        out = ""
+        for index, (token, *gaps) in enumerate(parts):
+            following = parts[index + 1][0] if index + 1 < len(parts) else ""
+            gap = gaps[which]
+            if token[1:].isalpha() and following[:1].isalpha() and not gap:
+                gap = " "  # `\beta t`: this space separates, it cannot go
+            out += token + gap
+        return out
+
+    one, other = joined(0), joined(1)
+    assert translate.tex_spacing_removed(one) == translate.tex_spacing_removed(other)
+    glued = "".join(token for token, *_ in parts)
+    separated = any(t[1:].isalpha() and parts[i + 1][0][:1].isalpha() for i, (t, *_) in enumerate(parts[:-1]) if t[0] == "\\")
+    assert (translate.tex_spacing_removed(glued) != translate.tex_spacing_removed(one)) == separated
+
+
+def test_7_a_spacing_only_formula_edit_keeps_its_translation_and_passes_the_check(tmp_path: Path) -> None:
+    path = tmp_path / "page.json"
+    before = "The update is $(1 - \\beta_1^t)\\, g$ here."
+    after = "The update is $(1-\\beta_1^t)\\,g$ here."
+    path.write_text(translate.dump({before: "更新は $(1 - \\beta_1^t)\\, g$ です。"}), "utf-8")
+    result = translate.update_table(path, [after])
+    table = translate.load_table(path)
+    assert result.review == 0 and table.get(after) == "更新は $(1 - \\beta_1^t)\\, g$ です。"
+    assert translate.check_table(table, inventory, raw_html_outside_allowlist) == []
+
+
+@pytest.mark.parametrize("english, translation", [
+    ("Scale $a\\, b$ now.", "今 $a b$ を。"),  # a thin space is not nothing
+    ("Scale $a\\ b$ now.", "今 $ab$ を。"),
+    ("Scale $\\alpha x$ now.", "今 $\\alphax$ を。"),
+    ("Say $\\text{for all}$ now.", "今 $\\text{forall}$ を。"),
+])
+def test_7_significant_spaces_in_a_formula_still_count(tmp_path: Path, english: str, translation: str) -> None:
+    path = tmp_path / "page.json"
+    path.write_text(translate.dump({english: translation}), "utf-8")
+    problems = translate.check_table(translate.load_table(path), inventory, raw_html_outside_allowlist)
+    assert any("formula" in p.message for p in problems)
