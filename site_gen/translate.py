@@ -682,12 +682,12 @@ def interface_gettext(table: Table) -> Callable[[str], str]:
 @dataclass
 class Audit:
     problems: list[Problem] = field(default_factory=list)
-    # Units shown in English because their translation awaits review: (table, line, English)
-    stale: list[tuple[Path, int, str]] = field(default_factory=list)
+    # Units shown in English because their translation awaits review: (table, line, column, English)
+    stale: list[tuple[Path, int, int, str]] = field(default_factory=list)
 
     def notes(self) -> list[str]:
-        return [f"{path}:{line}: awaiting an updated translation, shown in English: {excerpt(english)}"
-                for path, line, english in self.stale]
+        return [f"{path}:{line}:{column}: awaiting an updated translation, shown in English: {excerpt(english)}"
+                for path, line, column, english in self.stale]
 
 
 def audit(folder: Path, lang: str, pages: dict[PurePosixPath, list[str]], inventory: Inventory,
@@ -711,10 +711,29 @@ def audit(folder: Path, lang: str, pages: dict[PurePosixPath, list[str]], invent
         if rel not in expected:
             result.problems.append(Problem(str(path), 1, "no source file has this table's path", 1))
         result.problems.extend(check_table(table, inventory, raw_html_ok))
+        if rel in expected:
+            result.problems.extend(unmatched_keys(table, expected[rel]))
         for unit in stale_units(table, expected.get(rel, [])):
             where = table.positions.get(table.key(unit) or unit)
-            result.stale.append((path, where.key[0] if where else 1, unit))
+            line, column = where.key if where else (1, 1)
+            result.stale.append((path, line, column, unit))
     return result
+
+
+def unmatched_keys(table: Table, units: list[str]) -> list[Problem]:
+    """A key no English unit of the page has (mistyped, or its English changed), with the closest unit as a hint."""
+    used = {table.key(unit) for unit in units}
+    problems = []
+    for key in table.entries:
+        if key in used:
+            continue
+        line, column = table.positions[key].key if key in table.positions else (1, 1)
+        closest = max(units, key=lambda unit: difflib.SequenceMatcher(None, key, unit, autojunk=False).ratio(),
+                      default=None)
+        hint = f"; closest English: {excerpt(closest)}" if closest else ""
+        problems.append(Problem(str(table.path), line, f"{excerpt(key)} matches no English unit of the page "
+                                f"(mistyped, or the English changed: run `site-gen translate update`){hint}", column))
+    return problems
 
 
 def excerpt(text: str, width: int = 60) -> str:

@@ -12,6 +12,9 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 from site_gen import translate
 from markupsafe import escape
 
+from site_gen.build import build
+from site_gen.cli import main
+from site_gen.config import load
 from site_gen.page import Templates
 from site_gen.po import export_table, import_po
 from site_gen.prose import inventory, raw_html_outside_allowlist
@@ -191,3 +194,26 @@ def test_7_significant_spaces_in_a_formula_still_count(tmp_path: Path, english: 
     path.write_text(translate.dump({english: translation}), "utf-8")
     problems = translate.check_table(translate.load_table(path), inventory, raw_html_outside_allowlist)
     assert any("formula" in p.message for p in problems)
+
+
+# --- 8. A mistyped key is named where it is written, with the closest English -----------------------
+
+def test_8_a_key_matching_no_english_unit_is_reported_at_the_key_with_a_hint(tmp_path: Path) -> None:
+    path = tmp_path / "ja" / "page.json"
+    path.parent.mkdir()
+    units = ["# A model", "The update is $x$ here."]
+    path.write_text(translate.dump({"# A model": "# モデル", "The updte is $x$ here.": "更新は $x$。"}), "utf-8")
+    found = translate.audit(tmp_path, "ja", {PurePosixPath("page.py"): units}, inventory, raw_html_outside_allowlist)
+    assert [str(p) for p in found.problems] == [
+        f"{path}:3:3: 'The updte is $x$ here.' matches no English unit of the page (mistyped, or the English "
+        "changed: run `site-gen translate update`); closest English: 'The update is $x$ here.'"]
+
+
+def test_8_check_and_build_name_a_mistyped_key(bilingual_tree: Path, tmp_path: Path, capsys) -> None:
+    path = bilingual_tree / "translations" / "ja" / "model.json"
+    path.parent.mkdir(parents=True)
+    path.write_text(translate.dump({"# A modle": "# モデル"}), "utf-8")
+    assert main(["translate", "check", "--root", str(bilingual_tree)]) == 1
+    assert f"{path}:2:3: '# A modle' matches no English unit" in capsys.readouterr().err
+    report = build(load(bilingual_tree, out=tmp_path / "html"))
+    assert any(p.path == str(path) and "closest English: '# A model'" in p.message for p in report.problems)
