@@ -462,6 +462,9 @@ def update_table(path: Path, units: list[str], prune: bool = False, memory: dict
             entries[unit] = ""
             result.added += 1
 
+    if list(entries) != list(table.entries) and set(entries) == set(table.entries):
+        entries = {key: entries[key] for key in table.entries}  # same units: keep the file's order, a clean tree stays clean
+        review = {key: review[key] for key in entries if key in review}
     if not prune:
         for english, translation in vanished.items():
             # Kept under the English it was made from, so that only that English brings it back unmarked

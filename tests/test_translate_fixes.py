@@ -217,3 +217,33 @@ def test_8_check_and_build_name_a_mistyped_key(bilingual_tree: Path, tmp_path: P
     assert f"{path}:2:3: '# A modle' matches no English unit" in capsys.readouterr().err
     report = build(load(bilingual_tree, out=tmp_path / "html"))
     assert any(p.path == str(path) and "closest English: '# A model'" in p.message for p in report.problems)
+
+
+# --- 9. Update changes nothing when nothing changed ----------------------------------------------------
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(_WORDS, min_size=1, max_size=8, unique=True), st.randoms(use_true_random=False), st.data())
+def test_9_update_with_the_same_units_in_another_order_writes_nothing(tmp_path_factory, units, random, data) -> None:
+    path = tmp_path_factory.mktemp("t") / "page.json"
+    reviewed = data.draw(st.sets(st.sampled_from(units)))
+    path.write_text(translate.dump({unit: f"訳 {unit}" for unit in units}), "utf-8")
+    if reviewed:
+        translate.sidecar(path, "review").write_text(translate.dump({u: u + " old" for u in units if u in reviewed}), "utf-8")
+    before = {p.name: p.read_bytes() for p in path.parent.iterdir()}
+    shuffled = list(units)
+    random.shuffle(shuffled)
+    assert translate.update_table(path, shuffled).changed is False
+    assert {p.name: p.read_bytes() for p in path.parent.iterdir()} == before
+
+
+def test_9_update_of_the_repository_leaves_the_tree_clean(tmp_path: Path) -> None:
+    import shutil
+    root = Path(__file__).resolve().parent.parent
+    copy = tmp_path / "repo"
+    shutil.copytree(root / "translations", copy / "translations")
+    ui = copy / "translations" / "ja" / "_ui.json"
+    keys = list(read(ui))
+    ui.write_text(translate.dump({k: read(ui)[k] for k in reversed(keys)}), "utf-8")  # any order a person left
+    before = ui.read_bytes()
+    translate.update_table(ui, keys)
+    assert ui.read_bytes() == before
