@@ -135,7 +135,7 @@ def _build(args: argparse.Namespace) -> int:
             problems = [Problem(**p) for p in last.report["problems"]]
             _print_report(last.report["notes"], problems)
             print(f"nothing changed since the last build: {last.report['pages']} pages "
-                  f"({last.report['outputs']} files), {len(problems)} warnings "
+                  f"({last.report['outputs']} files), {plural(len(problems), 'warning')} "
                   f"in {time.perf_counter() - started:.2f}s → {config.out}")
             return 1 if args.strict and problems else 0
     from .build import build
@@ -150,7 +150,7 @@ def _build(args: argparse.Namespace) -> int:
     print(
         f"built {report.pages} pages ({report.outputs} files, {report.rendered} rendered, "
         f"{report.cache_hits} from cache), {report.formulas} new formulas, "
-        f"{len(report.problems)} warnings in {report.seconds:.2f}s → {config.out}"
+        f"{plural(len(report.problems), 'warning')} in {report.seconds:.2f}s → {config.out}"
     )
     return 1 if args.strict and report.problems else 0
 
@@ -291,6 +291,11 @@ def _status(args: argparse.Namespace) -> int:
     return 0
 
 
+def plural(count: int, noun: str) -> str:
+    """`1 warning`, `2 warnings`."""
+    return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
 def _percent(done: int, total: int) -> str:
     return f"{100 * done / total:.1f}%" if total else "100.0%"
 
@@ -305,7 +310,7 @@ def _check(args: argparse.Namespace) -> int:
         problems += translate.audit(config.translations, lang, pages, inventory, raw_html_outside_allowlist).problems
     for problem in problems:
         print(problem, file=sys.stderr)
-    print(f"checked translations: {len(problems)} problems")
+    print(f"checked translations: {plural(len(problems), 'problem')}")
     return 1 if problems else 0
 
 
@@ -324,6 +329,7 @@ def _export(args: argparse.Namespace) -> int:
                 table = translate.load_table(path)
             except translate.TableError as error:
                 print(f"{error} (not exported)", file=sys.stderr)
+                failed = True
                 continue
             if not table.entries:
                 continue
@@ -337,7 +343,7 @@ def _export(args: argparse.Namespace) -> int:
                 continue
             write_po(po, args.out / lang / rel.with_suffix(".po"))
             written += 1
-    print(f"exported {written} PO files → {args.out}")
+    print(f"exported {plural(written, 'PO file')} → {args.out}")
     return 1 if failed else 0
 
 
@@ -389,7 +395,7 @@ def _import(args: argparse.Namespace) -> int:
                   f"{translate.excerpt(english)}", file=sys.stderr)
         failed |= bool(result.kept_aside)
         if result.written:
-            print(f"{result.table}: {result.changed} translations changed, {result.confirmed} confirmed, "
+            print(f"{result.table}: {plural(result.changed, 'translation')} changed, {result.confirmed} confirmed, "
                   f"{result.to_review} sent to review")
     return 1 if failed else 0
 

@@ -149,7 +149,7 @@ def test_import_of_an_edited_folder_through_the_command_line(bilingual_tree: Pat
     # The entry whose English is gone is kept aside, and the import says so and fails
     assert main(["translate", "import", str(out / "ja" / "model.po"), "--root", str(tree)]) == 1
     io = capsys.readouterr()
-    assert "1 translations changed" in io.out and "English that is not in the table" in io.err
+    assert "1 translation changed" in io.out and "English that is not in the table" in io.err
     assert "model.obsolete.json" in io.err
     changed = {k for k, v in snapshot(tree / "translations").items() if before.get(k) != v}
     assert changed == {"ja/model.json", "ja/model.obsolete.json"}

@@ -247,3 +247,42 @@ def test_9_update_of_the_repository_leaves_the_tree_clean(tmp_path: Path) -> Non
     before = ui.read_bytes()
     translate.update_table(ui, keys)
     assert ui.read_bytes() == before
+
+
+# --- 11. Small things: the page notice, export's exit, plurals -------------------------------------------
+
+def test_11_the_page_notice_counts_a_repeated_unit_once_and_agrees_with_status(bilingual_tree: Path, tmp_path: Path,
+                                                                                capsys) -> None:
+    import re
+    model = bilingual_tree / "pkg" / "model.py"
+    model.write_text(model.read_text("utf-8").replace("# ### Step\n", "# ### Step\n    #\n    # Said twice.\n    #\n")
+                     .replace("# A model\n", "# A model\n\nSaid twice.\n"), "utf-8")
+    assert main(["translate", "update", "--root", str(bilingual_tree)]) == 0
+    path = bilingual_tree / "translations" / "ja" / "model.json"
+    entries = read(path)
+    assert "Said twice." in entries
+    path.write_text(translate.dump({**entries, "Said twice.": "二度言う。"}), "utf-8")
+    capsys.readouterr()
+    main(["translate", "status", "--root", str(bilingual_tree)])
+    done, todo = map(int, re.search(r"model\.py\s+(\d+)\s+(\d+)\s+0", capsys.readouterr().out).groups())
+    out = tmp_path / "html"
+    build(load(bilingual_tree, out=out))
+    page = (out / "ja" / "model.html").read_text("utf-8")
+    assert page.count("二度言う。") == 2, re.findall(r"[^\n]*(?:Said twice|二度)[^\n]*", page)
+    assert f"{done} of {done + todo} parts are translated" in page
+
+
+def test_11_export_fails_when_it_skips_a_broken_table(bilingual_tree: Path, tmp_path: Path, capsys) -> None:
+    path = bilingual_tree / "translations" / "ja" / "model.json"
+    path.parent.mkdir(parents=True)
+    path.write_text('{"a": ', "utf-8")
+    assert main(["translate", "export", "--root", str(bilingual_tree), "--out", str(tmp_path / "po")]) == 1
+    assert f"{path}:1:" in capsys.readouterr().err
+
+
+def test_11_counts_are_written_with_the_right_plural(bilingual_tree: Path, capsys) -> None:
+    path = bilingual_tree / "translations" / "ja" / "model.json"
+    path.parent.mkdir(parents=True)
+    path.write_text(translate.dump({"# A model": "# モデル $x$"}), "utf-8")
+    main(["translate", "check", "--root", str(bilingual_tree)])
+    assert "checked translations: 1 problem\n" in capsys.readouterr().out
