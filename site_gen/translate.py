@@ -610,8 +610,16 @@ def _raw_escape_offset(text: str, value_at: int) -> int:
 def _squashed(counter: Counter) -> Counter:
     squashed: Counter = Counter()
     for (kind, value), n in counter.items():
-        squashed[(kind, tex_spacing_removed(value) if kind == "formula" else " ".join(value.split()))] += n
+        if kind == "formula":
+            value = tex_spacing_removed(value)
+        elif kind == "link":
+            value = _PAGE_SUFFIX.sub("", value.strip())  # `other` and `other.py` are the same page
+        squashed[(kind, " ".join(value.split()))] += n
     return squashed
+
+
+# The suffix of a link to a page of the site, before its query or fragment
+_PAGE_SUFFIX = re.compile(r"(?<=[^/.])\.(?:py|md|html)(?=$|[?#])")
 
 
 def _words(unit: str) -> list[str]:

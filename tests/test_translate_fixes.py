@@ -286,3 +286,17 @@ def test_11_counts_are_written_with_the_right_plural(bilingual_tree: Path, capsy
     path.write_text(translate.dump({"# A model": "# モデル $x$"}), "utf-8")
     main(["translate", "check", "--root", str(bilingual_tree)])
     assert "checked translations: 1 problem\n" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("english, translation, same", [
+    ("See [the model](other.py).", "[モデル](other)を参照。", True),
+    ("See [the model](other.py#step).", "[モデル](other.html#step)を参照。", True),
+    ("See [the model](other.py).", "[モデル](another.py)を参照。", False),
+    ("See [the model](other.py#step).", "[モデル](other.py#update)を参照。", False),
+])
+def test_11_a_link_to_the_same_page_written_without_its_suffix_is_not_a_changed_link(
+        tmp_path: Path, english: str, translation: str, same: bool) -> None:
+    path = tmp_path / "page.json"
+    path.write_text(translate.dump({english: translation}), "utf-8")
+    problems = translate.check_table(translate.load_table(path), inventory, raw_html_outside_allowlist)
+    assert (problems == []) == same, problems
