@@ -24,6 +24,7 @@ not run (bad settings, output folder in use, a table it refuses to overwrite).
 from __future__ import annotations
 
 import argparse
+from collections import Counter
 from contextlib import contextmanager
 import sys
 import time
@@ -245,6 +246,28 @@ def _memory(rows: list[tuple[str, Path, list[str]]]) -> dict[str, str]:
     return translate.translation_memory(tables)
 
 
+def _orphans(config: Config, lang: str, rows: list[tuple[str, Path, list[str]]]) -> tuple[dict[str, str], dict[str, Path]]:
+    """
+    The confirmed translations of the tables with no source (a renamed or
+    deleted page), English → translation, and English → the table it is in.
+    """
+    listed = {path for _, path, _ in rows}
+    moved: dict[str, str] = {}
+    found: dict[str, Path] = {}
+    folder = config.translations / lang
+    for path in sorted(folder.rglob("*.json")) if folder.is_dir() else []:
+        if path in listed or path.name.endswith((".obsolete.json", ".review.json")):
+            continue
+        try:
+            table = translate.load_table(path)
+        except translate.TableError:
+            continue  # `check` reports it
+        for english, translation in translate.translation_memory([table]).items():
+            if english not in moved:
+                moved[english], found[english] = translation, path
+    return moved, found
+
+
 def _update(args: argparse.Namespace) -> int:
     config = load(args.root or Path.cwd())
     documents = _documents(config)
@@ -252,9 +275,10 @@ def _update(args: argparse.Namespace) -> int:
     for lang in _languages(config, args.lang):
         rows = _tables(config, lang, documents)
         memory = _memory(rows)
+        moved, orphans = _orphans(config, lang, rows)
         for _, path, units in rows:
             try:
-                result = translate.update_table(path, units, prune=args.prune, memory=memory)
+                result = translate.update_table(path, units, prune=args.prune, memory=memory, moved=moved)
             except translate.TableError as error:
                 print(f"{error} (not updated; fix it first)", file=sys.stderr)
                 failed = True
@@ -262,6 +286,9 @@ def _update(args: argparse.Namespace) -> int:
             if result.changed:
                 print(f"{path}: {result.added} new, {result.review} to review, {result.restored} restored, "
                       f"{result.obsolete} moved to obsolete")
+            for orphan, count in Counter(orphans[english] for english in result.drawn).items():
+                print(f"{path}: {plural(count, 'translation')} drawn from {orphan}, whose source is gone "
+                      "(renamed?); delete that table once nothing more is needed from it")
     return 2 if failed else 0
 
 

@@ -413,16 +413,20 @@ class UpdateResult:
     restored: int = 0
     obsolete: int = 0
     changed: bool = False
+    drawn: list[str] = field(default_factory=list)  # English taken from `moved`
 
 
-def update_table(path: Path, units: list[str], prune: bool = False, memory: dict[str, str] | None = None) -> UpdateResult:
+def update_table(path: Path, units: list[str], prune: bool = False, memory: dict[str, str] | None = None,
+                 moved: dict[str, str] | None = None) -> UpdateResult:
     """
     Make the table at `path` list exactly `units`, in order, keeping every
     translation: kept when only the layout of its English changed, restored
     when its English comes back word for word, reused for review when the
     English changed a little, or moved to the obsolete file when the English is
     gone. A new unit whose English (or nearly) is translated elsewhere, as
-    `memory` (English → translation) says, is pre-filled for review.
+    `memory` (English → translation) says, is pre-filled for review. One
+    whose English is word for word in `moved` (the confirmed translations of
+    tables whose source is gone, as after a rename) takes it back unmarked.
     """
     table = load_table(path)  # raises TableError: a broken table is never overwritten
     refuse_duplicates(table)
@@ -434,6 +438,7 @@ def update_table(path: Path, units: list[str], prune: bool = False, memory: dict
     used = {key for unit in units if (key := table.key(unit)) is not None}
     vanished = {k: v for k, v in table.entries.items() if k not in used and v}
     obsolete_by_layout = {normalise(k): k for k in obsolete}
+    moved_by_layout = {normalise(k): k for k in moved or {}}
 
     for unit in units:
         key = table.key(unit)
@@ -445,6 +450,10 @@ def update_table(path: Path, units: list[str], prune: bool = False, memory: dict
         elif (restored := obsolete_by_layout.get(normalise(unit))) is not None:
             entries[unit] = obsolete.pop(restored)
             result.restored += 1
+        elif (found := moved_by_layout.get(normalise(unit))) is not None:
+            entries[unit] = moved[found]
+            result.restored += 1
+            result.drawn.append(found)
         elif (match := _closest(unit, vanished, REVIEW_SIMILARITY) or _closest(unit, obsolete, REVIEW_SIMILARITY)):
             entries[unit] = vanished.pop(match, None) or obsolete.pop(match)
             # The English the translation was made from, however often it changed since, until confirmed
@@ -454,10 +463,12 @@ def update_table(path: Path, units: list[str], prune: bool = False, memory: dict
                 result.review += 1
             else:
                 result.restored += 1
-        elif memory and (match := _remembered(unit, memory)):
-            entries[unit] = memory[match]
+        elif (memory or moved) and (match := _remembered(unit, {**(moved or {}), **(memory or {})})):
+            entries[unit] = (memory or {}).get(match) or moved[match]
             review[unit] = match
             result.review += 1
+            if match in (moved or {}):
+                result.drawn.append(match)
         else:
             entries[unit] = ""
             result.added += 1

@@ -300,3 +300,20 @@ def test_11_a_link_to_the_same_page_written_without_its_suffix_is_not_a_changed_
     path.write_text(translate.dump({english: translation}), "utf-8")
     problems = translate.check_table(translate.load_table(path), inventory, raw_html_outside_allowlist)
     assert (problems == []) == same, problems
+
+
+# --- 4. A renamed source keeps its translations ------------------------------------------------------------
+
+def test_4_a_renamed_source_takes_its_translations_from_the_orphaned_table(bilingual_tree: Path, capsys) -> None:
+    assert main(["translate", "update", "--root", str(bilingual_tree)]) == 0
+    old = bilingual_tree / "translations" / "ja" / "model.json"
+    translated = {english: f"訳 {english}" for english in read(old)}
+    old.write_text(translate.dump(translated), "utf-8")
+    (bilingual_tree / "pkg" / "model.py").rename(bilingual_tree / "pkg" / "renamed.py")
+    capsys.readouterr()
+    assert main(["translate", "update", "--root", str(bilingual_tree)]) == 0
+    out = capsys.readouterr().out
+    new = bilingual_tree / "translations" / "ja" / "renamed.json"
+    table = translate.load_table(new)
+    assert {english: table.get(english) for english in table.entries} == translated  # published, not for review
+    assert f"{new}: {len(translated)} translations drawn from {old}" in out
