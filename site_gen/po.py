@@ -37,6 +37,7 @@ from .translate import (
     sidecar,
     write_atomically,
     write_if_changed,
+    write_review,
 )
 
 TABLE_HEADER = "X-Translation-Table"
@@ -164,7 +165,7 @@ def import_po(path: Path, translations: Path, languages: list[str]) -> ImportRes
             review[key] = entry.previous_msgid or key
             result.to_review += 1
     result.written = write_if_changed(table_file, entries)
-    result.written |= write_if_changed(sidecar(table_file, "review"), review, remove_when_empty=True)
+    result.written |= write_review(table_file, review, entries)
     result.written |= write_if_changed(obsolete_file, obsolete, remove_when_empty=True)
     return result
 

@@ -22,8 +22,10 @@ This module loads, looks up, validates and updates tables; it renders nothing.
 Whatever it writes, it writes whole (a temporary file renamed into place), and
 it never drops a translation unless asked to: units whose English disappeared
 move to `*.obsolete.json` beside the table (and come back if the English does),
-and a unit whose English changed only slightly keeps its old translation,
-listed in `*.review.json` until a translator has looked at it. Until then the
+and a unit whose English changed only slightly keeps its old translation in
+the table, while `*.review.json` records the English it was made from (and the
+translation as it was) until a translator confirms it, in `review`, by
+unticking fuzzy in a PO file, or by editing the translation. Until then the
 page shows the English: a stale translation is never published as current.
 Units are matched without their layout, so a reflowed paragraph is unchanged.
 """
@@ -223,6 +225,7 @@ class Table:
     path: Path
     entries: dict[str, str] = field(default_factory=dict)
     review: dict[str, str] = field(default_factory=dict)  # English now → English the translation was made for
+    held: dict[str, str] = field(default_factory=dict)  # English now → the translation as it was when sent to review
     positions: dict[str, Position] = field(default_factory=dict)
     # Keys written twice: (key, line of the first, line of the second)
     duplicates: list[tuple[str, int, int]] = field(default_factory=list)
@@ -281,8 +284,52 @@ def load_table(path: Path) -> Table:
     """Read a table and its review list; a missing table is an empty one."""
     text = _read(path)
     entries, positions, duplicates = _parse(path, text)
-    review, _, _ = _parse(sidecar(path, "review"), _read(sidecar(path, "review")))
-    return Table(path, entries, review, positions, duplicates, text)
+    review, held = _parse_review(sidecar(path, "review"))
+    for english in [e for e in review if e in held and e in entries and entries[e] != held[e]]:
+        del review[english], held[english]  # the translator edited it: that is their confirmation
+    return Table(path, entries, review, held, positions, duplicates, text)
+
+
+def _parse_review(path: Path) -> tuple[dict[str, str], dict[str, str]]:
+    """
+    A review file: English now → `{"from": English the translation was made
+    for, "translation": the translation as it was then}` (or just the English
+    it was made for, as older files have it).
+    """
+    text = _read(path)
+    if not text:
+        return {}, {}
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise TableError(path, error.lineno, error.colno, f"not valid JSON: {error.msg}") from None
+    review, held = {}, {}
+    for english, value in data.items() if isinstance(data, dict) else [(None, None)]:
+        if isinstance(value, dict) and isinstance(value.get("from"), str) and isinstance(value.get("translation"), str):
+            review[english], held[english] = value["from"], value["translation"]
+        elif isinstance(value, str) and english is not None:
+            review[english] = value
+        else:
+            raise TableError(path, 1, 1, "a review file must map each English unit to "
+                                         '{"from": English, "translation": translation}')
+    return review, held
+
+
+def write_review(path: Path, review: dict[str, str], entries: dict[str, str]) -> bool:
+    """
+    Write the review file of the table at `path` (removed when nothing awaits
+    review), holding each unit's translation as it is now: a later edit to it
+    is the translator's confirmation.
+    """
+    try:
+        written = json.loads(_read(sidecar(path, "review")) or "{}")
+    except (TableError, ValueError):
+        written = {}
+    written = written if isinstance(written, dict) else {}
+    return write_if_changed(sidecar(path, "review"), {
+        # an entry written as just the English (by hand, or an older version) stays as it is
+        english: made_from if written.get(english) == made_from else {"from": made_from, "translation": entries[english]}
+        for english, made_from in review.items()}, remove_when_empty=True)
 
 
 def load_object(path: Path) -> dict[str, str]:
@@ -483,7 +530,7 @@ def update_table(path: Path, units: list[str], prune: bool = False, memory: dict
             obsolete[made_from if obsolete.get(made_from, translation) == translation else english] = translation
         result.obsolete = len(vanished)
     result.changed = write_if_changed(path, entries)
-    result.changed |= write_if_changed(sidecar(path, "review"), review, remove_when_empty=True)
+    result.changed |= write_review(path, review, entries)
     result.changed |= write_if_changed(obsolete_path, obsolete, remove_when_empty=True)
     return result
 
@@ -525,7 +572,7 @@ def _closest(unit: str, candidates: dict[str, str], threshold: float) -> str | N
     return best
 
 
-def write_if_changed(path: Path, entries: dict[str, str], remove_when_empty: bool = False) -> bool:
+def write_if_changed(path: Path, entries: dict[str, object], remove_when_empty: bool = False) -> bool:
     """Write `entries` as a table unless the file already holds exactly them (same order)."""
     if remove_when_empty and not entries:
         if path.exists():
@@ -534,9 +581,9 @@ def write_if_changed(path: Path, entries: dict[str, str], remove_when_empty: boo
         return False
     if path.exists():
         try:
-            if list(load_object(path).items()) == list(entries.items()):
+            if list(json.loads(_read(path)).items()) == list(entries.items()):
                 return False
-        except TableError:
+        except (TableError, ValueError, AttributeError):
             pass
     write_atomically(path, dump(entries))
     return True
@@ -570,9 +617,10 @@ def check_table(table: Table, inventory: Inventory, raw_html_ok: Callable[[str],
             if (problem := placeholder_problem(english, translation)) is not None:
                 messages.append(f"{problem} (the English is shown instead)")
         else:
-            expected, found = _squashed(inventory(english)), _squashed(inventory(translation))
-            messages += [f"translation lacks {kind} {value!r} of the English" for kind, value in sorted(expected - found)]
-            messages += [f"translation has {kind} {value!r} that the English does not"
+            (expected, written), (found, written_too) = _squashed(inventory(english)), _squashed(inventory(translation))
+            messages += [f"translation lacks {kind} {written[kind, value]!r} of the English"
+                         for kind, value in sorted(expected - found)]
+            messages += [f"translation has {kind} {written_too[kind, value]!r} that the English does not"
                          for kind, value in sorted(found - expected)]
             messages += [f"raw HTML outside the allowlist: {fragment[:60]!r}" for fragment in raw_html_ok(translation)]
             messages += _structure(english, translation)
@@ -618,15 +666,20 @@ def _raw_escape_offset(text: str, value_at: int) -> int:
     return value_at
 
 
-def _squashed(counter: Counter) -> Counter:
+def _squashed(counter: Counter) -> tuple[Counter, dict[tuple[str, str], str]]:
+    """The inventory compared without what does not matter, and each compared item as it was written."""
     squashed: Counter = Counter()
+    written: dict[tuple[str, str], str] = {}
     for (kind, value), n in counter.items():
         if kind == "formula":
-            value = tex_spacing_removed(value)
+            same = tex_spacing_removed(value)
         elif kind == "link":
-            value = _PAGE_SUFFIX.sub("", value.strip())  # `other` and `other.py` are the same page
-        squashed[(kind, " ".join(value.split()))] += n
-    return squashed
+            same = _PAGE_SUFFIX.sub("", value.strip())  # `other` and `other.py` are the same page
+        else:
+            same = value
+        squashed[(kind, " ".join(same.split()))] += n
+        written.setdefault((kind, " ".join(same.split())), value)
+    return squashed, written
 
 
 # The suffix of a link to a page of the site, before its query or fragment

@@ -81,7 +81,7 @@ def test_update_after_an_english_edit_keeps_moves_and_marks(tree: Path) -> None:
     # A slightly changed unit keeps its old translation, marked for review
     changed = next(k for k in entries if k.startswith("A comment with no heading gets numbered"))
     assert entries[changed].startswith("訳：A comment with no heading gets a numbered anchor")
-    review = read(translate.sidecar(table(tree), "review"))
+    review = translate.load_table(table(tree)).review
     assert changed in review
     # A vanished unit is moved, with its translation, to the obsolete file
     obsolete = read(translate.sidecar(table(tree), "obsolete"))
@@ -442,7 +442,7 @@ def test_6_translation_memory_prefills_exact_and_near_matches_for_review(tree: P
                       "Nothing like this anywhere else.\n")
     main(["translate", "update", "--root", str(tree)])
     entries = read(table(tree, "readme.json"))
-    review = read(translate.sidecar(table(tree, "readme.json"), "review"))
+    review = translate.load_table(table(tree, "readme.json")).review
     assert entries["## Update"] == "## Update 訳" and review["## Update"] == "## Update"
     near = "Front matter gives a title and a meta description."
     assert entries[near] == "訳 Front matter gives the title and the meta description."
@@ -460,14 +460,14 @@ def test_review_accepts_edits_and_skips_in_the_terminal(tree: Path, monkeypatch,
     text = text.replace("The same formula again:", "The very same formula again:")
     source.write_text(text)
     main(["translate", "update", "--root", str(tree)])
-    assert len(read(translate.sidecar(table(tree), "review"))) == 2
+    assert len(translate.load_table(table(tree)).review) == 2
     answers = iter(["e", "訳 改めて同じ式 $\\theta_t = \\theta_{t-1} - \\alpha g_t$。", ".", "s"])
     monkeypatch.setattr("builtins.input", lambda prompt="": next(answers))
     capsys.readouterr()
     assert main(["translate", "review", "--root", str(tree)]) == 0
     out = capsys.readouterr().out
     assert "The {+very+} same formula again" in out
-    entries, review = read(table(tree)), read(translate.sidecar(table(tree), "review"))
+    entries, review = read(table(tree)), translate.load_table(table(tree)).review
     edited = next(k for k in entries if "very same" in k)
     assert entries[edited] == "訳 改めて同じ式 $\\theta_t = \\theta_{t-1} - \\alpha g_t$。" and edited not in review
     assert list(review) == [next(k for k in entries if "gets an anchor" in k)]  # skipped: still waiting

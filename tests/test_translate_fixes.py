@@ -227,8 +227,7 @@ def test_9_update_with_the_same_units_in_another_order_writes_nothing(tmp_path_f
     path = tmp_path_factory.mktemp("t") / "page.json"
     reviewed = data.draw(st.sets(st.sampled_from(units)))
     path.write_text(translate.dump({unit: f"訳 {unit}" for unit in units}), "utf-8")
-    if reviewed:
-        translate.sidecar(path, "review").write_text(translate.dump({u: u + " old" for u in units if u in reviewed}), "utf-8")
+    translate.write_review(path, {u: u + " old" for u in units if u in reviewed}, {u: f"訳 {u}" for u in units})
     before = {p.name: p.read_bytes() for p in path.parent.iterdir()}
     shuffled = list(units)
     random.shuffle(shuffled)
@@ -317,3 +316,42 @@ def test_4_a_renamed_source_takes_its_translations_from_the_orphaned_table(bilin
     table = translate.load_table(new)
     assert {english: table.get(english) for english in table.entries} == translated  # published, not for review
     assert f"{new}: {len(translated)} translations drawn from {old}" in out
+
+
+# --- 10. Editing a translation that awaits review is the translator's confirmation -----------------------
+
+def test_10_editing_a_stale_translation_in_the_json_resolves_its_review(tmp_path: Path) -> None:
+    path = tmp_path / "page.json"
+    then = "The step size is smaller than the paper suggests for this model."
+    now = "The step size is larger than the paper suggests for this model."
+    path.write_text(translate.dump({then: "論文より小さい"}), "utf-8")
+    translate.update_table(path, [now])
+    assert translate.load_table(path).get(now) is None  # awaiting review
+    translate.update_table(path, [now])  # an update in between changes nothing
+    assert translate.load_table(path).get(now) is None
+    path.write_text(translate.dump({now: "論文より大きい"}), "utf-8")  # edited by hand
+    table = translate.load_table(path)
+    assert table.get(now) == "論文より大きい" and not table.stale(now)
+    translate.update_table(path, [now])
+    assert not translate.sidecar(path, "review").exists()
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.tuples(st.sampled_from(["update", "edit", "touch"]), _WORDS), min_size=1, max_size=8))
+def test_10_a_review_is_resolved_exactly_when_the_translation_is_edited(tmp_path_factory, steps) -> None:
+    """State: one unit awaiting review; updates keep it waiting, only a changed translation confirms it."""
+    path = tmp_path_factory.mktemp("t") / "page.json"
+    then, now = "alpha beta gamma delta epsilon zeta", "alpha beta gamma delta epsilon theta"
+    path.write_text(translate.dump({then: "元の訳"}), "utf-8")
+    translate.update_table(path, [now])
+    confirmed, value = False, "元の訳"
+    for action, word in steps:
+        if action == "update":
+            translate.update_table(path, [now])
+        else:
+            new = value if action == "touch" else f"訳 {word}"
+            confirmed |= new != value
+            value = new
+            path.write_text(translate.dump({now: value}), "utf-8")
+        table = translate.load_table(path)
+        assert table.get(now) == (value if confirmed else None)
