@@ -355,3 +355,24 @@ def test_10_a_review_is_resolved_exactly_when_the_translation_is_edited(tmp_path
             path.write_text(translate.dump({now: value}), "utf-8")
         table = translate.load_table(path)
         assert table.get(now) == (value if confirmed else None)
+
+
+# --- 12. The experiment's figure is drawn in every language from one training run ---------------------------
+
+def test_12_the_experiment_figure_is_drawn_per_language_without_training_again(tmp_path: Path, monkeypatch) -> None:
+    figures = pytest.importorskip("labml_nn.optimizers.figures")
+    import torch
+
+    def no_training(*args, **kwargs):
+        raise AssertionError("drawing a figure must not train")
+
+    monkeypatch.setattr(figures.mnist_experiment, "train", no_training)
+    curves = {name: torch.linspace(2.0, 0.1, 30).repeat(len(figures.SEEDS), 1) for name in figures.mnist_experiment.OPTIMIZERS}
+    figures.plt.rcParams.update({"svg.fonttype": "none"})
+    for lang, expected in (("en", "Training loss on scikit-learn"), ("ja", "学習損失"), ("zh", "训练损失")):
+        path = tmp_path / f"digits.{lang}.svg"
+        figures.experiment_figure(path, curves, figures.words(lang))
+        drawn = path.read_text("utf-8")
+        assert expected in drawn
+        if lang != "en":
+            assert "Training loss" not in drawn and ">loss<" not in drawn
