@@ -359,6 +359,7 @@ def test_10_a_review_is_resolved_exactly_when_the_translation_is_edited(tmp_path
 
 # --- 12. The experiment's figure is drawn in every language from one training run ---------------------------
 
+@pytest.mark.filterwarnings("ignore:Glyph .* missing from font")
 def test_12_the_experiment_figure_is_drawn_per_language_without_training_again(tmp_path: Path, monkeypatch) -> None:
     figures = pytest.importorskip("labml_nn.optimizers.figures")
     import torch
