@@ -377,3 +377,16 @@ def test_12_the_experiment_figure_is_drawn_per_language_without_training_again(t
         assert expected in drawn
         if lang != "en":
             assert "Training loss" not in drawn and ">loss<" not in drawn
+
+
+def test_1_after_two_changes_the_po_file_shows_the_diff_from_the_english_translated(tmp_path: Path) -> None:
+    path = tmp_path / "page.json"
+    first = "The step size is smaller than the paper suggests for this model."
+    second = "The step size is larger than the paper suggests for this model."
+    third = "The step size is larger than the paper suggests for this small model."
+    path.write_text(translate.dump({first: "論文より小さい"}), "utf-8")
+    translate.update_table(path, [second])
+    translate.update_table(path, [third])
+    po = export_table(translate.load_table(path), "ja", PurePosixPath("page.json"), "t", {})
+    entry = po.find(third)
+    assert "fuzzy" in entry.flags and entry.previous_msgid == first
