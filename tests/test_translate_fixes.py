@@ -3,22 +3,21 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
+import re
+import shutil
+from pathlib import Path, PurePosixPath
 
-import polib
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
-
-from site_gen import translate
 from markupsafe import escape
 
+from site_gen import translate
 from site_gen.build import build
 from site_gen.cli import main
 from site_gen.config import load
 from site_gen.page import Templates
 from site_gen.po import export_table, import_po
 from site_gen.prose import inventory, raw_html_outside_allowlist
-from pathlib import PurePosixPath
 
 _WORDS = st.text(alphabet="abcdefghij", min_size=3, max_size=7)
 
@@ -236,7 +235,6 @@ def test_9_update_with_the_same_units_in_another_order_writes_nothing(tmp_path_f
 
 
 def test_9_update_of_the_repository_leaves_the_tree_clean(tmp_path: Path) -> None:
-    import shutil
     root = Path(__file__).resolve().parent.parent
     copy = tmp_path / "repo"
     shutil.copytree(root / "translations", copy / "translations")
@@ -252,7 +250,6 @@ def test_9_update_of_the_repository_leaves_the_tree_clean(tmp_path: Path) -> Non
 
 def test_11_the_page_notice_counts_a_repeated_unit_once_and_agrees_with_status(bilingual_tree: Path, tmp_path: Path,
                                                                                 capsys) -> None:
-    import re
     model = bilingual_tree / "pkg" / "model.py"
     model.write_text(model.read_text("utf-8").replace("# ### Step\n", "# ### Step\n    #\n    # Said twice.\n    #\n")
                      .replace("# A model\n", "# A model\n\nSaid twice.\n"), "utf-8")
