@@ -140,12 +140,13 @@ def _titles(documents: list[Document], tables: dict[PurePosixPath, TableText]) -
     return titles
 
 
-def translated(table: Table | None, english: str, counted: Callable[[bool], None] = lambda found: None) -> str:
+def translated(table: Table | None, english: str,
+               counted: Callable[[str, bool], None] = lambda unit, found: None) -> str:
     """A title or summary as published: its translation when `table` has one, else the English."""
     if table is None or not english:
         return english
     translation = table.get(english)
-    counted(translation is not None)
+    counted(english, translation is not None)
     return translation or english
 
 

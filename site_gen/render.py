@@ -24,7 +24,7 @@ sections, formulas used). `Frame` is what surrounds every page's content
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from typing import Callable
 
@@ -327,14 +327,21 @@ def _line_of(document: Document, needle: str) -> int:
 
 @dataclass
 class Coverage:
-    """How many units of a translated page have a translation."""
+    """How many units of a translated page have a translation; a unit written twice counts once, as in `status`."""
 
-    done: int = 0
-    total: int = 0
+    units: dict[str, bool] = field(default_factory=dict)
 
-    def count(self, translated: bool) -> None:
-        self.total += 1
-        self.done += translated
+    def count(self, unit: str, translated: bool) -> None:
+        if has_words(unit):
+            self.units[unit] = translated
+
+    @property
+    def done(self) -> int:
+        return sum(self.units.values())
+
+    @property
+    def total(self) -> int:
+        return len(self.units)
 
 
 def translate_prose(doc: str, table: Table, coverage: Coverage) -> str:
@@ -345,6 +352,6 @@ def translate_prose(doc: str, table: Table, coverage: Coverage) -> str:
             parts.append(unit)  # only formulas or code: the same in every language
             continue
         translation = table.get(unit)
-        coverage.count(translation is not None)
+        coverage.count(unit, translation is not None)
         parts.append(translation if translation is not None else mark_untranslated(unit, stale=table.stale(unit)))
     return "\n\n".join(parts)
