@@ -93,10 +93,12 @@ def learning_rate_figure(path: Path, _: Words = str) -> None:
 
     # Noam for several model widths
     for d_model in (256, 512, 1024):
-        axes[2].plot(steps, schedule(Noam(param, lr=1.0, warmup=4000, d_model=d_model), steps),
-                     label=f"d_model = {d_model}")
+        rates = schedule(Noam(param, lr=1.0, warmup=4000, d_model=d_model), steps)
+        line, = axes[2].plot(steps, rates)
+        # Each curve named just below its end: a legend would cover one of them on a phone
+        axes[2].annotate(f"d_model = {d_model}", (steps[-1], rates[-1]), xytext=(0, -4), textcoords="offset points",
+                         ha="right", va="top", color=line.get_color())
     axes[2].set_title(_("Noam (w = 4,000)"))
-    axes[2].legend(loc="lower right")
 
     for ax in axes:
         ax.set_ylabel(_("learning rate"))
@@ -180,7 +182,9 @@ def experiment_figure(results: dict, path: Path, _: Words = str) -> None:
     losses = {name: torch.tensor(runs) for name, runs in results["losses"].items()}
     epochs = [(i + 0.5) * block / per_epoch for i in range(losses["adam"].shape[1])]
 
-    figure, axes = plt.subplots(3, 1, figsize=(5.5, 10), sharex=True, sharey=True, constrained_layout=True)
+    figure, axes = plt.subplots(3, 1, figsize=(5.5, 11), sharex=True, sharey=True, constrained_layout=True)
+    # Room below the lowest band for the legend, which sits there in every panel
+    axes[0].set_ylim(3e-5, 4)
     titles = (_("Adam and two variants"), _("Learning-rate schedules"), _("Other update rules"))
     for ax, group, title in zip(axes, GROUPS, titles):
         if "adam" not in group:
@@ -207,12 +211,16 @@ def save(figure: plt.Figure, path: Path) -> None:
     svg = io.StringIO()
     figure.savefig(svg, format="svg", metadata={"Date": None})
     plt.close(figure)
-    path.write_text(PATH_DATA.sub(lambda m: m[1] + shorter_path(m[2]) + '"', svg.getvalue()), "utf-8")
+    shorter = PATH_DATA.sub(lambda m: m[1] + shorter_path(m[2]) + '"', svg.getvalue())
+    # Indentation between elements is a tenth of the file and means nothing to a browser
+    path.write_text(INDENT.sub("\n<", shorter), "utf-8")
     print(f"wrote {path}")
 
 
 # The outline of a curve or band: `d="M 69.601113 285.199576 L …"`
 PATH_DATA = re.compile(r'(\sd=")([^"]*)"')
+# The spaces before an element's tag at the start of a line
+INDENT = re.compile(r"\n[ \t]+<")
 
 
 def shorter_path(data: str) -> str:
