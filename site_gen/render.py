@@ -137,13 +137,16 @@ class Site:
                 if piece == 0 and not text:
                     continue
                 result.search.append(dict(a=piece_anchor or anchor, h=heading, x=text, c=names if piece <= 1 else ""))
+            # A row shows its code without the blank lines around it; they stay in the page, out of sight
+            shown = [n for n in section.code_lines if document.lines[n - 1].strip()] or section.code_lines
             rows.append(
                 dict(
                     anchor=anchor,
                     headed=rendered.section_anchor is not None,  # its heading carries the permalink
                     doc=Markup(html),
                     code=[(n, Markup(highlighted[n - 1])) for n in section.code_lines],
-                    code_href=self.frame.source_href(source, section.code_lines),
+                    shown=(shown[0], shown[-1]) if shown else (0, 0),
+                    code_href=self.frame.source_href(source, shown),
                     has_code=any(document.lines[n - 1].strip() for n in section.code_lines),
                 )
             )

@@ -121,7 +121,7 @@ def test_controls_take_no_row_of_their_own(view) -> None:
     page = view.open("optimizers/adam.html")
     rows = page.evaluate("""() => [...document.querySelectorAll('.row .code')].map(code => {
         const pre = code.querySelector('pre');
-        const lines = code.querySelectorAll('.line').length * parseFloat(getComputedStyle(pre).lineHeight);
+        const lines = code.querySelectorAll('.line:not(.edge)').length * parseFloat(getComputedStyle(pre).lineHeight);
         const scrollbar = pre.offsetHeight - pre.clientHeight;
         const above = pre.getBoundingClientRect().top - code.getBoundingClientRect().top;
         return {extra: above + pre.offsetHeight - lines - scrollbar, first: code.querySelector('.line').id};
@@ -135,6 +135,27 @@ def test_controls_take_no_row_of_their_own(view) -> None:
     tools.hover()
     page.wait_for_function("b => getComputedStyle(b.closest('.code-tools')).opacity === '1'", arg=copy.element_handle())
     assert tools.locator(".lines-link").is_visible()
+
+
+def test_code_rows_show_no_blank_lines_at_their_edges_but_keep_every_line(view) -> None:
+    page = view.open("optimizers/adam.html")
+    rows = page.evaluate("""() => [...document.querySelectorAll('.row .code pre')].map(pre => {
+        const shown = [...pre.querySelectorAll('.line')].filter(line => line.getBoundingClientRect().height > 0);
+        const text = line => [...line.childNodes].filter(n => !n.classList?.contains('ln')).map(n => n.textContent).join('');
+        const height = parseFloat(getComputedStyle(pre).lineHeight);
+        return {first: text(shown[0]).trim(), last: text(shown.at(-1)).trim(), shown: shown.length,
+                rows: Math.round((pre.clientHeight - parseFloat(getComputedStyle(pre).paddingTop)
+                                  - parseFloat(getComputedStyle(pre).paddingBottom)) / height)};
+    })""")
+    assert rows and [r for r in rows if not r["first"] or not r["last"]] == []
+    assert [r for r in rows if r["rows"] != r["shown"]] == []  # no empty row drawn above or below the code
+    # Every line of the source is still in the page, with its link
+    numbers = page.evaluate("[...document.querySelectorAll('.code .line')].map(l => +l.id.slice(1))")
+    assert numbers == sorted(set(numbers)) and {100, 109, 110} <= set(numbers)  # the blank lines around 101–108
+    page.goto(page.url.split("#")[0] + "#L110")
+    assert abs(page.locator("#L110").bounding_box()["y"]) < 900  # the link to a hidden blank line still lands by its row
+    copied = page.evaluate("""() => [...document.getElementById('L101').closest('pre').querySelectorAll('.line:not(.edge)')].length""")
+    assert copied == 8  # lines 101–108: what Copy takes
 
 
 def test_every_row_has_a_permalink(view) -> None:

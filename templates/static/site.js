@@ -197,7 +197,7 @@
     button.className = "copy";
     button.textContent = say("copy");
     button.addEventListener("click", async () => {
-      const lines = [...column.querySelectorAll(".line")].map((line) =>
+      const lines = [...column.querySelectorAll(".line:not(.edge)")].map((line) =>
         [...line.childNodes].filter((node) => !node.classList?.contains("ln")).map((node) => node.textContent).join(""));
       try {
         await navigator.clipboard.writeText(lines.join("\n"));
