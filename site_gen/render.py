@@ -261,6 +261,13 @@ class Frame:
     def title(self, document: Document, lang: str, coverage: Coverage | None = None) -> str:
         return self._unit(document, lang, document.title, coverage)
 
+    def title_lang(self, document: Document, lang: str) -> str:
+        """The language of `document`'s title in `lang`'s pages when it is not `lang` (shown in English), else ""."""
+        if lang == self.default or (self.translated(document.source, lang)
+                                    and self.translations.lookup(lang, document.source.rel, document.title)):
+            return ""
+        return self.default
+
     def summary(self, document: Document, lang: str, coverage: Coverage | None = None) -> str:
         return self._unit(document, lang, document.summary, coverage) if document.summary else ""
 
@@ -311,6 +318,10 @@ class Frame:
             return self.title(index, lang)
         return folder.name or self.gettext(lang)(self.config.title)
 
+    def folder_title_lang(self, folder: PurePosixPath, lang: str) -> str:
+        index = self.by_url.get(folder / "index.html")
+        return self.title_lang(index, lang) if index is not None else ""
+
     def _folder_summary(self, folder: PurePosixPath, lang: str) -> str:
         index = self.by_url.get(folder / "index.html")
         return self.summary(index, lang) if index is not None else ""
@@ -324,7 +335,8 @@ class Frame:
             index = parent / "index.html"
             if index != url:
                 name = self.folder_title(parent, lang) if parent != PurePosixPath(".") else gettext(HOME)
-                crumbs.append(dict(title=name, href=relative_url(self.language_folder(lang) / index, page)))
+                crumbs.append(dict(title=name, href=relative_url(self.language_folder(lang) / index, page),
+                                   lang=self.folder_title_lang(parent, lang) if parent != PurePosixPath(".") else ""))
         return dict(
             site_title=gettext(self.config.title),
             title=title,
@@ -338,8 +350,10 @@ class Frame:
             ] if len(self.config.languages) > 1 else [],
             breadcrumbs=crumbs,
             repository=self.config.repo_url,
-            navigation=navigation(self.order, url, self.language_folder(lang), lambda u: self.title(self.by_url[u], lang),
-                                  lambda folder: self.folder_title(folder, lang)),
+            navigation=navigation(
+                self.order, url, self.language_folder(lang),
+                lambda u: (self.title(self.by_url[u], lang), self.title_lang(self.by_url[u], lang)),
+                lambda folder: (self.folder_title(folder, lang), self.folder_title_lang(folder, lang))),
             home=relative_url(self.language_folder(lang) / "index.html", page),
             static=relative_url(site_assets.STATIC, page),
             language_root=relative_url(self.language_folder(lang) / "index.html", page).removesuffix("index.html"),

@@ -352,6 +352,24 @@ def test_previous_and_next_walk_every_page_once(browser, server) -> None:  # noq
     reader.close()
 
 
+@pytest.mark.parametrize("path", ["ja/optimizers/adam.html", "zh/optimizers/adam.html", "ja/site_gen/index.html",
+                                  "zh/site_gen/config.html"])
+def test_english_titles_in_translated_pages_say_so(browser, server, path: str) -> None:  # noqa: F811
+    """A screen reader reads an English title in a Japanese or Chinese page with English rules."""
+    page = Page(browser, server)
+    try:
+        found = page.open(path).evaluate("""() => [...document.querySelectorAll(
+                '.site-tree a, .site-tree summary, .pager-title, .breadcrumbs a')]
+            .map(e => [e.textContent.trim(), e.closest('[lang]').lang])""")
+    finally:
+        page.close()
+    english = [(text, lang) for text, lang in found
+               if re.fullmatch(r"[A-Za-z][A-Za-z ,:'()-]*", text) and " " in text]  # words of English, no CJK
+    assert english, "the English-only folder's titles should be in the drawer"
+    assert [(text, lang) for text, lang in english if lang != "en"] == []
+    assert [(t, lang) for t, lang in found if lang == "en" and re.search(r"[\u3040-\u30ff\u4e00-\u9fff]", t)] == []
+
+
 def test_site_tree_opens_on_screen_with_the_page_marked(view) -> None:
     page = view.open("ja/optimizers/radam.html")
     page.locator(".site-nav summary").first.click()
