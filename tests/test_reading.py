@@ -158,6 +158,19 @@ def test_code_rows_show_no_blank_lines_at_their_edges_but_keep_every_line(view) 
     assert copied == 8  # lines 101–108: what Copy takes
 
 
+def test_copy_is_reached_from_the_row_permalink(view) -> None:
+    page = view.open("optimizers/adam.html")
+    row = page.locator("section.row:has(.code-tools)").nth(2)
+    permalink = row.locator(f"a.permalink[href='#{row.get_attribute('id')}']")
+    permalink.focus()
+    page.keyboard.press("ArrowRight")
+    copy = row.locator("button.copy")
+    assert copy.evaluate("b => b === document.activeElement")
+    page.wait_for_function("b => getComputedStyle(b.closest('.code-tools')).opacity === '1'", arg=copy.element_handle())
+    page.keyboard.press("ArrowLeft")
+    assert permalink.evaluate("a => a === document.activeElement")
+
+
 def test_every_row_has_a_permalink(view) -> None:
     page = view.open("optimizers/adam.html")
     missing = page.evaluate("""() => [...document.querySelectorAll('section.row')]
@@ -197,6 +210,10 @@ def test_skip_link_first_and_one_tab_stop_per_block_of_formulas(view) -> None:
     blocks = page.evaluate("new Set([...document.querySelectorAll('.katex [data-sym]')].map(b => b.closest('.doc'))).size")
     assert len(formula_stops) == blocks
     assert len(stops) < 100  # was 129: every formula, Copy button and line range was a stop
+    # At most one stop per row for its code tools (its permalink), and a code block only if it scrolls
+    assert [s for s in stops if " BUTTON copy" in s or "lines-link" in s] == []
+    scrolling = page.evaluate("[...document.querySelectorAll('pre')].filter(p => p.scrollWidth > p.clientWidth).length")
+    assert len([s for s in stops if " PRE" in s]) <= scrolling
 
     # Arrows walk through every symbol of the block, from formula to formula
     doc = page.locator(".doc:has(.katex-display)").first

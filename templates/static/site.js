@@ -207,6 +207,18 @@
     });
     const tools = column.querySelector(".code-tools");
     if (tools) tools.prepend(button); else column.prepend(button);
+    // One tab stop per row: Copy is reached from the row's permalink with the right arrow, and back
+    const row = column.closest(".row");
+    const permalink = row?.querySelector(`a.permalink[href="#${CSS.escape(row.id)}"]`);
+    if (!permalink) return;
+    button.tabIndex = -1;
+    permalink.setAttribute("aria-keyshortcuts", "ArrowRight");
+    permalink.addEventListener("keydown", (event) => {
+      if (event.key === "ArrowRight") { event.preventDefault(); button.focus(); }
+    });
+    button.addEventListener("keydown", (event) => {
+      if (event.key === "ArrowLeft" || event.key === "Escape") { event.preventDefault(); permalink.focus(); }
+    });
   });
 
   // ## Language links keep the section the reader is on (ids are the same in every language)
