@@ -336,6 +336,15 @@ def test_home_page_lists_pages_in_reading_order(view) -> None:
     assert [h for h in listed if h in guide] == [h.split("#")[0] for h in guide]
 
 
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_home_page_intro_and_list_share_one_measure(view, lang: str) -> None:
+    page = view.open(f"{lang}index.html")
+    edges = page.evaluate("""() => [document.querySelector('main .doc p:not(.source-link)'),
+        ...document.querySelectorAll('.listing > h2, .listing > ul')].map(e => {
+            const box = e.getBoundingClientRect(); return [Math.round(box.left), Math.round(box.right)]; })""")
+    assert len(edges) > 2 and len({tuple(edge) for edge in edges}) == 1, edges
+
+
 def test_figures_have_legible_labels(view) -> None:
     for path in ("optimizers/noam.html", "optimizers/radam.html"):
         page = view.open(path)
