@@ -17,6 +17,11 @@
   // <html> says that everything is in place.
   const pending = [];
   const later = (work) => pending.push(work);
+  // One piece per element (of a selector or a list), so that a long page overruns no idle slot
+  const laterEach = (items, work) => later(() => {
+    const list = typeof items === "string" ? [...document.querySelectorAll(items)] : items;
+    pending.unshift(...list.map((item) => () => work(item)));
+  });
   const whenIdle = window.requestIdleCallback || ((work) => setTimeout(() => work({ timeRemaining: () => 1 }), 1));
   function runPending(deadline) {
     while (pending.length && deadline.timeRemaining() > 0) pending.shift()();
@@ -74,15 +79,13 @@
   // tabindex); arrows move through all their symbols, carrying the focus from
   // formula to formula, Enter highlights, Escape clears
   const formulaGroups = new Map();
-  later(() => {
-    document.querySelectorAll(".katex").forEach((formula) => {
-      if (!formula.querySelector("[data-sym]")) return;
-      const group = formula.closest(".doc, main") || body;
-      if (!formulaGroups.has(group)) formulaGroups.set(group, []);
-      formula.tabIndex = formulaGroups.get(group).length ? -1 : 0;
-      formula.setAttribute("aria-describedby", "symbol-help");
-      formulaGroups.get(group).push(formula);
-    });
+  laterEach(".katex", (formula) => {
+    if (!formula.querySelector("[data-sym]")) return;
+    const group = formula.closest(".doc, main") || body;
+    if (!formulaGroups.has(group)) formulaGroups.set(group, []);
+    formula.tabIndex = formulaGroups.get(group).length ? -1 : 0;
+    formula.setAttribute("aria-describedby", "symbol-help");
+    formulaGroups.get(group).push(formula);
   });
 
   function moveSymbolCursor(formula, step) {
@@ -178,10 +181,10 @@
     }
     if (definitions) {
       const linked = new Set();
-      for (const [line, column, name, target] of definitions.refs) {
+      laterEach(definitions.refs, ([line, column, name, target]) => {
         const row = document.getElementById(`L${line}`);
         const key = `${row?.closest(".row")?.id} ${target}`;
-        if (!row || linked.has(key)) continue;
+        if (!row || linked.has(key)) return;
         let offset = 0;
         for (const node of row.childNodes) {
           if (node.classList?.contains("ln")) continue;
@@ -195,9 +198,9 @@
           offset += node.textContent.length;
           if (offset > column) break;
         }
-      }
+      });
       // Inline code in the prose that names one: `WeightDecay`, `Adam.step_param()`
-      document.querySelectorAll(".doc code").forEach((code) => {
+      laterEach(".doc code", (code) => {
         if (code.closest("a, pre")) return;
         const name = code.textContent.trim().replace(/\(\)$/, "");
         if (!Object.hasOwn(definitions.names, name)) return;  // never `constructor` and friends
@@ -211,35 +214,33 @@
 
   // ## Copy buttons on code sections (without the line numbers)
 
-  later(() => {
-    document.querySelectorAll(".row .code").forEach((column) => {
-      const button = document.createElement("button");
-      button.type = "button";
-      button.className = "copy";
-      button.textContent = say("copy");
-      button.addEventListener("click", async () => {
-        const lines = [...column.querySelectorAll(".line:not(.edge)")].map((line) =>
-          [...line.childNodes].filter((node) => !node.classList?.contains("ln")).map((node) => node.textContent).join(""));
-        try {
-          await navigator.clipboard.writeText(lines.join("\n"));
-          button.textContent = say("copied");
-          setTimeout(() => { button.textContent = say("copy"); }, 1500);
-        } catch { /* clipboard refused: the text can still be selected */ }
-      });
-      const tools = column.querySelector(".code-tools");
-      if (tools) tools.prepend(button); else column.prepend(button);
-      // One tab stop per row: Copy is reached from the row's permalink with the right arrow, and back
-      const row = column.closest(".row");
-      const permalink = row?.querySelector(`a.permalink[href="#${CSS.escape(row.id)}"]`);
-      if (!permalink) return;
-      button.tabIndex = -1;
-      permalink.setAttribute("aria-keyshortcuts", "ArrowRight");
-      permalink.addEventListener("keydown", (event) => {
-        if (event.key === "ArrowRight") { event.preventDefault(); button.focus(); }
-      });
-      button.addEventListener("keydown", (event) => {
-        if (event.key === "ArrowLeft" || event.key === "Escape") { event.preventDefault(); permalink.focus(); }
-      });
+  laterEach(".row .code", (column) => {
+    const button = document.createElement("button");
+    button.type = "button";
+    button.className = "copy";
+    button.textContent = say("copy");
+    button.addEventListener("click", async () => {
+      const lines = [...column.querySelectorAll(".line:not(.edge)")].map((line) =>
+        [...line.childNodes].filter((node) => !node.classList?.contains("ln")).map((node) => node.textContent).join(""));
+      try {
+        await navigator.clipboard.writeText(lines.join("\n"));
+        button.textContent = say("copied");
+        setTimeout(() => { button.textContent = say("copy"); }, 1500);
+      } catch { /* clipboard refused: the text can still be selected */ }
+    });
+    const tools = column.querySelector(".code-tools");
+    if (tools) tools.prepend(button); else column.prepend(button);
+    // One tab stop per row: Copy is reached from the row's permalink with the right arrow, and back
+    const row = column.closest(".row");
+    const permalink = row?.querySelector(`a.permalink[href="#${CSS.escape(row.id)}"]`);
+    if (!permalink) return;
+    button.tabIndex = -1;
+    permalink.setAttribute("aria-keyshortcuts", "ArrowRight");
+    permalink.addEventListener("keydown", (event) => {
+      if (event.key === "ArrowRight") { event.preventDefault(); button.focus(); }
+    });
+    button.addEventListener("keydown", (event) => {
+      if (event.key === "ArrowLeft" || event.key === "Escape") { event.preventDefault(); permalink.focus(); }
     });
   });
 
@@ -274,15 +275,13 @@
     large.alt = image.alt;
     dialog.showModal();
   }
-  later(() => {
-    document.querySelectorAll(".doc img").forEach((image) => {
-      image.tabIndex = 0;
-      image.setAttribute("role", "button");
-      image.setAttribute("aria-label", `${say("enlarge")}: ${image.alt}`);
-      image.addEventListener("click", () => showFigure(image));
-      image.addEventListener("keydown", (event) => {
-        if (event.key === "Enter" || event.key === " ") { event.preventDefault(); showFigure(image); }
-      });
+  laterEach(".doc img", (image) => {
+    image.tabIndex = 0;
+    image.setAttribute("role", "button");
+    image.setAttribute("aria-label", `${say("enlarge")}: ${image.alt}`);
+    image.addEventListener("click", () => showFigure(image));
+    image.addEventListener("keydown", (event) => {
+      if (event.key === "Enter" || event.key === " ") { event.preventDefault(); showFigure(image); }
     });
   });
 
