@@ -37,7 +37,7 @@ from .config import Config
 from .document import Document
 from .files import Files, relative_url
 from .grammar import formulas
-from .math import KatexRenderer, Rendered, equation_labels
+from .math import KatexRenderer, Rendered, equation_labels, readable_part
 from .definitions import Definitions
 from .navigation import navigation, reading_order
 from .model import Heading, PageResult, Problem, Section, Source
@@ -440,7 +440,7 @@ class _PlainText(HTMLParser):
 def _stash_text(html: str) -> str:
     """What one formula's HTML adds to the words around it: read once per formula, not once per use."""
     parser = _PlainText()
-    parser.feed(html)
+    parser.feed(readable_part(html))  # the MathML only: KaTeX's drawn copy is most of the HTML and adds no text
     parser.close()
     return "".join(parser.pieces[0][2])
 
