@@ -1,6 +1,7 @@
 """
-Search text of formulas: read from the MathML part of KaTeX's HTML only
-(`readable_part`), it must be exactly what reading the whole HTML gives.
+Shortcuts over formula HTML give exactly what parsing it all gives: search
+text read from the MathML part only (`readable_part`), and `element_ids`
+skipping HTML where no attribute can be named `id`.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from site_gen.math import KatexRenderer, readable_part
+from site_gen.prose import _Ids, element_ids
 from site_gen.render import plain_text
 
 _TOKEN = "\ue000trusted:0\ue001"  # how prose leaves a formula in the search HTML
@@ -47,3 +49,32 @@ def test_other_html_is_read_whole() -> None:
     odd = '<span class="katex"><math><annotation>x</annotation></math></span> tail'
     assert readable_part(odd) == odd
     assert "tail" in _via_stash(odd)[0][2]
+
+
+def _parsed_ids(html: str) -> list[str]:
+    parser = _Ids()
+    parser.feed(html)
+    parser.close()
+    return parser.ids
+
+
+_pieces = st.sampled_from(["<", ">", "/", " ", "\n", "=", '"', "'", "span", "p", "id", "ID", "iD", "x", "data-id",
+                           "width", "idx", "&amp;", "<!--", "-->", "<math>"])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_pieces, max_size=30).map("".join))
+def test_element_ids_never_misses_an_id(html: str) -> None:
+    assert element_ids(html) == _parsed_ids(html)
+
+
+@settings(max_examples=30, deadline=None)
+@given(_formulas, st.booleans())
+def test_element_ids_of_formulas(tex: str, display: bool) -> None:
+    html = _RENDER(tex, display).html
+    assert element_ids(html) == _parsed_ids(html)
+
+
+def test_element_ids_finds_ids_written_any_way() -> None:
+    for html in ['<h2 id="a">', "<h2 ID=a>", "<h2\nid = 'a'>", '<p class="x"id="a">', "<br/id=a>"]:
+        assert element_ids(html) == ["a"], html
