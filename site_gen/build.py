@@ -42,6 +42,7 @@ from . import translate
 from .assemble import assemble
 from .cache import Cache
 from .config import Config
+from .definitions import Definitions, collect as collect_definitions
 from .document import Document, read
 from .files import FileMap, Files, discover
 from .model import Problem
@@ -85,8 +86,9 @@ def build(config: Config, jobs: int | None = None, use_cache: bool = True,
             documents = reading.documents
             translations = Translations(config.translations)
             assets = site_assets.collect(config.templates, cache)
-            tasks = plan(config, files, documents, translations, assets)
-            site = _renderer(config, files, reading, translations, assets, cache)
+            definitions = collect_definitions(documents)  # once: the plan's cache keys and the pages both need it
+            tasks = plan(config, files, documents, translations, assets, definitions)
+            site = _renderer(config, files, reading, translations, assets, cache, definitions)
             produced = produce(tasks, cache, site, jobs, progress, config.equation_numbers)
             outputs, problems, notes = assemble(config, produced, assets, cache, site)
             _audit_translations(config, documents, report, cache)
@@ -105,7 +107,7 @@ def build(config: Config, jobs: int | None = None, use_cache: bool = True,
 
 
 def _renderer(config: Config, files: Files, reading: Reading, translations: Translations,
-              assets: Assets, cache: Cache):
+              assets: Assets, cache: Cache, definitions: Definitions):
     """The renderer, made (and its heavy modules imported) on first need, with the formulas of earlier builds."""
 
     @once
@@ -115,7 +117,7 @@ def _renderer(config: Config, files: Files, reading: Reading, translations: Tran
 
         math = KatexRenderer(known=known_formulas(cache, config.equation_numbers),
                              number_all=config.equation_numbers == "all")
-        return Site(config, files, reading, math, assets.katex_stylesheet, translations)
+        return Site(config, files, reading, math, assets.katex_stylesheet, translations, definitions)
 
     return site
 

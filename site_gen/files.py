@@ -22,6 +22,7 @@ from __future__ import annotations
 import os
 import posixpath
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path, PurePosixPath
 from typing import Iterator
 from urllib.parse import quote, unquote, urlsplit
@@ -96,7 +97,14 @@ def _display_path(config: Config, path: Path) -> PurePosixPath:
 
 def relative_url(target: PurePosixPath | str, page: PurePosixPath) -> str:
     """The link from `page` to `target`, both relative to the site root, percent-encoded (`a#b.html` → `a%23b.html`)."""
-    return quote(posixpath.relpath(str(target), str(page.parent) or "."))
+    return _relative(str(target), str(page.parent) or ".")
+
+
+@lru_cache(maxsize=1 << 16)
+def _relative(target: str, folder: str) -> str:
+    # Every page links every other through the site's tree: pages of one folder share the answers,
+    # and `relpath` asks the operating system for the working directory on every call
+    return quote(posixpath.relpath(target, folder))
 
 
 @dataclass(frozen=True)

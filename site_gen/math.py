@@ -152,6 +152,18 @@ def _combine(mathml: str, html: str, display: bool) -> str:
     return f"{_DISPLAY}{combined}{_END}" if display else combined
 
 
+def readable_part(html: str) -> str:
+    """
+    The start of a KaTeX render that holds its MathML, and so its LaTeX
+    annotation: the visible copy after it repeats the formula as drawn boxes, which
+    search text skips, so reading it is wasted work. Any other HTML comes back whole.
+    """
+    inside = html.removeprefix(_DISPLAY)
+    if not (inside.startswith(_KATEX) and html.endswith(_END) and html.count("</math>") == 1):
+        return html
+    return html[: html.index("</math>") + len("</math>")]
+
+
 def error_html(tex: str, display: bool, message: str) -> str:
     """The LaTeX source shown as typed, marked as an error."""
     cls = "math-error math-display" if display else "math-error"

@@ -37,8 +37,8 @@ from .config import Config
 from .document import Document
 from .files import Files, relative_url
 from .grammar import formulas
-from .math import KatexRenderer, Rendered, equation_labels
-from .definitions import collect as collect_definitions
+from .math import KatexRenderer, Rendered, equation_labels, readable_part
+from .definitions import Definitions
 from .navigation import navigation, reading_order
 from .model import Heading, PageResult, Problem, Section, Source
 from .page import Templates
@@ -65,7 +65,7 @@ class Site:
     """Renders every page of the site, in every language, from gathered documents."""
 
     def __init__(self, config: Config, files: Files, reading: Reading, math: KatexRenderer,
-                 katex_stylesheet: str, translations: Translations) -> None:
+                 katex_stylesheet: str, translations: Translations, definitions: Definitions) -> None:
         self.config = config
         self.files = files
         self.code = reading.code
@@ -75,7 +75,7 @@ class Site:
         self.default = config.default_language
         self.by_url = {d.source.url: d for d in reading.documents}
         self.frame = Frame(config, files, reading.documents, math, katex_stylesheet, translations, self.templates)
-        self.definitions = collect_definitions(reading.documents)
+        self.definitions = definitions
         # Ids the templates write (search box, contents): a heading never takes one, a link may point at one
         self.template_ids = {i for path in sorted(Path(config.templates).glob("*.html"))
                              for i in element_ids(path.read_text("utf-8")) if "{" not in i}
@@ -473,7 +473,7 @@ class _PlainText(HTMLParser):
 def _stash_text(html: str) -> str:
     """What one formula's HTML adds to the words around it: read once per formula, not once per use."""
     parser = _PlainText()
-    parser.feed(html)
+    parser.feed(readable_part(html))  # the MathML only: KaTeX's drawn copy is most of the HTML and adds no text
     parser.close()
     return "".join(parser.pieces[0][2])
 
