@@ -409,7 +409,8 @@ def update_table(path: Path, units: list[str], prune: bool = False, memory: dict
             if key in table.review:
                 review[unit] = table.review[key]
             result.kept += 1
-        elif (restored := obsolete_by_layout.get(normalise(unit))) is not None:
+        elif (restored := obsolete_by_layout.pop(normalise(unit), None)) in obsolete:
+            # popped: two units equal but for layout (a title and its heading) restore it once
             entries[unit] = obsolete.pop(restored)
             result.restored += 1
         elif (match := _closest(unit, vanished, REVIEW_SIMILARITY) or _closest(unit, obsolete, REVIEW_SIMILARITY)):
