@@ -47,6 +47,12 @@ def main(argv: list[str] | None = None) -> int:
         # Output piped into `head` and the like: stop quietly
         sys.stderr.close()
         return 0
+    except Exception:  # a bug of ours, not a problem in the inputs: exit 2, never --strict's 1
+        import traceback
+
+        traceback.print_exc()
+        print("site-gen: internal error (a bug in site-gen, please report it with the lines above)", file=sys.stderr)
+        return 2
 
 
 def _build_error() -> type[Exception]:
