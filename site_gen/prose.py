@@ -540,6 +540,10 @@ class ProseRenderer:
         self._equation_labels = dict(equation_labels or {})
         self._footnote_prefix = first_prefix  # footnote ids count the page's sections from here
 
+    def claim_id(self, wanted: str) -> str:
+        """`wanted`, or its first free variant (`wanted_1`, …), now taken on the page."""
+        return unique(wanted, self._page_ids)
+
     def render(self, text: str, anchors: list[str] | None = None) -> ProseResult:
         """One section's prose; `anchors` are heading ids to reuse, in order."""
         extension = self.extension

@@ -98,7 +98,8 @@ class Site:
             used.add((tex, display))
             return self.math(tex, display)
 
-        reserved = self.template_ids | {f"section-{n}" for n in range(1, len(document.sections) + 1)}
+        # Ids the author wrote anywhere on the page (`<a id="x">`): generated ids step aside from them
+        reserved = self.template_ids | {i for section in document.sections for i in element_ids(section.doc)}
         prose = ProseRenderer(math, self.files.resolver(source, self.frame.language_folder(lang), result.assets),
                               lang=lang, untranslated_notice=gettext(UNTRANSLATED_NOTICE),
                               stale_notice=gettext(STALE_NOTICE), permalink_label=gettext(PERMALINK),
@@ -119,8 +120,9 @@ class Site:
             if lang == self.default:
                 result.anchors[number] = [h.anchor for h in rendered.headings]
                 problems.extend(self._locate(document, section, issue, seen) for issue in rendered.issues)
+                links_seen: Counter = Counter()  # the same link twice is found on its next line
                 for written, (page, fragment) in rendered.anchor_links:
-                    where = self._locate(document, section, Issue(written, ""), Counter())
+                    where = self._locate(document, section, Issue(written, ""), links_seen)
                     result.fragment_links.append([where.path, where.line, written, page, fragment])
             elif table is not None:
                 for issue in rendered.issues:
@@ -128,7 +130,8 @@ class Site:
                         line, column = table.locate(issue.needle)
                         problems.append(Problem(str(table.path), line, f"{issue.message} (in a translation of "
                                                                        f"{source.path})", column))
-            anchor = rendered.section_anchor or f"section-{number}"
+            # A section without a heading takes `section-N` only now: no id is reserved that is not emitted
+            anchor = rendered.section_anchor or prose.claim_id(f"section-{number}")
             names = " ".join(identifiers(document.lines[n - 1] for n in section.code_lines))
             for piece, (piece_anchor, heading, text) in enumerate(plain_text(rendered.search_html, rendered.stash)):
                 if piece and not piece_anchor:

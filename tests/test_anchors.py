@@ -1,0 +1,48 @@
+"""Ids and fragment links on one page: generated ids never take an id the author wrote, every broken link is reported where it is."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from pathlib import Path
+
+from site_gen.build import build
+from site_gen.config import load
+
+
+def built(tmp_path: Path, files: dict[str, str]):
+    (tmp_path / "pkg").mkdir()
+    for name, text in files.items():
+        (tmp_path / "pkg" / name).write_text(text)
+    (tmp_path / "pyproject.toml").write_text('[tool.site_gen]\ntitle = "Q"\n[[tool.site_gen.sources]]\ndir = "pkg"\n')
+    report = build(load(tmp_path, out=tmp_path / "html"), use_cache=False)
+    return report, {p.name: p.read_text("utf-8") for p in (tmp_path / "html").glob("*.html")}
+
+
+def ids(html: str) -> Counter:
+    return Counter(re.findall(r'\bid="([^"]*)"', html))
+
+
+def test_a_heading_after_an_authors_anchor_of_the_same_name_steps_aside(tmp_path: Path) -> None:
+    report, pages = built(tmp_path, {"a.py": '"""\n# A\n"""\n\n# <a id="scores"></a>\n#\n# ### Scores\nx = 1\n\n'
+                                             '# ## Real\n#\n# Text <a id="real"></a> here.\ny = 2\n'})
+    assert [str(p) for p in report.problems] == []
+    page = ids(pages["a.html"])
+    assert page["scores"] == 1 and page["real"] == 1 and max(page.values()) == 1
+
+
+def test_a_heading_named_like_a_section_keeps_its_slug_when_no_row_takes_it(tmp_path: Path) -> None:
+    report, pages = built(tmp_path, {"a.py": '"""\n# A\n\n[back](#section-2)\n"""\n\n# ## Section 2\nx = 1\n'})
+    assert [str(p) for p in report.problems] == []
+    assert ids(pages["a.html"])["section-2"] == 1 and max(ids(pages["a.html"]).values()) == 1
+
+
+def test_a_row_without_a_heading_steps_aside_from_a_heading_that_took_its_id(tmp_path: Path) -> None:
+    report, pages = built(tmp_path, {"a.py": '"""\n# A\n\n## Section 2\n"""\n\n# Text.\nx = 1\n\n# [to](#section-2)\ny = 1\n'})
+    assert [str(p) for p in report.problems] == []
+    assert max(ids(pages["a.html"]).values()) == 1
+
+
+def test_the_same_broken_link_on_two_lines_is_reported_on_both(tmp_path: Path) -> None:
+    report, _ = built(tmp_path, {"a.py": '"""\n# A\n\nSee [x](#nope).\n\nAnd [x](#nope).\n"""\n'})
+    assert sorted(p.line for p in report.problems if "#nope" in p.message) == [4, 6]
