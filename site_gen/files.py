@@ -198,11 +198,13 @@ class Files:
             return LinkResult(relative_url(linked.url, source.url) + fragment,
                               anchor=(str(linked.url), parts.fragment) if parts.fragment else None)
         published = PurePosixPath(root.prefix, target.relative_to(root.dir).as_posix())
+        if target in self._disk_folders and published / "index.html" in self._page_urls:
+            published = published / "index.html"
         if published in self._page_urls:
-            return LinkResult(relative_url(published, source.url) + fragment)
+            # `b.html#x`, as nn.labml.ai's sources write links: the fragment is checked as for `b.py#x`
+            return LinkResult(relative_url(published, source.url) + fragment,
+                              anchor=(str(published), parts.fragment) if parts.fragment else None)
         if target in self._disk_folders:
-            if published / "index.html" in self._page_urls:
-                return LinkResult(relative_url(published / "index.html", source.url) + fragment)
             return LinkResult(url, f"broken {kind} '{url}': a folder with no pages")
         # An image drawn in the page's language (`plot.ja.svg` beside `plot.svg`) replaces it
         localized = target.with_name(f"{target.stem}.{lang}{target.suffix}")

@@ -46,3 +46,10 @@ def test_a_row_without_a_heading_steps_aside_from_a_heading_that_took_its_id(tmp
 def test_the_same_broken_link_on_two_lines_is_reported_on_both(tmp_path: Path) -> None:
     report, _ = built(tmp_path, {"a.py": '"""\n# A\n\nSee [x](#nope).\n\nAnd [x](#nope).\n"""\n'})
     assert sorted(p.line for p in report.problems if "#nope" in p.message) == [4, 6]
+
+
+def test_a_link_written_with_html_has_its_fragment_checked_like_the_others(tmp_path: Path) -> None:
+    report, _ = built(tmp_path, {"a.py": '"""\n# A\n\n[1](b.html#nope) [2](b.py#nope) [3](b#nope) [4](b.html#here)\n"""\n',
+                                 "b.py": '"""\n# B\n\n## Here\n"""\n'})
+    broken = sorted(p.message.split("'")[1] for p in report.problems if "no anchor" in p.message)
+    assert broken == ["b#nope", "b.html#nope", "b.py#nope"]
