@@ -93,7 +93,7 @@ def build(config: Config, jobs: int | None = None, use_cache: bool = True,
             write_site(config.out, outputs)
             complete = True
         finally:
-            cache.save(prune=complete)
+            cache.save(prune=complete and config.whole_project)
             cache.close()
         report.problems += problems + translations.problems
         report.notes += ([assets.note] if assets.note else []) + notes

@@ -297,3 +297,11 @@ def test_an_internal_error_exits_2_not_1(tree: Path, tmp_path: Path, monkeypatch
     monkeypatch.setattr(site_gen.build, "build", broken)
     assert main(["build", str(tree), "--out", str(tmp_path / "html"), "--strict"]) == 2
     assert "internal error" in capsys.readouterr().err
+
+
+def test_a_build_of_a_sub_folder_keeps_the_rest_of_the_projects_cache(tree: Path, tmp_path: Path) -> None:
+    config = load(tree, out=tmp_path / "html")
+    build(config)
+    sub = next(p for p in (tree / "pkg").iterdir() if p.is_dir() and any(p.glob("*.py")))
+    assert main(["build", str(sub), "--out", str(tmp_path / "part"), "--strict"]) in (0, 1)
+    assert build(config).rendered == 0  # nothing the part did not consider was forgotten
