@@ -309,7 +309,10 @@ class Frame:
         index = self.by_url.get(folder / "index.html")
         if index is not None:
             return self.title(index, lang)
-        return folder.name or self.gettext(lang)(self.config.title)
+        # A source folder without `__init__.py`: the title its settings give it, else its name
+        configured = next((r.title for r in self.config.sources if r.title and PurePosixPath(r.prefix) == folder
+                           and r.prefix), "")
+        return self.gettext(lang)(configured) if configured else folder.name or self.gettext(lang)(self.config.title)
 
     def _folder_summary(self, folder: PurePosixPath, lang: str) -> str:
         index = self.by_url.get(folder / "index.html")

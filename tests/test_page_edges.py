@@ -1,4 +1,4 @@
-"""Ids and fragment links on one page: generated ids never take an id the author wrote, every broken link is reported where it is."""
+"""One page's edges: generated ids never take an id the author wrote, every broken link is reported where it is, folders carry their configured titles."""
 
 from __future__ import annotations
 
@@ -53,3 +53,18 @@ def test_a_link_written_with_html_has_its_fragment_checked_like_the_others(tmp_p
                                  "b.py": '"""\n# B\n\n## Here\n"""\n'})
     broken = sorted(p.message.split("'")[1] for p in report.problems if "no anchor" in p.message)
     assert broken == ["b#nope", "b.html#nope", "b.py#nope"]
+
+
+def test_a_source_folder_without_init_is_listed_under_its_configured_title(tmp_path: Path) -> None:
+    (tmp_path / "other").mkdir()
+    (tmp_path / "other" / "thing.py").write_text('"""\n# Thing\n"""\nx = 1\n')
+    (tmp_path / "pkg").mkdir()
+    (tmp_path / "pkg" / "a.py").write_text('"""\n# A\n"""\n')
+    (tmp_path / "pyproject.toml").write_text('[tool.site_gen]\ntitle = "Q"\n[[tool.site_gen.sources]]\ndir = "pkg"\n'
+                                             '[[tool.site_gen.sources]]\ndir = "other"\nprefix = "other"\n'
+                                             'title = "Other things"\n')
+    build(load(tmp_path, out=tmp_path / "html"), use_cache=False)
+    home = (tmp_path / "html" / "index.html").read_text("utf-8")
+    page = (tmp_path / "html" / "other" / "thing.html").read_text("utf-8")
+    assert "Other things" in home and ">other<" not in home
+    assert "Other things" in page  # its breadcrumb
