@@ -235,7 +235,7 @@ def _languages(config: Config, chosen: list[str] | None) -> list[str]:
 
 def _tables(config: Config, lang: str, documents: list[Document]) -> list[tuple[str, Path, list[str]]]:
     """(name, table path, units) of every page of a language, and of its interface."""
-    rows = [(str(d.source.rel), translate.table_path(config.translations, lang, d.source.rel), _units(d))
+    rows = [(str(d.source.rel), translate.table_path(config.translations, lang, d.source.table), _units(d))
             for d in documents]
     rows.append(("(interface)", config.translations / lang / translate.UI_TABLE, _ui_units(config)))
     return rows
@@ -305,7 +305,7 @@ def _check(args: argparse.Namespace) -> int:
     from .prose import inventory, raw_html_outside_allowlist
 
     config = load(args.root or Path.cwd())
-    pages = {d.source.rel: _units(d) for d in _documents(config)}
+    pages = {d.source.table: _units(d) for d in _documents(config)}
     problems: list[Problem] = []
     for lang in _languages(config, args.lang):
         problems += translate.audit(config.translations, lang, pages, inventory, raw_html_outside_allowlist).problems
@@ -322,7 +322,7 @@ def _export(args: argparse.Namespace) -> int:
 
     config = load(args.root or Path.cwd())
     documents = _documents(config)
-    by_table = {d.source.rel.with_suffix(".json"): d for d in documents}
+    by_table = {d.source.table: d for d in documents}
     written, failed = 0, False
     for lang in _languages(config, args.lang):
         for _, path, _ in _tables(config, lang, documents):

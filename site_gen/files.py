@@ -60,8 +60,25 @@ def discover(config: Config) -> list[Source]:
             rel = PurePosixPath(path.relative_to(root.dir).as_posix())
             if kind is None or path.is_symlink() or any(part.startswith(".") for part in rel.parts[:-1]):
                 continue
-            found.append(Source(_display_path(config, path), page_url(root, rel), rel, kind, root.title, root.translate))
+            table = PurePosixPath(root.prefix, rel.with_suffix(".json"))
+            found.append(Source(_display_path(config, path), page_url(root, rel), rel, kind, root.title, root.translate,
+                                table))
+    _unique_tables(found)
     return _unique_urls(sorted(found, key=lambda s: (str(s.url), s.rel.name != "__init__.py", str(s.path))))
+
+
+def _unique_tables(sources: list[Source]) -> None:
+    """
+    Two sources can claim one translation table (`readme.py` and `readme.md`,
+    or two folders without a prefix that both hold `__init__.py`): the first
+    keeps it, the others keep their extension (`readme.md.json`), so no update
+    overwrites another's translations.
+    """
+    taken: set[PurePosixPath] = set()
+    for source in sorted(sources, key=lambda s: (str(s.table), s.kind != "python", str(s.path))):
+        if source.table in taken:
+            source.table = source.table.with_name(source.rel.name + ".json")
+        taken.add(source.table)
 
 
 def _unique_urls(sources: list[Source]) -> list[Source]:

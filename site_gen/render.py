@@ -90,7 +90,7 @@ class Site:
         result = PageResult("")
         problems = result.problems
         source = document.source
-        table = self.translations.page(lang, source.rel) if self.frame.translated(source, lang) else None
+        table = self.translations.page(lang, source.table) if self.frame.translated(source, lang) else None
         gettext = self.frame.gettext(lang)
         used: set[tuple[str, bool]] = set()
 
@@ -268,7 +268,7 @@ class Frame:
         """A title or summary, translated if it can be, as plain text."""
         if not self.translated(document.source, lang):
             return self.plain(english)
-        translation = self.translations.lookup(lang, document.source.rel, english)
+        translation = self.translations.lookup(lang, document.source.table, english)
         if coverage is not None:
             coverage.count(translation is not None)
         return self.plain(translation or english)
