@@ -81,6 +81,7 @@ def build(config: Config, jobs: int | None = None, use_cache: bool = True,
         complete = False
         try:
             files = Files(config, discover(config), FileMap.gather(config))
+            report.problems += _empty_roots(config, files)
             reading = read_all(config, files.sources, cache, report.problems, jobs)
             documents = reading.documents
             translations = Translations(config.translations)
@@ -118,6 +119,13 @@ def _renderer(config: Config, files: Files, reading: Reading, translations: Tran
         return Site(config, files, reading, math, assets.katex_stylesheet, translations)
 
     return site
+
+
+def _empty_roots(config: Config, files: Files) -> list[Problem]:
+    """A source folder with nothing to publish is most likely the wrong folder: say so."""
+    found = [config.root / source.path for source in files.sources]
+    return [Problem(str(root.dir), 0, f"no Python sources found in {root.dir}") for root in config.sources
+            if not any(path.is_relative_to(root.dir) for path in found)]
 
 
 def _audit_translations(config: Config, documents: list[Document], report: Report, cache: Cache) -> None:

@@ -72,7 +72,7 @@ def _parser() -> argparse.ArgumentParser:
     command.add_argument("--strict", action="store_true", help="exit non-zero on any problem in the inputs")
     command.add_argument("--jobs", "-j", type=_positive, default=None, help="parallel workers (default: all cores)")
     command.add_argument("--no-cache", action="store_true", help="render everything, ignoring the cache")
-    _root_option(command)
+    _root_option(command, "the one at or above SOURCE_DIR; without SOURCE_DIR, the current folder")
     command.set_defaults(run=_build)
 
     serve = commands.add_parser("serve", help="build, serve on 127.0.0.1, rebuild and reload on change")
@@ -120,10 +120,13 @@ def _positive(text: str) -> int:
     return value
 
 
-def _root_option(command: argparse.ArgumentParser) -> None:
-    command.add_argument("--root", type=Path, default=None,
-                         help="project folder with pyproject.toml (default: the one at or above SOURCE_DIR, "
-                              "or the current folder)")
+def _root_option(command: argparse.ArgumentParser, default: str = "the current folder") -> None:
+    command.add_argument("--root", type=Path, default=None, help=f"project folder with pyproject.toml (default: {default})")
+
+
+def counted(number: int, noun: str) -> str:
+    """`1 page`, `2 pages`."""
+    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
 
 
 def _build(args: argparse.Namespace) -> int:
@@ -140,8 +143,8 @@ def _build(args: argparse.Namespace) -> int:
         if last is not None:
             problems = [Problem(**p) for p in last.report["problems"]]
             _print_report(last.report["notes"], problems)
-            print(f"nothing changed since the last build: {last.report['pages']} pages "
-                  f"({last.report['outputs']} files), {len(problems)} warnings "
+            print(f"nothing changed since the last build: {counted(last.report['pages'], 'page')} "
+                  f"({counted(last.report['outputs'], 'file')}), {counted(len(problems), 'warning')} "
                   f"in {time.perf_counter() - started:.2f}s → {config.out}")
             return 1 if args.strict and problems else 0
     from .build import build
@@ -154,9 +157,9 @@ def _build(args: argparse.Namespace) -> int:
             problems=[dict(path=p.path, line=p.line, message=p.message, column=p.column) for p in report.problems]))
     _print_report(report.notes, report.problems)
     print(
-        f"built {report.pages} pages ({report.outputs} files, {report.rendered} rendered, "
-        f"{report.cache_hits} from cache), {report.formulas} new formulas, "
-        f"{len(report.problems)} warnings in {report.seconds:.2f}s → {config.out}"
+        f"built {counted(report.pages, 'page')} ({counted(report.outputs, 'file')}, {report.rendered} rendered, "
+        f"{report.cache_hits} from cache), {counted(report.formulas, 'new formula')}, "
+        f"{counted(len(report.problems), 'warning')} in {report.seconds:.2f}s → {config.out}"
     )
     return 1 if args.strict and report.problems else 0
 
@@ -311,7 +314,7 @@ def _check(args: argparse.Namespace) -> int:
         problems += translate.audit(config.translations, lang, pages, inventory, raw_html_outside_allowlist).problems
     for problem in problems:
         print(problem, file=sys.stderr)
-    print(f"checked translations: {len(problems)} problems")
+    print(f"checked translations: {counted(len(problems), 'problem')}")
     return 1 if problems else 0
 
 
@@ -354,7 +357,7 @@ def _locations(document: Document) -> dict[str, list[tuple[str, int]]]:
 
     def first_line(unit: str, candidates: list[int], fallback: int) -> int:
         needle = next((line.strip() for line in unit.split("\n") if line.strip()), "")
-        return next((n for n in candidates if needle and needle in document.lines[n - 1]), fallback)
+        return next((n for n in candidates if needle and document.holds(n, needle)), fallback)
 
     everywhere = list(range(1, len(document.lines) + 1))
     for unit in (document.title, document.summary):

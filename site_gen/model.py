@@ -43,6 +43,8 @@ class Problem:
     column: int = 0  # 0 when only the line is known
 
     def __str__(self) -> str:
+        if not self.line:  # about a folder or file as a whole
+            return f"{self.path}: {self.message}"
         where = f"{self.line}:{self.column}" if self.column else f"{self.line}"
         return f"{self.path}:{where}: {self.message}"
 

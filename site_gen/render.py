@@ -205,7 +205,7 @@ class Site:
         """Find the source line an issue is about, from the text it quotes (its next line if quoted before)."""
         needle = next((part.strip() for part in issue.needle.split("\n") if part.strip()), "")
         candidates = sorted(section.doc_lines) or section.code_lines
-        lines = [n for n in candidates if needle and needle in document.lines[n - 1]]
+        lines = [n for n in candidates if needle and document.holds(n, needle)]
         nth = seen[(needle, issue.message)]
         seen[(needle, issue.message)] += 1
         line = lines[min(nth, len(lines) - 1)] if lines else section.doc_line
@@ -299,7 +299,7 @@ class Frame:
                      summary=self.summary(document, lang), lang=self.default if english else "")
             )
         return [
-            dict(name=self.folder_title(parent, lang), href=relative_url(parent / "index.html", here),
+            dict(name=self.folder_title(parent, lang), href=relative_url(parent / "index.html", here), own=parent == folder,
                  summary=self._folder_summary(parent, lang), pages=pages,
                  lang=pages[0]["lang"] if len({p["lang"] for p in pages}) == 1 else "")
             for parent, pages in groups.items()  # in reading order

@@ -191,8 +191,8 @@ class Table:
     entries: dict[str, str] = field(default_factory=dict)
     review: dict[str, str] = field(default_factory=dict)  # English now → English the translation was made for
     positions: dict[str, Position] = field(default_factory=dict)
-    # Keys written twice: (key, line of the first, line of the second)
-    duplicates: list[tuple[str, int, int]] = field(default_factory=list)
+    # Keys written twice: (key, (line, column) of the first, (line, column) of the second)
+    duplicates: list[tuple[str, tuple[int, int], tuple[int, int]]] = field(default_factory=list)
     text: str = ""  # the file as read, for positions inside values
     _layout: dict[str, str] | None = field(default=None, init=False, repr=False, compare=False)
 
@@ -266,7 +266,7 @@ def _read(path: Path) -> str:
         raise TableError(path, 1, 1, f"cannot read translation table: {error}") from None
 
 
-def _parse(path: Path, text: str) -> tuple[dict[str, str], dict[str, Position], list[tuple[str, int, int]]]:
+def _parse(path: Path, text: str) -> tuple[dict[str, str], dict[str, Position], list]:
     if not text:
         return {}, {}, []
     try:
@@ -283,7 +283,7 @@ def _parse(path: Path, text: str) -> tuple[dict[str, str], dict[str, Position], 
             raise TableError(path, line, column, f"the translation of {key[:40]!r} must be a string")
         where = Position(_line_column(text, key_at), _line_column(text, value_at), value_at)
         if key in positions:
-            duplicates.append((key, positions[key].key[0], where.key[0]))
+            duplicates.append((key, positions[key].key, where.key))
         positions[key] = where
     return data, positions, duplicates
 
@@ -438,8 +438,15 @@ def refuse_duplicates(table: Table) -> None:
     """Raise `TableError` for a table with a key written twice: rewriting it would lose a translation."""
     if table.duplicates:
         key, first, second = table.duplicates[0]
-        raise TableError(table.path, second, 1, f"{key[:40]!r} is written twice (lines {first} and {second}); "
+        raise TableError(table.path, *second, f"{key[:40]!r} is written twice ({_both(first, second)}); "
                                                 "keep one, so that no translation is lost")
+
+
+def _both(first: tuple[int, int], second: tuple[int, int]) -> str:
+    """`lines 3 and 7`, or `line 1, columns 2 and 19` for a table written on one line."""
+    if first[0] == second[0]:
+        return f"line {first[0]}, columns {first[1]} and {second[1]}"
+    return f"lines {first[0]} and {second[0]}"
 
 
 def translation_memory(tables: Iterable[Table]) -> dict[str, str]:
@@ -505,8 +512,8 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
 def check_table(table: Table, inventory: Inventory, raw_html_ok: Callable[[str], list[str]],
                 interface: bool = False) -> list[Problem]:
-    problems = [Problem(str(table.path), second, f"{key[:50]!r} is written twice, at lines {first} and {second}: "
-                                                 "the last one wins and the other translation is lost", 1)
+    problems = [Problem(str(table.path), second[0], f"{key[:50]!r} is written twice, at {_both(first, second)}: "
+                                                    "the last one wins and the other translation is lost", second[1])
                 for key, first, second in table.duplicates]
     for english, translation in table.entries.items():
         if not translation:
