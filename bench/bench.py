@@ -170,18 +170,24 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[1].strip("# \n"))
     parser.add_argument("--repeat", type=int, default=3, help="runs of each build (default 3)")
     parser.add_argument("--quick", action="store_true", help="1 run on small corpora, to check the script works")
+    parser.add_argument("--only", choices=["formulas", "stdlib", "site"], action="append",
+                        help="run only this part (repeatable; default: all three)")
     args = parser.parse_args(argv)
+    parts = set(args.only or ["formulas", "stdlib", "site"])
     repeat = 1 if args.quick else args.repeat
     print(f"{os.cpu_count()} cores, load average {' '.join(f'{x:.1f}' for x in os.getloadavg())}, "
           f"Python {sys.version.split()[0]}")
     with tempfile.TemporaryDirectory(prefix="site-gen-bench-") as tmp:
         scratch = Path(tmp)
-        corpus = scratch / "formulas"
-        stats = generate(corpus, files=20 if args.quick else 220)
-        print(f"formula corpus: {stats.distinct_formulas:,} distinct formulas used {stats.formula_uses:,} times")
-        against_pycco("formula corpus", corpus, repeat, scratch)
-        against_pycco("stdlib", stdlib_corpus(scratch / "stdlib", limit=12 if args.quick else None), repeat, scratch)
-        this_site(repeat, scratch)
+        if "formulas" in parts:
+            corpus = scratch / "formulas"
+            stats = generate(corpus, files=20 if args.quick else 220)
+            print(f"formula corpus: {stats.distinct_formulas:,} distinct formulas used {stats.formula_uses:,} times")
+            against_pycco("formula corpus", corpus, repeat, scratch)
+        if "stdlib" in parts:
+            against_pycco("stdlib", stdlib_corpus(scratch / "stdlib", limit=12 if args.quick else None), repeat, scratch)
+        if "site" in parts:
+            this_site(repeat, scratch)
 
 
 if __name__ == "__main__":

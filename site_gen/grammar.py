@@ -20,7 +20,7 @@ together they give the input back. Kinds:
 | `comment`    | an HTML comment (its formulas are not formulas)             |
 | `html`       | one raw HTML tag (`$` in an attribute is not math)          |
 | `definition` | a reference-style link definition, `[x]: https://…`         |
-| `dollar`     | `\$`, a dollar sign                                         |
+| `dollar`     | `\$`, a dollar                                              |
 | `math`       | `$…$`, `$$…$$`, `\(…\)`, `\[…\]`, `\begin{align}…\end{align}` |
 | `lone`       | a `$` that opens no formula                                 |
 

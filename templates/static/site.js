@@ -297,14 +297,18 @@
     .replace(/ϕ/g, "φ").replace(/ϑ/g, "θ").replace(GREEK_NAME, (_, name) => GREEK[name]);
   const CJK = /[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff]/;
 
-  // Words split on spaces; a run of Japanese or Chinese, which has no spaces, must
-  // appear as it is, or else each pair of its characters must appear
+  // Words split on spaces; a run of Japanese or Chinese, which has no spaces, is cut
+  // into words by the browser's segmenter (学習率スケジュール: 学習, 率, スケジュール),
+  // each of which must appear; without one, each pair of its characters must appear
+  const segmenter = Intl.Segmenter ? new Intl.Segmenter(html.lang, { granularity: "word" }) : null;
   function terms(query) {
-    return normalise(query).split(/\s+/).filter(Boolean).map((term) => {
-      if (!CJK.test(term) || term.length < 3) return [term];
+    return normalise(query).split(/\s+/).filter(Boolean).flatMap((term) => {
+      if (!CJK.test(term) || term.length < 3) return [[term]];
+      const words = segmenter ? [...segmenter.segment(term)].filter((s) => s.isWordLike).map((s) => s.segment) : [];
+      if (words.length > 1) return words.map((word) => [word]);
       const pairs = [];
       for (let i = 0; i < term.length - 1; i++) pairs.push(term.slice(i, i + 2));
-      return [term, ...pairs];
+      return [[term, ...pairs]];
     });
   }
 
