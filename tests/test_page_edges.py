@@ -68,3 +68,13 @@ def test_a_source_folder_without_init_is_listed_under_its_configured_title(tmp_p
     page = (tmp_path / "html" / "other" / "thing.html").read_text("utf-8")
     assert "Other things" in home and ">other<" not in home
     assert "Other things" in page  # its breadcrumb
+
+
+def test_equation_references_in_prose_are_numbered_and_unknown_labels_named(tmp_path: Path) -> None:
+    report, pages = built(tmp_path, {"a.py": 'r"""\n# A\n\n\\begin{align}a &= b \\label{eq:one}\\end{align}\n\n'
+                                             'See \\eqref{eq:one}, then $x = \\eqref{eq:two}$ and \\ref{eq:three}.\n"""\n'})
+    assert sorted((p.line, p.message) for p in report.problems) == [
+        (6, "unknown equation label 'eq:three'"), (6, "unknown equation label 'eq:two'")]
+    text = re.sub(r"<annotation.*?</annotation>", "", pages["a.html"], flags=re.DOTALL)
+    assert "\\eqref" not in text and "\\ref{" not in text and "Undefined control sequence" not in text
+    assert "(1)" in re.sub(r"<[^>]+>", "", text)
