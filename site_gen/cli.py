@@ -24,6 +24,7 @@ not run (bad settings, output folder in use, a table it refuses to overwrite).
 from __future__ import annotations
 
 import argparse
+from collections import Counter
 from contextlib import contextmanager
 import sys
 import time
@@ -124,11 +125,6 @@ def _root_option(command: argparse.ArgumentParser, default: str = "the current f
     command.add_argument("--root", type=Path, default=None, help=f"project folder with pyproject.toml (default: {default})")
 
 
-def counted(number: int, noun: str) -> str:
-    """`1 page`, `2 pages`."""
-    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
-
-
 def _build(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     root = args.root if args.root is not None or args.source is not None else Path.cwd()
@@ -143,8 +139,8 @@ def _build(args: argparse.Namespace) -> int:
         if last is not None:
             problems = [Problem(**p) for p in last.report["problems"]]
             _print_report(last.report["notes"], problems)
-            print(f"nothing changed since the last build: {counted(last.report['pages'], 'page')} "
-                  f"({counted(last.report['outputs'], 'file')}), {counted(len(problems), 'warning')} "
+            print(f"nothing changed since the last build: {plural(last.report['pages'], 'page')} "
+                  f"({plural(last.report['outputs'], 'file')}), {plural(len(problems), 'warning')} "
                   f"in {time.perf_counter() - started:.2f}s → {config.out}")
             return 1 if args.strict and problems else 0
     from .build import build
@@ -157,9 +153,9 @@ def _build(args: argparse.Namespace) -> int:
             problems=[dict(path=p.path, line=p.line, message=p.message, column=p.column) for p in report.problems]))
     _print_report(report.notes, report.problems)
     print(
-        f"built {counted(report.pages, 'page')} ({counted(report.outputs, 'file')}, {report.rendered} rendered, "
-        f"{report.cache_hits} from cache), {counted(report.formulas, 'new formula')}, "
-        f"{counted(len(report.problems), 'warning')} in {report.seconds:.2f}s → {config.out}"
+        f"built {plural(report.pages, 'page')} ({plural(report.outputs, 'file')}, {report.rendered} rendered, "
+        f"{report.cache_hits} from cache), {plural(report.formulas, 'new formula')}, "
+        f"{plural(len(report.problems), 'warning')} in {report.seconds:.2f}s → {config.out}"
     )
     return 1 if args.strict and report.problems else 0
 
@@ -254,6 +250,28 @@ def _memory(rows: list[tuple[str, Path, list[str]]]) -> dict[str, str]:
     return translate.translation_memory(tables)
 
 
+def _orphans(config: Config, lang: str, rows: list[tuple[str, Path, list[str]]]) -> tuple[dict[str, str], dict[str, Path]]:
+    """
+    The confirmed translations of the tables with no source (a renamed or
+    deleted page), English → translation, and English → the table it is in.
+    """
+    listed = {path for _, path, _ in rows}
+    moved: dict[str, str] = {}
+    found: dict[str, Path] = {}
+    folder = config.translations / lang
+    for path in sorted(folder.rglob("*.json")) if folder.is_dir() else []:
+        if path in listed or path.name.endswith((".obsolete.json", ".review.json")):
+            continue
+        try:
+            table = translate.load_table(path)
+        except translate.TableError:
+            continue  # `check` reports it
+        for english, translation in translate.translation_memory([table]).items():
+            if english not in moved:
+                moved[english], found[english] = translation, path
+    return moved, found
+
+
 def _update(args: argparse.Namespace) -> int:
     config = load(args.root or Path.cwd())
     documents = _documents(config)
@@ -261,9 +279,10 @@ def _update(args: argparse.Namespace) -> int:
     for lang in _languages(config, args.lang):
         rows = _tables(config, lang, documents)
         memory = _memory(rows)
+        moved, orphans = _orphans(config, lang, rows)
         for _, path, units in rows:
             try:
-                result = translate.update_table(path, units, prune=args.prune, memory=memory)
+                result = translate.update_table(path, units, prune=args.prune, memory=memory, moved=moved)
             except translate.TableError as error:
                 print(f"{error} (not updated; fix it first)", file=sys.stderr)
                 failed = True
@@ -271,6 +290,9 @@ def _update(args: argparse.Namespace) -> int:
             if result.changed:
                 print(f"{path}: {result.added} new, {result.review} to review, {result.restored} restored, "
                       f"{result.obsolete} moved to obsolete")
+            for orphan, count in Counter(orphans[english] for english in result.drawn).items():
+                print(f"{path}: {plural(count, 'translation')} drawn from {orphan}, whose source is gone "
+                      "(renamed?); delete that table once nothing more is needed from it")
     return 2 if failed else 0
 
 
@@ -300,6 +322,11 @@ def _status(args: argparse.Namespace) -> int:
     return 0
 
 
+def plural(count: int, noun: str) -> str:
+    """`1 warning`, `2 warnings`."""
+    return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
 def _percent(done: int, total: int) -> str:
     return f"{100 * done / total:.1f}%" if total else "100.0%"
 
@@ -314,7 +341,7 @@ def _check(args: argparse.Namespace) -> int:
         problems += translate.audit(config.translations, lang, pages, inventory, raw_html_outside_allowlist).problems
     for problem in problems:
         print(problem, file=sys.stderr)
-    print(f"checked translations: {counted(len(problems), 'problem')}")
+    print(f"checked translations: {plural(len(problems), 'problem')}")
     return 1 if problems else 0
 
 
@@ -333,6 +360,7 @@ def _export(args: argparse.Namespace) -> int:
                 table = translate.load_table(path)
             except translate.TableError as error:
                 print(f"{error} (not exported)", file=sys.stderr)
+                failed = True
                 continue
             if not table.entries:
                 continue
@@ -346,7 +374,7 @@ def _export(args: argparse.Namespace) -> int:
                 continue
             write_po(po, args.out / lang / rel.with_suffix(".po"))
             written += 1
-    print(f"exported {written} PO files → {args.out}")
+    print(f"exported {plural(written, 'PO file')} → {args.out}")
     return 1 if failed else 0
 
 
@@ -392,8 +420,13 @@ def _import(args: argparse.Namespace) -> int:
         for english in result.unknown:
             print(f"{file}: not in {result.table} (its English changed since the export?): "
                   f"{translate.excerpt(english)}", file=sys.stderr)
+        for english in result.kept_aside:
+            print(f"{file}: the English of this edited entry is no longer on the page, so its translation was "
+                  f"kept in {translate.sidecar(result.table, 'obsolete')}; copy it to the new English there: "
+                  f"{translate.excerpt(english)}", file=sys.stderr)
+        failed |= bool(result.kept_aside)
         if result.written:
-            print(f"{result.table}: {result.changed} translations changed, {result.confirmed} confirmed, "
+            print(f"{result.table}: {plural(result.changed, 'translation')} changed, {result.confirmed} confirmed, "
                   f"{result.to_review} sent to review")
     return 1 if failed else 0
 

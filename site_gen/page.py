@@ -17,6 +17,8 @@ from typing import Callable
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, TemplateError
 from markupsafe import escape
 
+from .translate import PLACEHOLDER
+
 
 class Templates:
     def __init__(self, folder: Path) -> None:
@@ -35,8 +37,11 @@ class Templates:
     def render(self, name: str, gettext: Callable[[str], str] = lambda text: text, **context: object) -> str:
         """Render a template; `gettext` translates its interface strings."""
         # Jinja treats a translated string as safe HTML; ours come from editable tables, so escape them
+        # Jinja %-formats every translated string; as in gettext, one whose English has no
+        # placeholder is not a format string, so its `%` is doubled to come out as written
         def safe_gettext(text: str) -> str:
-            return escape(gettext(text))
+            translated = escape(gettext(text))
+            return translated if PLACEHOLDER.search(text) else translated.replace("%", "%%")
 
         self._env.install_gettext_callables(
             safe_gettext, lambda one, many, n: safe_gettext(one if n == 1 else many), newstyle=True

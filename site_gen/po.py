@@ -32,10 +32,12 @@ from .translate import (
     TableError,
     load_object,
     load_table,
+    normalise,
     refuse_duplicates,
     sidecar,
     write_atomically,
     write_if_changed,
+    write_review,
 )
 
 TABLE_HEADER = "X-Translation-Table"
@@ -102,8 +104,10 @@ class ImportResult:
     changed: int = 0  # translations that differ from the table's
     confirmed: int = 0  # units taken off the review list
     to_review: int = 0  # units the translator marked fuzzy
-    # English of entries the table no longer has (the English changed since the export)
+    # English of entries the table no longer has (the English changed since the export), nothing to keep
     unknown: list[str] = field(default_factory=list)
+    # English of such entries whose translation was kept in the obsolete file (the import must fail)
+    kept_aside: list[str] = field(default_factory=list)
     written: bool = False
 
 
@@ -131,12 +135,24 @@ def import_po(path: Path, translations: Path, languages: list[str]) -> ImportRes
 
     result = ImportResult(table_file)
     entries, review = dict(table.entries), dict(table.review)
+    obsolete_file = sidecar(table_file, "obsolete")
+    obsolete = load_object(obsolete_file)
     for entry in po:
         if entry.obsolete or not entry.msgid:
             continue
         key = table.key(entry.msgid)
+        if key is None and (key := _moved_to(entry, review)) is not None:
+            # Exported before the English changed: the edit lands on the new unit, still awaiting review
+            if entry.msgstr and entry.msgstr != entries[key]:
+                entries[key] = entry.msgstr
+                result.changed += 1
+            continue
         if key is None:
-            result.unknown.append(entry.msgid)
+            if entry.msgstr and obsolete.get(entry.msgid) != entry.msgstr:
+                obsolete[entry.msgid] = entry.msgstr  # kept under its English: never thrown away
+                result.kept_aside.append(entry.msgid)
+            else:
+                result.unknown.append(entry.msgid)
             continue
         if entry.msgstr != entries[key]:
             entries[key] = entry.msgstr
@@ -149,8 +165,15 @@ def import_po(path: Path, translations: Path, languages: list[str]) -> ImportRes
             review[key] = entry.previous_msgid or key
             result.to_review += 1
     result.written = write_if_changed(table_file, entries)
-    result.written |= write_if_changed(sidecar(table_file, "review"), review, remove_when_empty=True)
+    result.written |= write_review(table_file, review, entries)
+    result.written |= write_if_changed(obsolete_file, obsolete, remove_when_empty=True)
     return result
+
+
+def _moved_to(entry: polib.POEntry, review: dict[str, str]) -> str | None:
+    """The unit whose review links the English this entry was made for (or its previous English) to new English."""
+    wanted = {normalise(entry.msgid), normalise(entry.previous_msgid or entry.msgid)}
+    return next((now for now, made_from in review.items() if normalise(made_from) in wanted), None)
 
 
 def _language(code: str, languages: list[str]) -> str | None:

@@ -614,8 +614,8 @@ def _markdown(options: tuple[tuple[str, str], ...]) -> tuple[markdown.Markdown, 
 
 def inventory(markdown_text: str) -> Counter:
     """
-    The formulas, inline code and link targets of some Markdown, as the build
-    sees them: a translation must carry the same ones as its English.
+    The formulas, inline code, link targets and raw HTML ids of some Markdown,
+    as the build sees them: a translation must carry the same ones as its English.
     """
     return Counter(_inventory(markdown_text))  # a copy: the remembered one stays as it is
 
@@ -637,6 +637,9 @@ def _inventory(markdown_text: str) -> Counter:
     for token in tokenize(markdown_text):
         if token.kind == "code":
             found[("inline code", token.text.strip("`").strip())] += 1
+        elif token.kind == "html":  # an anchor others link to must survive translation
+            for element_id in element_ids(token.text):
+                found[("id", element_id)] += 1
     return found
 
 

@@ -20,7 +20,7 @@ page's content (titles, listings, breadcrumbs, navigation, language links).
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from urllib.parse import quote
 from typing import Callable
@@ -270,7 +270,7 @@ class Frame:
             return self.plain(english)
         translation = self.translations.lookup(lang, document.source.table, english)
         if coverage is not None:
-            coverage.count(translation is not None)
+            coverage.count(english, translation is not None)
         return self.plain(translation or english)
 
     def plain(self, markdown: str) -> str:
@@ -382,14 +382,21 @@ class Frame:
 
 @dataclass
 class Coverage:
-    """How many units of a translated page have a translation."""
+    """How many units of a translated page have a translation; a unit written twice counts once, as in `status`."""
 
-    done: int = 0
-    total: int = 0
+    units: dict[str, bool] = field(default_factory=dict)
 
-    def count(self, translated: bool) -> None:
-        self.total += 1
-        self.done += translated
+    def count(self, unit: str, translated: bool) -> None:
+        if has_words(unit):
+            self.units[unit] = translated
+
+    @property
+    def done(self) -> int:
+        return sum(self.units.values())
+
+    @property
+    def total(self) -> int:
+        return len(self.units)
 
 
 def translate_prose(doc: str, table: Table, coverage: Coverage) -> str:
@@ -400,7 +407,7 @@ def translate_prose(doc: str, table: Table, coverage: Coverage) -> str:
             parts.append(unit)  # only formulas or code: the same in every language
             continue
         translation = table.get(unit)
-        coverage.count(translation is not None)
+        coverage.count(unit, translation is not None)
         parts.append(translation if translation is not None else mark_untranslated(unit, stale=table.stale(unit)))
     return "\n\n".join(parts)
 

@@ -16,7 +16,7 @@ import difflib
 from pathlib import Path
 from typing import Callable
 
-from .translate import load_table, refuse_duplicates, sidecar, write_if_changed
+from .translate import load_table, refuse_duplicates, write_if_changed, write_review
 
 PROMPT = "[a]ccept, [e]dit, [s]kip, [q]uit? "
 END_OF_EDIT = "."
@@ -66,7 +66,7 @@ def review_table(path: Path, units: list[str], name: str, ask: Callable[[str], s
         outcome = "quit"  # input closed: keep what was decided so far
     finally:
         write_if_changed(path, entries)
-        write_if_changed(sidecar(path, "review"), review, remove_when_empty=True)
+        write_review(path, review, entries)
     return outcome
 
 

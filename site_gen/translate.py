@@ -22,8 +22,10 @@ This module loads, looks up, validates and updates tables; it renders nothing.
 Whatever it writes, it writes whole (a temporary file renamed into place), and
 it never drops a translation unless asked to: units whose English disappeared
 move to `*.obsolete.json` beside the table (and come back if the English does),
-and a unit whose English changed only slightly keeps its old translation,
-listed in `*.review.json` until a translator has looked at it. Until then the
+and a unit whose English changed only slightly keeps its old translation in
+the table, while `*.review.json` records the English it was made from (and the
+translation as it was) until a translator confirms it, in `review`, by
+unticking fuzzy in a PO file, or by editing the translation. Until then the
 page shows the English: a stale translation is never published as current.
 Units are matched without their layout, so a reflowed paragraph is unchanged.
 """
@@ -153,9 +155,42 @@ def normalise(unit: str) -> str:
         if token.kind in ("fence", "doctest"):  # code keeps its layout
             parts += [_reflow("".join(run)), token.text]
             run = []
+        elif token.kind == "math":
+            run.append(tex_spacing_removed(token.text))
         else:
             run.append(token.text)
     return "".join(parts + [_reflow("".join(run))])
+
+
+# A control word (`\beta`), a control symbol (`\,`, `\ `, a backslash and a line break), a run of
+# spaces, or any other character
+_TEX_TOKEN = re.compile(r"\\[A-Za-z]+|\\\n|\\.|\s+|.", re.DOTALL)
+
+
+def tex_spacing_removed(tex: str) -> str:
+    """
+    TeX with the spaces that change nothing taken out: `(1 - \\beta_1^t)\\, g`
+    and `(1-\\beta_1^t)\\,g` come out the same. Spacing commands (`\\,`, `\\ `)
+    stay, a space after a control word stays as one where a letter follows
+    (`\\alpha x` is not `\\alphax`), and text inside `\\text{…}` keeps its spaces.
+    """
+    out: list[str] = []
+    tokens = _TEX_TOKEN.findall(tex)
+    text_depth = 0  # brace depth inside `\\text{…}`, where spaces are words' separators
+    for index, token in enumerate(tokens):
+        previous = out[-1] if out else ""
+        if text_depth:
+            text_depth += {"{": 1, "}": -1}.get(token, 0)
+            out.append(" " if token.isspace() else token)
+        elif token.isspace():
+            following = tokens[index + 1] if index + 1 < len(tokens) else ""
+            if re.fullmatch(r"\\[A-Za-z]+", previous) and following[:1].isalpha():
+                out.append(" ")
+        else:
+            if token == "{" and re.fullmatch(r"\\(?:text[a-z]*|mbox)", previous):
+                text_depth = 1
+            out.append("\\ " if token == "\\\n" else token)
+    return "".join(out)
 
 
 def _reflow(text: str) -> str:
@@ -190,6 +225,7 @@ class Table:
     path: Path
     entries: dict[str, str] = field(default_factory=dict)
     review: dict[str, str] = field(default_factory=dict)  # English now → English the translation was made for
+    held: dict[str, str] = field(default_factory=dict)  # English now → the translation as it was when sent to review
     positions: dict[str, Position] = field(default_factory=dict)
     # Keys written twice: (key, (line, column) of the first, (line, column) of the second)
     duplicates: list[tuple[str, tuple[int, int], tuple[int, int]]] = field(default_factory=list)
@@ -248,8 +284,52 @@ def load_table(path: Path) -> Table:
     """Read a table and its review list; a missing table is an empty one."""
     text = _read(path)
     entries, positions, duplicates = _parse(path, text)
-    review, _, _ = _parse(sidecar(path, "review"), _read(sidecar(path, "review")))
-    return Table(path, entries, review, positions, duplicates, text)
+    review, held = _parse_review(sidecar(path, "review"))
+    for english in [e for e in review if e in held and e in entries and entries[e] != held[e]]:
+        del review[english], held[english]  # the translator edited it: that is their confirmation
+    return Table(path, entries, review, held, positions, duplicates, text)
+
+
+def _parse_review(path: Path) -> tuple[dict[str, str], dict[str, str]]:
+    """
+    A review file: English now → `{"from": English the translation was made
+    for, "translation": the translation as it was then}` (or just the English
+    it was made for, as older files have it).
+    """
+    text = _read(path)
+    if not text:
+        return {}, {}
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise TableError(path, error.lineno, error.colno, f"not valid JSON: {error.msg}") from None
+    review, held = {}, {}
+    for english, value in data.items() if isinstance(data, dict) else [(None, None)]:
+        if isinstance(value, dict) and isinstance(value.get("from"), str) and isinstance(value.get("translation"), str):
+            review[english], held[english] = value["from"], value["translation"]
+        elif isinstance(value, str) and english is not None:
+            review[english] = value
+        else:
+            raise TableError(path, 1, 1, "a review file must map each English unit to "
+                                         '{"from": English, "translation": translation}')
+    return review, held
+
+
+def write_review(path: Path, review: dict[str, str], entries: dict[str, str]) -> bool:
+    """
+    Write the review file of the table at `path` (removed when nothing awaits
+    review), holding each unit's translation as it is now: a later edit to it
+    is the translator's confirmation.
+    """
+    try:
+        written = json.loads(_read(sidecar(path, "review")) or "{}")
+    except (TableError, ValueError):
+        written = {}
+    written = written if isinstance(written, dict) else {}
+    return write_if_changed(sidecar(path, "review"), {
+        # an entry written as just the English (by hand, or an older version) stays as it is
+        english: made_from if written.get(english) == made_from else {"from": made_from, "translation": entries[english]}
+        for english, made_from in review.items()}, remove_when_empty=True)
 
 
 def load_object(path: Path) -> dict[str, str]:
@@ -259,7 +339,7 @@ def load_object(path: Path) -> dict[str, str]:
 
 def _read(path: Path) -> str:
     try:
-        return path.read_text("utf-8")
+        return path.read_text("utf-8-sig")  # editors on Windows may start the file with a byte order mark
     except FileNotFoundError:
         return ""
     except (OSError, UnicodeDecodeError) as error:
@@ -380,16 +460,20 @@ class UpdateResult:
     restored: int = 0
     obsolete: int = 0
     changed: bool = False
+    drawn: list[str] = field(default_factory=list)  # English taken from `moved`
 
 
-def update_table(path: Path, units: list[str], prune: bool = False, memory: dict[str, str] | None = None) -> UpdateResult:
+def update_table(path: Path, units: list[str], prune: bool = False, memory: dict[str, str] | None = None,
+                 moved: dict[str, str] | None = None) -> UpdateResult:
     """
     Make the table at `path` list exactly `units`, in order, keeping every
     translation: kept when only the layout of its English changed, restored
     when its English comes back word for word, reused for review when the
     English changed a little, or moved to the obsolete file when the English is
     gone. A new unit whose English (or nearly) is translated elsewhere, as
-    `memory` (English → translation) says, is pre-filled for review.
+    `memory` (English → translation) says, is pre-filled for review. One
+    whose English is word for word in `moved` (the confirmed translations of
+    tables whose source is gone, as after a rename) takes it back unmarked.
     """
     table = load_table(path)  # raises TableError: a broken table is never overwritten
     refuse_duplicates(table)
@@ -401,6 +485,7 @@ def update_table(path: Path, units: list[str], prune: bool = False, memory: dict
     used = {key for unit in units if (key := table.key(unit)) is not None}
     vanished = {k: v for k, v in table.entries.items() if k not in used and v}
     obsolete_by_layout = {normalise(k): k for k in obsolete}
+    moved_by_layout = {normalise(k): k for k in moved or {}}
 
     for unit in units:
         key = table.key(unit)
@@ -413,23 +498,40 @@ def update_table(path: Path, units: list[str], prune: bool = False, memory: dict
             # popped: two units equal but for layout (a title and its heading) restore it once
             entries[unit] = obsolete.pop(restored)
             result.restored += 1
+        elif (found := moved_by_layout.get(normalise(unit))) is not None:
+            entries[unit] = moved[found]
+            result.restored += 1
+            result.drawn.append(found)
         elif (match := _closest(unit, vanished, REVIEW_SIMILARITY) or _closest(unit, obsolete, REVIEW_SIMILARITY)):
             entries[unit] = vanished.pop(match, None) or obsolete.pop(match)
+            # The English the translation was made from, however often it changed since, until confirmed
+            made_from = table.review.get(match, match)
+            if normalise(made_from) != normalise(unit):
+                review[unit] = made_from
+                result.review += 1
+            else:
+                result.restored += 1
+        elif (memory or moved) and (match := _remembered(unit, {**(moved or {}), **(memory or {})})):
+            entries[unit] = (memory or {}).get(match) or moved[match]
             review[unit] = match
             result.review += 1
-        elif memory and (match := _remembered(unit, memory)):
-            entries[unit] = memory[match]
-            review[unit] = match
-            result.review += 1
+            if match in (moved or {}):
+                result.drawn.append(match)
         else:
             entries[unit] = ""
             result.added += 1
 
+    if list(entries) != list(table.entries) and set(entries) == set(table.entries):
+        entries = {key: entries[key] for key in table.entries}  # same units: keep the file's order, a clean tree stays clean
+        review = {key: review[key] for key in entries if key in review}
     if not prune:
-        obsolete.update(vanished)
+        for english, translation in vanished.items():
+            # Kept under the English it was made from, so that only that English brings it back unmarked
+            made_from = table.review.get(english, english)
+            obsolete[made_from if obsolete.get(made_from, translation) == translation else english] = translation
         result.obsolete = len(vanished)
     result.changed = write_if_changed(path, entries)
-    result.changed |= write_if_changed(sidecar(path, "review"), review, remove_when_empty=True)
+    result.changed |= write_review(path, review, entries)
     result.changed |= write_if_changed(obsolete_path, obsolete, remove_when_empty=True)
     return result
 
@@ -478,7 +580,7 @@ def _closest(unit: str, candidates: dict[str, str], threshold: float) -> str | N
     return best
 
 
-def write_if_changed(path: Path, entries: dict[str, str], remove_when_empty: bool = False) -> bool:
+def write_if_changed(path: Path, entries: dict[str, object], remove_when_empty: bool = False) -> bool:
     """Write `entries` as a table unless the file already holds exactly them (same order)."""
     if remove_when_empty and not entries:
         if path.exists():
@@ -487,9 +589,9 @@ def write_if_changed(path: Path, entries: dict[str, str], remove_when_empty: boo
         return False
     if path.exists():
         try:
-            if list(load_object(path).items()) == list(entries.items()):
+            if list(json.loads(_read(path)).items()) == list(entries.items()):
                 return False
-        except TableError:
+        except (TableError, ValueError, AttributeError):
             pass
     write_atomically(path, dump(entries))
     return True
@@ -523,9 +625,10 @@ def check_table(table: Table, inventory: Inventory, raw_html_ok: Callable[[str],
             if (problem := placeholder_problem(english, translation)) is not None:
                 messages.append(f"{problem} (the English is shown instead)")
         else:
-            expected, found = _squashed(inventory(english)), _squashed(inventory(translation))
-            messages += [f"translation lacks {kind} {value!r} of the English" for kind, value in sorted(expected - found)]
-            messages += [f"translation has {kind} {value!r} that the English does not"
+            (expected, written), (found, written_too) = _squashed(inventory(english)), _squashed(inventory(translation))
+            messages += [f"translation lacks {kind} {written[kind, value]!r} of the English"
+                         for kind, value in sorted(expected - found)]
+            messages += [f"translation has {kind} {written_too[kind, value]!r} that the English does not"
                          for kind, value in sorted(found - expected)]
             messages += [f"raw HTML outside the allowlist: {fragment[:60]!r}" for fragment in raw_html_ok(translation)]
             messages += _structure(english, translation)
@@ -571,8 +674,24 @@ def _raw_escape_offset(text: str, value_at: int) -> int:
     return value_at
 
 
-def _squashed(counter: Counter) -> Counter:
-    return Counter({(kind, " ".join(value.split())): n for (kind, value), n in counter.items()})
+def _squashed(counter: Counter) -> tuple[Counter, dict[tuple[str, str], str]]:
+    """The inventory compared without what does not matter, and each compared item as it was written."""
+    squashed: Counter = Counter()
+    written: dict[tuple[str, str], str] = {}
+    for (kind, value), n in counter.items():
+        if kind == "formula":
+            same = tex_spacing_removed(value)
+        elif kind == "link":
+            same = _PAGE_SUFFIX.sub("", value.strip())  # `other` and `other.py` are the same page
+        else:
+            same = value
+        squashed[(kind, " ".join(same.split()))] += n
+        written.setdefault((kind, " ".join(same.split())), value)
+    return squashed, written
+
+
+# The suffix of a link to a page of the site, before its query or fragment
+_PAGE_SUFFIX = re.compile(r"(?<=[^/.])\.(?:py|md|html)(?=$|[?#])")
 
 
 def _words(unit: str) -> list[str]:
@@ -616,6 +735,8 @@ def placeholder_problem(english: str, translation: str) -> str | None:
     names = sorted(PLACEHOLDER.findall(english))
     if names != sorted(PLACEHOLDER.findall(translation)):
         return f"placeholders of {english!r} differ in its translation"
+    if not names:
+        return None  # not a format string (as gettext): a `%` is just a percent sign
     try:
         translation % {name[2:-2]: 0 for name in names}
     except (KeyError, ValueError, TypeError):
@@ -644,12 +765,12 @@ def interface_gettext(table: Table) -> Callable[[str], str]:
 @dataclass
 class Audit:
     problems: list[Problem] = field(default_factory=list)
-    # Units shown in English because their translation awaits review: (table, line, English)
-    stale: list[tuple[Path, int, str]] = field(default_factory=list)
+    # Units shown in English because their translation awaits review: (table, line, column, English)
+    stale: list[tuple[Path, int, int, str]] = field(default_factory=list)
 
     def notes(self) -> list[str]:
-        return [f"{path}:{line}: awaiting an updated translation, shown in English: {excerpt(english)}"
-                for path, line, english in self.stale]
+        return [f"{path}:{line}:{column}: awaiting an updated translation, shown in English: {excerpt(english)}"
+                for path, line, column, english in self.stale]
 
 
 def audit(folder: Path, lang: str, pages: dict[PurePosixPath, list[str]], inventory: Inventory,
@@ -673,10 +794,29 @@ def audit(folder: Path, lang: str, pages: dict[PurePosixPath, list[str]], invent
         if rel not in expected:
             result.problems.append(Problem(str(path), 1, "no source file has this table's path", 1))
         result.problems.extend(check_table(table, inventory, raw_html_ok))
+        if rel in expected:
+            result.problems.extend(unmatched_keys(table, expected[rel]))
         for unit in stale_units(table, expected.get(rel, [])):
             where = table.positions.get(table.key(unit) or unit)
-            result.stale.append((path, where.key[0] if where else 1, unit))
+            line, column = where.key if where else (1, 1)
+            result.stale.append((path, line, column, unit))
     return result
+
+
+def unmatched_keys(table: Table, units: list[str]) -> list[Problem]:
+    """A key no English unit of the page has (mistyped, or its English changed), with the closest unit as a hint."""
+    used = {table.key(unit) for unit in units}
+    problems = []
+    for key in table.entries:
+        if key in used:
+            continue
+        line, column = table.positions[key].key if key in table.positions else (1, 1)
+        closest = max(units, key=lambda unit: difflib.SequenceMatcher(None, key, unit, autojunk=False).ratio(),
+                      default=None)
+        hint = f"; closest English: {excerpt(closest)}" if closest else ""
+        problems.append(Problem(str(table.path), line, f"{excerpt(key)} matches no English unit of the page "
+                                f"(mistyped, or the English changed: run `site-gen translate update`){hint}", column))
+    return problems
 
 
 def excerpt(text: str, width: int = 60) -> str:

@@ -146,11 +146,15 @@ def test_import_of_an_edited_folder_through_the_command_line(bilingual_tree: Pat
     po.append(polib.POEntry(msgid="English that is not in the table", msgstr="表にない"))
     po.save(str(out / "ja" / "model.po"))
     capsys.readouterr()
-    assert main(["translate", "import", str(out / "ja" / "model.po"), "--root", str(tree)]) == 0
+    # The entry whose English is gone is kept aside, and the import says so and fails
+    assert main(["translate", "import", str(out / "ja" / "model.po"), "--root", str(tree)]) == 1
     io = capsys.readouterr()
-    assert "1 translations changed" in io.out and "English that is not in the table" in io.err
+    assert "1 translation changed" in io.out and "English that is not in the table" in io.err
+    assert "model.obsolete.json" in io.err
     changed = {k for k, v in snapshot(tree / "translations").items() if before.get(k) != v}
-    assert changed == {"ja/model.json"}
+    assert changed == {"ja/model.json", "ja/model.obsolete.json"}
+    kept = json.loads((tree / "translations" / "ja" / "model.obsolete.json").read_text("utf-8"))
+    assert kept["English that is not in the table"] == "表にない"
     assert json.loads((tree / "translations" / "ja" / "model.json").read_text("utf-8"))["## Update"] == "## 更新"
 
 

@@ -22,8 +22,9 @@ figure can be redrawn without a network connection.
 Each figure is drawn once per language of the site. Its words are marked
 `_("…")`, so they are units of this page's translation tables; the Japanese
 figure (`lr_schedules.ja.svg`) takes them from `translations/ja`, and the
-Japanese pages show it in place of the English one. (The experiment's figure,
-which trains every optimizer, is drawn once, in English.)
+Japanese pages show it in place of the English one. The experiment behind
+the loss curves trains every optimizer once; its results are then drawn in
+every language.
 """
 
 from __future__ import annotations
@@ -141,8 +142,8 @@ def smooth(values: torch.Tensor, beta: float = 0.9) -> torch.Tensor:
     return out
 
 
-def experiment_figure(path: Path) -> None:
-    """Small multiples: each optimizer's smoothed training loss, mean and range over the seeds, with Adam for reference."""
+def experiment_curves() -> dict[str, torch.Tensor]:
+    """Each optimizer's smoothed training losses, one row per seed: trained once, drawn in every language."""
     train_data, test_data = mnist_experiment.load_digits()
     torch.set_num_threads(1)
     curves = {}
@@ -150,7 +151,11 @@ def experiment_figure(path: Path) -> None:
         runs = [mnist_experiment.train(name, train_data, test_data, EPOCHS, BATCH_SIZE, seed, progress=False)
                 for seed in SEEDS]
         curves[name] = smooth(torch.tensor([run.losses for run in runs]))
+    return curves
 
+
+def experiment_figure(path: Path, curves: dict[str, torch.Tensor], _: Words) -> None:
+    """Small multiples: each optimizer's smoothed training loss, mean and range over the seeds, with Adam for reference."""
     # Two panels a row, to fit the page's column; the tenth slot stays empty
     figure, axes = plt.subplots(5, 2, figsize=(5.5, 11), sharex=True, sharey=True, constrained_layout=True)
     axes[-1, -1].set_axis_off()
@@ -162,12 +167,13 @@ def experiment_figure(path: Path) -> None:
         ax.set_title(name)
         ax.set_yscale("log")
         ax.grid(alpha=0.3)
-    axes[-1, 0].set_xlabel("step")
-    axes[-2, 1].set_xlabel("step")
+    axes[-1, 0].set_xlabel(_("step"))
+    axes[-2, 1].set_xlabel(_("step"))
     axes[-2, 1].xaxis.set_tick_params(labelbottom=True)
     for ax in axes[:, 0]:
-        ax.set_ylabel("loss")
-    figure.suptitle(f"Training loss on scikit-learn's digits (8×8)\n{len(SEEDS)} seeds: mean, min–max shaded; grey: Adam")
+        ax.set_ylabel(_("loss"))
+    figure.suptitle(_("Training loss on scikit-learn's digits (8×8)") + "\n"
+                    + f"{len(SEEDS)} " + _("seeds: mean, min–max shaded; grey: Adam"))
     save(figure, path)
 
 
@@ -194,6 +200,7 @@ def main() -> None:
     # Text stays text (readable at any zoom, findable); 12 pt keeps tick labels legible on a phone
     plt.rcParams.update({"font.size": 12, "svg.fonttype": "none"})
     config = load(ROOT)
+    curves = experiment_curves()
     for lang in config.languages:
         suffix = "" if lang == config.default_language else f".{lang}"
         with warnings.catch_warnings():
@@ -202,7 +209,7 @@ def main() -> None:
             learning_rate_figure(HERE / f"lr_schedules{suffix}.svg", words(lang))
             radam_figure(HERE / f"radam_r_t{suffix}.svg", words(lang))
             counterexample_figure(HERE / f"amsgrad_counterexample{suffix}.svg", words(lang))
-    experiment_figure(HERE / "optimizers_on_digits.svg")
+            experiment_figure(HERE / f"optimizers_on_digits{suffix}.svg", curves, words(lang))
 
 
 if __name__ == "__main__":
