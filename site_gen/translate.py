@@ -525,10 +525,14 @@ def update_table(path: Path, units: list[str], prune: bool = False, memory: dict
         entries = {key: entries[key] for key in table.entries}  # same units: keep the file's order, a clean tree stays clean
         review = {key: review[key] for key in entries if key in review}
     if not prune:
-        for english, translation in vanished.items():
-            # Kept under the English it was made from, so that only that English brings it back unmarked
+        # Units awaiting review last: a translation of exactly its English has the first claim to that key
+        for english, translation in sorted(vanished.items(), key=lambda item: item[0] in table.review):
+            # Kept under the English it was made from, so that only that English brings it back unmarked;
+            # never over another translation (two units can share the English they were made from)
             made_from = table.review.get(english, english)
-            obsolete[made_from if obsolete.get(made_from, translation) == translation else english] = translation
+            free = (key for key in (made_from, english, *(f"{english} ({n})" for n in range(2, len(obsolete) + 3)))
+                    if obsolete.get(key, translation) == translation)
+            obsolete[next(free)] = translation
         result.obsolete = len(vanished)
     result.changed = write_if_changed(path, entries)
     result.changed |= write_review(path, review, entries)
