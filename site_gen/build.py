@@ -82,6 +82,7 @@ def build(config: Config, jobs: int | None = None, use_cache: bool = True,
         complete = False
         try:
             files = Files(config, discover(config), FileMap.gather(config))
+            report.problems += _empty_roots(config, files)
             reading = read_all(config, files.sources, cache, report.problems, jobs)
             documents = reading.documents
             translations = Translations(config.translations)
@@ -95,7 +96,7 @@ def build(config: Config, jobs: int | None = None, use_cache: bool = True,
             write_site(config.out, outputs)
             complete = True
         finally:
-            cache.save(prune=complete)
+            cache.save(prune=complete and config.whole_project)
             cache.close()
         report.problems += problems + translations.problems
         report.notes += ([assets.note] if assets.note else []) + notes
@@ -122,6 +123,13 @@ def _renderer(config: Config, files: Files, reading: Reading, translations: Tran
     return site
 
 
+def _empty_roots(config: Config, files: Files) -> list[Problem]:
+    """A source folder with nothing to publish is most likely the wrong folder: say so."""
+    found = [config.root / source.path for source in files.sources]
+    return [Problem(str(root.dir), 0, f"no Python sources found in {root.dir}") for root in config.sources
+            if not any(path.is_relative_to(root.dir) for path in found)]
+
+
 def _audit_translations(config: Config, documents: list[Document], report: Report, cache: Cache) -> None:
     """
     The checks of `translate check` on every table, and the units shown in
@@ -129,7 +137,7 @@ def _audit_translations(config: Config, documents: list[Document], report: Repor
     """
     if len(config.languages) < 2:
         return  # nothing to audit; cutting every page into units costs a tenth of a one-language build
-    pages = {d.source.rel: translate.units_of(d) for d in documents if d.source.translate}
+    pages = {d.source.table: translate.units_of(d) for d in documents if d.source.translate}
     listed = json.dumps(sorted((str(rel), units) for rel, units in pages.items()), ensure_ascii=False)
     for lang in config.languages[1:]:
         folder = config.translations / lang

@@ -68,14 +68,17 @@ def equation_labels(formulas: Iterable[str]) -> dict[str, int]:
     return labels
 
 
+def unknown_labels(tex: str, labels: dict[str, int]) -> list[str]:
+    """The labels `\\eqref{…}`/`\\ref{…}` refer to that no `\\label` of the page defines."""
+    return [label for _, label in _REFERENCE.findall(tex) if label not in labels]
+
+
 def number_labels(tex: str, labels: dict[str, int]) -> str:
-    """`\\label{k}` becomes its `\\tag`, `\\eqref{k}` its number; an unknown label is left for KaTeX to report."""
+    """`\\label{k}` becomes its `\\tag`, `\\eqref{k}` its number; an unknown label shows `(?)` (see `unknown_labels`)."""
     tex = _LABEL.sub(lambda m: f"\\tag{{{labels[m.group(1)]}}}" if m.group(1) in labels else m.group(0), tex)
 
     def reference(match: re.Match[str]) -> str:
-        number = labels.get(match.group(2))
-        if number is None:
-            return match.group(0)
+        number = labels.get(match.group(2), "?")
         return f"\\text{{({number})}}" if match.group(1) == "eqref" else f"\\text{{{number}}}"
 
     return _REFERENCE.sub(reference, tex)

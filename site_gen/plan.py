@@ -81,7 +81,7 @@ def _tasks(config: Config, files: Files, documents: list[Document], translations
     tasks = []
     for document in documents:
         source = document.source
-        table = (digest(translations.fingerprint(lang, source.rel))
+        table = (digest(translations.fingerprint(lang, source.table))
                  if config.translated(source.translate, lang) else "")
         tasks.append(Task("page", lang, folder / source.url, source.url, digest(repr(source), document.text),
                           table, ui, settings, structure))
@@ -108,8 +108,8 @@ def _titles(config: Config, documents: list[Document], translations: Translation
         source = document.source
         title, summary = document.title, document.summary
         if config.translated(source.translate, lang):
-            title = translations.lookup(lang, source.rel, title) or title
-            summary = (translations.lookup(lang, source.rel, summary) or summary) if summary else ""
+            title = translations.lookup(lang, source.table, title) or title
+            summary = (translations.lookup(lang, source.table, summary) or summary) if summary else ""
         rows.append(f"{source.url}\t{title}\t{summary}")
     return "\n".join(rows)
 
