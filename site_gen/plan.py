@@ -36,12 +36,13 @@ from .config import Config
 from .document import Document
 from .files import Files
 from .model import PageResult, Problem
-from .definitions import collect as collect_definitions
+from .definitions import Definitions
 from .navigation import reading_order
 from .translate import UI_TABLE, Table, TableText, read_table, table_path, usable_table
 
-# A page's title and summary in one language (Markdown, translated where a translation is published)
-Titles = dict[PurePosixPath, tuple[str, str]]
+# A page's title and summary in one language (Markdown, translated where a translation is published),
+# and whether its title is translated
+Titles = dict[PurePosixPath, tuple[str, str, bool]]
 
 
 @dataclass(frozen=True)
@@ -73,17 +74,18 @@ class Plan:
     problems: list[Problem] = field(default_factory=list)  # interface tables that cannot be used
 
 
-def plan(config: Config, files: Files, documents: list[Document], assets: Assets) -> Plan:
+def plan(config: Config, files: Files, documents: list[Document], assets: Assets,
+         definitions: Definitions) -> Plan:
     result = Plan()
     settings = settings_digest(config, assets)
     order = "\n".join(str(url) for url in reading_order(documents))  # previous/next links and the site's tree
-    definitions = collect_definitions(documents).fingerprint()  # code links and "used in" lists
+    linked = definitions.fingerprint()  # code links and "used in" lists
     for lang in config.languages:
-        tables = {d.source.url: read_table(table_path(config.translations, lang, d.source.rel))
+        tables = {d.source.url: read_table(table_path(config.translations, lang, d.source.table))
                   for d in documents if config.translated(d.source.translate, lang)}
         ui = "" if lang == config.default_language else _interface(config, lang, result)
         result.titles[lang] = titles = _titles(documents, tables)
-        structure = digest(files.map.listing(), order, definitions, repr(sorted(titles.items())))
+        structure = digest(files.map.listing(), order, linked, repr(sorted(titles.items())))
         result.tasks.append(_tasks(config, files, documents, tables, lang, ui, settings, structure))
     return result
 
@@ -136,7 +138,8 @@ def _titles(documents: list[Document], tables: dict[PurePosixPath, TableText]) -
     for document in documents:
         read = tables.get(document.source.url)
         table = usable_table(read)[0] if read is not None else None  # a broken table is reported by its page
-        titles[document.source.url] = (translated(table, document.title), translated(table, document.summary))
+        titles[document.source.url] = (translated(table, document.title), translated(table, document.summary),
+                                       table is not None and table.get(document.title) is not None)
     return titles
 
 

@@ -36,7 +36,7 @@ from .document import Document
 from .files import Files, relative_url
 from .grammar import formulas
 from .math import KatexRenderer, Rendered, equation_labels
-from .definitions import collect as collect_definitions
+from .definitions import Definitions
 from .navigation import navigation, reading_order
 from .addresses import Addresses
 from .model import Heading, PageResult, Problem, Section, Source
@@ -65,7 +65,7 @@ class Site:
     """Renders every page of the site, in every language, from gathered documents."""
 
     def __init__(self, config: Config, files: Files, reading: Reading, math: KatexRenderer,
-                 katex_stylesheet: str, plan: Plan) -> None:
+                 katex_stylesheet: str, plan: Plan, definitions: Definitions) -> None:
         self.config = config
         self.files = files
         self.code = reading.code
@@ -75,7 +75,7 @@ class Site:
         self.by_url = {d.source.url: d for d in reading.documents}
         self.addresses = Addresses(config)
         self.frame = Frame(config, reading.documents, math, katex_stylesheet, plan, self.addresses)
-        self.definitions = collect_definitions(reading.documents)
+        self.definitions = definitions
         # Ids the templates write (search box, contents): a heading never takes one, a link may point at one
         self.template_ids = {i for name, text in self.templates.sources.items() if name.endswith(".html")
                              for i in element_ids(text) if "{" not in i}
@@ -107,7 +107,8 @@ class Site:
             used.add((tex, display))
             return self.math(tex, display)
 
-        reserved = self.template_ids | {f"section-{n}" for n in range(1, len(document.sections) + 1)}
+        # Ids the author wrote anywhere on the page (`<a id="x">`): generated ids step aside from them
+        reserved = self.template_ids | {i for section in document.sections for i in element_ids(section.doc)}
         prose = ProseRenderer(math, self.files.resolver(source, self.config.language_folder(lang), result.assets),
                               lang=lang, untranslated_notice=gettext(UNTRANSLATED_NOTICE),
                               stale_notice=gettext(STALE_NOTICE), permalink_label=gettext(PERMALINK),
@@ -128,8 +129,9 @@ class Site:
             if lang == self.default:
                 result.anchors[number] = [h.anchor for h in rendered.headings]
                 problems.extend(locate(document, section, issue, seen) for issue in rendered.issues)
+                links_seen: Counter = Counter()  # the same link twice is found on its next line
                 for written, (page, fragment) in rendered.anchor_links:
-                    where = locate(document, section, Issue(written, ""), Counter())
+                    where = locate(document, section, Issue(written, ""), links_seen)
                     result.fragment_links.append([where.path, where.line, written, page, fragment])
             elif table is not None:
                 for issue in rendered.issues:
@@ -137,15 +139,19 @@ class Site:
                         line, column = table.locate(issue.needle)
                         problems.append(Problem(str(table.path), line, f"{issue.message} (in a translation of "
                                                                        f"{source.path})", column))
-            anchor = rendered.section_anchor or f"section-{number}"
+            # A section without a heading takes `section-N` only now: no id is reserved that is not emitted
+            anchor = rendered.section_anchor or prose.claim_id(f"section-{number}")
             result.search += search_entries(rendered, anchor, identifiers(document.lines[n - 1] for n in section.code_lines))
+            # A row shows its code without the blank lines around it; they stay in the page, out of sight
+            shown = [n for n in section.code_lines if document.lines[n - 1].strip()] or section.code_lines
             rows.append(
                 dict(
                     anchor=anchor,
                     headed=rendered.section_anchor is not None,  # its heading carries the permalink
                     doc=Markup(html),
                     code=[(n, Markup(highlighted[n - 1])) for n in section.code_lines],
-                    code_href=self.addresses.source_href(source, section.code_lines),
+                    shown=(shown[0], shown[-1]) if shown else (0, 0),
+                    code_href=self.addresses.source_href(source, shown),
                     has_code=any(document.lines[n - 1].strip() for n in section.code_lines),
                 )
             )
@@ -232,6 +238,10 @@ class Frame:
     def summary(self, document: Document, lang: str) -> str:
         return self.plain(self.titles[lang][document.source.url][1])
 
+    def title_lang(self, document: Document, lang: str) -> str:
+        """The language of `document`'s title in `lang`'s pages when it is not `lang` (shown in English), else ""."""
+        return "" if lang == self.default or self.titles[lang][document.source.url][2] else self.default
+
     def plain(self, markdown: str) -> str:
         if markdown not in self._plain:
             self._plain[markdown] = markdown_to_plain(markdown, self.math)
@@ -258,7 +268,7 @@ class Frame:
                      summary=self.summary(document, lang), lang=self.default if english else "")
             )
         return [
-            dict(name=self.folder_title(parent, lang), href=relative_url(parent / "index.html", here),
+            dict(name=self.folder_title(parent, lang), href=relative_url(parent / "index.html", here), own=parent == folder,
                  summary=self._folder_summary(parent, lang), pages=pages,
                  lang=pages[0]["lang"] if len({p["lang"] for p in pages}) == 1 else "")
             for parent, pages in groups.items()  # in reading order
@@ -268,7 +278,14 @@ class Frame:
         index = self.by_url.get(folder / "index.html")
         if index is not None:
             return self.title(index, lang)
-        return folder.name or self.gettext(lang)(self.config.title)
+        # A source folder without `__init__.py`: the title its settings give it, else its name
+        configured = next((r.title for r in self.config.sources if r.title and PurePosixPath(r.prefix) == folder
+                           and r.prefix), "")
+        return self.gettext(lang)(configured) if configured else folder.name or self.gettext(lang)(self.config.title)
+
+    def folder_title_lang(self, folder: PurePosixPath, lang: str) -> str:
+        index = self.by_url.get(folder / "index.html")
+        return self.title_lang(index, lang) if index is not None else ""
 
     def _folder_summary(self, folder: PurePosixPath, lang: str) -> str:
         index = self.by_url.get(folder / "index.html")
@@ -283,7 +300,8 @@ class Frame:
             index = parent / "index.html"
             if index != url:
                 name = self.folder_title(parent, lang) if parent != PurePosixPath(".") else gettext(HOME)
-                crumbs.append(dict(title=name, href=relative_url(self.config.language_folder(lang) / index, page)))
+                crumbs.append(dict(title=name, href=relative_url(self.config.language_folder(lang) / index, page),
+                                   lang=self.folder_title_lang(parent, lang) if parent != PurePosixPath(".") else ""))
         return dict(
             site_title=gettext(self.config.title),
             title=title,
@@ -297,8 +315,10 @@ class Frame:
             ] if len(self.config.languages) > 1 else [],
             breadcrumbs=crumbs,
             repository=self.config.repo_url,
-            navigation=navigation(self.order, url, self.config.language_folder(lang), lambda u: self.title(self.by_url[u], lang),
-                                  lambda folder: self.folder_title(folder, lang)),
+            navigation=navigation(
+                self.order, url, self.config.language_folder(lang),
+                lambda u: (self.title(self.by_url[u], lang), self.title_lang(self.by_url[u], lang)),
+                lambda folder: (self.folder_title(folder, lang), self.folder_title_lang(folder, lang))),
             home=relative_url(self.config.language_folder(lang) / "index.html", page),
             static=relative_url(site_assets.STATIC, page),
             language_root=relative_url(self.config.language_folder(lang) / "index.html", page).removesuffix("index.html"),
@@ -314,7 +334,7 @@ def locate(document: Document, section: Section, issue: Issue, seen: Counter) ->
     """Find the source line an issue is about, from the text it quotes (its next line if quoted before)."""
     needle = next((part.strip() for part in issue.needle.split("\n") if part.strip()), "")
     candidates = sorted(section.doc_lines) or section.code_lines
-    lines = [n for n in candidates if needle and needle in document.lines[n - 1]]
+    lines = [n for n in candidates if needle and document.holds(n, needle)]
     nth = seen[(needle, issue.message)]
     seen[(needle, issue.message)] += 1
     line = lines[min(nth, len(lines) - 1)] if lines else section.doc_line

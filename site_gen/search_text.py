@@ -16,6 +16,7 @@ from functools import lru_cache
 from html.parser import HTMLParser
 
 from .prose import STASH_TOKEN, ProseResult
+from .math import readable_part
 from .readable_math import readable
 
 
@@ -56,6 +57,8 @@ class _PlainText(HTMLParser):
         elif tag in _HEADINGS:
             self._heading = tag
             self.pieces.append([dict(attrs).get("id"), [], []])
+        elif tag in _BLOCKS:
+            self._block_boundary()
 
     def handle_endtag(self, tag: str) -> None:
         if self._skip:
@@ -63,6 +66,13 @@ class _PlainText(HTMLParser):
             self._annotation = self._annotation and tag != "annotation"
         elif tag == self._heading:
             self._heading = None
+        elif tag in _BLOCKS:
+            self._block_boundary()
+
+    def _block_boundary(self) -> None:
+        """Mark where a paragraph, list item or table cell ends, so its words are not run into the next."""
+        if not self._heading:
+            self.pieces[-1][2].append(_BOUNDARY)
 
     def handle_data(self, data: str) -> None:
         if self.stash and not self._skip:
@@ -75,12 +85,18 @@ class _PlainText(HTMLParser):
 def _stash_text(html: str) -> str:
     """What one formula's HTML adds to the words around it: read once per formula, not once per use."""
     parser = _PlainText()
-    parser.feed(html)
+    parser.feed(readable_part(html))  # the MathML only: KaTeX's drawn copy is most of the HTML and adds no text
     parser.close()
     return "".join(parser.pieces[0][2])
 
 
 _HEADINGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
+# Elements whose text stands apart from its neighbours' (cells, items, paragraphs)
+_BLOCKS = {"p", "li", "td", "th", "tr", "dt", "dd", "ul", "ol", "dl", "table", "caption", "figcaption",
+           "blockquote", "pre", "div", "br", "hr"}
+_BOUNDARY = "\0"
+# A block ending so leaves the next one apart already; any other is followed by " · "
+_SENTENCE_END = (".", ":", ";", "!", "?", "。", "．", "：", "；", "！", "？")
 _VOID = {"br", "img", "hr", "input", "wbr", "col", "area", "source"}
 _SPACES = re.compile(r"\s+")
 _IDENTIFIER = re.compile(r"[^\W\d]\w*")  # Python's identifiers: `ñame` is one
@@ -95,7 +111,17 @@ def plain_text(html: str, stash: dict[str, str] | None = None) -> list[tuple[str
     parser.feed(html)
     parser.close()
     clean = lambda parts: _SPACES.sub(" ", "".join(parts)).strip()  # noqa: E731
-    return [(anchor, clean(heading), clean(text)) for anchor, heading, text in parser.pieces]
+    return [(anchor, clean(heading), _joined_blocks(text)) for anchor, heading, text in parser.pieces]
+
+
+def _joined_blocks(parts: list[str]) -> str:
+    """The text of consecutive blocks on one line, with a separator where no sentence ends one."""
+    text = ""
+    for block in "".join(parts).split(_BOUNDARY):
+        block = _SPACES.sub(" ", block).strip()
+        if block:
+            text += ("" if not text else " " if text.endswith(_SENTENCE_END) else " · ") + block
+    return text
 
 
 def identifiers(lines) -> list[str]:

@@ -7,8 +7,7 @@ site in place, whole: the new site is assembled beside the old one (unchanged
 files hard-linked, not copied) and swapped in with two renames, so a build
 killed at any moment leaves the previous site complete, and the next build
 finishes the job. One build at a time writes a folder; the lock lives in the
-user's cache folder, so nothing is left beside the output, and is removed when
-the build ends, so none is left at all.
+user's cache folder, so nothing is left beside the output.
 """
 
 from __future__ import annotations
@@ -47,21 +46,12 @@ def lock_path(out: Path) -> Path:
 def lock(out: Path) -> Iterator[None]:
     """
     One build at a time per output folder. The lock file is removed when the
-    build ends, while still held, so locks do not pile up in the cache folder.
+    build ends (while still held), so lock files do not pile up; a build that
+    locked a file removed meanwhile tries again on the new one.
     """
     out.parent.mkdir(parents=True, exist_ok=True)
     path = lock_path(out)
     path.parent.mkdir(parents=True, exist_ok=True)
-    handle = _acquire(path, out)
-    try:
-        yield
-    finally:
-        path.unlink(missing_ok=True)  # before releasing it: whoever opened it meanwhile sees it gone
-        handle.close()  # releases the lock
-
-
-def _acquire(path: Path, out: Path):
-    """The lock file at `path`, open and locked: the file still there, not one a finished build removed."""
     while True:
         handle = open(path, "a")
         try:
@@ -69,14 +59,22 @@ def _acquire(path: Path, out: Path):
         except BlockingIOError:
             handle.close()
             raise BuildError(f"{out}: another build is writing this folder; try again when it has finished") from None
-        try:
-            held = os.fstat(handle.fileno())
-            current = os.stat(path)
-            if (held.st_dev, held.st_ino) == (current.st_dev, current.st_ino):
-                return handle
-        except FileNotFoundError:
-            pass
-        handle.close()  # the build before ours removed it as we opened it: take the lock again, on a new file
+        if _still_at(path, handle.fileno()):
+            break
+        handle.close()  # the holder before us removed it: lock the one now at `path`
+    try:
+        yield
+    finally:
+        path.unlink(missing_ok=True)
+        fcntl.flock(handle, fcntl.LOCK_UN)
+        handle.close()
+
+
+def _still_at(path: Path, descriptor: int) -> bool:
+    try:
+        return os.stat(path).st_ino == os.fstat(descriptor).st_ino
+    except FileNotFoundError:
+        return False
 
 
 def write_site(out: Path, outputs: dict[PurePosixPath, bytes]) -> bool:

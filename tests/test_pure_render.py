@@ -21,6 +21,7 @@ from site_gen import config as site_config
 from site_gen.build import _renderer
 from site_gen.cache import Cache
 from site_gen.cli import main
+from site_gen.definitions import collect as collect_definitions
 from site_gen.files import FileMap, Files, discover
 from site_gen.plan import plan
 from site_gen.produce import _render
@@ -78,8 +79,9 @@ def _stages(root: Path):
     files = Files(config, discover(config), FileMap.gather(config))
     reading = read_all(config, files.sources, cache, [], 1)
     assets = site_assets.collect(config.templates, cache)
-    planned = plan(config, files, reading.documents, assets)
-    return planned, _renderer(config, files, reading, planned, assets, cache)()
+    definitions = collect_definitions(reading.documents)
+    planned = plan(config, files, reading.documents, assets, definitions)
+    return planned, _renderer(config, files, reading, planned, assets, cache, definitions)()
 
 
 def test_rendering_reads_nothing_from_the_disk(tmp_path: Path) -> None:
