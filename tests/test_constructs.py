@@ -23,7 +23,7 @@ from site_gen.document import parse
 from site_gen.math import KatexRenderer, equation_labels, number_labels
 from site_gen.model import Source
 from site_gen.prose import ProseRenderer, element_ids, keep_link
-from site_gen.render import identifiers
+from site_gen.search_text import identifiers
 from site_gen.split import split
 from site_gen.symbols import mark_symbols
 

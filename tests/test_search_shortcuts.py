@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from site_gen.math import KatexRenderer, readable_part
 from site_gen.prose import _Ids, element_ids
-from site_gen.render import plain_text
+from site_gen.search_text import plain_text
 
 _TOKEN = "\ue000trusted:0\ue001"  # how prose leaves a formula in the search HTML
 _RENDER = KatexRenderer()

@@ -10,7 +10,7 @@ from html import escape
 from hypothesis import given
 from hypothesis import strategies as st
 
-from site_gen.render import plain_text
+from site_gen.search_text import plain_text
 
 words = st.lists(st.text("abcxyzαβ学习", min_size=1, max_size=6), min_size=1, max_size=4).map(" ".join)
 
