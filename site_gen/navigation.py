@@ -90,6 +90,7 @@ class Link:
     title: str
     href: str
     current: bool = False
+    lang: str = ""  # the title's language where it is not the page's (an English title awaiting translation)
 
 
 @dataclass
@@ -110,16 +111,19 @@ class Navigation:
 
 
 def navigation(order: list[PurePosixPath], here: PurePosixPath, language: PurePosixPath,
-               title: Callable[[PurePosixPath], str], folder_title: Callable[[PurePosixPath], str]) -> Navigation:
+               title: Callable[[PurePosixPath], tuple[str, str]],
+               folder_title: Callable[[PurePosixPath], tuple[str, str]]) -> Navigation:
     """
     What one page shows of the site: `here` is its language-neutral URL, and
     `language` the folder of its language (links stay in that language);
-    `title` names a page and `folder_title` a folder.
+    `title` names a page and `folder_title` a folder, each with the language of
+    that name when it is not the page's (else "").
     """
     page = language / here
 
     def link(url: PurePosixPath) -> Link:
-        return Link(title(url), relative_url(language / url, page), url == here)
+        text, lang = title(url)
+        return Link(text, relative_url(language / url, page), url == here, lang)
 
     at = order.index(here) if here in order else -1
     previous = link(order[at - 1]) if at > 0 else None
@@ -130,7 +134,8 @@ def navigation(order: list[PurePosixPath], here: PurePosixPath, language: PurePo
     def folder(path: PurePosixPath) -> Folder:
         if path not in folders:
             index = path / "index.html"
-            folders[path] = Folder(Link(folder_title(path), relative_url(language / index, page), index == here),
+            text, lang = folder_title(path)
+            folders[path] = Folder(Link(text, relative_url(language / index, page), index == here, lang),
                                    current=path in here.parents)
             if path != PurePosixPath("."):
                 folder(path.parent).folders.append(folders[path])

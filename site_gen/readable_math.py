@@ -4,22 +4,124 @@
 The search index keeps the words of every section, formulas included, and a
 result shows a snippet of them. LaTeX source there (`\\alpha \\, r_t \\frac{…}`)
 reads badly, so each formula is turned into its Unicode approximation
-(`α r_t m̂_t/√(v̂_t) + ϵ`) by pylatexenc. In: a formula's LaTeX; out: one line of
+(`α rₜ m̂ₜ/(√(v̂ₜ) + ϵ)`) by pylatexenc. In: a formula's LaTeX; out: one line of
 text.
+
+The text must keep the formula's grouping, which pylatexenc drops with the
+braces (`s_{t-1}` would read `s_t-1`). So a sub- or superscript becomes Unicode
+sub/superscript characters when every character has one (`β₂ᵗ⁻¹`), else `_x` for
+a single character and `_(t−1)` for more; a fraction's numerator or denominator
+is put in parentheses when it is more than one term (`mₜ/(1-β₁ᵗ)`).
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
 from functools import lru_cache
 
-from pylatexenc.latex2text import LatexNodes2Text
+from pylatexenc.latex2text import LatexNodes2Text, MacroTextSpec, get_default_latex_context_db
+from pylatexenc.latexwalker import LatexCharsNode
 
-_CONVERTER = LatexNodes2Text(math_mode="verbatim", strict_latex_spaces=True)
+SUBSCRIPTS = dict(zip("0123456789+-=()aehijklmnoprstuvxβγρφχ", "₀₁₂₃₄₅₆₇₈₉₊₋₌₍₎ₐₑₕᵢⱼₖₗₘₙₒₚᵣₛₜᵤᵥₓᵦᵧᵨᵩᵪ"))
+SUPERSCRIPTS = dict(zip("0123456789+-=()abcdefghijklmnoprstuvwxyzABDEGHIJKLMNOPRTUVWβγδθιφχ",
+                        "⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻⁼⁽⁾ᵃᵇᶜᵈᵉᶠᵍʰⁱʲᵏˡᵐⁿᵒᵖʳˢᵗᵘᵛʷˣʸᶻᴬᴮᴰᴱᴳᴴᴵᴶᴷᴸᴹᴺᴼᴾᴿᵀᵁⱽᵂᵝᵞᵟᶿᶥᵠᵡ"))
+_SCRIPTS = {"_": SUBSCRIPTS, "^": SUPERSCRIPTS}
+# What makes a fraction's part more than one term when it stands outside parentheses
+_TERM_BREAKS = set(" +-−±∓/=<>≤≥≈,;·×∙∗*|:")
+# A script mark on a single character inside a run of plain characters (`m_t`, `_1^t`)
+_SINGLE_SCRIPT = re.compile(r"([_^])(\S)")
 # Layout that has no plain-text meaning: environments, alignment marks, line breaks
 _ENVIRONMENT = re.compile(r"\\(?:begin|end)\{[a-zA-Z*]+\}(?:\{[^{}]*\})?")
 _ROW_BREAK = re.compile(r"\\\\(?:\[[^\]]*\])?")
 _SPACES = re.compile(r"\s+")
+
+
+def _atoms(text: str) -> list[str]:
+    """`text` cut into characters, each with the combining marks (hats, bars) that follow it."""
+    atoms: list[str] = []
+    for char in text:
+        if atoms and unicodedata.combining(char):
+            atoms[-1] += char
+        else:
+            atoms.append(char)
+    return atoms
+
+
+def _parenthesised(text: str) -> bool:
+    """Whether `text` is one pair of parentheses around everything in it."""
+    if not (text.startswith("(") and text.endswith(")")):
+        return False
+    depth = 0
+    for index, char in enumerate(text):
+        depth += {"(": 1, ")": -1}.get(char, 0)
+        if depth == 0 and index < len(text) - 1:
+            return False
+    return True
+
+
+def _one_term(text: str) -> bool:
+    """Whether `text` reads as one term next to `/` or a script mark: nothing outside parentheses breaks it."""
+    depth = 0
+    for char in text:
+        depth += {"(": 1, ")": -1}.get(char, 0)
+        if depth == 0 and char in _TERM_BREAKS:
+            return False
+    return True
+
+
+def _grouped(text: str) -> str:
+    """`text` in parentheses unless it already reads as one term."""
+    return text if _one_term(text) else f"({text})"
+
+
+def script(mark: str, text: str) -> str:
+    """`text` as a subscript (`mark` `_`) or superscript (`^`) that keeps its extent."""
+    text = text.strip()
+    table = _SCRIPTS[mark]
+    if not text:
+        return ""
+    if all(char in table for char in text):
+        return "".join(table[char] for char in text)
+    if len(_atoms(text)) == 1 or _parenthesised(text):
+        return mark + text
+    return f"{mark}({text})"
+
+
+def _fraction(node, l2tobj) -> str:
+    numerator, denominator = (l2tobj.node_arg_to_text(node, k).strip() for k in (0, 1))
+    return f"{_grouped(numerator)}/{_grouped(denominator)}"
+
+
+class _GroupingText(LatexNodes2Text):
+    """pylatexenc's LaTeX-to-text, with scripts and fractions that keep their grouping."""
+
+    def nodelist_to_text(self, nodelist) -> str:
+        pieces: list[str] = []
+        pending = ""  # a `_` or `^` that waits for the node after it as its argument
+        for node in nodelist:
+            text = self.node_to_text(node)
+            if pending:
+                pieces.append(script(pending, text))
+                pending = ""
+                continue
+            if node.isNodeType(LatexCharsNode):
+                stripped = text.rstrip()
+                if stripped.endswith(("_", "^")):
+                    text, pending = stripped[:-1], stripped[-1]
+                text = _SINGLE_SCRIPT.sub(lambda match: script(match[1], match[2]), text)
+            pieces.append(text)
+        return "".join(pieces) + pending
+
+
+def _context():
+    context = get_default_latex_context_db()
+    fractions = [MacroTextSpec(name, simplify_repl=_fraction) for name in ("frac", "dfrac", "tfrac")]
+    context.add_context_category("grouped-fractions", macros=fractions, prepend=True)
+    return context
+
+
+_CONVERTER = _GroupingText(latex_context=_context(), math_mode="verbatim", strict_latex_spaces=True)
 
 
 @lru_cache(maxsize=8192)  # a formula recurs on its page and in every language

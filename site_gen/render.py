@@ -137,13 +137,16 @@ class Site:
                 if piece == 0 and not text:
                     continue
                 result.search.append(dict(a=piece_anchor or anchor, h=heading, x=text, c=names if piece <= 1 else ""))
+            # A row shows its code without the blank lines around it; they stay in the page, out of sight
+            shown = [n for n in section.code_lines if document.lines[n - 1].strip()] or section.code_lines
             rows.append(
                 dict(
                     anchor=anchor,
                     headed=rendered.section_anchor is not None,  # its heading carries the permalink
                     doc=Markup(html),
                     code=[(n, Markup(highlighted[n - 1])) for n in section.code_lines],
-                    code_href=self.frame.source_href(source, section.code_lines),
+                    shown=(shown[0], shown[-1]) if shown else (0, 0),
+                    code_href=self.frame.source_href(source, shown),
                     has_code=any(document.lines[n - 1].strip() for n in section.code_lines),
                 )
             )
@@ -258,6 +261,13 @@ class Frame:
     def title(self, document: Document, lang: str, coverage: Coverage | None = None) -> str:
         return self._unit(document, lang, document.title, coverage)
 
+    def title_lang(self, document: Document, lang: str) -> str:
+        """The language of `document`'s title in `lang`'s pages when it is not `lang` (shown in English), else ""."""
+        if lang == self.default or (self.translated(document.source, lang)
+                                    and self.translations.lookup(lang, document.source.rel, document.title)):
+            return ""
+        return self.default
+
     def summary(self, document: Document, lang: str, coverage: Coverage | None = None) -> str:
         return self._unit(document, lang, document.summary, coverage) if document.summary else ""
 
@@ -308,6 +318,10 @@ class Frame:
             return self.title(index, lang)
         return folder.name or self.gettext(lang)(self.config.title)
 
+    def folder_title_lang(self, folder: PurePosixPath, lang: str) -> str:
+        index = self.by_url.get(folder / "index.html")
+        return self.title_lang(index, lang) if index is not None else ""
+
     def _folder_summary(self, folder: PurePosixPath, lang: str) -> str:
         index = self.by_url.get(folder / "index.html")
         return self.summary(index, lang) if index is not None else ""
@@ -321,7 +335,8 @@ class Frame:
             index = parent / "index.html"
             if index != url:
                 name = self.folder_title(parent, lang) if parent != PurePosixPath(".") else gettext(HOME)
-                crumbs.append(dict(title=name, href=relative_url(self.language_folder(lang) / index, page)))
+                crumbs.append(dict(title=name, href=relative_url(self.language_folder(lang) / index, page),
+                                   lang=self.folder_title_lang(parent, lang) if parent != PurePosixPath(".") else ""))
         return dict(
             site_title=gettext(self.config.title),
             title=title,
@@ -335,8 +350,10 @@ class Frame:
             ] if len(self.config.languages) > 1 else [],
             breadcrumbs=crumbs,
             repository=self.config.repo_url,
-            navigation=navigation(self.order, url, self.language_folder(lang), lambda u: self.title(self.by_url[u], lang),
-                                  lambda folder: self.folder_title(folder, lang)),
+            navigation=navigation(
+                self.order, url, self.language_folder(lang),
+                lambda u: (self.title(self.by_url[u], lang), self.title_lang(self.by_url[u], lang)),
+                lambda folder: (self.folder_title(folder, lang), self.folder_title_lang(folder, lang))),
             home=relative_url(self.language_folder(lang) / "index.html", page),
             static=relative_url(site_assets.STATIC, page),
             language_root=relative_url(self.language_folder(lang) / "index.html", page).removesuffix("index.html"),
@@ -428,6 +445,8 @@ class _PlainText(HTMLParser):
         elif tag in _HEADINGS:
             self._heading = tag
             self.pieces.append([dict(attrs).get("id"), [], []])
+        elif tag in _BLOCKS:
+            self._block_boundary()
 
     def handle_endtag(self, tag: str) -> None:
         if self._skip:
@@ -435,6 +454,13 @@ class _PlainText(HTMLParser):
             self._annotation = self._annotation and tag != "annotation"
         elif tag == self._heading:
             self._heading = None
+        elif tag in _BLOCKS:
+            self._block_boundary()
+
+    def _block_boundary(self) -> None:
+        """Mark where a paragraph, list item or table cell ends, so its words are not run into the next."""
+        if not self._heading:
+            self.pieces[-1][2].append(_BOUNDARY)
 
     def handle_data(self, data: str) -> None:
         if self.stash and not self._skip:
@@ -453,6 +479,12 @@ def _stash_text(html: str) -> str:
 
 
 _HEADINGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
+# Elements whose text stands apart from its neighbours' (cells, items, paragraphs)
+_BLOCKS = {"p", "li", "td", "th", "tr", "dt", "dd", "ul", "ol", "dl", "table", "caption", "figcaption",
+           "blockquote", "pre", "div", "br", "hr"}
+_BOUNDARY = "\0"
+# A block ending so leaves the next one apart already; any other is followed by " · "
+_SENTENCE_END = (".", ":", ";", "!", "?", "。", "．", "：", "；", "！", "？")
 _VOID = {"br", "img", "hr", "input", "wbr", "col", "area", "source"}
 _SPACES = re.compile(r"\s+")
 _IDENTIFIER = re.compile(r"[^\W\d]\w*")  # Python's identifiers: `ñame` is one
@@ -467,7 +499,17 @@ def plain_text(html: str, stash: dict[str, str] | None = None) -> list[tuple[str
     parser.feed(html)
     parser.close()
     clean = lambda parts: _SPACES.sub(" ", "".join(parts)).strip()  # noqa: E731
-    return [(anchor, clean(heading), clean(text)) for anchor, heading, text in parser.pieces]
+    return [(anchor, clean(heading), _joined_blocks(text)) for anchor, heading, text in parser.pieces]
+
+
+def _joined_blocks(parts: list[str]) -> str:
+    """The text of consecutive blocks on one line, with a separator where no sentence ends one."""
+    text = ""
+    for block in "".join(parts).split(_BOUNDARY):
+        block = _SPACES.sub(" ", block).strip()
+        if block:
+            text += ("" if not text else " " if text.endswith(_SENTENCE_END) else " · ") + block
+    return text
 
 
 def identifiers(lines) -> list[str]:

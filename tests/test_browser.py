@@ -75,6 +75,8 @@ class Page:
     def open(self, path: str):
         self.page.goto(self.base + path)
         self.page.wait_for_load_state("load")
+        # site.js finishes its work (tab stops, definition links, Copy buttons) in idle time after load
+        self.page.wait_for_function("'enhanced' in document.documentElement.dataset")
         return self.page
 
     def close(self) -> None:

@@ -121,7 +121,7 @@ def test_controls_take_no_row_of_their_own(view) -> None:
     page = view.open("optimizers/adam.html")
     rows = page.evaluate("""() => [...document.querySelectorAll('.row .code')].map(code => {
         const pre = code.querySelector('pre');
-        const lines = code.querySelectorAll('.line').length * parseFloat(getComputedStyle(pre).lineHeight);
+        const lines = code.querySelectorAll('.line:not(.edge)').length * parseFloat(getComputedStyle(pre).lineHeight);
         const scrollbar = pre.offsetHeight - pre.clientHeight;
         const above = pre.getBoundingClientRect().top - code.getBoundingClientRect().top;
         return {extra: above + pre.offsetHeight - lines - scrollbar, first: code.querySelector('.line').id};
@@ -135,6 +135,40 @@ def test_controls_take_no_row_of_their_own(view) -> None:
     tools.hover()
     page.wait_for_function("b => getComputedStyle(b.closest('.code-tools')).opacity === '1'", arg=copy.element_handle())
     assert tools.locator(".lines-link").is_visible()
+
+
+def test_code_rows_show_no_blank_lines_at_their_edges_but_keep_every_line(view) -> None:
+    page = view.open("optimizers/adam.html")
+    rows = page.evaluate("""() => [...document.querySelectorAll('.row .code pre')].map(pre => {
+        const shown = [...pre.querySelectorAll('.line')].filter(line => line.getBoundingClientRect().height > 0);
+        const text = line => [...line.childNodes].filter(n => !n.classList?.contains('ln')).map(n => n.textContent).join('');
+        const height = parseFloat(getComputedStyle(pre).lineHeight);
+        return {first: text(shown[0]).trim(), last: text(shown.at(-1)).trim(), shown: shown.length,
+                rows: Math.round((pre.clientHeight - parseFloat(getComputedStyle(pre).paddingTop)
+                                  - parseFloat(getComputedStyle(pre).paddingBottom)) / height)};
+    })""")
+    assert rows and [r for r in rows if not r["first"] or not r["last"]] == []
+    assert [r for r in rows if r["rows"] != r["shown"]] == []  # no empty row drawn above or below the code
+    # Every line of the source is still in the page, with its link
+    numbers = page.evaluate("[...document.querySelectorAll('.code .line')].map(l => +l.id.slice(1))")
+    assert numbers == sorted(set(numbers)) and {100, 109, 110} <= set(numbers)  # the blank lines around 101–108
+    page.goto(page.url.split("#")[0] + "#L110")
+    assert abs(page.locator("#L110").bounding_box()["y"]) < 900  # the link to a hidden blank line still lands by its row
+    copied = page.evaluate("""() => [...document.getElementById('L101').closest('pre').querySelectorAll('.line:not(.edge)')].length""")
+    assert copied == 8  # lines 101–108: what Copy takes
+
+
+def test_copy_is_reached_from_the_row_permalink(view) -> None:
+    page = view.open("optimizers/adam.html")
+    row = page.locator("section.row:has(.code-tools)").nth(2)
+    permalink = row.locator(f"a.permalink[href='#{row.get_attribute('id')}']")
+    permalink.focus()
+    page.keyboard.press("ArrowRight")
+    copy = row.locator("button.copy")
+    assert copy.evaluate("b => b === document.activeElement")
+    page.wait_for_function("b => getComputedStyle(b.closest('.code-tools')).opacity === '1'", arg=copy.element_handle())
+    page.keyboard.press("ArrowLeft")
+    assert permalink.evaluate("a => a === document.activeElement")
 
 
 def test_every_row_has_a_permalink(view) -> None:
@@ -176,6 +210,10 @@ def test_skip_link_first_and_one_tab_stop_per_block_of_formulas(view) -> None:
     blocks = page.evaluate("new Set([...document.querySelectorAll('.katex [data-sym]')].map(b => b.closest('.doc'))).size")
     assert len(formula_stops) == blocks
     assert len(stops) < 100  # was 129: every formula, Copy button and line range was a stop
+    # At most one stop per row for its code tools (its permalink), and a code block only if it scrolls
+    assert [s for s in stops if " BUTTON copy" in s or "lines-link" in s] == []
+    scrolling = page.evaluate("[...document.querySelectorAll('pre')].filter(p => p.scrollWidth > p.clientWidth).length")
+    assert len([s for s in stops if " PRE" in s]) <= scrolling
 
     # Arrows walk through every symbol of the block, from formula to formula
     doc = page.locator(".doc:has(.katex-display)").first
@@ -298,6 +336,15 @@ def test_home_page_lists_pages_in_reading_order(view) -> None:
     assert [h for h in listed if h in guide] == [h.split("#")[0] for h in guide]
 
 
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_home_page_intro_and_list_share_one_measure(view, lang: str) -> None:
+    page = view.open(f"{lang}index.html")
+    edges = page.evaluate("""() => [document.querySelector('main .doc p:not(.source-link)'),
+        ...document.querySelectorAll('.listing > h2, .listing > ul')].map(e => {
+            const box = e.getBoundingClientRect(); return [Math.round(box.left), Math.round(box.right)]; })""")
+    assert len(edges) > 2 and len({tuple(edge) for edge in edges}) == 1, edges
+
+
 def test_figures_have_legible_labels(view) -> None:
     for path in ("optimizers/noam.html", "optimizers/radam.html"):
         page = view.open(path)
@@ -329,6 +376,24 @@ def test_previous_and_next_walk_every_page_once(browser, server) -> None:  # noq
                  if lang or p.relative_to(SITE).parts[0] not in ("ja", "zh")]
         assert sorted(seen) == sorted(f"{server}{lang}{p}" for p in pages), lang
     reader.close()
+
+
+@pytest.mark.parametrize("path", ["ja/optimizers/adam.html", "zh/optimizers/adam.html", "ja/site_gen/index.html",
+                                  "zh/site_gen/config.html"])
+def test_english_titles_in_translated_pages_say_so(browser, server, path: str) -> None:  # noqa: F811
+    """A screen reader reads an English title in a Japanese or Chinese page with English rules."""
+    page = Page(browser, server)
+    try:
+        found = page.open(path).evaluate("""() => [...document.querySelectorAll(
+                '.site-tree a, .site-tree summary, .pager-title, .breadcrumbs a')]
+            .map(e => [e.textContent.trim(), e.closest('[lang]').lang])""")
+    finally:
+        page.close()
+    english = [(text, lang) for text, lang in found
+               if re.fullmatch(r"[A-Za-z][A-Za-z ,:'()-]*", text) and " " in text]  # words of English, no CJK
+    assert english, "the English-only folder's titles should be in the drawer"
+    assert [(text, lang) for text, lang in english if lang != "en"] == []
+    assert [(t, lang) for t, lang in found if lang == "en" and re.search(r"[\u3040-\u30ff\u4e00-\u9fff]", t)] == []
 
 
 def test_site_tree_opens_on_screen_with_the_page_marked(view) -> None:

@@ -10,6 +10,25 @@
   const say = (key, values = {}) =>
     (text[key] || key).replace(/%\((\w+)\)s/g, (_, name) => String(values[name] ?? ""));
 
+  // Work that changes the page but is not needed for its first paint (tab stops of
+  // formulas, definition links, Copy buttons, figure buttons) waits for idle time,
+  // a piece per idle slot, so that loading the page holds no long task. The search
+  // index is loaded only when the search box is first used. `data-enhanced` on
+  // <html> says that everything is in place.
+  const pending = [];
+  const later = (work) => pending.push(work);
+  // One piece per element (of a selector or a list), so that a long page overruns no idle slot
+  const laterEach = (items, work) => later(() => {
+    const list = typeof items === "string" ? [...document.querySelectorAll(items)] : items;
+    pending.unshift(...list.map((item) => () => work(item)));
+  });
+  const whenIdle = window.requestIdleCallback || ((work) => setTimeout(() => work({ timeRemaining: () => 1 }), 1));
+  function runPending(deadline) {
+    while (pending.length && deadline.timeRemaining() > 0) pending.shift()();
+    if (pending.length) whenIdle(runPending, { timeout: 500 });
+    else html.dataset.enhanced = "";
+  }
+
   // ## Theme: follows the system until the reader chooses, then remembers the choice
 
   const themeButton = document.querySelector(".theme-toggle");
@@ -19,8 +38,10 @@
   };
   // The button names the theme it switches to, so it reads true in either theme
   const applyTheme = (theme) => {
-    html.dataset.theme = theme;
-    if (themeButton) themeButton.textContent = say(theme === "dark" ? "lightTheme" : "darkTheme");
+    // Unchanged values are not written again: a write restyles the whole page
+    if (html.dataset.theme !== theme) html.dataset.theme = theme;
+    const label = say(theme === "dark" ? "lightTheme" : "darkTheme");
+    if (themeButton && themeButton.textContent !== label) themeButton.textContent = label;
   };
   applyTheme(storedTheme() || (darkQuery.matches ? "dark" : "light"));
   themeButton?.addEventListener("click", () => {
@@ -58,7 +79,7 @@
   // tabindex); arrows move through all their symbols, carrying the focus from
   // formula to formula, Enter highlights, Escape clears
   const formulaGroups = new Map();
-  document.querySelectorAll(".katex").forEach((formula) => {
+  laterEach(".katex", (formula) => {
     if (!formula.querySelector("[data-sym]")) return;
     const group = formula.closest(".doc, main") || body;
     if (!formulaGroups.has(group)) formulaGroups.set(group, []);
@@ -148,56 +169,58 @@
   // (the build finds them with `ast`; see site_gen/definitions.py). Each name
   // links once per row, so the links do not crowd the tab order.
 
-  const definitions = JSON.parse(document.getElementById("definitions")?.textContent || "null");
-  function definitionLink(target) {
-    const [href, summary] = definitions.targets[target];
-    const link = document.createElement("a");
-    link.className = "def-link";
-    link.href = href;
-    if (summary) link.dataset.summary = summary;
-    return link;
-  }
-  if (definitions) {
-    const linked = new Set();
-    for (const [line, column, name, target] of definitions.refs) {
-      const row = document.getElementById(`L${line}`);
-      const key = `${row?.closest(".row")?.id} ${target}`;
-      if (!row || linked.has(key)) continue;
-      let offset = 0;
-      for (const node of row.childNodes) {
-        if (node.classList?.contains("ln")) continue;
-        if (offset === column && node.nodeType === 1 && node.textContent === name) {
-          const link = definitionLink(target);
-          node.replaceWith(link);
-          link.append(node);
-          linked.add(key);
-          break;
-        }
-        offset += node.textContent.length;
-        if (offset > column) break;
-      }
+  later(() => {
+    const definitions = JSON.parse(document.getElementById("definitions")?.textContent || "null");
+    function definitionLink(target) {
+      const [href, summary] = definitions.targets[target];
+      const link = document.createElement("a");
+      link.className = "def-link";
+      link.href = href;
+      if (summary) link.dataset.summary = summary;
+      return link;
     }
-    // Inline code in the prose that names one: `WeightDecay`, `Adam.step_param()`
-    document.querySelectorAll(".doc code").forEach((code) => {
-      if (code.closest("a, pre")) return;
-      const name = code.textContent.trim().replace(/\(\)$/, "");
-      if (!Object.hasOwn(definitions.names, name)) return;  // never `constructor` and friends
-      const target = definitions.names[name];
-      const link = definitionLink(target);
-      code.replaceWith(link);
-      link.append(code);
-    });
-  }
+    if (definitions) {
+      const linked = new Set();
+      laterEach(definitions.refs, ([line, column, name, target]) => {
+        const row = document.getElementById(`L${line}`);
+        const key = `${row?.closest(".row")?.id} ${target}`;
+        if (!row || linked.has(key)) return;
+        let offset = 0;
+        for (const node of row.childNodes) {
+          if (node.classList?.contains("ln")) continue;
+          if (offset === column && node.nodeType === 1 && node.textContent === name) {
+            const link = definitionLink(target);
+            node.replaceWith(link);
+            link.append(node);
+            linked.add(key);
+            break;
+          }
+          offset += node.textContent.length;
+          if (offset > column) break;
+        }
+      });
+      // Inline code in the prose that names one: `WeightDecay`, `Adam.step_param()`
+      laterEach(".doc code", (code) => {
+        if (code.closest("a, pre")) return;
+        const name = code.textContent.trim().replace(/\(\)$/, "");
+        if (!Object.hasOwn(definitions.names, name)) return;  // never `constructor` and friends
+        const target = definitions.names[name];
+        const link = definitionLink(target);
+        code.replaceWith(link);
+        link.append(code);
+      });
+    }
+  });
 
   // ## Copy buttons on code sections (without the line numbers)
 
-  document.querySelectorAll(".row .code").forEach((column) => {
+  laterEach(".row .code", (column) => {
     const button = document.createElement("button");
     button.type = "button";
     button.className = "copy";
     button.textContent = say("copy");
     button.addEventListener("click", async () => {
-      const lines = [...column.querySelectorAll(".line")].map((line) =>
+      const lines = [...column.querySelectorAll(".line:not(.edge)")].map((line) =>
         [...line.childNodes].filter((node) => !node.classList?.contains("ln")).map((node) => node.textContent).join(""));
       try {
         await navigator.clipboard.writeText(lines.join("\n"));
@@ -207,6 +230,18 @@
     });
     const tools = column.querySelector(".code-tools");
     if (tools) tools.prepend(button); else column.prepend(button);
+    // One tab stop per row: Copy is reached from the row's permalink with the right arrow, and back
+    const row = column.closest(".row");
+    const permalink = row?.querySelector(`a.permalink[href="#${CSS.escape(row.id)}"]`);
+    if (!permalink) return;
+    button.tabIndex = -1;
+    permalink.setAttribute("aria-keyshortcuts", "ArrowRight");
+    permalink.addEventListener("keydown", (event) => {
+      if (event.key === "ArrowRight") { event.preventDefault(); button.focus(); }
+    });
+    button.addEventListener("keydown", (event) => {
+      if (event.key === "ArrowLeft" || event.key === "Escape") { event.preventDefault(); permalink.focus(); }
+    });
   });
 
   // ## Language links keep the section the reader is on (ids are the same in every language)
@@ -240,7 +275,7 @@
     large.alt = image.alt;
     dialog.showModal();
   }
-  document.querySelectorAll(".doc img").forEach((image) => {
+  laterEach(".doc img", (image) => {
     image.tabIndex = 0;
     image.setAttribute("role", "button");
     image.setAttribute("aria-label", `${say("enlarge")}: ${image.alt}`);
@@ -391,4 +426,5 @@
       if (event.key === "ArrowUp") { event.preventDefault(); (at > 0 ? links[at - 1] : input).focus(); }
     });
   }
+  whenIdle(runPending, { timeout: 500 });
 })();
