@@ -93,11 +93,11 @@ def learning_rate_figure(path: Path, _: Words = str) -> None:
 
     # Noam for several model widths
     for d_model in (256, 512, 1024):
-        rates = schedule(Noam(param, lr=1.0, warmup=4000, d_model=d_model), steps)
-        line, = axes[2].plot(steps, rates)
-        # Each curve named just below its end: a legend would cover one of them on a phone
-        axes[2].annotate(f"d_model = {d_model}", (steps[-1], rates[-1]), xytext=(0, -4), textcoords="offset points",
-                         ha="right", va="top", color=line.get_color())
+        axes[2].plot(steps, schedule(Noam(param, lr=1.0, warmup=4000, d_model=d_model), steps),
+                     label=f"d_model = {d_model}")
+    # Room above the curves for the legend, which would cover one of them anywhere else on a phone
+    axes[2].set_ylim(top=1.6e-3)
+    axes[2].legend(loc="upper right")
     axes[2].set_title(_("Noam (w = 4,000)"))
 
     for ax in axes:
