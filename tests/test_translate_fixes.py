@@ -359,21 +359,23 @@ def test_10_a_review_is_resolved_exactly_when_the_translation_is_edited(tmp_path
 @pytest.mark.filterwarnings("ignore:Glyph .* missing from font")
 def test_12_the_experiment_figure_is_drawn_per_language_without_training_again(tmp_path: Path, monkeypatch) -> None:
     figures = pytest.importorskip("labml_nn.optimizers.figures")
-    import torch
 
     def no_training(*args, **kwargs):
         raise AssertionError("drawing a figure must not train")
 
     monkeypatch.setattr(figures.mnist_experiment, "train", no_training)
-    curves = {name: torch.linspace(2.0, 0.1, 30).repeat(len(figures.SEEDS), 1) for name in figures.mnist_experiment.OPTIMIZERS}
+    names = [name for group in figures.GROUPS for name in group]
+    results = {"block": 9, "steps_per_epoch": 45, "seeds": list(figures.SEEDS), "epochs": 6,
+               "dataset": "scikit-learn digits (8x8)",
+               "losses": {name: [[2.0 - 0.05 * i for i in range(30)] for _ in figures.SEEDS] for name in names}}
     figures.plt.rcParams.update({"svg.fonttype": "none"})
-    for lang, expected in (("en", "Training loss on scikit-learn"), ("ja", "学習損失"), ("zh", "训练损失")):
+    for lang, expected in (("en", "Adam and two variants"), ("ja", "学習率スケジュール"), ("zh", "学习率调度")):
         path = tmp_path / f"digits.{lang}.svg"
-        figures.experiment_figure(path, curves, figures.words(lang))
+        figures.experiment_figure(results, path, figures.words(lang))
         drawn = path.read_text("utf-8")
         assert expected in drawn
         if lang != "en":
-            assert "Training loss" not in drawn and ">loss<" not in drawn
+            assert "Adam and two variants" not in drawn and "Learning-rate schedules" not in drawn
 
 
 def test_1_after_two_changes_the_po_file_shows_the_diff_from_the_english_translated(tmp_path: Path) -> None:
