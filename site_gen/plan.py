@@ -56,7 +56,7 @@ def plan(config: Config, files: Files, documents: list[Document], translations: 
          assets: Assets) -> list[list[Task]]:
     """The tasks of every language, the default language's first."""
     settings = settings_digest(config, assets)
-    order = "\n".join(str(url) for url in reading_order(documents))  # previous/next links and the site's tree
+    order = "\n".join(str(url) for url in reading_order(documents, config.nav))  # previous/next links and the site's tree
     definitions = collect_definitions(documents).fingerprint()  # code links and "used in" lists
     return [_tasks(config, files, documents, translations, lang, settings,
                    digest(files.map.listing(), order, definitions, _titles(config, documents, translations, lang)))

@@ -235,7 +235,7 @@ class Frame:
         self.translations = translations
         self.default = config.default_language
         self.by_url = {d.source.url: d for d in documents}
-        self.order = reading_order(documents)
+        self.order = reading_order(documents, config.nav)
         self._plain: dict[str, str] = {}
 
     # ### Site-wide pages
