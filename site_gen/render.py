@@ -483,8 +483,8 @@ _HEADINGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
 _BLOCKS = {"p", "li", "td", "th", "tr", "dt", "dd", "ul", "ol", "dl", "table", "caption", "figcaption",
            "blockquote", "pre", "div", "br", "hr"}
 _BOUNDARY = "\0"
-# A block ending so leaves the next one apart already; any other is followed by " · "
-_SENTENCE_END = (".", ":", ";", "!", "?", "。", "．", "：", "；", "！", "？")
+# A block ending in punctuation is apart from the next already; any other is followed by " · "
+_SENTENCE_END = (".", ",", ":", ";", "!", "?", "。", "，", "、", "．", "：", "；", "！", "？")
 _VOID = {"br", "img", "hr", "input", "wbr", "col", "area", "source"}
 _SPACES = re.compile(r"\s+")
 _IDENTIFIER = re.compile(r"[^\W\d]\w*")  # Python's identifiers: `ñame` is one
