@@ -42,6 +42,7 @@ from . import translate
 from .assemble import assemble
 from .cache import Cache
 from .config import Config
+from .definitions import Definitions, collect as collect_definitions
 from .document import Document, read
 from .files import FileMap, Files, discover
 from .model import Problem
@@ -81,19 +82,21 @@ def build(config: Config, jobs: int | None = None, use_cache: bool = True,
         complete = False
         try:
             files = Files(config, discover(config), FileMap.gather(config))
+            report.problems += _empty_roots(config, files)
             reading = read_all(config, files.sources, cache, report.problems, jobs)
             documents = reading.documents
             translations = Translations(config.translations)
             assets = site_assets.collect(config.templates, cache)
-            tasks = plan(config, files, documents, translations, assets)
-            site = _renderer(config, files, reading, translations, assets, cache)
+            definitions = collect_definitions(documents)  # once: the plan's cache keys and the pages both need it
+            tasks = plan(config, files, documents, translations, assets, definitions)
+            site = _renderer(config, files, reading, translations, assets, cache, definitions)
             produced = produce(tasks, cache, site, jobs, progress, config.equation_numbers)
             outputs, problems, notes = assemble(config, produced, assets, cache, site)
             _audit_translations(config, documents, report, cache)
             write_site(config.out, outputs)
             complete = True
         finally:
-            cache.save(prune=complete)
+            cache.save(prune=complete and config.whole_project)
             cache.close()
         report.problems += problems + translations.problems
         report.notes += ([assets.note] if assets.note else []) + notes
@@ -105,7 +108,7 @@ def build(config: Config, jobs: int | None = None, use_cache: bool = True,
 
 
 def _renderer(config: Config, files: Files, reading: Reading, translations: Translations,
-              assets: Assets, cache: Cache):
+              assets: Assets, cache: Cache, definitions: Definitions):
     """The renderer, made (and its heavy modules imported) on first need, with the formulas of earlier builds."""
 
     @once
@@ -115,9 +118,16 @@ def _renderer(config: Config, files: Files, reading: Reading, translations: Tran
 
         math = KatexRenderer(known=known_formulas(cache, config.equation_numbers),
                              number_all=config.equation_numbers == "all")
-        return Site(config, files, reading, math, assets.katex_stylesheet, translations)
+        return Site(config, files, reading, math, assets.katex_stylesheet, translations, definitions)
 
     return site
+
+
+def _empty_roots(config: Config, files: Files) -> list[Problem]:
+    """A source folder with nothing to publish is most likely the wrong folder: say so."""
+    found = [config.root / source.path for source in files.sources]
+    return [Problem(str(root.dir), 0, f"no Python sources found in {root.dir}") for root in config.sources
+            if not any(path.is_relative_to(root.dir) for path in found)]
 
 
 def _audit_translations(config: Config, documents: list[Document], report: Report, cache: Cache) -> None:
@@ -127,7 +137,7 @@ def _audit_translations(config: Config, documents: list[Document], report: Repor
     """
     if len(config.languages) < 2:
         return  # nothing to audit; cutting every page into units costs a tenth of a one-language build
-    pages = {d.source.rel: translate.units_of(d) for d in documents if d.source.translate}
+    pages = {d.source.table: translate.units_of(d) for d in documents if d.source.translate}
     listed = json.dumps(sorted((str(rel), units) for rel, units in pages.items()), ensure_ascii=False)
     for lang in config.languages[1:]:
         folder = config.translations / lang

@@ -16,6 +16,11 @@ After a complete build, every entry of every kind that the build did not use
 is deleted and the space reclaimed, so the cache stays about the size of one
 build's entries however many builds ran.
 
+Each entry carries a checksum of its kind, key and value: an entry that some
+other program (or another version of this one) wrote or changed in place does
+not match it and is read as a miss, then recomputed. A value whose shape its
+reader cannot use is a miss too, never a crash.
+
 In: kinds, keys and JSON values. Out: the values stored under those keys.
 """
 
@@ -26,10 +31,10 @@ import json
 import sqlite3
 from importlib import metadata
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
-# Bump to invalidate every entry when the meaning of stored values changes
-FORMAT = 2
+# Bump to invalidate every entry when the meaning or layout of stored values changes
+FORMAT = 3
 # SQLite's `user_version` of our caches: a database without it is not ours
 _MARK = 0x5347_0000 + FORMAT
 _TOOLS = ("markdown", "pygments", "jinja2", "pykatex", "nh3", "pyyaml")
@@ -67,7 +72,7 @@ class Cache:
         self.salt = tool_versions() if path is not None else ""
         self.hits = 0
         self.misses = 0
-        self._pending: list[tuple[str, str, str]] = []
+        self._pending: list[tuple[str, str, str, str]] = []
         self._used: set[tuple[str, str]] = set()
         self._db = self._open() if path is not None else None
 
@@ -81,7 +86,7 @@ class Cache:
                 if tables and db.execute("PRAGMA user_version").fetchone()[0] != _MARK:
                     db.close()
                     raise sqlite3.DatabaseError("not a site-gen cache of this version")
-                db.execute("CREATE TABLE IF NOT EXISTS entries (kind TEXT, key TEXT, value TEXT, PRIMARY KEY (kind, key))")
+                db.execute("CREATE TABLE IF NOT EXISTS entries (kind TEXT, key TEXT, value TEXT, sum TEXT, PRIMARY KEY (kind, key))")
                 db.execute(f"PRAGMA user_version = {_MARK}")
                 db.execute("SELECT count(*) FROM entries").fetchone()
                 return db
@@ -101,15 +106,29 @@ class Cache:
     def key(self, kind: str, *parts: str | bytes) -> str:
         return digest(self.salt, kind, *parts)
 
-    def get(self, kind: str, key: str) -> Any | None:
+    def _sum(self, kind: str, key: str, value: str) -> str:
+        return digest(self.salt, kind, key, value)
+
+    def _decoded(self, kind: str, key: str, value: Any, check: Any, decode: Callable[[Any], Any]) -> Any | None:
+        """`decode` of a stored value, or `None` (with a note) for one that is damaged or of the wrong shape."""
+        try:
+            if not isinstance(value, str) or check != self._sum(kind, key, value):
+                raise ValueError("checksum does not match")
+            return decode(json.loads(value))
+        except (ValueError, TypeError, KeyError, IndexError, AttributeError) as error:
+            self.notes.append(f"{self.path}: damaged {kind} entry in the cache ({error}); recomputed")
+            return None
+
+    def get(self, kind: str, key: str, decode: Callable[[Any], Any] = lambda value: value) -> Any | None:
+        """The value stored under `key`, passed through `decode`; `None` when missing or unusable."""
         if self._db is None:
             return None
         try:
-            row = self._db.execute("SELECT value FROM entries WHERE kind = ? AND key = ?", (kind, key)).fetchone()
-            value = json.loads(row[0]) if row else None
-        except (sqlite3.DatabaseError, json.JSONDecodeError, TypeError) as error:
+            row = self._db.execute("SELECT value, sum FROM entries WHERE kind = ? AND key = ?", (kind, key)).fetchone()
+        except sqlite3.DatabaseError as error:
             self.notes.append(f"{self.path}: damaged cache entry ({error}); recomputed")
-            value = None
+            row = None
+        value = self._decoded(kind, key, *row, decode) if row else None
         if value is None:
             self.misses += 1
         else:
@@ -121,20 +140,22 @@ class Cache:
         """Mark an entry read in bulk (`all`) as still in use."""
         self._used.add((kind, key))
 
-    def all(self, kind: str) -> dict[str, Any]:
-        """Every entry of a kind (for small values needed in bulk, such as formulas)."""
+    def all(self, kind: str, decode: Callable[[Any], Any] = lambda value: value) -> dict[str, Any]:
+        """Every usable entry of a kind, decoded (for small values needed in bulk, such as formulas)."""
         if self._db is None:
             return {}
         try:
-            return {key: json.loads(value) for key, value in
-                    self._db.execute("SELECT key, value FROM entries WHERE kind = ?", (kind,))}
-        except (sqlite3.DatabaseError, json.JSONDecodeError) as error:
+            rows = self._db.execute("SELECT key, value, sum FROM entries WHERE kind = ?", (kind,)).fetchall()
+        except sqlite3.DatabaseError as error:
             self.notes.append(f"{self.path}: damaged cache entries ({error}); recomputed")
             return {}
+        found = {key: self._decoded(kind, key, value, check, decode) for key, value, check in rows}
+        return {key: value for key, value in found.items() if value is not None}
 
     def put(self, kind: str, key: str, value: Any) -> None:
         if self._db is not None:
-            self._pending.append((kind, key, json.dumps(value, ensure_ascii=False)))
+            text = json.dumps(value, ensure_ascii=False)
+            self._pending.append((kind, key, text, self._sum(kind, key, text)))
             self._used.add((kind, key))
 
     def save(self, prune: bool = False) -> None:
@@ -147,7 +168,7 @@ class Cache:
             return
         try:
             with self._db:
-                self._db.executemany("INSERT OR REPLACE INTO entries VALUES (?, ?, ?)", self._pending)
+                self._db.executemany("INSERT OR REPLACE INTO entries VALUES (?, ?, ?, ?)", self._pending)
                 if prune:
                     self._db.execute("CREATE TEMP TABLE IF NOT EXISTS used (kind TEXT, key TEXT)")
                     self._db.execute("DELETE FROM used")

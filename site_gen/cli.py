@@ -48,6 +48,12 @@ def main(argv: list[str] | None = None) -> int:
         # Output piped into `head` and the like: stop quietly
         sys.stderr.close()
         return 0
+    except Exception:  # a bug of ours, not a problem in the inputs: exit 2, never --strict's 1
+        import traceback
+
+        traceback.print_exc()
+        print("site-gen: internal error (a bug in site-gen, please report it with the lines above)", file=sys.stderr)
+        return 2
 
 
 def _build_error() -> type[Exception]:
@@ -67,7 +73,7 @@ def _parser() -> argparse.ArgumentParser:
     command.add_argument("--strict", action="store_true", help="exit non-zero on any problem in the inputs")
     command.add_argument("--jobs", "-j", type=_positive, default=None, help="parallel workers (default: all cores)")
     command.add_argument("--no-cache", action="store_true", help="render everything, ignoring the cache")
-    _root_option(command)
+    _root_option(command, "the one at or above SOURCE_DIR; without SOURCE_DIR, the current folder")
     command.set_defaults(run=_build)
 
     serve = commands.add_parser("serve", help="build, serve on 127.0.0.1, rebuild and reload on change")
@@ -115,10 +121,8 @@ def _positive(text: str) -> int:
     return value
 
 
-def _root_option(command: argparse.ArgumentParser) -> None:
-    command.add_argument("--root", type=Path, default=None,
-                         help="project folder with pyproject.toml (default: the one at or above SOURCE_DIR, "
-                              "or the current folder)")
+def _root_option(command: argparse.ArgumentParser, default: str = "the current folder") -> None:
+    command.add_argument("--root", type=Path, default=None, help=f"project folder with pyproject.toml (default: {default})")
 
 
 def _build(args: argparse.Namespace) -> int:
@@ -135,8 +139,8 @@ def _build(args: argparse.Namespace) -> int:
         if last is not None:
             problems = [Problem(**p) for p in last.report["problems"]]
             _print_report(last.report["notes"], problems)
-            print(f"nothing changed since the last build: {last.report['pages']} pages "
-                  f"({last.report['outputs']} files), {plural(len(problems), 'warning')} "
+            print(f"nothing changed since the last build: {plural(last.report['pages'], 'page')} "
+                  f"({plural(last.report['outputs'], 'file')}), {plural(len(problems), 'warning')} "
                   f"in {time.perf_counter() - started:.2f}s → {config.out}")
             return 1 if args.strict and problems else 0
     from .build import build
@@ -149,8 +153,8 @@ def _build(args: argparse.Namespace) -> int:
             problems=[dict(path=p.path, line=p.line, message=p.message, column=p.column) for p in report.problems]))
     _print_report(report.notes, report.problems)
     print(
-        f"built {report.pages} pages ({report.outputs} files, {report.rendered} rendered, "
-        f"{report.cache_hits} from cache), {report.formulas} new formulas, "
+        f"built {plural(report.pages, 'page')} ({plural(report.outputs, 'file')}, {report.rendered} rendered, "
+        f"{report.cache_hits} from cache), {plural(report.formulas, 'new formula')}, "
         f"{plural(len(report.problems), 'warning')} in {report.seconds:.2f}s → {config.out}"
     )
     return 1 if args.strict and report.problems else 0
@@ -230,7 +234,7 @@ def _languages(config: Config, chosen: list[str] | None) -> list[str]:
 
 def _tables(config: Config, lang: str, documents: list[Document]) -> list[tuple[str, Path, list[str]]]:
     """(name, table path, units) of every page of a language, and of its interface."""
-    rows = [(str(d.source.rel), translate.table_path(config.translations, lang, d.source.rel), _units(d))
+    rows = [(str(d.source.rel), translate.table_path(config.translations, lang, d.source.table), _units(d))
             for d in documents]
     rows.append(("(interface)", config.translations / lang / translate.UI_TABLE, _ui_units(config)))
     return rows
@@ -331,7 +335,7 @@ def _check(args: argparse.Namespace) -> int:
     from .prose import inventory, raw_html_outside_allowlist
 
     config = load(args.root or Path.cwd())
-    pages = {d.source.rel: _units(d) for d in _documents(config)}
+    pages = {d.source.table: _units(d) for d in _documents(config)}
     problems: list[Problem] = []
     for lang in _languages(config, args.lang):
         problems += translate.audit(config.translations, lang, pages, inventory, raw_html_outside_allowlist).problems
@@ -348,7 +352,7 @@ def _export(args: argparse.Namespace) -> int:
 
     config = load(args.root or Path.cwd())
     documents = _documents(config)
-    by_table = {d.source.rel.with_suffix(".json"): d for d in documents}
+    by_table = {d.source.table: d for d in documents}
     written, failed = 0, False
     for lang in _languages(config, args.lang):
         for _, path, _ in _tables(config, lang, documents):
@@ -381,7 +385,7 @@ def _locations(document: Document) -> dict[str, list[tuple[str, int]]]:
 
     def first_line(unit: str, candidates: list[int], fallback: int) -> int:
         needle = next((line.strip() for line in unit.split("\n") if line.strip()), "")
-        return next((n for n in candidates if needle and needle in document.lines[n - 1]), fallback)
+        return next((n for n in candidates if needle and document.holds(n, needle)), fallback)
 
     everywhere = list(range(1, len(document.lines) + 1))
     for unit in (document.title, document.summary):

@@ -79,6 +79,9 @@ class Config:
     nav: list[str] = field(default_factory=list)  # page URLs read first, in this order
     # The build cache (outside the output folder); None: no cache
     cache: Path | None = None
+    # False when SOURCE_DIR stands in for the project's sources: the build sees part of what the
+    # cache serves, so it must not forget what it did not use
+    whole_project: bool = True
 
     @property
     def default_language(self) -> str:
@@ -152,6 +155,7 @@ def load(root: Path | None, source: Path | None = None, out: Path | None = None)
         cache=root / settings.get("cache", ".site_gen_cache") / "cache.sqlite",
         equation_numbers=equation_numbers,
         nav=nav,
+        whole_project=source is None,
     )
 
 

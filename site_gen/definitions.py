@@ -55,11 +55,20 @@ class Definitions:
     defined: dict[tuple[str, str], Definition] = field(default_factory=dict)
     references: dict[PurePosixPath, list[Reference]] = field(default_factory=dict)
     scopes: dict[PurePosixPath, dict[str, Definition]] = field(default_factory=dict)
+    _using: dict[Definition, dict[PurePosixPath, None]] | None = field(default=None, repr=False, compare=False)
 
     def users(self, target: Definition) -> list[PurePosixPath]:
         """The other pages that use a definition, in page order."""
-        return [url for url, refs in self.references.items()
-                if url != target.url and any(ref.target == target for ref in refs)]
+        return [url for url in self._pages_using().get(target, {}) if url != target.url]
+
+    def _pages_using(self) -> dict[Definition, dict[PurePosixPath, None]]:
+        # Indexed once: looking each definition up in every page's references is O(definitions × references)
+        if self._using is None:
+            self._using = {}
+            for url, refs in self.references.items():
+                for ref in refs:
+                    self._using.setdefault(ref.target, {})[url] = None
+        return self._using
 
     def fingerprint(self) -> str:
         """Everything a page shows of other pages' definitions, for cache keys."""
@@ -187,12 +196,25 @@ def _bound(nodes: Iterable[ast.AST]) -> set[str]:
     return names
 
 
+class _Locals:
+    """The names a scope binds, found only when a linkable name is read in it (most functions read none)."""
+
+    def __init__(self, nodes: list[ast.AST]) -> None:
+        self.nodes: list[ast.AST] = nodes
+        self.names: set[str] | None = None
+
+    def __contains__(self, name: str) -> bool:
+        if self.names is None:
+            self.names = _bound(self.nodes)
+        return name in self.names
+
+
 class _References(ast.NodeVisitor):
     def __init__(self, scope: dict[str, Definition], defined: dict[tuple[str, str], Definition], lines: list[str]) -> None:
         self.scope = scope
         self.defined = defined
         self.lines = lines
-        self.local: list[set[str]] = []
+        self.local: list[_Locals] = []
         self.found: list[Reference] = []
 
     def _add(self, line: int, byte_column: int, text: str, target: Definition) -> None:
@@ -234,7 +256,7 @@ class _References(ast.NodeVisitor):
         if getattr(node, "returns", None) is not None:
             self.visit(node.returns)
         body = node.body if isinstance(node.body, list) else [node.body]
-        self.local.append(_bound([arguments, *body]))
+        self.local.append(_Locals([arguments, *body]))
         for statement in body:
             self.visit(statement)
         self.local.pop()
@@ -242,7 +264,7 @@ class _References(ast.NodeVisitor):
     visit_FunctionDef = visit_AsyncFunctionDef = visit_Lambda = _function
 
     def _comprehension(self, node: ast.AST) -> None:
-        self.local.append(_bound(generator.target for generator in node.generators))
+        self.local.append(_Locals([generator.target for generator in node.generators]))
         self.generic_visit(node)
         self.local.pop()
 

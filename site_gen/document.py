@@ -44,6 +44,11 @@ class Document:
         """Everything but the source (which the build already knows)."""
         return dict(sections=[asdict(s) for s in self.sections], title=self.title, summary=self.summary)
 
+    def holds(self, number: int, text: str) -> bool:
+        """Whether line `number` shows `text`: a docstring's prose has its tabs expanded (as `inspect.cleandoc` does)."""
+        line = self.lines[number - 1]
+        return text in line or ("\t" in line and text in line.expandtabs())
+
     @classmethod
     def from_json(cls, source: Source, text: str, data: dict) -> Document:
         sections = [Section(**s) for s in data["sections"]]

@@ -22,6 +22,7 @@ from __future__ import annotations
 import os
 import posixpath
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path, PurePosixPath
 from typing import Iterator
 from urllib.parse import quote, unquote, urlsplit
@@ -60,8 +61,25 @@ def discover(config: Config) -> list[Source]:
             rel = PurePosixPath(path.relative_to(root.dir).as_posix())
             if kind is None or path.is_symlink() or any(part.startswith(".") for part in rel.parts[:-1]):
                 continue
-            found.append(Source(_display_path(config, path), page_url(root, rel), rel, kind, root.title, root.translate))
+            table = PurePosixPath(root.prefix, rel.with_suffix(".json"))
+            found.append(Source(_display_path(config, path), page_url(root, rel), rel, kind, root.title, root.translate,
+                                table))
+    _unique_tables(found)
     return _unique_urls(sorted(found, key=lambda s: (str(s.url), s.rel.name != "__init__.py", str(s.path))))
+
+
+def _unique_tables(sources: list[Source]) -> None:
+    """
+    Two sources can claim one translation table (`readme.py` and `readme.md`,
+    or two folders without a prefix that both hold `__init__.py`): the first
+    keeps it, the others keep their extension (`readme.md.json`), so no update
+    overwrites another's translations.
+    """
+    taken: set[PurePosixPath] = set()
+    for source in sorted(sources, key=lambda s: (str(s.table), s.kind != "python", str(s.path))):
+        if source.table in taken:
+            source.table = source.table.with_name(source.rel.name + ".json")
+        taken.add(source.table)
 
 
 def _unique_urls(sources: list[Source]) -> list[Source]:
@@ -96,7 +114,14 @@ def _display_path(config: Config, path: Path) -> PurePosixPath:
 
 def relative_url(target: PurePosixPath | str, page: PurePosixPath) -> str:
     """The link from `page` to `target`, both relative to the site root, percent-encoded (`a#b.html` → `a%23b.html`)."""
-    return quote(posixpath.relpath(str(target), str(page.parent) or "."))
+    return _relative(str(target), str(page.parent) or ".")
+
+
+@lru_cache(maxsize=1 << 16)
+def _relative(target: str, folder: str) -> str:
+    # Every page links every other through the site's tree: pages of one folder share the answers,
+    # and `relpath` asks the operating system for the working directory on every call
+    return quote(posixpath.relpath(target, folder))
 
 
 @dataclass(frozen=True)
@@ -198,11 +223,13 @@ class Files:
             return LinkResult(relative_url(linked.url, source.url) + fragment,
                               anchor=(str(linked.url), parts.fragment) if parts.fragment else None)
         published = PurePosixPath(root.prefix, target.relative_to(root.dir).as_posix())
+        if target in self._disk_folders and published / "index.html" in self._page_urls:
+            published = published / "index.html"
         if published in self._page_urls:
-            return LinkResult(relative_url(published, source.url) + fragment)
+            # `b.html#x`, as nn.labml.ai's sources write links: the fragment is checked as for `b.py#x`
+            return LinkResult(relative_url(published, source.url) + fragment,
+                              anchor=(str(published), parts.fragment) if parts.fragment else None)
         if target in self._disk_folders:
-            if published / "index.html" in self._page_urls:
-                return LinkResult(relative_url(published / "index.html", source.url) + fragment)
             return LinkResult(url, f"broken {kind} '{url}': a folder with no pages")
         # An image drawn in the page's language (`plot.ja.svg` beside `plot.svg`) replaces it
         localized = target.with_name(f"{target.stem}.{lang}{target.suffix}")

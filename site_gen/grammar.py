@@ -21,7 +21,7 @@ together they give the input back. Kinds:
 | `html`       | one raw HTML tag (`$` in an attribute is not math)          |
 | `definition` | a reference-style link definition, `[x]: https://…`         |
 | `dollar`     | `\$`, a dollar                                              |
-| `math`       | `$…$`, `$$…$$`, `\(…\)`, `\[…\]`, `\begin{align}…\end{align}` |
+| `math`       | `$…$`, `$$…$$`, `\(…\)`, `\[…\]`, `\begin{align}…\end{align}`, and `\eqref{…}`/`\ref{…}` in prose |
 | `lone`       | a `$` that opens no formula                                 |
 
 One pass, leftmost match wins, so a `$` inside a code span or an attribute
@@ -58,6 +58,7 @@ _RULES = r"""
   | \\\[(?P<bracket>.+?)\\\]
   | (?P<env>\\begin\{(?P<name>""" + ENVIRONMENTS + r""")\}.*?\\end\{(?P=name)\})
   | \\\((?P<paren>.+?)\\\)
+  | (?P<reference>\\(?:eq)?ref\{[^{}\n]*\})
   | \$(?P<inline>[^\s$](?:\\.|""" + _NOT_BLANK_LINE + r"""[^\\$])*?)(?<!\s)\$(?!\d)
   | (?P<lone>\$)
     """
@@ -66,7 +67,8 @@ _GRAMMAR = re.compile(_RULES, re.DOTALL | re.VERBOSE | re.MULTILINE)
 _IN_LIST = re.compile(_RULES.replace(_INDENTED, ""), re.DOTALL | re.VERBOSE | re.MULTILINE)
 _LIST_ITEM = re.compile(r"[ \t]*(?:[*+-]|\d+[.)])[ \t]")
 
-_MATH_GROUPS = (("display", True), ("bracket", True), ("env", True), ("paren", False), ("inline", False))
+_MATH_GROUPS = (("display", True), ("bracket", True), ("env", True), ("paren", False), ("reference", False),
+                ("inline", False))
 _KINDS = ("fence", "doctest", "indented", "definition", "code", "comment", "html", "dollar", "lone")
 # Kinds that are the same in every language: no words to translate
 NOT_WORDS = {"fence", "doctest", "indented", "definition", "code", "comment", "html", "math", "dollar"}

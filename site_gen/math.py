@@ -68,14 +68,17 @@ def equation_labels(formulas: Iterable[str]) -> dict[str, int]:
     return labels
 
 
+def unknown_labels(tex: str, labels: dict[str, int]) -> list[str]:
+    """The labels `\\eqref{…}`/`\\ref{…}` refer to that no `\\label` of the page defines."""
+    return [label for _, label in _REFERENCE.findall(tex) if label not in labels]
+
+
 def number_labels(tex: str, labels: dict[str, int]) -> str:
-    """`\\label{k}` becomes its `\\tag`, `\\eqref{k}` its number; an unknown label is left for KaTeX to report."""
+    """`\\label{k}` becomes its `\\tag`, `\\eqref{k}` its number; an unknown label shows `(?)` (see `unknown_labels`)."""
     tex = _LABEL.sub(lambda m: f"\\tag{{{labels[m.group(1)]}}}" if m.group(1) in labels else m.group(0), tex)
 
     def reference(match: re.Match[str]) -> str:
-        number = labels.get(match.group(2))
-        if number is None:
-            return match.group(0)
+        number = labels.get(match.group(2), "?")
         return f"\\text{{({number})}}" if match.group(1) == "eqref" else f"\\text{{{number}}}"
 
     return _REFERENCE.sub(reference, tex)
@@ -150,6 +153,18 @@ def _combine(mathml: str, html: str, display: bool) -> str:
     visible = html.removeprefix(_KATEX).removesuffix(_END)
     combined = f'{_KATEX}<span class="katex-mathml">{math}{_END}{visible}{_END}'
     return f"{_DISPLAY}{combined}{_END}" if display else combined
+
+
+def readable_part(html: str) -> str:
+    """
+    The start of a KaTeX render that holds its MathML, and so its LaTeX
+    annotation: the visible copy after it repeats the formula as drawn boxes, which
+    search text skips, so reading it is wasted work. Any other HTML comes back whole.
+    """
+    inside = html.removeprefix(_DISPLAY)
+    if not (inside.startswith(_KATEX) and html.endswith(_END) and html.count("</math>") == 1):
+        return html
+    return html[: html.index("</math>") + len("</math>")]
 
 
 def error_html(tex: str, display: bool, message: str) -> str:

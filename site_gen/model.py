@@ -43,6 +43,8 @@ class Problem:
     column: int = 0  # 0 when only the line is known
 
     def __str__(self) -> str:
+        if not self.line:  # about a folder or file as a whole
+            return f"{self.path}: {self.message}"
         where = f"{self.line}:{self.column}" if self.column else f"{self.line}"
         return f"{self.path}:{where}: {self.message}"
 
@@ -63,7 +65,7 @@ class Source:
     path: PurePosixPath
     # Where its page goes, relative to the site root (`optimizers/adam.html`)
     url: PurePosixPath
-    # Where it lives in its source folder (`optimizers/adam.py`), for translation tables
+    # Where it lives in its source folder (`optimizers/adam.py`)
     rel: PurePosixPath
     # `python` or `markdown`
     kind: str
@@ -71,6 +73,13 @@ class Source:
     group: str = ""
     # Whether its prose has translation tables
     translate: bool = True
+    # Its translation table in each language's folder: `optimizers/adam.json`, under the
+    # folder's prefix if it has one, `readme.md.json` when `readme.py` is beside it
+    table: PurePosixPath | None = None
+
+    def __post_init__(self) -> None:
+        if self.table is None:
+            self.table = self.rel.with_suffix(".json")
 
 
 @dataclass

@@ -28,7 +28,7 @@ from .config import Config
 from .document import Document
 from .files import Files
 from .model import PageResult
-from .definitions import collect as collect_definitions
+from .definitions import Definitions
 from .navigation import reading_order
 from .translate import Translations
 
@@ -53,13 +53,13 @@ class Task:
 
 
 def plan(config: Config, files: Files, documents: list[Document], translations: Translations,
-         assets: Assets) -> list[list[Task]]:
+         assets: Assets, definitions: Definitions) -> list[list[Task]]:
     """The tasks of every language, the default language's first."""
     settings = settings_digest(config, assets)
     order = "\n".join(str(url) for url in reading_order(documents, config.nav))  # previous/next links and the site's tree
-    definitions = collect_definitions(documents).fingerprint()  # code links and "used in" lists
+    linked = definitions.fingerprint()  # code links and "used in" lists
     return [_tasks(config, files, documents, translations, lang, settings,
-                   digest(files.map.listing(), order, definitions, _titles(config, documents, translations, lang)))
+                   digest(files.map.listing(), order, linked, _titles(config, documents, translations, lang)))
             for lang in config.languages]
 
 
@@ -81,7 +81,7 @@ def _tasks(config: Config, files: Files, documents: list[Document], translations
     tasks = []
     for document in documents:
         source = document.source
-        table = (digest(translations.fingerprint(lang, source.rel))
+        table = (digest(translations.fingerprint(lang, source.table))
                  if config.translated(source.translate, lang) else "")
         tasks.append(Task("page", lang, folder / source.url, source.url, digest(repr(source), document.text),
                           table, ui, settings, structure))
@@ -108,8 +108,8 @@ def _titles(config: Config, documents: list[Document], translations: Translation
         source = document.source
         title, summary = document.title, document.summary
         if config.translated(source.translate, lang):
-            title = translations.lookup(lang, source.rel, title) or title
-            summary = (translations.lookup(lang, source.rel, summary) or summary) if summary else ""
+            title = translations.lookup(lang, source.table, title) or title
+            summary = (translations.lookup(lang, source.table, summary) or summary) if summary else ""
         rows.append(f"{source.url}\t{title}\t{summary}")
     return "\n".join(rows)
 

@@ -50,8 +50,7 @@ def produce(plan: list[list[Task]], cache: Cache, site: Callable[[], Site], jobs
         if number:
             tasks = [with_anchors(task, english) for task in tasks]
         keys = [task.key(cache) for task in tasks]
-        results = [_from_json(hit) if (hit := cache.get(task.kind, key)) is not None else None
-                   for task, key in zip(tasks, keys)]
+        results = [cache.get(task.kind, key, _from_json) for task, key in zip(tasks, keys)]
         missing = [i for i, result in enumerate(results) if result is None]
         done += len(tasks) - len(missing)
         if missing:
@@ -88,6 +87,15 @@ def _from_json(data: dict) -> PageResult:
                          "anchors": {int(k): v for k, v in data["anchors"].items()}})
 
 
+def _formula(entry: list) -> tuple[str, bool, str, str | None]:
+    """A stored formula, `[tex, display, html, error]`; `ValueError` for any other shape."""
+    tex, display, html, error = entry
+    if not (isinstance(tex, str) and isinstance(display, bool) and isinstance(html, str)
+            and (error is None or isinstance(error, str))):
+        raise ValueError(f"not a formula: {entry!r:.60}")
+    return tex, display, html, error
+
+
 def formula_key(cache: Cache, tex: str, display: bool, numbering: str) -> str:
     return cache.key("formula", tex, str(display), numbering)
 
@@ -95,7 +103,7 @@ def formula_key(cache: Cache, tex: str, display: bool, numbering: str) -> str:
 def known_formulas(cache: Cache, numbering: str) -> dict[tuple[str, bool], tuple[str, str | None]]:
     """Formulas of earlier builds by these same tools (entries under other keys are stale)."""
     known = {}
-    for key, (tex, display, html, error) in cache.all("formula").items():
+    for key, (tex, display, html, error) in cache.all("formula", _formula).items():
         if key == formula_key(cache, tex, display, numbering):
             known[(tex, display)] = (html, error)
     return known

@@ -58,7 +58,7 @@ from markdown.treeprocessors import Treeprocessor
 from markupsafe import Markup, escape
 
 from .grammar import Token, tokenize
-from .math import Rendered, number_labels
+from .math import Rendered, number_labels, unknown_labels
 from .model import Heading, LinkResult
 
 # Punctuation that must not start a line, and a mark for "this formula is followed by some"
@@ -102,8 +102,14 @@ class _Ids(HTMLParser):
         self.ids.extend(value for name, value in attrs if name == "id" and value)
 
 
+# Where `HTMLParser` could read an attribute named `id`: after a quote, space or `/`, before `=`, space, `/`, `>`
+_MAYBE_ID = re.compile(r"""(?<=['"\s/])id(?=[\s/=>]|$)""", re.IGNORECASE)
+
+
 def element_ids(html: str) -> list[str]:
     """Every `id` of some HTML, in order, repeats included."""
+    if not _MAYBE_ID.search(html):
+        return []  # parsing a formula's HTML to find nothing was a tenth of a formula-heavy build
     parser = _Ids()
     parser.feed(html)
     parser.close()
@@ -227,8 +233,9 @@ class _MathPreprocessor(Preprocessor):
         self.ext.state.issues.append(Issue(snippet, "unmatched `$` (write `\\$` for a dollar sign)"))
 
     def _stash(self, tex: str, display: bool, source: str) -> str:
-        if self.ext.equation_labels:
-            tex = number_labels(tex, self.ext.equation_labels)
+        for label in unknown_labels(tex, self.ext.equation_labels):
+            self.ext.state.issues.append(Issue(source, f"unknown equation label '{label}'"))
+        tex = number_labels(tex, self.ext.equation_labels)
         rendered = self.ext.render_math(tex, display)
         self.ext.state.formulas += 1
         if rendered.error:
@@ -539,6 +546,10 @@ class ProseRenderer:
         self._page_ids: set[str] = set(reserved_ids)
         self._equation_labels = dict(equation_labels or {})
         self._footnote_prefix = first_prefix  # footnote ids count the page's sections from here
+
+    def claim_id(self, wanted: str) -> str:
+        """`wanted`, or its first free variant (`wanted_1`, …), now taken on the page."""
+        return unique(wanted, self._page_ids)
 
     def render(self, text: str, anchors: list[str] | None = None) -> ProseResult:
         """One section's prose; `anchors` are heading ids to reuse, in order."""

@@ -13,6 +13,7 @@ Each source is read once, whatever the number of languages.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 from pathlib import PurePosixPath
 
 from .cache import Cache
@@ -38,15 +39,13 @@ def read_all(config: Config, sources: list[Source], cache: Cache, problems: list
         if text is not None:
             # The key is the whole record read from: a root's title or prefix is in it too
             texts.append((source, text, cache.key("document", repr(source), text)))
-    cached = [cache.get("document", key) for _, _, key in texts]
+    cached = [cache.get("document", key, partial(_from_json, source, text)) for source, text, key in texts]
     missing = [(source, text) for (source, text, _), hit in zip(texts, cached) if hit is None]
     parsed = iter(in_parallel(_parse, missing, jobs))
     documents, code = [], {}
     for (source, text, key), hit in zip(texts, cached):
         if hit is not None:
-            document = Document.from_json(source, text, hit["document"])
-            found = [Problem(*p) for p in hit["problems"]]
-            lines = hit["code"]
+            document, found, lines = hit
         else:
             document, found, lines = next(parsed)
             cache.put("document", key, {"document": document.to_json(), "code": lines,
@@ -55,6 +54,10 @@ def read_all(config: Config, sources: list[Source], cache: Cache, problems: list
         documents.append(document)
         code[source.url] = lines
     return Reading(documents, code)
+
+
+def _from_json(source: Source, text: str, hit: dict) -> tuple[Document, list[Problem], list[str]]:
+    return Document.from_json(source, text, hit["document"]), [Problem(*p) for p in hit["problems"]], list(hit["code"])
 
 
 def _parse(_: None, item: tuple[Source, str]) -> tuple[Document, list[Problem], list[str]]:

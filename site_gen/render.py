@@ -37,8 +37,8 @@ from .config import Config
 from .document import Document
 from .files import Files, relative_url
 from .grammar import formulas
-from .math import KatexRenderer, Rendered, equation_labels
-from .definitions import collect as collect_definitions
+from .math import KatexRenderer, Rendered, equation_labels, readable_part
+from .definitions import Definitions
 from .navigation import navigation, reading_order
 from .model import Heading, PageResult, Problem, Section, Source
 from .page import Templates
@@ -65,7 +65,7 @@ class Site:
     """Renders every page of the site, in every language, from gathered documents."""
 
     def __init__(self, config: Config, files: Files, reading: Reading, math: KatexRenderer,
-                 katex_stylesheet: str, translations: Translations) -> None:
+                 katex_stylesheet: str, translations: Translations, definitions: Definitions) -> None:
         self.config = config
         self.files = files
         self.code = reading.code
@@ -75,7 +75,7 @@ class Site:
         self.default = config.default_language
         self.by_url = {d.source.url: d for d in reading.documents}
         self.frame = Frame(config, files, reading.documents, math, katex_stylesheet, translations, self.templates)
-        self.definitions = collect_definitions(reading.documents)
+        self.definitions = definitions
         # Ids the templates write (search box, contents): a heading never takes one, a link may point at one
         self.template_ids = {i for path in sorted(Path(config.templates).glob("*.html"))
                              for i in element_ids(path.read_text("utf-8")) if "{" not in i}
@@ -90,7 +90,7 @@ class Site:
         result = PageResult("")
         problems = result.problems
         source = document.source
-        table = self.translations.page(lang, source.rel) if self.frame.translated(source, lang) else None
+        table = self.translations.page(lang, source.table) if self.frame.translated(source, lang) else None
         gettext = self.frame.gettext(lang)
         used: set[tuple[str, bool]] = set()
 
@@ -98,7 +98,8 @@ class Site:
             used.add((tex, display))
             return self.math(tex, display)
 
-        reserved = self.template_ids | {f"section-{n}" for n in range(1, len(document.sections) + 1)}
+        # Ids the author wrote anywhere on the page (`<a id="x">`): generated ids step aside from them
+        reserved = self.template_ids | {i for section in document.sections for i in element_ids(section.doc)}
         prose = ProseRenderer(math, self.files.resolver(source, self.frame.language_folder(lang), result.assets),
                               lang=lang, untranslated_notice=gettext(UNTRANSLATED_NOTICE),
                               stale_notice=gettext(STALE_NOTICE), permalink_label=gettext(PERMALINK),
@@ -119,8 +120,9 @@ class Site:
             if lang == self.default:
                 result.anchors[number] = [h.anchor for h in rendered.headings]
                 problems.extend(self._locate(document, section, issue, seen) for issue in rendered.issues)
+                links_seen: Counter = Counter()  # the same link twice is found on its next line
                 for written, (page, fragment) in rendered.anchor_links:
-                    where = self._locate(document, section, Issue(written, ""), Counter())
+                    where = self._locate(document, section, Issue(written, ""), links_seen)
                     result.fragment_links.append([where.path, where.line, written, page, fragment])
             elif table is not None:
                 for issue in rendered.issues:
@@ -128,7 +130,8 @@ class Site:
                         line, column = table.locate(issue.needle)
                         problems.append(Problem(str(table.path), line, f"{issue.message} (in a translation of "
                                                                        f"{source.path})", column))
-            anchor = rendered.section_anchor or f"section-{number}"
+            # A section without a heading takes `section-N` only now: no id is reserved that is not emitted
+            anchor = rendered.section_anchor or prose.claim_id(f"section-{number}")
             names = " ".join(identifiers(document.lines[n - 1] for n in section.code_lines))
             for piece, (piece_anchor, heading, text) in enumerate(plain_text(rendered.search_html, rendered.stash)):
                 if piece and not piece_anchor:
@@ -205,7 +208,7 @@ class Site:
         """Find the source line an issue is about, from the text it quotes (its next line if quoted before)."""
         needle = next((part.strip() for part in issue.needle.split("\n") if part.strip()), "")
         candidates = sorted(section.doc_lines) or section.code_lines
-        lines = [n for n in candidates if needle and needle in document.lines[n - 1]]
+        lines = [n for n in candidates if needle and document.holds(n, needle)]
         nth = seen[(needle, issue.message)]
         seen[(needle, issue.message)] += 1
         line = lines[min(nth, len(lines) - 1)] if lines else section.doc_line
@@ -275,7 +278,7 @@ class Frame:
         """A title or summary, translated if it can be, as plain text."""
         if not self.translated(document.source, lang):
             return self.plain(english)
-        translation = self.translations.lookup(lang, document.source.rel, english)
+        translation = self.translations.lookup(lang, document.source.table, english)
         if coverage is not None:
             coverage.count(english, translation is not None)
         return self.plain(translation or english)
@@ -306,7 +309,7 @@ class Frame:
                      summary=self.summary(document, lang), lang=self.default if english else "")
             )
         return [
-            dict(name=self.folder_title(parent, lang), href=relative_url(parent / "index.html", here),
+            dict(name=self.folder_title(parent, lang), href=relative_url(parent / "index.html", here), own=parent == folder,
                  summary=self._folder_summary(parent, lang), pages=pages,
                  lang=pages[0]["lang"] if len({p["lang"] for p in pages}) == 1 else "")
             for parent, pages in groups.items()  # in reading order
@@ -316,7 +319,10 @@ class Frame:
         index = self.by_url.get(folder / "index.html")
         if index is not None:
             return self.title(index, lang)
-        return folder.name or self.gettext(lang)(self.config.title)
+        # A source folder without `__init__.py`: the title its settings give it, else its name
+        configured = next((r.title for r in self.config.sources if r.title and PurePosixPath(r.prefix) == folder
+                           and r.prefix), "")
+        return self.gettext(lang)(configured) if configured else folder.name or self.gettext(lang)(self.config.title)
 
     def folder_title_lang(self, folder: PurePosixPath, lang: str) -> str:
         index = self.by_url.get(folder / "index.html")
@@ -473,7 +479,7 @@ class _PlainText(HTMLParser):
 def _stash_text(html: str) -> str:
     """What one formula's HTML adds to the words around it: read once per formula, not once per use."""
     parser = _PlainText()
-    parser.feed(html)
+    parser.feed(readable_part(html))  # the MathML only: KaTeX's drawn copy is most of the HTML and adds no text
     parser.close()
     return "".join(parser.pieces[0][2])
 

@@ -133,16 +133,24 @@ class DevServer:
         return report
 
     def watched(self) -> list[Path]:
-        paths = [s.dir for s in self.config.sources] + [self.config.templates, self.config.translations,
-                                                         self.config.root / "pyproject.toml"]
-        return [p for p in paths if p.exists()]
+        """
+        The project folder, and any input outside it. Folders, not files: an
+        editor that saves by replacing a file (vim, `sed -i`, a checkout) and
+        a folder created later (the first `translations/`) are seen too.
+        """
+        inputs = [s.dir for s in self.config.sources] + [self.config.templates, self.config.translations]
+        outside = [p for p in inputs if p.exists() and not p.is_relative_to(self.config.root)]
+        return [self.config.root, *outside]
 
     def _ignore(self, change: watchfiles.Change, path: str) -> bool:
-        """Keep changes to inputs; ignore the output folder, caches and editor droppings."""
-        here = Path(path)
-        if here.is_relative_to(self.config.out) or (self.config.cache and here.is_relative_to(self.config.cache.parent)):
+        """Keep changes to inputs (as the settings now name them); ignore everything else and editor droppings."""
+        config, here = self.config, Path(path)
+        if here == config.root / "pyproject.toml":
+            return True
+        if here.is_relative_to(config.out) or (config.cache and here.is_relative_to(config.cache.parent)):
             return False
-        return watchfiles.DefaultFilter()(change, path)
+        inputs = [s.dir for s in config.sources] + [config.templates, config.translations]
+        return any(here.is_relative_to(p) for p in inputs) and watchfiles.DefaultFilter()(change, path)
 
     def watch(self) -> None:
         # An empty set of changes every so often says the watcher is running

@@ -135,7 +135,8 @@ def _docstrings(text: str, lines: list[str]) -> list[_Docstring]:
         value = body[0].value
         if not (isinstance(value, ast.Constant) and isinstance(value.value, str)):
             continue
-        if not _stands_alone(value, lines):
+        after = _after_docstring(value, lines)
+        if after is None:
             continue
         if isinstance(node, ast.Module):
             header_start = value.lineno
@@ -147,7 +148,9 @@ def _docstrings(text: str, lines: list[str]) -> list[_Docstring]:
             while header_start > 1 and lines[header_start - 2].strip().startswith("@") \
                     and lines[header_start - 2].rstrip().endswith("\\"):
                 header_start -= 1
-        found.append(_Docstring(header_start, value.lineno, value.end_lineno, _docstring_prose(value, lines)))
+        # A comment after the closing quotes is prose too: a paragraph after the docstring's
+        found.append(_Docstring(header_start, value.lineno, value.end_lineno,
+                                _join(_docstring_prose(value, lines), _comment_prose(after) if after else "")))
     return sorted(found, key=lambda d: d.start)
 
 
@@ -169,16 +172,18 @@ def _definitions(tree: ast.Module) -> list[ast.AST]:
     return found
 
 
-def _stands_alone(value: ast.Constant, lines: list[str]) -> bool:
+def _after_docstring(value: ast.Constant, lines: list[str]) -> str | None:
     """
-    True when nothing but the docstring is on its first and last lines (a
-    comment after the closing quotes keeps the docstring in the code, where
-    the comment is not lost).
+    What follows a docstring's closing quotes ("" for nothing, or a comment),
+    or `None` when it does not stand on lines of its own: code shares its
+    lines, or a tool's pragma (`# noqa`) follows it, which stays in the code.
     """
     before = lines[value.lineno - 1].encode("utf-8")[: value.col_offset].decode("utf-8", "replace")
     after = lines[value.end_lineno - 1].encode("utf-8")[value.end_col_offset :].decode("utf-8", "replace")
     after = after.strip()
-    return not before.strip() and not after
+    if before.strip() or (after and (not after.startswith("#") or _TOOL_PRAGMA.match(after))):
+        return None
+    return after
 
 
 def _docstring_prose(value: ast.Constant, lines: list[str]) -> str:

@@ -227,8 +227,8 @@ class Table:
     review: dict[str, str] = field(default_factory=dict)  # English now → English the translation was made for
     held: dict[str, str] = field(default_factory=dict)  # English now → the translation as it was when sent to review
     positions: dict[str, Position] = field(default_factory=dict)
-    # Keys written twice: (key, line of the first, line of the second)
-    duplicates: list[tuple[str, int, int]] = field(default_factory=list)
+    # Keys written twice: (key, (line, column) of the first, (line, column) of the second)
+    duplicates: list[tuple[str, tuple[int, int], tuple[int, int]]] = field(default_factory=list)
     text: str = ""  # the file as read, for positions inside values
     _layout: dict[str, str] | None = field(default=None, init=False, repr=False, compare=False)
 
@@ -346,7 +346,7 @@ def _read(path: Path) -> str:
         raise TableError(path, 1, 1, f"cannot read translation table: {error}") from None
 
 
-def _parse(path: Path, text: str) -> tuple[dict[str, str], dict[str, Position], list[tuple[str, int, int]]]:
+def _parse(path: Path, text: str) -> tuple[dict[str, str], dict[str, Position], list]:
     if not text:
         return {}, {}, []
     try:
@@ -363,7 +363,7 @@ def _parse(path: Path, text: str) -> tuple[dict[str, str], dict[str, Position], 
             raise TableError(path, line, column, f"the translation of {key[:40]!r} must be a string")
         where = Position(_line_column(text, key_at), _line_column(text, value_at), value_at)
         if key in positions:
-            duplicates.append((key, positions[key].key[0], where.key[0]))
+            duplicates.append((key, positions[key].key, where.key))
         positions[key] = where
     return data, positions, duplicates
 
@@ -494,7 +494,8 @@ def update_table(path: Path, units: list[str], prune: bool = False, memory: dict
             if key in table.review:
                 review[unit] = table.review[key]
             result.kept += 1
-        elif (restored := obsolete_by_layout.get(normalise(unit))) is not None:
+        elif (restored := obsolete_by_layout.pop(normalise(unit), None)) in obsolete:
+            # popped: two units equal but for layout (a title and its heading) restore it once
             entries[unit] = obsolete.pop(restored)
             result.restored += 1
         elif (found := moved_by_layout.get(normalise(unit))) is not None:
@@ -524,10 +525,14 @@ def update_table(path: Path, units: list[str], prune: bool = False, memory: dict
         entries = {key: entries[key] for key in table.entries}  # same units: keep the file's order, a clean tree stays clean
         review = {key: review[key] for key in entries if key in review}
     if not prune:
-        for english, translation in vanished.items():
-            # Kept under the English it was made from, so that only that English brings it back unmarked
+        # Units awaiting review last: a translation of exactly its English has the first claim to that key
+        for english, translation in sorted(vanished.items(), key=lambda item: item[0] in table.review):
+            # Kept under the English it was made from, so that only that English brings it back unmarked;
+            # never over another translation (two units can share the English they were made from)
             made_from = table.review.get(english, english)
-            obsolete[made_from if obsolete.get(made_from, translation) == translation else english] = translation
+            free = (key for key in (made_from, english, *(f"{english} ({n})" for n in range(2, len(obsolete) + 3)))
+                    if obsolete.get(key, translation) == translation)
+            obsolete[next(free)] = translation
         result.obsolete = len(vanished)
     result.changed = write_if_changed(path, entries)
     result.changed |= write_review(path, review, entries)
@@ -539,8 +544,15 @@ def refuse_duplicates(table: Table) -> None:
     """Raise `TableError` for a table with a key written twice: rewriting it would lose a translation."""
     if table.duplicates:
         key, first, second = table.duplicates[0]
-        raise TableError(table.path, second, 1, f"{key[:40]!r} is written twice (lines {first} and {second}); "
+        raise TableError(table.path, *second, f"{key[:40]!r} is written twice ({_both(first, second)}); "
                                                 "keep one, so that no translation is lost")
+
+
+def _both(first: tuple[int, int], second: tuple[int, int]) -> str:
+    """`lines 3 and 7`, or `line 1, columns 2 and 19` for a table written on one line."""
+    if first[0] == second[0]:
+        return f"line {first[0]}, columns {first[1]} and {second[1]}"
+    return f"lines {first[0]} and {second[0]}"
 
 
 def translation_memory(tables: Iterable[Table]) -> dict[str, str]:
@@ -606,8 +618,8 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
 def check_table(table: Table, inventory: Inventory, raw_html_ok: Callable[[str], list[str]],
                 interface: bool = False) -> list[Problem]:
-    problems = [Problem(str(table.path), second, f"{key[:50]!r} is written twice, at lines {first} and {second}: "
-                                                 "the last one wins and the other translation is lost", 1)
+    problems = [Problem(str(table.path), second[0], f"{key[:50]!r} is written twice, at {_both(first, second)}: "
+                                                    "the last one wins and the other translation is lost", second[1])
                 for key, first, second in table.duplicates]
     for english, translation in table.entries.items():
         if not translation:

@@ -44,19 +44,37 @@ def lock_path(out: Path) -> Path:
 
 @contextmanager
 def lock(out: Path) -> Iterator[None]:
-    """One build at a time per output folder."""
+    """
+    One build at a time per output folder. The lock file is removed when the
+    build ends (while still held), so lock files do not pile up; a build that
+    locked a file removed meanwhile tries again on the new one.
+    """
     out.parent.mkdir(parents=True, exist_ok=True)
     path = lock_path(out)
     path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "w") as handle:
+    while True:
+        handle = open(path, "a")
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
+            handle.close()
             raise BuildError(f"{out}: another build is writing this folder; try again when it has finished") from None
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+        if _still_at(path, handle.fileno()):
+            break
+        handle.close()  # the holder before us removed it: lock the one now at `path`
+    try:
+        yield
+    finally:
+        path.unlink(missing_ok=True)
+        fcntl.flock(handle, fcntl.LOCK_UN)
+        handle.close()
+
+
+def _still_at(path: Path, descriptor: int) -> bool:
+    try:
+        return os.stat(path).st_ino == os.fstat(descriptor).st_ino
+    except FileNotFoundError:
+        return False
 
 
 def write_site(out: Path, outputs: dict[PurePosixPath, bytes]) -> bool:

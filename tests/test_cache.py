@@ -247,3 +247,61 @@ def test_renaming_a_root_title_renames_its_pages(tree: Path, tmp_path: Path) -> 
     assert same_tree(tmp_path / "clean", out)
     pages = "".join(p.read_text() for p in out.rglob("*.html")) + (out / "_search" / "en.js").read_text()
     assert "Old name" not in pages and "New name" in pages
+
+
+SHAPES = ["[1,2]", "[1,2,3,4]", "5", "null", "{}", '"x"', '{"html": 5}', "not json"]
+
+
+@pytest.mark.parametrize("value", SHAPES)
+def test_an_entry_changed_in_place_is_a_miss_never_a_crash(tree: Path, tmp_path: Path, value: str) -> None:
+    import sqlite3
+
+    reference = build(load(tree, out=tmp_path / "reference"), use_cache=False)
+    config = load(tree, out=tmp_path / "html")
+    build(config)
+    with sqlite3.connect(config.cache) as db:  # as another version of site-gen, or a user with sqlite3, would
+        db.execute("UPDATE entries SET value = ?", (value,))
+    report = build(config)
+    assert report.rendered == reference.rendered and report.formulas == reference.formulas
+    assert same_tree(tmp_path / "reference", tmp_path / "html")
+    assert build(config).rendered == 0  # the recomputed entries are good again
+
+
+@pytest.mark.parametrize("value", [[1, 2], [1, 2, 3, 4], 5, {}, "x", {"html": 5}])
+def test_an_entry_of_the_wrong_shape_is_a_miss_never_a_crash(tree: Path, tmp_path: Path, value) -> None:
+    import sqlite3
+
+    from site_gen.cache import Cache
+
+    reference = build(load(tree, out=tmp_path / "reference"), use_cache=False)
+    config = load(tree, out=tmp_path / "html")
+    build(config)
+    cache = Cache(config.cache)
+    kinds = [row for row in sqlite3.connect(config.cache).execute("SELECT kind, key FROM entries")
+             if row[0] not in ("asset", "sitemap", "audit")]
+    for kind, key in kinds:  # written by our own cache, so the checksums hold: only the shape is wrong
+        cache.put(kind, key, value)
+    cache.save()
+    cache.close()
+    report = build(config)
+    assert report.rendered == reference.rendered
+    assert same_tree(tmp_path / "reference", tmp_path / "html")
+
+
+def test_an_internal_error_exits_2_not_1(tree: Path, tmp_path: Path, monkeypatch, capsys) -> None:
+    import site_gen.build
+
+    def broken(*args, **kwargs):
+        raise ValueError("a bug")
+
+    monkeypatch.setattr(site_gen.build, "build", broken)
+    assert main(["build", str(tree), "--out", str(tmp_path / "html"), "--strict"]) == 2
+    assert "internal error" in capsys.readouterr().err
+
+
+def test_a_build_of_a_sub_folder_keeps_the_rest_of_the_projects_cache(tree: Path, tmp_path: Path) -> None:
+    config = load(tree, out=tmp_path / "html")
+    build(config)
+    sub = next(p for p in (tree / "pkg").iterdir() if p.is_dir() and any(p.glob("*.py")))
+    assert main(["build", str(sub), "--out", str(tmp_path / "part"), "--strict"]) in (0, 1)
+    assert build(config).rendered == 0  # nothing the part did not consider was forgotten

@@ -61,3 +61,39 @@ def test_a_change_of_settings_is_read_again(served) -> None:
     settings.write_text(settings.read_text().replace('title = "Fixture site"', 'title = "Renamed site"'))
     assert events.get(timeout=30) == "data: reload"
     assert "<title>plain · Renamed site</title>" in fetch(server, "sub/plain.html")
+
+
+def test_settings_replaced_by_a_rename_are_read_again(served) -> None:
+    root, server, events = served
+    settings = root / "pyproject.toml"
+    replacement = root / "pyproject.toml.new"  # as vim, `sed -i` and a checkout save: a new file renamed over
+    replacement.write_text(settings.read_text().replace('title = "Fixture site"', 'title = "Replaced site"'))
+    replacement.replace(settings)
+    assert events.get(timeout=30) == "data: reload"
+    assert "Replaced site" in fetch(server, "sub/plain.html")
+    settings.write_text(settings.read_text().replace("Replaced site", "Replaced twice"))  # and still watched
+    assert events.get(timeout=30) == "data: reload"
+    assert "Replaced twice" in fetch(server, "sub/plain.html")
+
+
+def test_a_translations_folder_created_after_the_start_is_watched(served) -> None:
+    root, server, events = served
+    settings = root / "pyproject.toml"
+    settings.write_text(settings.read_text().replace('branch = "trunk"', 'branch = "trunk"\nlanguages = ["en", "ja"]'))
+    assert events.get(timeout=30) == "data: reload"
+    assert not (root / "translations").exists()
+    table = root / "translations" / "ja" / "model.json"
+    table.parent.mkdir(parents=True)
+    table.write_text('{"# A model": "# 新しいモデル"}')
+    assert events.get(timeout=30) == "data: reload"
+    assert "新しいモデル" in fetch(server, "ja/model.html")
+
+
+def test_files_outside_the_inputs_do_not_rebuild(served) -> None:
+    import watchfiles
+
+    root, server, _ = served
+    assert not server._ignore(watchfiles.Change.modified, str(root / "notes.txt"))
+    assert not server._ignore(watchfiles.Change.added, str(server.config.out / "model.html"))
+    assert server._ignore(watchfiles.Change.added, str(root / "pkg" / "new.py"))
+    assert server._ignore(watchfiles.Change.added, str(root / "pyproject.toml"))

@@ -161,3 +161,16 @@ def test_docstrings_of_definitions_nested_in_every_kind_of_statement() -> None:
     docs = [s.doc for s in sections if s.doc]
     assert docs == ["Module.", "In an if.", "In an else.", "In a try.", "In an except.", "In a with, in loops.",
                     "In a match case.", "A method.", "Inside a function."]
+
+
+@pytest.mark.parametrize("comment, prose", [("# note", "note"), ("#note", "note")])
+def test_a_comment_after_a_docstrings_closing_quotes_is_prose_with_it(comment: str, prose: str) -> None:
+    text = f'def f():\n    """Another. $y$"""  {comment}\n    return 1\n'
+    sections, _ = split(text)
+    assert [s.doc for s in sections] == [f"Another. $y$\n\n{prose}"]
+    assert sections[0].code_lines == [1, 3] and sections[0].doc_lines == [2]
+
+
+def test_a_pragma_after_a_docstring_stays_in_the_code() -> None:
+    sections, _ = split('def f():\n    """Doc."""  # noqa: D401\n    return 1\n')
+    assert 2 in sections[0].code_lines

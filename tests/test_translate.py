@@ -344,7 +344,7 @@ def test_3_a_duplicate_key_is_reported_with_both_lines_and_update_refuses(tree: 
     before = path.read_bytes()
     capsys.readouterr()
     assert main(["translate", "check", "--root", str(tree)]) == 1
-    assert f"{path}:4:1: '# A model' is written twice, at lines 2 and 4" in capsys.readouterr().err
+    assert f"{path}:4:3: '# A model' is written twice, at lines 2 and 4" in capsys.readouterr().err
     assert main(["translate", "update", "--root", str(tree)]) == 2
     assert path.read_bytes() == before
     assert "written twice (lines 2 and 4)" in capsys.readouterr().err

@@ -22,18 +22,32 @@ figure can be redrawn without a network connection.
 Each figure is drawn once per language of the site. Its words are marked
 `_("…")`, so they are units of this page's translation tables; the Japanese
 figure (`lr_schedules.ja.svg`) takes them from `translations/ja`, and the
-Japanese pages show it in place of the English one. The experiment behind
-the loss curves trains every optimizer once; its results are then drawn in
-every language.
+Japanese pages show it in place of the English one.
+
+The experiment's figure needs 27 training runs, so the network is trained once
+and its losses are saved in `optimizers_on_digits.json`; every language's
+figure is drawn from that file. After translating a figure's words,
+`python -m labml_nn.optimizers.figures --saved` redraws the figures from the
+saved losses in a few seconds instead of training again.
+
+A figure is an image the page has to load, so it is kept small: a loss curve
+has at most 50 points, each the mean of consecutive steps (which also averages
+out the noise of single batches), and coordinates are written to 0.1 pt.
 """
 
 from __future__ import annotations
 
+import argparse
+import io
+import json
+import re
+import statistics
 import warnings
 from pathlib import Path, PurePosixPath
 from typing import Callable
 
 import matplotlib
+import matplotlib.ticker
 
 matplotlib.use("svg")
 
@@ -79,10 +93,12 @@ def learning_rate_figure(path: Path, _: Words = str) -> None:
 
     # Noam for several model widths
     for d_model in (256, 512, 1024):
-        axes[2].plot(steps, schedule(Noam(param, lr=1.0, warmup=4000, d_model=d_model), steps),
-                     label=f"d_model = {d_model}")
+        rates = schedule(Noam(param, lr=1.0, warmup=4000, d_model=d_model), steps)
+        line, = axes[2].plot(steps, rates)
+        # Each curve named just below its end: a legend would cover one of them on a phone
+        axes[2].annotate(f"d_model = {d_model}", (steps[-1], rates[-1]), xytext=(0, -4), textcoords="offset points",
+                         ha="right", va="top", color=line.get_color())
     axes[2].set_title(_("Noam (w = 4,000)"))
-    axes[2].legend()
 
     for ax in axes:
         ax.set_ylabel(_("learning rate"))
@@ -105,7 +121,7 @@ def radam_figure(path: Path, _: Words = str) -> None:
     ax.set_ylabel("r_t")
     ax.set_title(_("RAdam's rectification term"))
     ax.grid(alpha=0.3)
-    ax.legend()
+    ax.legend(loc="lower right")
     save(figure, path)
 
 
@@ -130,59 +146,87 @@ def counterexample_figure(path: Path, _: Words = str) -> None:
 SEEDS = (0, 1, 2)
 EPOCHS = 10
 BATCH_SIZE = 32
+# At most this many points per curve: a figure a phone can load, and the noise of single batches averaged out
+POINTS = 50
+# The saved results of the one training run that every language's figure is drawn from
+RESULTS = HERE / "optimizers_on_digits.json"
+# Panels of three optimizers that are worth comparing with each other; the grey line is Adam's
+GROUPS = (("adam", "adamw", "amsgrad"), ("adam_warmup", "adam_warmup_cosine_decay", "noam"),
+          ("radam", "adabelief", "lion"))
 
 
-def smooth(values: torch.Tensor, beta: float = 0.9) -> torch.Tensor:
-    """An exponential moving average along the last axis, bias-corrected so that it starts at the first value."""
-    out = torch.empty_like(values)
-    running = torch.zeros_like(values[..., 0])
-    for t in range(values.shape[-1]):
-        running = beta * running + (1 - beta) * values[..., t]
-        out[..., t] = running / (1 - beta ** (t + 1))
-    return out
+def block_means(losses: list[float], size: int) -> list[float]:
+    """The mean of each run of `size` consecutive losses (the last run may be shorter)."""
+    return [statistics.fmean(losses[i:i + size]) for i in range(0, len(losses), size)]
 
 
-def experiment_curves() -> dict[str, torch.Tensor]:
-    """Each optimizer's smoothed training losses, one row per seed: trained once, drawn in every language."""
+def run_experiment() -> dict:
+    """Train every optimizer with every seed once; the losses are kept as block means, rounded to 4 digits."""
     train_data, test_data = mnist_experiment.load_digits()
     torch.set_num_threads(1)
-    curves = {}
+    steps_per_epoch = -(-len(train_data.labels) // BATCH_SIZE)
+    block = -(-EPOCHS * steps_per_epoch // POINTS)
+    losses = {}
     for name in mnist_experiment.OPTIMIZERS:
         runs = [mnist_experiment.train(name, train_data, test_data, EPOCHS, BATCH_SIZE, seed, progress=False)
                 for seed in SEEDS]
-        curves[name] = smooth(torch.tensor([run.losses for run in runs]))
-    return curves
+        losses[name] = [[float(f"{v:.4g}") for v in block_means(run.losses, block)] for run in runs]
+    return {"dataset": "scikit-learn digits (8x8)", "seeds": list(SEEDS), "epochs": EPOCHS,
+            "batch_size": BATCH_SIZE, "steps_per_epoch": steps_per_epoch, "block": block, "losses": losses}
 
 
-def experiment_figure(path: Path, curves: dict[str, torch.Tensor], _: Words) -> None:
-    """Small multiples: each optimizer's smoothed training loss, mean and range over the seeds, with Adam for reference."""
-    # Two panels a row, to fit the page's column; the tenth slot stays empty
-    figure, axes = plt.subplots(5, 2, figsize=(5.5, 11), sharex=True, sharey=True, constrained_layout=True)
-    axes[-1, -1].set_axis_off()
-    for ax, (name, losses) in zip(axes.flat, curves.items()):
-        steps = range(1, losses.shape[1] + 1)
-        ax.plot(steps, curves["adam"].mean(0), color="grey", linewidth=0.8, label="adam (mean)")
-        ax.fill_between(steps, losses.min(0).values, losses.max(0).values, alpha=0.3, color="C0")
-        ax.plot(steps, losses.mean(0), color="C0", label=f"{name} (mean)")
-        ax.set_title(name)
+def experiment_figure(results: dict, path: Path, _: Words = str) -> None:
+    """Three panels of three optimizers: mean training loss over the seeds, min–max as a band, Adam in grey."""
+    # x: the middle of each block of steps, in epochs
+    block, per_epoch = results["block"], results["steps_per_epoch"]
+    losses = {name: torch.tensor(runs) for name, runs in results["losses"].items()}
+    epochs = [(i + 0.5) * block / per_epoch for i in range(losses["adam"].shape[1])]
+
+    figure, axes = plt.subplots(3, 1, figsize=(5.5, 11), sharex=True, sharey=True, constrained_layout=True)
+    # Room below the lowest band for the legend, which sits there in every panel
+    axes[0].set_ylim(3e-5, 4)
+    titles = (_("Adam and two variants"), _("Learning-rate schedules"), _("Other update rules"))
+    for ax, group, title in zip(axes, GROUPS, titles):
+        if "adam" not in group:
+            ax.plot(epochs, losses["adam"].mean(0), color="grey", linewidth=1, label="adam")
+        for colour, name in enumerate(group):
+            ax.fill_between(epochs, losses[name].min(0).values, losses[name].max(0).values,
+                            alpha=0.2, color=f"C{colour}", linewidth=0)
+            ax.plot(epochs, losses[name].mean(0), color="grey" if name == "adam" else f"C{colour}",
+                    linewidth=1.5, label=name)
+        ax.set_title(title)
         ax.set_yscale("log")
+        ax.yaxis.set_minor_locator(matplotlib.ticker.NullLocator())  # unlabelled marks, only bytes
+        ax.set_ylabel(_("training loss"))
         ax.grid(alpha=0.3)
-    axes[-1, 0].set_xlabel(_("step"))
-    axes[-2, 1].set_xlabel(_("step"))
-    axes[-2, 1].xaxis.set_tick_params(labelbottom=True)
-    for ax in axes[:, 0]:
-        ax.set_ylabel(_("loss"))
-    figure.suptitle(_("Training loss on scikit-learn's digits (8×8)") + "\n"
-                    + f"{len(SEEDS)} " + _("seeds: mean, min–max shaded; grey: Adam"))
+        ax.legend(loc="lower left")
+    axes[-1].set_xlabel(_("epoch"))
+    figure.suptitle(_("scikit-learn's digits (8×8): mean of {seeds} seeds,\nmin–max shaded").format(
+        seeds=len(results["seeds"])))
     save(figure, path)
 
 
 def save(figure: plt.Figure, path: Path) -> None:
     """Write an SVG without a date, so that the file only changes when the curves do."""
-    plt.rcParams["svg.hashsalt"] = "labml_nn"
-    figure.savefig(path, format="svg", metadata={"Date": None})
+    svg = io.StringIO()
+    figure.savefig(svg, format="svg", metadata={"Date": None})
     plt.close(figure)
+    shorter = PATH_DATA.sub(lambda m: m[1] + shorter_path(m[2]) + '"', svg.getvalue())
+    # Indentation between elements is a tenth of the file and means nothing to a browser
+    path.write_text(INDENT.sub("\n<", shorter), "utf-8")
     print(f"wrote {path}")
+
+
+# The outline of a curve or band: `d="M 69.601113 285.199576 L …"`
+PATH_DATA = re.compile(r'(\sd=")([^"]*)"')
+# The spaces before an element's tag at the start of a line
+INDENT = re.compile(r"\n[ \t]+<")
+
+
+def shorter_path(data: str) -> str:
+    """Path data with coordinates to 0.1 pt (matplotlib writes 6 decimals): fewer bytes, no visible change."""
+    return " ".join(f"{float(token):.1f}".rstrip("0").rstrip(".") if token[0] in "-.0123456789" else token
+                    for token in data.split())
 
 
 def words(lang: str) -> Words:
@@ -195,12 +239,24 @@ def words(lang: str) -> Words:
     return lambda english: table.get(english) or english
 
 
-def main() -> None:
+def use_style() -> None:
+    """The settings every figure is drawn with."""
+    # Text stays text (readable at any zoom, findable); at 13 pt a tick label is 11 px on a 375 px phone
+    plt.rcParams.update({"font.size": 13, "svg.fonttype": "none", "svg.hashsalt": "labml_nn"})
+
+
+def main(argv: list[str] | None = None) -> None:
     """Draw every figure of the optimizer pages, in every language of the site."""
-    # Text stays text (readable at any zoom, findable); 12 pt keeps tick labels legible on a phone
-    plt.rcParams.update({"font.size": 12, "svg.fonttype": "none"})
+    parser = argparse.ArgumentParser(description="Draw the figures of the optimizer pages in every language.")
+    parser.add_argument("--saved", action="store_true",
+                        help=f"draw the experiment's figure from {RESULTS.name} instead of training again")
+    args = parser.parse_args(argv)
+    if not args.saved:
+        RESULTS.write_text(json.dumps(run_experiment(), indent=1) + "\n", "utf-8")
+    results = json.loads(RESULTS.read_text("utf-8"))
+
+    use_style()
     config = load(ROOT)
-    curves = experiment_curves()
     for lang in config.languages:
         suffix = "" if lang == config.default_language else f".{lang}"
         with warnings.catch_warnings():
@@ -209,7 +265,7 @@ def main() -> None:
             learning_rate_figure(HERE / f"lr_schedules{suffix}.svg", words(lang))
             radam_figure(HERE / f"radam_r_t{suffix}.svg", words(lang))
             counterexample_figure(HERE / f"amsgrad_counterexample{suffix}.svg", words(lang))
-            experiment_figure(HERE / f"optimizers_on_digits{suffix}.svg", curves, words(lang))
+            experiment_figure(results, HERE / f"optimizers_on_digits{suffix}.svg", words(lang))
 
 
 if __name__ == "__main__":
