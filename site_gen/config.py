@@ -12,6 +12,7 @@ repo_url = "https://github.com/owner/repo"
 branch = "main"
 title = "Annotated optimizers"
 languages = ["en", "ja", "zh"]  # the first is the default, at the root
+nav = ["index.html", "optimizers/adam.html"]  # reading order: these pages first, then the rest
 
 [[tool.site_gen.sources]]
 dir = "labml_nn"           # pages at the root of the site
@@ -75,6 +76,7 @@ class Config:
     translations: Path = Path()
     # "tagged": only equations with `\tag` or a referred `\label` get a number; "all": every numbered environment
     equation_numbers: str = "tagged"
+    nav: list[str] = field(default_factory=list)  # page URLs read first, in this order
     # The build cache (outside the output folder); None: no cache
     cache: Path | None = None
     # False when SOURCE_DIR stands in for the project's sources: the build sees part of what the
@@ -135,6 +137,9 @@ def load(root: Path | None, source: Path | None = None, out: Path | None = None)
     equation_numbers = settings.get("equation_numbers", "tagged")
     if equation_numbers not in ("tagged", "all"):
         raise ConfigError(f'{root / "pyproject.toml"}: equation_numbers must be "tagged" or "all", not {equation_numbers!r}')
+    nav = settings.get("nav", [])
+    if not isinstance(nav, list) or not all(isinstance(x, str) and x for x in nav):
+        raise ConfigError(f"{root / 'pyproject.toml'}: nav must be a list of page URLs such as \"optimizers/adam.html\"")
     return Config(
         root=root,
         sources=sources,
@@ -149,6 +154,7 @@ def load(root: Path | None, source: Path | None = None, out: Path | None = None)
         translations=root / settings.get("translations", "translations"),
         cache=root / settings.get("cache", ".site_gen_cache") / "cache.sqlite",
         equation_numbers=equation_numbers,
+        nav=nav,
         whole_project=source is None,
     )
 

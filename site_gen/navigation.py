@@ -38,19 +38,26 @@ def is_guide(source: Source) -> bool:
     return source.rel.name in GUIDES
 
 
-def reading_order(documents: Iterable[_Readable]) -> list[PurePosixPath]:
-    """Every page URL once, in reading order."""
+def reading_order(documents: Iterable[_Readable], nav: Iterable[str] = ()) -> list[PurePosixPath]:
+    """Every page URL once, in reading order: the pages `nav` names first, in its order, then the guides' order."""
+    nav = list(nav)
     documents = sorted(documents, key=lambda d: (not is_guide(d.source), str(d.source.url)))
     by_path = {PurePosixPath(d.source.path): d for d in documents}
     folders: dict[PurePosixPath, list[_Readable]] = {}
     for document in documents:
         folders.setdefault(document.source.url.parent, []).append(document)
     order: dict[PurePosixPath, None] = {}
+    urls = {d.source.url for d in documents}
+    nav_pages = set(map(PurePosixPath, nav)) & urls
+    for url in map(PurePosixPath, nav):
+        if url in urls:  # a page that is gone leaves the order, not the build
+            order[url] = None
 
     def visit(document: _Readable) -> None:
-        if document.source.url in order:
+        if document.source.url in order and document.source.url not in nav_pages:
             return
-        order[document.source.url] = None
+        nav_pages.discard(document.source.url)  # listed pages are placed, but their guides still lead on
+        order.setdefault(document.source.url, None)
         if is_guide(document.source):
             for target in _linked(document, by_path):
                 visit(target)

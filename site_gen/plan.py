@@ -78,7 +78,7 @@ def plan(config: Config, files: Files, documents: list[Document], assets: Assets
          definitions: Definitions) -> Plan:
     result = Plan()
     settings = settings_digest(config, assets)
-    order = "\n".join(str(url) for url in reading_order(documents))  # previous/next links and the site's tree
+    order = "\n".join(str(url) for url in reading_order(documents, config.nav))  # previous/next links and the site's tree
     linked = definitions.fingerprint()  # code links and "used in" lists
     for lang in config.languages:
         tables = {d.source.url: read_table(table_path(config.translations, lang, d.source.table))

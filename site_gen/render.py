@@ -225,7 +225,7 @@ class Frame:
         self.interface = plan.interface
         self.default = config.default_language
         self.by_url = {d.source.url: d for d in documents}
-        self.order = reading_order(documents)
+        self.order = reading_order(documents, config.nav)
         self._plain: dict[str, str] = {}
 
     def translated(self, source: Source, lang: str) -> bool:

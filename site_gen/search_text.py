@@ -96,7 +96,7 @@ _BLOCKS = {"p", "li", "td", "th", "tr", "dt", "dd", "ul", "ol", "dl", "table", "
            "blockquote", "pre", "div", "br", "hr"}
 _BOUNDARY = "\0"
 # A block ending so leaves the next one apart already; any other is followed by " · "
-_SENTENCE_END = (".", ":", ";", "!", "?", "。", "．", "：", "；", "！", "？")
+_SENTENCE_END = (".", ",", ":", ";", "!", "?", "。", "，", "、", "．", "：", "；", "！", "？")
 _VOID = {"br", "img", "hr", "input", "wbr", "col", "area", "source"}
 _SPACES = re.compile(r"\s+")
 _IDENTIFIER = re.compile(r"[^\W\d]\w*")  # Python's identifiers: `ñame` is one

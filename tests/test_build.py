@@ -54,7 +54,10 @@ def test_code_keeps_source_line_numbers_and_links_to_them(tree: Path, tmp_path: 
     # the docstring's section shows only the `def` line; the comment's section the `return`
     assert f'href="https://git.example.org/team/fixture/blob/trunk/pkg/model.py#L{def_line}"' in model
     return_line = source.index("    return theta - alpha * g") + 1
-    assert f'href="https://git.example.org/team/fixture/blob/trunk/pkg/model.py#L{return_line}-L' in model
+    # its range leaves out the blank lines after it, which stay in the page (hidden) with their ids
+    assert f'href="https://git.example.org/team/fixture/blob/trunk/pkg/model.py#L{return_line}"' in model
+    blank = [n for n in (return_line + 1, return_line + 2) if source[n - 1] == ""]  # the two blank lines after it
+    assert len(blank) == 2 and all(f'<span class="line edge" id="L{n}">' in model for n in blank)
 
 
 def test_links_are_rewritten_and_files_copied(tree: Path, tmp_path: Path) -> None:
