@@ -10,6 +10,25 @@
   const say = (key, values = {}) =>
     (text[key] || key).replace(/%\((\w+)\)s/g, (_, name) => String(values[name] ?? ""));
 
+  // Work that changes the page but is not needed for its first paint (tab stops of
+  // formulas, definition links, Copy buttons, figure buttons) waits for idle time,
+  // a piece per idle slot, so that loading the page holds no long task. The search
+  // index is loaded only when the search box is first used. `data-enhanced` on
+  // <html> says that everything is in place.
+  const pending = [];
+  const later = (work) => pending.push(work);
+  // One piece per element (of a selector or a list), so that a long page overruns no idle slot
+  const laterEach = (items, work) => later(() => {
+    const list = typeof items === "string" ? [...document.querySelectorAll(items)] : items;
+    pending.unshift(...list.map((item) => () => work(item)));
+  });
+  const whenIdle = window.requestIdleCallback || ((work) => setTimeout(() => work({ timeRemaining: () => 1 }), 1));
+  function runPending(deadline) {
+    while (pending.length && deadline.timeRemaining() > 0) pending.shift()();
+    if (pending.length) whenIdle(runPending, { timeout: 500 });
+    else html.dataset.enhanced = "";
+  }
+
   // ## Theme: follows the system until the reader chooses, then remembers the choice
 
   const themeButton = document.querySelector(".theme-toggle");
@@ -17,9 +36,12 @@
   const storedTheme = () => {
     try { return localStorage.getItem("theme"); } catch { return null; }
   };
+  // The button names the theme it switches to, so it reads true in either theme
   const applyTheme = (theme) => {
-    html.dataset.theme = theme;
-    themeButton?.setAttribute("aria-pressed", String(theme === "dark"));
+    // Unchanged values are not written again: a write restyles the whole page
+    if (html.dataset.theme !== theme) html.dataset.theme = theme;
+    const label = say(theme === "dark" ? "lightTheme" : "darkTheme");
+    if (themeButton && themeButton.textContent !== label) themeButton.textContent = label;
   };
   applyTheme(storedTheme() || (darkQuery.matches ? "dark" : "light"));
   themeButton?.addEventListener("click", () => {
@@ -53,13 +75,38 @@
     symbolBoxes(id).forEach((box) => box.classList.add("sym-active"));
   }
 
-  // Keyboard: each equation with symbols is one tab stop; arrows move between
-  // its symbols, Enter highlights, Escape clears
-  document.querySelectorAll(".katex").forEach((formula) => {
+  // Keyboard: the formulas of one block of prose are one tab stop (a roving
+  // tabindex); arrows move through all their symbols, carrying the focus from
+  // formula to formula, Enter highlights, Escape clears
+  const formulaGroups = new Map();
+  laterEach(".katex", (formula) => {
     if (!formula.querySelector("[data-sym]")) return;
-    formula.tabIndex = 0;
+    const group = formula.closest(".doc, main") || body;
+    if (!formulaGroups.has(group)) formulaGroups.set(group, []);
+    formula.tabIndex = formulaGroups.get(group).length ? -1 : 0;
     formula.setAttribute("aria-describedby", "symbol-help");
+    formulaGroups.get(group).push(formula);
   });
+
+  function moveSymbolCursor(formula, step) {
+    const group = formulaGroups.get(formula.closest(".doc, main") || body) || [formula];
+    const boxes = group.flatMap((each) => [...each.querySelectorAll("[data-sym]")]);
+    let index = boxes.findIndex((box) => box.classList.contains("sym-cursor"));
+    boxes[index]?.classList.remove("sym-cursor");
+    index = index < 0 ? (step > 0 ? boxes.findIndex((box) => formula.contains(box)) : boxes.length - 1)
+      : (index + step + boxes.length) % boxes.length;
+    const box = boxes[index];
+    box.classList.add("sym-cursor");
+    const next = box.closest(".katex");
+    if (next !== formula) {
+      group.forEach((each) => { each.tabIndex = each === next ? 0 : -1; });
+      moving = true;
+      next.focus();
+      moving = false;
+    }
+    return box;
+  }
+  let moving = false;
 
   document.addEventListener("keydown", (event) => {
     if (event.key === "Escape") {
@@ -69,20 +116,17 @@
     }
     const formula = event.target.closest?.(".katex");
     if (!formula || !formula.hasAttribute("tabindex")) return;
-    const boxes = [...formula.querySelectorAll("[data-sym]")];
-    let index = boxes.findIndex((box) => box.classList.contains("sym-cursor"));
     if (event.key === "ArrowRight" || event.key === "ArrowLeft") {
       event.preventDefault();
-      boxes[index]?.classList.remove("sym-cursor");
-      index = event.key === "ArrowRight" ? (index + 1) % boxes.length : (index - 1 + boxes.length) % boxes.length;
-      boxes[index].classList.add("sym-cursor");
+      moveSymbolCursor(formula, event.key === "ArrowRight" ? 1 : -1);
     } else if (event.key === "Enter" || event.key === " ") {
       event.preventDefault();
-      if (index < 0) { index = 0; boxes[0].classList.add("sym-cursor"); }
-      toggleSymbol(boxes[index].dataset.sym);
+      const box = formula.querySelector(".sym-cursor") || moveSymbolCursor(formula, 1);
+      toggleSymbol(box.dataset.sym);
     }
   });
   document.addEventListener("focusout", (event) => {
+    if (moving) return;
     event.target.querySelectorAll?.(".sym-cursor").forEach((box) => box.classList.remove("sym-cursor"));
   });
 
@@ -121,15 +165,62 @@
     if (span && isName(span)) toggleIdentifier(span.textContent);
   });
 
+  // ## Names defined in the documented sources link to their definitions
+  // (the build finds them with `ast`; see site_gen/definitions.py). Each name
+  // links once per row, so the links do not crowd the tab order.
+
+  later(() => {
+    const definitions = JSON.parse(document.getElementById("definitions")?.textContent || "null");
+    function definitionLink(target) {
+      const [href, summary] = definitions.targets[target];
+      const link = document.createElement("a");
+      link.className = "def-link";
+      link.href = href;
+      if (summary) link.dataset.summary = summary;
+      return link;
+    }
+    if (definitions) {
+      const linked = new Set();
+      laterEach(definitions.refs, ([line, column, name, target]) => {
+        const row = document.getElementById(`L${line}`);
+        const key = `${row?.closest(".row")?.id} ${target}`;
+        if (!row || linked.has(key)) return;
+        let offset = 0;
+        for (const node of row.childNodes) {
+          if (node.classList?.contains("ln")) continue;
+          if (offset === column && node.nodeType === 1 && node.textContent === name) {
+            const link = definitionLink(target);
+            node.replaceWith(link);
+            link.append(node);
+            linked.add(key);
+            break;
+          }
+          offset += node.textContent.length;
+          if (offset > column) break;
+        }
+      });
+      // Inline code in the prose that names one: `WeightDecay`, `Adam.step_param()`
+      laterEach(".doc code", (code) => {
+        if (code.closest("a, pre")) return;
+        const name = code.textContent.trim().replace(/\(\)$/, "");
+        if (!Object.hasOwn(definitions.names, name)) return;  // never `constructor` and friends
+        const target = definitions.names[name];
+        const link = definitionLink(target);
+        code.replaceWith(link);
+        link.append(code);
+      });
+    }
+  });
+
   // ## Copy buttons on code sections (without the line numbers)
 
-  document.querySelectorAll(".row .code").forEach((column) => {
+  laterEach(".row .code", (column) => {
     const button = document.createElement("button");
     button.type = "button";
     button.className = "copy";
     button.textContent = say("copy");
     button.addEventListener("click", async () => {
-      const lines = [...column.querySelectorAll(".line")].map((line) =>
+      const lines = [...column.querySelectorAll(".line:not(.edge)")].map((line) =>
         [...line.childNodes].filter((node) => !node.classList?.contains("ln")).map((node) => node.textContent).join(""));
       try {
         await navigator.clipboard.writeText(lines.join("\n"));
@@ -137,8 +228,30 @@
         setTimeout(() => { button.textContent = say("copy"); }, 1500);
       } catch { /* clipboard refused: the text can still be selected */ }
     });
-    column.prepend(button);
+    const tools = column.querySelector(".code-tools");
+    if (tools) tools.prepend(button); else column.prepend(button);
+    // One tab stop per row: Copy is reached from the row's permalink with the right arrow, and back
+    const row = column.closest(".row");
+    const permalink = row?.querySelector(`a.permalink[href="#${CSS.escape(row.id)}"]`);
+    if (!permalink) return;
+    button.tabIndex = -1;
+    permalink.setAttribute("aria-keyshortcuts", "ArrowRight");
+    permalink.addEventListener("keydown", (event) => {
+      if (event.key === "ArrowRight") { event.preventDefault(); button.focus(); }
+    });
+    button.addEventListener("keydown", (event) => {
+      if (event.key === "ArrowLeft" || event.key === "Escape") { event.preventDefault(); permalink.focus(); }
+    });
   });
+
+  // ## Language links keep the section the reader is on (ids are the same in every language)
+
+  const languageLinks = [...document.querySelectorAll(".languages a[hreflang]")];
+  const keepSection = () => languageLinks.forEach((link) => {
+    link.href = link.href.split("#")[0] + location.hash;
+  });
+  keepSection();
+  window.addEventListener("hashchange", keepSection);
 
   // ## Figures open larger
 
@@ -162,7 +275,7 @@
     large.alt = image.alt;
     dialog.showModal();
   }
-  document.querySelectorAll(".doc img").forEach((image) => {
+  laterEach(".doc img", (image) => {
     image.tabIndex = 0;
     image.setAttribute("role", "button");
     image.setAttribute("aria-label", `${say("enlarge")}: ${image.alt}`);
@@ -188,10 +301,15 @@
         script.src = body.dataset.search;
         script.onload = () => {
           const data = self.siteSearchIndex;
+          let previous = -1;
           for (const section of data.sections) {
             section.hay = normalise(`${section.h}\n${section.x}`);
+            section.heading = normalise(section.h);
             section.names = normalise(section.c);
-            section.title = normalise(data.pages[section.p].t);
+            // Only a page's first section stands for the page: a title that matches
+            // must not lift every section of that page
+            section.title = section.p === previous ? "" : normalise(data.pages[section.p].t);
+            previous = section.p;
           }
           index = data;
           resolve(index);
@@ -203,28 +321,41 @@
     return loading;
   }
 
-  const normalise = (value) => value.normalize("NFKC").toLowerCase();
+  // Greek letters by name, so that ε, ϵ, epsilon and \epsilon are one search term
+  const GREEK = {
+    alpha: "α", beta: "β", gamma: "γ", delta: "δ", epsilon: "ε", varepsilon: "ε", zeta: "ζ", eta: "η",
+    theta: "θ", vartheta: "θ", iota: "ι", kappa: "κ", lambda: "λ", mu: "μ", nu: "ν", xi: "ξ", pi: "π",
+    rho: "ρ", sigma: "σ", tau: "τ", upsilon: "υ", phi: "φ", varphi: "φ", chi: "χ", psi: "ψ", omega: "ω",
+  };
+  const GREEK_NAME = new RegExp(`\\\\?\\b(${Object.keys(GREEK).join("|")})(?![a-z])`, "g");
+  const normalise = (value) => value.normalize("NFKC").toLowerCase()
+    .replace(/ϕ/g, "φ").replace(/ϑ/g, "θ").replace(GREEK_NAME, (_, name) => GREEK[name]);
   const CJK = /[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff]/;
 
-  // Words split on spaces; a run of Japanese or Chinese, which has no spaces, must
-  // appear as it is, or else each pair of its characters must appear
+  // Words split on spaces; a run of Japanese or Chinese, which has no spaces, is cut
+  // into words by the browser's segmenter (学習率スケジュール: 学習, 率, スケジュール),
+  // each of which must appear; without one, each pair of its characters must appear
+  const segmenter = Intl.Segmenter ? new Intl.Segmenter(html.lang, { granularity: "word" }) : null;
   function terms(query) {
-    return normalise(query).split(/\s+/).filter(Boolean).map((term) => {
-      if (!CJK.test(term) || term.length < 3) return [term];
+    return normalise(query).split(/\s+/).filter(Boolean).flatMap((term) => {
+      if (!CJK.test(term) || term.length < 3) return [[term]];
+      const words = segmenter ? [...segmenter.segment(term)].filter((s) => s.isWordLike).map((s) => s.segment) : [];
+      if (words.length > 1) return words.map((word) => [word]);
       const pairs = [];
       for (let i = 0; i < term.length - 1; i++) pairs.push(term.slice(i, i + 2));
-      return [term, ...pairs];
+      return [[term, ...pairs]];
     });
   }
 
+  // Where a match is decides its weight: a section's heading, then its page's
+  // title, then names in its code, then its text; the whole query as written counts most
   function score(section, query, phrase) {
-    // The whole query as written counts most: in a title, a heading, the text
-    let total = (section.title.includes(phrase) ? 12 : 0) + (normalise(section.h).includes(phrase) ? 10 : 0)
+    let total = (section.heading.includes(phrase) ? 16 : 0) + (section.title.includes(phrase) ? 12 : 0)
       + (section.hay.includes(phrase) ? 4 : 0);
     for (const [whole, ...pairs] of query) {
       let found = 0;
-      if (section.title.includes(whole)) found += 8;
-      if (normalise(section.h).includes(whole)) found += 5;
+      if (section.heading.includes(whole)) found += 8;
+      if (section.title.includes(whole)) found += 6;
       if (section.names.split(" ").includes(whole)) found += 4;
       else if (section.names.includes(whole)) found += 2;
       if (section.hay.includes(whole)) found += 2;
@@ -250,11 +381,10 @@
     const found = index.sections
       .map((section) => [score(section, query, phrase), section])
       .filter(([points]) => points > 0)
-      .sort((a, b) => b[0] - a[0])
-      .slice(0, 12);
+      .sort((a, b) => b[0] - a[0]);
     status.textContent = found.length ? say("results", { count: found.length }) : say("noResults");
     results.hidden = !found.length;
-    for (const [, section] of found) {
+    for (const [, section] of found.slice(0, SHOWN)) {
       const page = index.pages[section.p];
       const link = document.createElement("a");
       link.href = `${body.dataset.root}${page.u}#${section.a}`;
@@ -267,7 +397,14 @@
       item.append(link);
       results.append(item);
     }
+    // The real count, and how many of them the list shows
+    const count = document.createElement("li");
+    count.className = "more";
+    count.textContent = say("results", { count: found.length })
+      + (found.length > SHOWN ? ` · ${say("moreResults", { shown: SHOWN })}` : "");
+    results.append(count);
   }
+  const SHOWN = 12;
 
   if (input && results) {
     input.addEventListener("focus", () => { loadIndex().catch(() => {}); });
@@ -289,4 +426,5 @@
       if (event.key === "ArrowUp") { event.preventDefault(); (at > 0 ? links[at - 1] : input).focus(); }
     });
   }
+  whenIdle(runPending, { timeout: 500 });
 })();
