@@ -177,6 +177,10 @@ def test_every_row_has_a_permalink(view) -> None:
         .filter(row => !row.querySelector(`a.permalink[href="#${CSS.escape(row.id)}"]`)).map(row => row.id)""")
     assert missing == []
     row = page.locator("section.row:has(.row-link)").first
+    # Rows off screen are laid out only when shown (content-visibility): let the layout settle
+    # after scrolling, or the row moves out from under the pointer
+    row.scroll_into_view_if_needed()
+    page.evaluate("() => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))")
     row.hover()
     page.wait_for_function("r => getComputedStyle(r.querySelector('.row-link')).opacity === '1'", arg=row.element_handle())
 
