@@ -263,6 +263,6 @@ def test_incremental_build_equals_clean_build() -> None:
 
 @pytest.mark.slow
 def test_incremental_build_equals_clean_build_long_run() -> None:
-    IncrementalEqualsClean.TestCase.settings = _settings(int(os.environ.get("SITE_GEN_EXAMPLES", 10)),
+    IncrementalEqualsClean.TestCase.settings = _settings(int(os.environ.get("SITE_GEN_EXAMPLES", 2)),
                                                          int(os.environ.get("SITE_GEN_STEPS", 200)))
     IncrementalEqualsClean.TestCase().runTest()
