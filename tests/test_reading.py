@@ -115,6 +115,21 @@ def test_code_stands_apart_from_the_prose(view) -> None:
     assert pre in (column, "rgba(0, 0, 0, 0)")  # the pre shows the column's colour
 
 
+def _hover(page, element) -> None:
+    """Put the pointer on an element and make sure it is still there once the layout settles.
+
+    Rows off screen are laid out only when shown (content-visibility), so scrolling to one can
+    move it out from under the pointer; hover again until the element holds the hover.
+    """
+    for _ in range(5):
+        element.scroll_into_view_if_needed()
+        page.evaluate("() => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))")
+        element.hover()
+        if element.evaluate("e => e.matches(':hover')"):
+            return
+    raise AssertionError("the element never kept the pointer")
+
+
 # ## 5. Density and keyboard
 
 def test_controls_take_no_row_of_their_own(view) -> None:
@@ -132,7 +147,7 @@ def test_controls_take_no_row_of_their_own(view) -> None:
     tools = page.locator(".row:has(.code-tools)").nth(2)
     copy = tools.locator("button.copy")
     assert copy.evaluate("b => getComputedStyle(b.closest('.code-tools')).opacity") == "0"
-    tools.hover()
+    _hover(page, tools)
     page.wait_for_function("b => getComputedStyle(b.closest('.code-tools')).opacity === '1'", arg=copy.element_handle())
     assert tools.locator(".lines-link").is_visible()
 
@@ -177,11 +192,7 @@ def test_every_row_has_a_permalink(view) -> None:
         .filter(row => !row.querySelector(`a.permalink[href="#${CSS.escape(row.id)}"]`)).map(row => row.id)""")
     assert missing == []
     row = page.locator("section.row:has(.row-link)").first
-    # Rows off screen are laid out only when shown (content-visibility): let the layout settle
-    # after scrolling, or the row moves out from under the pointer
-    row.scroll_into_view_if_needed()
-    page.evaluate("() => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))")
-    row.hover()
+    _hover(page, row)
     page.wait_for_function("r => getComputedStyle(r.querySelector('.row-link')).opacity === '1'", arg=row.element_handle())
 
 
@@ -425,7 +436,7 @@ def test_code_names_link_to_their_definitions(view) -> None:
         href = link.get_attribute("href")
         assert href.startswith("index.html#L")
         # Its one-line summary shows on hover, and on keyboard focus
-        link.hover()
+        _hover(page, link)
         assert page.evaluate("a => getComputedStyle(a, '::after').content", link.element_handle()) != "none"
         page.mouse.move(0, 0)
         link.focus()
