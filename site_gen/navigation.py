@@ -17,7 +17,7 @@ Links are read with the prose renderer, the same grammar that renders them.
 from __future__ import annotations
 
 import posixpath
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import PurePosixPath
 from typing import Callable, Iterable, Protocol
 from urllib.parse import urlsplit
@@ -117,40 +117,67 @@ class Navigation:
     tree: Folder
 
 
-def navigation(order: list[PurePosixPath], here: PurePosixPath, language: PurePosixPath,
-               title: Callable[[PurePosixPath], tuple[str, str]],
-               folder_title: Callable[[PurePosixPath], tuple[str, str]]) -> Navigation:
+class SiteTree:
     """
-    What one page shows of the site: `here` is its language-neutral URL, and
-    `language` the folder of its language (links stay in that language);
-    `title` names a page and `folder_title` a folder, each with the language of
-    that name when it is not the page's (else "").
+    The tree of the whole site as the pages of one folder see it, in one
+    language: every page and folder of the reading `order`, with links relative
+    to `folder` (every page of a folder shares them). Built once per folder and
+    language, then `marked` for each page, so a page costs the folders above it,
+    not the whole site.
     """
-    page = language / here
 
-    def link(url: PurePosixPath) -> Link:
-        text, lang = title(url)
-        return Link(text, relative_url(language / url, page), url == here, lang)
+    def __init__(self, order: list[PurePosixPath], folder: PurePosixPath, language: PurePosixPath,
+                 title: Callable[[PurePosixPath], tuple[str, str]],
+                 folder_title: Callable[[PurePosixPath], tuple[str, str]]) -> None:
+        seen_from = language / folder / "index.html"  # a link's href depends only on the folder it is seen from
+        self._order = order
+        self._at = {url: at for at, url in enumerate(order)}
+        self._page_urls: dict[PurePosixPath, list[PurePosixPath]] = {}  # by folder, its pages' URLs, in order
+        self._sub_paths: dict[PurePosixPath, list[PurePosixPath]] = {}  # by folder, its sub-folders
+        self._title = title
+        self._language = language
+        self._seen_from = seen_from
+        folders: dict[PurePosixPath, Folder] = {}
 
-    at = order.index(here) if here in order else -1
-    previous = link(order[at - 1]) if at > 0 else None
-    following = link(order[at + 1]) if 0 <= at < len(order) - 1 else None
+        def add(path: PurePosixPath) -> Folder:
+            if path not in folders:
+                text, lang = folder_title(path)
+                folders[path] = Folder(Link(text, relative_url(language / path / "index.html", seen_from), False, lang))
+                self._page_urls[path], self._sub_paths[path] = [], []
+                if path != PurePosixPath("."):
+                    add(path.parent).folders.append(folders[path])
+                    self._sub_paths[path.parent].append(path)
+            return folders[path]
 
-    folders: dict[PurePosixPath, Folder] = {}
+        for url in order:
+            if url.name != "index.html":
+                add(url.parent).pages.append(self.link(url, None))
+                self._page_urls[url.parent].append(url)
+            else:
+                add(url.parent)
+        self._tree = add(PurePosixPath("."))
 
-    def folder(path: PurePosixPath) -> Folder:
-        if path not in folders:
-            index = path / "index.html"
-            text, lang = folder_title(path)
-            folders[path] = Folder(Link(text, relative_url(language / index, page), index == here, lang),
-                                   current=path in here.parents)
-            if path != PurePosixPath("."):
-                folder(path.parent).folders.append(folders[path])
-        return folders[path]
+    def link(self, url: PurePosixPath, here: PurePosixPath | None) -> Link:
+        text, lang = self._title(url)
+        return Link(text, relative_url(self._language / url, self._seen_from), url == here, lang)
 
-    for url in order:
-        if url.name != "index.html":
-            folder(url.parent).pages.append(link(url))
-        else:
-            folder(url.parent)
-    return Navigation(previous, following, folder(PurePosixPath(".")))
+    def marked(self, here: PurePosixPath) -> Folder:
+        """The tree with `here` current and the folders that hold it open; the others are shared, unchanged."""
+        above = set(here.parents)
+
+        def mark(path: PurePosixPath, folder: Folder) -> Folder:
+            if path not in above:
+                return folder
+            index = replace(folder.index, current=True) if path / "index.html" == here else folder.index
+            pages = [replace(link, current=True) if url == here else link
+                     for url, link in zip(self._page_urls[path], folder.pages)]
+            return Folder(index, True, pages, [mark(sub, f) for sub, f in zip(self._sub_paths[path], folder.folders)])
+
+        return mark(PurePosixPath("."), self._tree)
+
+    def navigation(self, here: PurePosixPath) -> Navigation:
+        """What the page `here` (language-neutral, in this tree's folder) shows of the site."""
+        at = self._at.get(here, -1)
+        previous = self.link(self._order[at - 1], here) if at > 0 else None
+        following = self.link(self._order[at + 1], here) if 0 <= at < len(self._order) - 1 else None
+        return Navigation(previous, following, self.marked(here))

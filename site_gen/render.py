@@ -37,7 +37,7 @@ from .files import Files, relative_url
 from .grammar import formulas
 from .math import KatexRenderer, Rendered, equation_labels
 from .definitions import Definitions
-from .navigation import navigation, reading_order
+from .navigation import SiteTree, reading_order
 from .addresses import Addresses
 from .model import Heading, PageResult, Problem, Section, Source
 from .page import Templates
@@ -226,7 +226,9 @@ class Frame:
         self.default = config.default_language
         self.by_url = {d.source.url: d for d in documents}
         self.order = reading_order(documents, config.nav)
+        self.position = {url: at for at, url in enumerate(self.order)}
         self._plain: dict[str, str] = {}
+        self._trees: dict[tuple[PurePosixPath, str], SiteTree] = {}
 
     def translated(self, source: Source, lang: str) -> bool:
         return self.config.translated(source.translate, lang)
@@ -258,7 +260,7 @@ class Frame:
         """Pages below `folder`, grouped by folder, for an index page."""
         here = folder / "index.html"
         groups: dict[PurePosixPath, list[dict]] = {}
-        for document in sorted(self.documents, key=lambda d: self.order.index(d.source.url)):
+        for document in sorted(self.documents, key=lambda d: self.position[d.source.url]):
             url = document.source.url
             if url.name == "index.html" or (folder != PurePosixPath(".") and folder not in url.parents):
                 continue  # a folder's own index is the heading of its group
@@ -291,6 +293,16 @@ class Frame:
         index = self.by_url.get(folder / "index.html")
         return self.summary(index, lang) if index is not None else ""
 
+    def _tree(self, folder: PurePosixPath, lang: str) -> SiteTree:
+        """The site's tree as the pages of `folder` see it, made once per folder and language."""
+        key = (folder, lang)
+        if key not in self._trees:
+            self._trees[key] = SiteTree(
+                self.order, folder, self.config.language_folder(lang),
+                lambda u: (self.title(self.by_url[u], lang), self.title_lang(self.by_url[u], lang)),
+                lambda f: (self.folder_title(f, lang), self.folder_title_lang(f, lang)))
+        return self._trees[key]
+
     def common(self, url: PurePosixPath, lang: str, title: str, summary: str) -> dict:
         """What every page shows around its content. `url` is language-neutral."""
         gettext = self.gettext(lang)
@@ -315,10 +327,7 @@ class Frame:
             ] if len(self.config.languages) > 1 else [],
             breadcrumbs=crumbs,
             repository=self.config.repo_url,
-            navigation=navigation(
-                self.order, url, self.config.language_folder(lang),
-                lambda u: (self.title(self.by_url[u], lang), self.title_lang(self.by_url[u], lang)),
-                lambda folder: (self.folder_title(folder, lang), self.folder_title_lang(folder, lang))),
+            navigation=self._tree(url.parent, lang).navigation(url),
             home=relative_url(self.config.language_folder(lang) / "index.html", page),
             static=relative_url(site_assets.STATIC, page),
             language_root=relative_url(self.config.language_folder(lang) / "index.html", page).removesuffix("index.html"),
