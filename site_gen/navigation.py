@@ -108,6 +108,8 @@ class Folder:
     current: bool = False  # the page shown is in it, or below it
     pages: list[Link] = field(default_factory=list)
     folders: list[Folder] = field(default_factory=list)
+    # Its HTML in the tree, where that is the same on every page that sees it (none of its pages shown)
+    html: str = ""
 
 
 @dataclass
@@ -123,12 +125,14 @@ class SiteTree:
     language: every page and folder of the reading `order`, with links relative
     to `folder` (every page of a folder shares them). Built once per folder and
     language, then `marked` for each page, so a page costs the folders above it,
-    not the whole site.
+    not the whole site. With `render`, each folder also carries its HTML, for the
+    pages that show it closed.
     """
 
     def __init__(self, order: list[PurePosixPath], folder: PurePosixPath, language: PurePosixPath,
                  title: Callable[[PurePosixPath], tuple[str, str]],
-                 folder_title: Callable[[PurePosixPath], tuple[str, str]]) -> None:
+                 folder_title: Callable[[PurePosixPath], tuple[str, str]],
+                 render: Callable[[Folder], str] | None = None) -> None:
         seen_from = language / folder / "index.html"  # a link's href depends only on the folder it is seen from
         self._order = order
         self._at = {url: at for at, url in enumerate(order)}
@@ -156,6 +160,9 @@ class SiteTree:
             else:
                 add(url.parent)
         self._tree = add(PurePosixPath("."))
+        if render is not None:  # the deepest first: a folder's HTML takes in its sub-folders'
+            for path in sorted(folders, key=lambda p: -len(p.parts)):
+                folders[path].html = render(folders[path]) if path != PurePosixPath(".") else ""
 
     def link(self, url: PurePosixPath, here: PurePosixPath | None) -> Link:
         text, lang = self._title(url)

@@ -51,6 +51,10 @@ class Templates:
         )
         return self._env.get_template(name).render(**context)
 
+    def macro(self, template: str, name: str) -> Callable[..., str]:
+        """A macro of a template, to render a piece of a page once for many pages."""
+        return getattr(self._env.get_template(template).module, name)
+
     def interface_strings(self) -> list[str]:
         """Every string the templates pass to `_()`/`gettext`, in template order."""
         found: dict[str, None] = {}

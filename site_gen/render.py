@@ -37,7 +37,7 @@ from .files import Files, relative_url
 from .grammar import formulas
 from .math import KatexRenderer, Rendered, equation_labels
 from .definitions import Definitions
-from .navigation import SiteTree, reading_order
+from .navigation import Folder, SiteTree, reading_order
 from .addresses import Addresses
 from .model import Heading, PageResult, Problem, Section, Source
 from .page import Templates
@@ -74,7 +74,8 @@ class Site:
         self.default = config.default_language
         self.by_url = {d.source.url: d for d in reading.documents}
         self.addresses = Addresses(config)
-        self.frame = Frame(config, reading.documents, math, katex_stylesheet, plan, self.addresses)
+        self.frame = Frame(config, reading.documents, math, katex_stylesheet, plan, self.addresses,
+                           self.templates.macro("tree.html", "tree_folder"))
         self.definitions = definitions
         # Ids the templates write (search box, contents): a heading never takes one, a link may point at one
         self.template_ids = {i for name, text in self.templates.sources.items() if name.endswith(".html")
@@ -215,7 +216,7 @@ class Frame:
     """
 
     def __init__(self, config: Config, documents: list[Document], math: KatexRenderer, katex_stylesheet: str,
-                 plan: Plan, addresses: Addresses) -> None:
+                 plan: Plan, addresses: Addresses, render_folder: Callable[[Folder], str] | None = None) -> None:
         self.config = config
         self.addresses = addresses
         self.documents = documents
@@ -229,6 +230,7 @@ class Frame:
         self.position = {url: at for at, url in enumerate(self.order)}
         self._plain: dict[str, str] = {}
         self._trees: dict[tuple[PurePosixPath, str], SiteTree] = {}
+        self.render_folder = render_folder  # a folder of the site's tree as HTML (the template's macro)
 
     def translated(self, source: Source, lang: str) -> bool:
         return self.config.translated(source.translate, lang)
@@ -300,7 +302,8 @@ class Frame:
             self._trees[key] = SiteTree(
                 self.order, folder, self.config.language_folder(lang),
                 lambda u: (self.title(self.by_url[u], lang), self.title_lang(self.by_url[u], lang)),
-                lambda f: (self.folder_title(f, lang), self.folder_title_lang(f, lang)))
+                lambda f: (self.folder_title(f, lang), self.folder_title_lang(f, lang)),
+                self.render_folder)
         return self._trees[key]
 
     def common(self, url: PurePosixPath, lang: str, title: str, summary: str) -> dict:
