@@ -24,6 +24,7 @@ from typing import Callable, Iterable, Protocol
 from .files import relative_url
 from .model import Source
 from .navigation import Link
+from .split import PARSE_ERRORS, parse_tree
 
 
 class _Readable(Protocol):
@@ -108,28 +109,88 @@ def module_name(source: Source) -> str:
     return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
 
 
+@dataclass
+class ModuleNames:
+    """
+    What one module defines and where it reads names that may link, found in
+    its tree when the source is read (its only parse) and kept with its
+    document: plain data, which the cache stores and workers send back.
+    Which reads do link is decided by `collect`, once every module is known.
+    """
+
+    defined: list[list] = field(default_factory=list)  # [name, line, summary]
+    imports: list[list] = field(default_factory=list)  # [module, name, alias or None] of its top-level `from … import`
+    # [line, column, text, kind, name]: a read of `name` ("name"), of `name.text` ("attribute") or an
+    # imported `text` bound to `name` ("import"), wherever `name` is one of `candidates` and not shadowed
+    reads: list[list] = field(default_factory=list)
+    candidates: list[str] = field(default_factory=list)  # the names it may link: its own and those it imports
+
+
+def module_names(tree: ast.Module, source: Source, text: str, also: Iterable[str] = ()) -> ModuleNames:
+    """A module's `ModuleNames` from its tree; `also`: more names its scope may hold (another file of its module's)."""
+    module = module_name(source)
+    defined = [[d.name, d.line, d.summary] for d in _top_level(tree, module, source.url)]
+    imports = [[_imported_module(node, source), alias.name, alias.asname]
+               for node in tree.body if isinstance(node, ast.ImportFrom) for alias in node.names]
+    candidates = {name for name, _, _ in defined if "." not in name} | {alias or name for _, name, alias in imports}
+    candidates.update(also)
+    visitor = _Reads(candidates, text.splitlines())
+    visitor.visit(tree)
+    return ModuleNames(defined, imports, visitor.found, sorted(candidates))
+
+
 def collect(documents: Iterable[_Readable]) -> Definitions:
-    """Definitions and references of every Python document (one that does not parse has none)."""
+    """
+    Definitions and references of every Python document, from the names read
+    with it (a bare document is parsed here; one that does not parse has none).
+    """
     found = Definitions()
-    trees = []
+    modules: list[tuple[Source, str, ModuleNames]] = []
     for document in documents:
         if document.source.kind != "python":
             continue
-        try:
-            tree = ast.parse(document.text)
-        except (SyntaxError, ValueError):
+        names = getattr(document, "names", None) or _parsed_names(document.source, document.text)
+        if names is None:
             continue  # the page still renders; its names just do not link
-        trees.append((document.source, tree, document.text.splitlines()))
+        modules.append((document.source, document.text, names))
         module = module_name(document.source)
-        for definition in _top_level(tree, module, document.source.url):
-            found.defined[(definition.module, definition.name)] = definition
-    for source, tree, lines in trees:
-        scope = _scope(tree, source, found.defined)
+        for name, line, summary in names.defined:
+            found.defined[(module, name)] = Definition(module, name, document.source.url, line, summary)
+    own = {}  # a module's top-level names, whichever of its files (`pkg.py` and `pkg/__init__.py`) defines them
+    for module, name in found.defined:
+        if "." not in name:
+            own.setdefault(module, set()).add(name)
+    for source, text, names in modules:
+        missing = own.get(module_name(source), set()) - set(names.candidates)
+        if missing:  # names another file of the module defines: its reads of them were not kept, so read again
+            names = _parsed_names(source, text, missing) or names
+        scope = _scope(names, source, found.defined)
         found.scopes[source.url] = scope
-        visitor = _References(scope, found.defined, lines)
-        visitor.visit(tree)
-        found.references[source.url] = visitor.found
+        found.references[source.url] = list(_resolved(names.reads, scope, found.defined))
     return found
+
+
+def _parsed_names(source: Source, text: str, also: Iterable[str] = ()) -> ModuleNames | None:
+    try:
+        tree = parse_tree(text)
+    except PARSE_ERRORS:
+        return None
+    return module_names(tree, source, text, also)
+
+
+def _resolved(reads: list[list], scope: dict[str, Definition],
+              defined: dict[tuple[str, str], Definition]) -> Iterable[Reference]:
+    """The reads that reach a definition, as references."""
+    for line, column, text, kind, name in reads:
+        target = scope.get(name)
+        if target is None:
+            continue
+        if kind == "attribute":
+            target = defined.get((target.module, f"{target.name}.{text}"))
+        elif kind == "import" and target.name != text:
+            target = None
+        if target is not None:
+            yield Reference(line, column, text, target)
 
 
 def _summary(node: ast.AST) -> str:
@@ -162,16 +223,13 @@ def _imported_module(node: ast.ImportFrom, source: Source) -> str:
     return ".".join(package + ([node.module] if node.module else []))
 
 
-def _scope(tree: ast.Module, source: Source, defined: dict[tuple[str, str], Definition]) -> dict[str, Definition]:
+def _scope(names: ModuleNames, source: Source, defined: dict[tuple[str, str], Definition]) -> dict[str, Definition]:
     """The names a module can use: its own top-level definitions and what it imports of documented ones."""
     module = module_name(source)
     scope = {name: d for (m, name), d in defined.items() if m == module and "." not in name}
-    for node in tree.body:
-        if isinstance(node, ast.ImportFrom):
-            origin = _imported_module(node, source)
-            for alias in node.names:
-                if (origin, alias.name) in defined:
-                    scope[alias.asname or alias.name] = defined[(origin, alias.name)]
+    for origin, name, alias in names.imports:
+        if (origin, name) in defined:
+            scope[alias or name] = defined[(origin, name)]
     return scope
 
 
@@ -209,40 +267,36 @@ class _Locals:
         return name in self.names
 
 
-class _References(ast.NodeVisitor):
-    def __init__(self, scope: dict[str, Definition], defined: dict[tuple[str, str], Definition], lines: list[str]) -> None:
-        self.scope = scope
-        self.defined = defined
+class _Reads(ast.NodeVisitor):
+    def __init__(self, candidates: set[str], lines: list[str]) -> None:
+        self.candidates = candidates
         self.lines = lines
         self.local: list[_Locals] = []
-        self.found: list[Reference] = []
+        self.found: list[list] = []
 
-    def _add(self, line: int, byte_column: int, text: str, target: Definition) -> None:
+    def _add(self, line: int, byte_column: int, text: str, kind: str, name: str) -> None:
         # `ast` counts columns in UTF-8 bytes; the page counts characters
         column = len(self.lines[line - 1].encode()[:byte_column].decode(errors="ignore"))
-        self.found.append(Reference(line, column, text, target))
+        self.found.append([line, column, text, kind, name])
 
     def _shadowed(self, name: str) -> bool:
         return any(name in names for names in self.local)
 
     def visit_Name(self, node: ast.Name) -> None:
-        if isinstance(node.ctx, ast.Load) and node.id in self.scope and not self._shadowed(node.id):
-            self._add(node.lineno, node.col_offset, node.id, self.scope[node.id])
+        if isinstance(node.ctx, ast.Load) and node.id in self.candidates and not self._shadowed(node.id):
+            self._add(node.lineno, node.col_offset, node.id, "name", node.id)
 
     def visit_Attribute(self, node: ast.Attribute) -> None:
         self.generic_visit(node)
         owner = node.value
-        if isinstance(owner, ast.Name) and owner.id in self.scope and not self._shadowed(owner.id):
-            cls = self.scope[owner.id]
-            method = self.defined.get((cls.module, f"{cls.name}.{node.attr}"))
-            if method is not None and node.end_lineno is not None and node.end_col_offset is not None:
-                self._add(node.end_lineno, node.end_col_offset - len(node.attr.encode()), node.attr, method)
+        if isinstance(owner, ast.Name) and owner.id in self.candidates and not self._shadowed(owner.id) \
+                and node.end_lineno is not None and node.end_col_offset is not None:
+            self._add(node.end_lineno, node.end_col_offset - len(node.attr.encode()), node.attr, "attribute", owner.id)
 
     def visit_ImportFrom(self, node: ast.ImportFrom) -> None:
         for alias in node.names:
-            target = self.scope.get(alias.asname or alias.name)
-            if target is not None and target.name == alias.name and hasattr(alias, "lineno"):
-                self._add(alias.lineno, alias.col_offset, alias.name, target)
+            if (alias.asname or alias.name) in self.candidates and hasattr(alias, "lineno"):
+                self._add(alias.lineno, alias.col_offset, alias.name, "import", alias.asname or alias.name)
 
     def _function(self, node: ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda) -> None:
         for decorator in getattr(node, "decorator_list", []):

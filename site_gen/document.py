@@ -16,6 +16,7 @@ keep it in its cache and skip this work when the file has not changed.
 
 from __future__ import annotations
 
+import ast
 import re
 import tokenize
 from dataclasses import asdict, dataclass
@@ -24,7 +25,8 @@ from pathlib import Path
 
 from .model import Problem, Section, Source
 from .grammar import headings
-from .split import source_lines, split
+from .definitions import ModuleNames, module_names
+from .split import source_lines, split, tree_or_error
 
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?)\n---[ \t]*(?:\n|\Z)", re.DOTALL)
 
@@ -39,10 +41,13 @@ class Document:
     title: str
     summary: str
     text: str = ""
+    # What its code defines and reads, for links to definitions (a Python source that parses)
+    names: ModuleNames | None = None
 
     def to_json(self) -> dict:
         """Everything but the source (which the build already knows)."""
-        return dict(sections=[asdict(s) for s in self.sections], title=self.title, summary=self.summary)
+        return dict(sections=[asdict(s) for s in self.sections], title=self.title, summary=self.summary,
+                    names=asdict(self.names) if self.names else None)
 
     def holds(self, number: int, text: str) -> bool:
         """Whether line `number` shows `text`: a docstring's prose has its tabs expanded (as `inspect.cleandoc` does)."""
@@ -52,7 +57,8 @@ class Document:
     @classmethod
     def from_json(cls, source: Source, text: str, data: dict) -> Document:
         sections = [Section(**s) for s in data["sections"]]
-        return cls(source, source_lines(text), sections, data["title"], data["summary"], text)
+        names = ModuleNames(**data["names"]) if data["names"] else None
+        return cls(source, source_lines(text), sections, data["title"], data["summary"], text, names)
 
 
 def read_text(path: Path, source: Source, problems: list[Problem]) -> str | None:
@@ -75,15 +81,18 @@ def parse(source: Source, text: str, problems: list[Problem]) -> Document:
     """Split normalised text into a document and find its title and summary."""
     path = str(source.path)
     lines = source_lines(text)
+    names = None
     if source.kind == "python":
-        sections, found = split(text, path)
+        tree = tree_or_error(text)  # parsed once: the splitter and the definitions both read the tree
+        sections, found = split(text, path, tree)
         problems.extend(found)
+        names = module_names(tree, source, text) if isinstance(tree, ast.Module) else None
     else:
         sections = [Section(text, list(range(1, len(lines) + 1)), [])]
     meta = _front_matter(sections, path, problems)
     title = str(meta.get("title") or _first_heading(_module_prose(sections, lines)) or _default_title(source))
     summary = str(meta.get("summary") or "")
-    return Document(source, lines, sections, title.strip(), summary.strip(), text)
+    return Document(source, lines, sections, title.strip(), summary.strip(), text, names)
 
 
 def read(root: Path, source: Source, problems: list[Problem]) -> Document | None:

@@ -46,8 +46,11 @@ class _Docstring:
     text: str
 
 
-def split(text: str, path: str = "<source>") -> tuple[list[Section], list[Problem]]:
-    r"""Split normalised source text (`\n` line endings) into sections."""
+def split(text: str, path: str = "<source>", tree: ast.Module | Exception | None = None) -> tuple[list[Section], list[Problem]]:
+    r"""
+    Split normalised source text (`\n` line endings) into sections. `tree` is
+    what `parse_tree(text)` gave, when the caller needs the tree too (parsed once).
+    """
     lines = source_lines(text)
     problems: list[Problem] = []
     try:
@@ -59,8 +62,8 @@ def split(text: str, path: str = "<source>") -> tuple[list[Section], list[Proble
         docstrings: list[_Docstring] = []
     else:
         try:
-            docstrings = _docstrings(text, lines)
-        except (SyntaxError, ValueError, RecursionError, MemoryError) as error:
+            docstrings = _docstrings(parse_tree(text) if tree is None else tree, lines)
+        except PARSE_ERRORS as error:
             problems.append(
                 Problem(path, _error_line(error, len(lines)), f"could not parse, docstrings shown as code: {_reason(error)}")
             )
@@ -122,11 +125,29 @@ def _comment_prose(comment: str) -> str:
     return prose[1:] if prose.startswith(" ") else prose
 
 
-def _docstrings(text: str, lines: list[str]) -> list[_Docstring]:
-    """Docstrings that stand on lines of their own, with their headers."""
+# What `ast.parse` raises on a source it cannot read
+PARSE_ERRORS = (SyntaxError, ValueError, RecursionError, MemoryError)
+
+
+def parse_tree(text: str) -> ast.Module:
+    """The syntax tree of a source; raises one of `PARSE_ERRORS`."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # invalid escapes in the documented code are not our concern
-        tree = ast.parse(text)
+        return ast.parse(text)
+
+
+def tree_or_error(text: str) -> ast.Module | Exception:
+    """The syntax tree of a source, or why there is none (for `split` to report)."""
+    try:
+        return parse_tree(text)
+    except PARSE_ERRORS as error:
+        return error
+
+
+def _docstrings(tree: ast.Module | Exception, lines: list[str]) -> list[_Docstring]:
+    """Docstrings that stand on lines of their own, with their headers."""
+    if isinstance(tree, Exception):
+        raise tree
     found = []
     for node in _definitions(tree):
         body = node.body
