@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from html import escape
+from html import escape, unescape
 from typing import Iterable
 
 import pykatex
@@ -47,6 +47,7 @@ _OPTIONS = dict(
 _KATEX = '<span class="katex">'
 _DISPLAY = '<span class="katex-display">'
 _END = "</span>"
+_ANNOTATION = '<annotation encoding="application/x-tex">'
 
 
 # Environments KaTeX numbers, and their unnumbered twins (`align*`)
@@ -165,6 +166,18 @@ def readable_part(html: str) -> str:
     if not (inside.startswith(_KATEX) and html.endswith(_END) and html.count("</math>") == 1):
         return html
     return html[: html.index("</math>") + len("</math>")]
+
+
+def latex_of(html: str) -> str | None:
+    """
+    The LaTeX a KaTeX render was made from, as its MathML annotation holds it
+    (numbering applied); `None` for any other HTML.
+    """
+    part = readable_part(html)
+    start, end = part.find(_ANNOTATION), part.rfind("</annotation>")
+    if part is html or start < 0 or end < start:
+        return None
+    return unescape(part[start + len(_ANNOTATION) : end])
 
 
 def error_html(tex: str, display: bool, message: str) -> str:

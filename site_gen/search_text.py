@@ -16,7 +16,7 @@ from functools import lru_cache
 from html.parser import HTMLParser
 
 from .prose import STASH_TOKEN, ProseResult
-from .math import readable_part
+from .math import latex_of, readable_part
 from .readable_math import readable
 
 
@@ -84,6 +84,14 @@ class _PlainText(HTMLParser):
 @lru_cache(maxsize=8192)
 def _stash_text(html: str) -> str:
     """What one formula's HTML adds to the words around it: read once per formula, not once per use."""
+    tex = latex_of(html)
+    if tex is not None:  # a formula alone: what `parsed_text` finds, without reading KaTeX's HTML
+        return readable(tex) if tex else ""
+    return parsed_text(html)
+
+
+def parsed_text(html: str) -> str:
+    """What some HTML in the stash adds to the words around it, read by the parser."""
     parser = _PlainText()
     parser.feed(readable_part(html))  # the MathML only: KaTeX's drawn copy is most of the HTML and adds no text
     parser.close()

@@ -42,3 +42,18 @@ def test_blocks_stay_apart_in_search_text(parts) -> None:
 def test_inline_markup_keeps_words_whole_and_sentences_need_no_separator() -> None:
     [(_, _, text)] = plain_text("<p>A st<em>ep</em> ends.</p><p>Next <code>lr</code></p><ul><li>one</li></ul>")
     assert text == "A step ends. Next lr · one"
+
+
+# Formulas KaTeX renders, rejects (`\frac{a}`, `^^`) or escapes (`<`, `&`, quotes in `\text`)
+_pieces = st.sampled_from(["m_t", r"\hat{v}_t", r"\beta_1^t", r"\frac{a}{1-b}", "<", "&", r"\text{a'b\"c}",
+                           r"\sqrt{x}", r"\frac{a}", "^^", r"\begin{align}x&=1\\y&=2\end{align}", r"\tag{3}", " "])
+
+
+@given(st.lists(_pieces, min_size=1, max_size=5).map("".join), st.booleans())
+def test_a_formula_reads_the_same_from_its_latex_as_from_its_html(tex, display) -> None:
+    """The search text of a formula comes from its LaTeX annotation: the same words the HTML parser finds."""
+    from site_gen.math import KatexRenderer
+    from site_gen.search_text import _stash_text, parsed_text
+
+    html = KatexRenderer()(tex, display).html
+    assert _stash_text(html) == parsed_text(html)
