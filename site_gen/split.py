@@ -4,9 +4,12 @@
 `split(text)` reads Python as text, never importing it, and returns the
 sections of its page. The standard library does the parsing:
 
-* `tokenize` finds comments, and knows that a `#` inside a string is not one;
 * `ast` finds module, class and function docstrings and the `def`/`class`
-  lines (with their decorators) that they document.
+  lines (with their decorators) that they document, and the strings that span
+  lines: a line starting with `#` outside them is a comment (the tree is
+  parsed once, and shared with the [definitions](definitions.py));
+* `tokenize` finds comments where the tree cannot tell (a comment between two
+  pieces of one string value) or the file does not parse.
 
 Each source line then gets one role. A block of full-line comments is the
 prose of the code that follows it; a comment at the end of a code line stays in
@@ -26,7 +29,9 @@ import io
 import re
 import tokenize
 import warnings
+from bisect import bisect_right
 from dataclasses import dataclass
+from typing import Iterator
 
 from .model import Problem, Section
 
@@ -53,22 +58,20 @@ def split(text: str, path: str = "<source>", tree: ast.Module | Exception | None
     """
     lines = source_lines(text)
     problems: list[Problem] = []
-    try:
-        comments = _comment_lines(text)
-    except (tokenize.TokenError, SyntaxError, ValueError) as error:
-        line = _error_line(error, len(lines))
-        problems.append(Problem(path, line, f"could not tokenize, split on comment lines only: {_reason(error)}"))
-        comments = _plain_comment_lines(lines)
-        docstrings: list[_Docstring] = []
-    else:
+    tree = tree_or_error(text) if tree is None else tree
+    comments = _comment_lines_of_tree(tree, lines) if isinstance(tree, ast.Module) else None
+    if comments is None:
         try:
-            docstrings = _docstrings(parse_tree(text) if tree is None else tree, lines)
-        except PARSE_ERRORS as error:
-            problems.append(
-                Problem(path, _error_line(error, len(lines)), f"could not parse, docstrings shown as code: {_reason(error)}")
-            )
-            docstrings = []
-    return _assemble(lines, comments, docstrings), problems
+            comments = _comment_lines(text)
+        except (tokenize.TokenError, SyntaxError, ValueError) as error:
+            line = _error_line(error, len(lines))
+            problems.append(Problem(path, line, f"could not tokenize, split on comment lines only: {_reason(error)}"))
+            return _assemble(lines, _plain_comment_lines(lines), []), problems
+    if isinstance(tree, Exception):
+        problems.append(Problem(path, _error_line(tree, len(lines)),
+                                f"could not parse, docstrings shown as code: {_reason(tree)}"))
+        return _assemble(lines, comments, []), problems
+    return _assemble(lines, comments, _docstrings(tree, lines)), problems
 
 
 def source_lines(text: str) -> list[str]:
@@ -104,6 +107,58 @@ def _comment_lines(text: str) -> dict[int, str]:
             continue
         comments[row] = _comment_prose(token.string)
     return comments
+
+
+def _comment_lines_of_tree(tree: ast.Module, lines: list[str]) -> dict[int, str] | None:
+    """
+    Full-line comments of a source that parses, found without tokenizing it
+    again: a line that starts with `#` (after its indentation) is a comment
+    unless a string the tree holds spans it. `None` when such a string is not
+    one plain triple-quoted literal (`("a"` / `# comment` / `"b")` is two, with
+    a comment between): `tokenize` decides then.
+    """
+    starts = [n for n, line in enumerate(lines, start=1) if line.lstrip(" \t\f").startswith("#")]
+    if not starts:
+        return {}
+    in_strings: set[int] = set()
+    for node in _strings_over_lines(tree):
+        inside = starts[bisect_right(starts, node.lineno) : bisect_right(starts, node.end_lineno)]
+        if inside:
+            if not _one_literal(node, lines):
+                return None
+            in_strings.update(inside)
+    comments = {}
+    for number in starts:
+        comment = lines[number - 1].lstrip(" \t\f")
+        if number not in in_strings and not _is_pragma(number, comment):
+            comments[number] = _comment_prose(comment)
+    return comments
+
+
+def _strings_over_lines(tree: ast.Module) -> Iterator[ast.expr]:
+    """The string literals that span lines; only nodes that span lines are entered (most of a tree is not)."""
+    pending: list[ast.AST] = [tree]
+    while pending:
+        for child in ast.iter_child_nodes(pending.pop()):
+            if not hasattr(child, "end_lineno"):  # no position (arguments, contexts, operators): look inside
+                pending.append(child)
+            elif child.end_lineno is None or child.end_lineno <= child.lineno:
+                continue
+            elif isinstance(child, ast.JoinedStr) or (isinstance(child, ast.Constant)
+                                                      and isinstance(child.value, (str, bytes))):
+                yield child
+            else:
+                pending.append(child)
+
+
+def _one_literal(node: ast.expr, lines: list[str]) -> bool:
+    """Whether a string spanning lines is one triple-quoted literal, its quotes nowhere but at its ends."""
+    first, last = node.lineno - 1, node.end_lineno - 1
+    source = "\n".join([_slice_bytes(lines[first], node.col_offset, None), *lines[first + 1 : last],
+                        _slice_bytes(lines[last], 0, node.end_col_offset)])
+    literal = source[_PREFIX.match(source).end() :]
+    quote = literal[:3]
+    return quote in ('"""', "'''") and len(literal) >= 6 and literal.find(quote, 3) == len(literal) - 3
 
 
 def _plain_comment_lines(lines: list[str]) -> dict[int, str]:
@@ -144,10 +199,8 @@ def tree_or_error(text: str) -> ast.Module | Exception:
         return error
 
 
-def _docstrings(tree: ast.Module | Exception, lines: list[str]) -> list[_Docstring]:
+def _docstrings(tree: ast.Module, lines: list[str]) -> list[_Docstring]:
     """Docstrings that stand on lines of their own, with their headers."""
-    if isinstance(tree, Exception):
-        raise tree
     found = []
     for node in _definitions(tree):
         body = node.body

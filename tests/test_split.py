@@ -174,3 +174,41 @@ def test_a_comment_after_a_docstrings_closing_quotes_is_prose_with_it(comment: s
 def test_a_pragma_after_a_docstring_stays_in_the_code() -> None:
     sections, _ = split('def f():\n    """Doc."""  # noqa: D401\n    return 1\n')
     assert 2 in sections[0].code_lines
+
+
+def _comments_agree(text: str) -> bool:
+    """The comment lines found from the tree are tokenize's; returns whether the tree decided alone."""
+    from site_gen.split import _comment_lines, _comment_lines_of_tree, tree_or_error
+
+    tree = tree_or_error(text)
+    found = _comment_lines_of_tree(tree, source_lines(text)) if not isinstance(tree, Exception) else None
+    if found is not None:
+        assert found == _comment_lines(text)
+    return found is not None
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_LINES | st.sampled_from(['x = ("a"', "     # between", '     "b")', "f'''{x}", "  # in f'''",
+                                          's = """\\""" # not the end', 'r"""x', "\t# tabbed", "\f# fed"]),
+                max_size=30))
+def test_comments_from_the_tree_are_tokenizes(lines: list[str]) -> None:
+    _comments_agree("\n".join(lines) + "\n")
+
+
+def test_a_comment_between_two_strings_of_one_value_sends_the_file_to_tokenize() -> None:
+    text = 'x = ("a"\n     # between\n     "b")\ns = """\n# inside\n"""\n'
+    assert not _comments_agree(text)
+    sections, _ = split(text)
+    assert "between" in sections[1].doc and "inside" not in "".join(s.doc for s in sections)
+
+
+@pytest.mark.slow
+def test_comments_from_the_tree_are_tokenizes_on_the_whole_stdlib() -> None:
+    decided = 0
+    for path in _stdlib_files():
+        try:
+            text = path.read_text("utf-8").replace("\r\n", "\n").replace("\r", "\n")
+        except (UnicodeDecodeError, OSError):
+            continue
+        decided += _comments_agree(text)
+    assert decided > 500
