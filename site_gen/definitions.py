@@ -57,6 +57,9 @@ class Definitions:
     references: dict[PurePosixPath, list[Reference]] = field(default_factory=dict)
     scopes: dict[PurePosixPath, dict[str, Definition]] = field(default_factory=dict)
     _using: dict[Definition, dict[PurePosixPath, None]] | None = field(default=None, repr=False, compare=False)
+    # Indexed once, in definition order: the members of each class (by module and class), the definitions of each page
+    _members: dict[tuple[str, str], list[tuple[str, Definition]]] | None = field(default=None, repr=False, compare=False)
+    _on_page: dict[PurePosixPath, list[Definition]] | None = field(default=None, repr=False, compare=False)
 
     def users(self, target: Definition) -> list[PurePosixPath]:
         """The other pages that use a definition, in page order."""
@@ -70,6 +73,16 @@ class Definitions:
                 for ref in refs:
                     self._using.setdefault(ref.target, {})[url] = None
         return self._using
+
+    def _indexes(self) -> tuple[dict[tuple[str, str], list[tuple[str, Definition]]], dict[PurePosixPath, list[Definition]]]:
+        # Scanning every definition for each name of each page is O(pages × names × definitions)
+        if self._members is None or self._on_page is None:
+            self._members, self._on_page = {}, {}
+            for (module, qualified), d in self.defined.items():
+                if "." in qualified:
+                    self._members.setdefault((module, qualified.split(".", 1)[0]), []).append((qualified, d))
+                self._on_page.setdefault(d.url, []).append(d)
+        return self._members, self._on_page
 
     def fingerprint(self) -> str:
         """Everything a page shows of other pages' definitions, for cache keys."""
@@ -89,14 +102,14 @@ class Definitions:
             return targets.setdefault(definition, len(targets))
 
         refs = [[r.line, r.column, r.text, target(r.target)] for r in self.references.get(url, [])]
+        members, on_page = self._indexes()
         names = {}
         for name, d in self.scopes.get(url, {}).items():
             names[name] = target(d)
-            for (module, qualified), member in self.defined.items():  # `Adam.step_param`
-                if module == d.module and qualified.startswith(f"{d.name}."):
-                    names[name + qualified[len(d.name):]] = target(member)
+            for qualified, member in members.get((d.module, d.name), []):  # `Adam.step_param`
+                names[name + qualified[len(d.name):]] = target(member)
         used = {d.line: dict(name=d.name, pages=[Link(title(u), relative_url(language / u, page)) for u in self.users(d)])
-                for d in self.defined.values() if d.url == url}
+                for d in on_page.get(url, [])}
         return dict(
             script=dict(refs=refs, names=names,
                         targets=[[relative_url(language / d.url, page) + f"#L{d.line}", d.summary] for d in targets]),
