@@ -118,6 +118,8 @@ class Site:
         seen: Counter = Counter()  # the same text quoted by two issues is found on its next line
         coverage = Coverage()
         highlighted = self.code[source.url]
+        definitions = self.definitions.page(source.url, self.config.language_folder(lang),
+                                            lambda u: self.frame.title(self.by_url[u], lang))
         rows = []
         headings: list[Heading] = []
         prose_ids: list[str] = []  # headings' and the author's raw HTML's
@@ -151,6 +153,7 @@ class Site:
                     headed=rendered.section_anchor is not None,  # its heading carries the permalink
                     doc=Markup(html),
                     code=[(n, Markup(highlighted[n - 1])) for n in section.code_lines],
+                    uses=[definitions["used"][n] for n in section.code_lines if n in definitions["used"]],
                     shown=(shown[0], shown[-1]) if shown else (0, 0),
                     code_href=self.addresses.source_href(source, shown),
                     has_code=any(document.lines[n - 1].strip() for n in section.code_lines),
@@ -164,8 +167,7 @@ class Site:
             gettext,
             **self.frame.common(source.url, lang, title, summary),
             rows=rows,
-            definitions=self.definitions.page(source.url, self.config.language_folder(lang),
-                                              lambda u: self.frame.title(self.by_url[u], lang)),
+            definitions=definitions,
             contents=[h for h in headings if h.level > 1] if len(headings) > 1 else [],
             source_path=str(source.path),
             source_href=self.addresses.source_href(source, []),
