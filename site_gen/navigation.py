@@ -3,7 +3,9 @@
 
 In: the site's documents. Out: the order in which to read its pages (a list of
 page URLs), and, for one page, plain records for the templates: the previous
-and next page, and the tree of the whole site.
+and next page, and the tree of the whole site. The tree is made once for each
+folder and language (`SiteTree`: its links are relative to the folder) and
+only the folders above a page are copied to mark where the reader is.
 
 A folder's guide (its `__init__.py` or readme) lists its pages in the order it
 means them to be read, so the order comes from the pages themselves: starting
