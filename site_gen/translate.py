@@ -39,7 +39,7 @@ import os
 import re
 import tempfile
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Callable, Iterable
 
@@ -773,34 +773,70 @@ class Audit:
         return [f"{path}:{line}:{column}: awaiting an updated translation, shown in English: {excerpt(english)}"
                 for path, line, column, english in self.stale]
 
+    def to_json(self) -> dict:
+        return {"problems": [[p.path, p.line, p.message, p.column] for p in self.problems],
+                "stale": [[str(path), line, column, english] for path, line, column, english in self.stale]}
+
+    @classmethod
+    def from_json(cls, data: dict) -> Audit:
+        """The audit `to_json` gave; `TypeError` or `ValueError` for anything else."""
+        problems = [Problem(*p) for p in data["problems"]]
+        stale = [(Path(path), line, column, english) for path, line, column, english in data["stale"]]
+        if not all(isinstance(p.path, str) and isinstance(p.message, str) for p in problems) or \
+                not all(isinstance(english, str) for *_, english in stale):
+            raise ValueError("not an audit")
+        return cls(problems, stale)
+
+
+# `remembered(inputs, check)`: `check()`, or what it returned before for the same `inputs` (a cache)
+Remembered = Callable[[str, Callable[[], Audit]], Audit]
+
 
 def audit(folder: Path, lang: str, pages: dict[PurePosixPath, list[str]], inventory: Inventory,
-          raw_html_ok: Callable[[str], list[str]]) -> Audit:
-    """Check every table of `lang` under `folder`; `pages` gives each translated source's units."""
+          raw_html_ok: Callable[[str], list[str]],
+          remembered: Remembered = lambda inputs, check: check()) -> Audit:
+    """
+    Check every table of `lang` under `folder`; `pages` gives each translated
+    source's units. The checks of a table's translations depend only on the
+    table as read; those against its page (keys no unit has, units awaiting
+    review), on the table, its review list and the page's units. Each is
+    handed to `remembered` with those inputs, so that a build can re-check
+    only the tables (and pages) that changed.
+    """
     result = Audit()
     root = folder / lang
     expected = {rel.with_suffix(".json").as_posix(): units for rel, units in pages.items()}
     for path in sorted(root.rglob("*.json")) if root.is_dir() else []:
         if path.name.endswith((".obsolete.json", ".review.json")):
             continue
+        rel = path.relative_to(root).as_posix()
+        read, interface, units = read_table(path), rel == UI_TABLE, expected.get(rel)
         try:
-            table = load_table(path)
+            table = parse_table(read)
         except TableError as error:
             result.problems.append(error.problem)
             continue
-        rel = path.relative_to(root).as_posix()
-        if rel == UI_TABLE:
-            result.problems.extend(check_table(table, inventory, raw_html_ok, interface=True))
-            continue
-        if rel not in expected:
-            result.problems.append(Problem(str(path), 1, "no source file has this table's path", 1))
-        result.problems.extend(check_table(table, inventory, raw_html_ok))
-        if rel in expected:
-            result.problems.extend(unmatched_keys(table, expected[rel]))
-        for unit in stale_units(table, expected.get(rel, [])):
-            where = table.positions.get(table.key(unit) or unit)
-            line, column = where.key if where else (1, 1)
-            result.stale.append((path, line, column, unit))
+        found = [remembered(json.dumps(["translations", read.path, read.text, interface], ensure_ascii=False),
+                            lambda: Audit(check_table(table, inventory, raw_html_ok, interface)))]
+        if not interface:
+            page = remembered(json.dumps(["page", asdict(read), units], ensure_ascii=False),
+                              lambda: _against_page(table, units))
+            found.insert(0 if units is None else 1, page)  # a table with no page says so first
+        for part in found:
+            result.problems += part.problems
+            result.stale += part.stale
+    return result
+
+
+def _against_page(table: Table, units: list[str] | None) -> Audit:
+    """A table checked against its page's `units` (`None`: no source has this table)."""
+    if units is None:
+        return Audit([Problem(str(table.path), 1, "no source file has this table's path", 1)])
+    result = Audit(unmatched_keys(table, units))
+    for unit in stale_units(table, units):
+        where = table.positions.get(table.key(unit) or unit)
+        line, column = where.key if where else (1, 1)
+        result.stale.append((table.path, line, column, unit))
     return result
 
 
