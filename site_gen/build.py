@@ -34,7 +34,7 @@ import os
 import time
 from dataclasses import dataclass, field
 from functools import cache as once
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING
 
 from . import assets as site_assets
 from . import translate
@@ -84,7 +84,7 @@ def build(config: Config, jobs: int | None = None, use_cache: bool = True,
             reading = read_all(config, files.sources, cache, report.problems, jobs)
             documents = reading.documents
             assets = site_assets.collect(config.templates, cache)
-            definitions = collect_definitions(documents)  # once: the plan's cache keys and the pages both need it
+            definitions = collect_definitions(documents, cache.remember)  # once: the plan's cache keys and the pages both need it
             planned = plan(config, files, documents, assets, definitions)
             site = _renderer(config, files, reading, planned, assets, cache, definitions)
             produced = produce(planned.tasks, cache, site, jobs, progress, config.equation_numbers)
@@ -135,17 +135,8 @@ def _audit_translations(config: Config, reading: Reading, report: Report, cache:
     if len(config.languages) < 2:
         return  # nothing to audit
     pages = {d.source.table: reading.units[d.source.url] for d in reading.documents if d.source.url in reading.units}
-
-    def remembered(inputs: str, check: Callable[[], translate.Audit]) -> translate.Audit:
-        key = cache.key("audit", inputs)
-        found = cache.get("audit", key, translate.Audit.from_json)
-        if found is None:
-            found = check()
-            cache.put("audit", key, found.to_json())
-        return found
-
     for lang in config.languages[1:]:
-        audit = translate.audit(config.translations, lang, pages, inventory, raw_html_outside_allowlist, remembered)
+        audit = translate.audit(config.translations, lang, pages, inventory, raw_html_outside_allowlist, cache.remember)
         report.problems.extend(audit.problems)
         report.notes.extend(audit.notes())
 

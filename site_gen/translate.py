@@ -43,6 +43,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Callable, Iterable
 
+from .cache import Remember, recompute
 from .grammar import blocks, headings, tokenize, words
 from .model import Problem
 
@@ -788,19 +789,15 @@ class Audit:
         return cls(problems, stale)
 
 
-# `remembered(inputs, check)`: `check()`, or what it returned before for the same `inputs` (a cache)
-Remembered = Callable[[str, Callable[[], Audit]], Audit]
-
-
 def audit(folder: Path, lang: str, pages: dict[PurePosixPath, list[str]], inventory: Inventory,
           raw_html_ok: Callable[[str], list[str]],
-          remembered: Remembered = lambda inputs, check: check()) -> Audit:
+          remember: Remember = recompute) -> Audit:
     """
     Check every table of `lang` under `folder`; `pages` gives each translated
     source's units. The checks of a table's translations depend only on the
     table as read; those against its page (keys no unit has, units awaiting
     review), on the table, its review list and the page's units. Each is
-    handed to `remembered` with those inputs, so that a build can re-check
+    handed to `remember` with those inputs, so that a build can re-check
     only the tables (and pages) that changed.
     """
     result = Audit()
@@ -816,11 +813,12 @@ def audit(folder: Path, lang: str, pages: dict[PurePosixPath, list[str]], invent
         except TableError as error:
             result.problems.append(error.problem)
             continue
-        found = [remembered(json.dumps(["translations", read.path, read.text, interface], ensure_ascii=False),
-                            lambda: Audit(check_table(table, inventory, raw_html_ok, interface)))]
+        found = [remember("audit", json.dumps(["translations", read.path, read.text, interface], ensure_ascii=False),
+                          lambda: Audit(check_table(table, inventory, raw_html_ok, interface)),
+                          Audit.to_json, Audit.from_json)]
         if not interface:
-            page = remembered(json.dumps(["page", asdict(read), units], ensure_ascii=False),
-                              lambda: _against_page(table, units))
+            page = remember("audit", json.dumps(["page", asdict(read), units], ensure_ascii=False),
+                            lambda: _against_page(table, units), Audit.to_json, Audit.from_json)
             found.insert(0 if units is None else 1, page)  # a table with no page says so first
         for part in found:
             result.problems += part.problems
