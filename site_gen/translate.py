@@ -846,12 +846,24 @@ def unmatched_keys(table: Table, units: list[str]) -> list[Problem]:
         if key in used:
             continue
         line, column = table.positions[key].key if key in table.positions else (1, 1)
-        closest = max(units, key=lambda unit: difflib.SequenceMatcher(None, key, unit, autojunk=False).ratio(),
-                      default=None)
+        closest = _most_like(key, units)
         hint = f"; closest English: {excerpt(closest)}" if closest else ""
         problems.append(Problem(str(table.path), line, f"{excerpt(key)} matches no English unit of the page "
                                 f"(mistyped, or the English changed: run `site-gen translate update`){hint}", column))
     return problems
+
+
+def _most_like(key: str, units: list[str]) -> str | None:
+    """The first of the units most like `key`; the ratio is computed only where its cheap bounds could beat the best."""
+    best, best_ratio = None, -1.0
+    for unit in units:
+        matcher = difflib.SequenceMatcher(None, key, unit, autojunk=False)
+        if matcher.real_quick_ratio() <= best_ratio or matcher.quick_ratio() <= best_ratio:
+            continue
+        ratio = matcher.ratio()
+        if ratio > best_ratio:
+            best, best_ratio = unit, ratio
+    return best
 
 
 def excerpt(text: str, width: int = 60) -> str:
