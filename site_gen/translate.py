@@ -38,8 +38,10 @@ import json
 import os
 import re
 import tempfile
+from bisect import bisect_right
 from collections import Counter
 from dataclasses import asdict, dataclass, field
+from functools import cache as once
 from pathlib import Path, PurePosixPath
 from typing import Callable, Iterable
 
@@ -394,11 +396,12 @@ def _parse(path: Path, text: str) -> tuple[dict[str, str], dict[str, Position], 
         raise TableError(path, 1, 1, "a translation table must be a JSON object of English → translation")
     positions: dict[str, Position] = {}
     duplicates = []
+    line_column = _line_columns(text)
     for key, value, key_at, value_at in _members(text):
         if not isinstance(value, str):
-            line, column = _line_column(text, value_at)
+            line, column = line_column(value_at)
             raise TableError(path, line, column, f"the translation of {key[:40]!r} must be a string")
-        where = Position(_line_column(text, key_at), _line_column(text, value_at), value_at)
+        where = Position(line_column(key_at), line_column(value_at), value_at)
         if key in positions:
             duplicates.append((key, positions[key].key, where.key))
         positions[key] = where
@@ -429,6 +432,17 @@ def _members(text: str) -> Iterable[tuple[str, object, int, int]]:
 
 def _line_column(text: str, offset: int) -> tuple[int, int]:
     return text.count("\n", 0, offset) + 1, offset - (text.rfind("\n", 0, offset) + 1) + 1
+
+
+def _line_columns(text: str) -> Callable[[int], tuple[int, int]]:
+    """`_line_column` for many offsets of one text: where its lines start is found once."""
+    starts = [0, *(match.end() for match in re.finditer("\n", text))]
+
+    def line_column(offset: int) -> tuple[int, int]:
+        line = bisect_right(starts, offset)
+        return line, offset - starts[line - 1] + 1
+
+    return line_column
 
 
 # ## Writing
@@ -808,22 +822,29 @@ def audit(folder: Path, lang: str, pages: dict[PurePosixPath, list[str]], invent
             continue
         rel = path.relative_to(root).as_posix()
         read, interface, units = read_table(path), rel == UI_TABLE, expected.get(rel)
-        try:
-            table = parse_table(read)
-        except TableError as error:
-            result.problems.append(error.problem)
-            continue
-        found = [remember("audit", json.dumps(["translations", read.path, read.text, interface], ensure_ascii=False),
-                          lambda: Audit(check_table(table, inventory, raw_html_ok, interface)),
+        parsed = once(lambda: parse_table(read))  # parsed only if a check is not remembered
+        found = [remember("audit", json.dumps(["translations", asdict(read), interface], ensure_ascii=False),
+                          lambda: _usable(parsed, lambda table: Audit(check_table(table, inventory, raw_html_ok,
+                                                                                  interface)), broken=True),
                           Audit.to_json, Audit.from_json)]
         if not interface:
             page = remember("audit", json.dumps(["page", asdict(read), units], ensure_ascii=False),
-                            lambda: _against_page(table, units), Audit.to_json, Audit.from_json)
+                            lambda: _usable(parsed, lambda table: _against_page(table, units)),
+                            Audit.to_json, Audit.from_json)
             found.insert(0 if units is None else 1, page)  # a table with no page says so first
         for part in found:
             result.problems += part.problems
             result.stale += part.stale
     return result
+
+
+def _usable(parsed: Callable[[], Table], check: Callable[[Table], Audit], broken: bool = False) -> Audit:
+    """`check` of the table, or for a table that cannot be used, its problem (if `broken`) and nothing else."""
+    try:
+        table = parsed()
+    except TableError as error:
+        return Audit([error.problem] if broken else [])
+    return check(table)
 
 
 def _against_page(table: Table, units: list[str] | None) -> Audit:
