@@ -153,9 +153,15 @@ def collect(documents: Iterable[_Readable], remember: Remember = recompute) -> D
         found.references[document.source.url] = remember(
             "definitions", inputs, lambda: _references(tree(document), scope, found.defined, document.text),
             lambda refs: [[r.line, r.column, r.text, r.target.module, r.target.name] for r in refs],
-            lambda rows: [Reference(line, column, text, found.defined[module, name])
-                          for line, column, text, module, name in rows])
+            lambda rows: _references_from(rows, found.defined))
     return found
+
+
+def _references_from(rows: list, defined: dict[tuple[str, str], Definition]) -> list[Reference]:
+    """Remembered references; `ValueError` or `KeyError` (a miss, never a crash) for anything else."""
+    if not isinstance(rows, list):
+        raise ValueError("not a list of references")
+    return [Reference(line, column, text, defined[module, name]) for line, column, text, module, name in rows]
 
 
 def _outline(tree: ast.Module | None, source: Source) -> dict:
