@@ -84,7 +84,7 @@ def build(config: Config, jobs: int | None = None, use_cache: bool = True,
             reading = read_all(config, files.sources, cache, report.problems, jobs)
             documents = reading.documents
             assets = site_assets.collect(config.templates, cache)
-            definitions = collect_definitions(documents, cache.remember)  # once: the plan's cache keys and the pages both need it
+            definitions = collect_definitions(documents)  # once: the plan's cache keys and the pages both need it
             planned = plan(config, files, documents, assets, definitions, cache.remember)
             site = _renderer(config, files, reading, planned, assets, cache, definitions)
             produced = produce(planned.tasks, cache, site, jobs, progress, config.equation_numbers)

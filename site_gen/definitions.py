@@ -17,12 +17,10 @@ links, so the highlighted code is never rewritten.
 from __future__ import annotations
 
 import ast
-import json
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from typing import Callable, Iterable, Protocol
 
-from .cache import Remember, recompute
 from .files import relative_url
 from .model import Source
 from .navigation import Link
@@ -110,88 +108,28 @@ def module_name(source: Source) -> str:
     return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
 
 
-def collect(documents: Iterable[_Readable], remember: Remember = recompute) -> Definitions:
-    """
-    Definitions and references of every Python document (one that does not
-    parse has none). What a module defines and imports depends on its source
-    alone; its references, on its text and the names in its scope: each is
-    handed to `remember` with those inputs, so a source that did not change is
-    not parsed again.
-    """
+def collect(documents: Iterable[_Readable]) -> Definitions:
+    """Definitions and references of every Python document (one that does not parse has none)."""
     found = Definitions()
-    trees: dict[PurePosixPath, ast.Module | None] = {}
-
-    def tree(document: _Readable) -> ast.Module | None:
-        if document.source.url not in trees:
-            try:
-                trees[document.source.url] = ast.parse(document.text)
-            except (SyntaxError, ValueError):
-                trees[document.source.url] = None  # the page still renders; its names just do not link
-        return trees[document.source.url]
-
-    outlines = []
+    trees = []
     for document in documents:
         if document.source.kind != "python":
             continue
-        outline = remember("definitions", json.dumps(["outline", repr(document.source), document.text]),
-                           lambda: _outline(tree(document), document.source), decode=_checked_outline)
-        if not outline["parsed"]:
-            continue
-        outlines.append((document, outline))
+        try:
+            tree = ast.parse(document.text)
+        except (SyntaxError, ValueError):
+            continue  # the page still renders; its names just do not link
+        trees.append((document.source, tree, document.text.splitlines()))
         module = module_name(document.source)
-        for name, line, summary in outline["defines"]:
-            found.defined[(module, name)] = Definition(module, name, document.source.url, line, summary)
-    members: dict[tuple[str, str], list[str]] = {}  # (module, name) → its methods' qualified names
-    for module, name in found.defined:
-        if "." in name:
-            members.setdefault((module, name.split(".")[0]), []).append(name)
-    for document, outline in outlines:
-        scope = _scope(module_name(document.source), outline["imports"], found.defined)
-        found.scopes[document.source.url] = scope
-        inputs = json.dumps(["references", document.text, [[alias, d.module, d.name] for alias, d in scope.items()],
-                             sorted({m for d in scope.values() for m in members.get((d.module, d.name), [])})])
-        found.references[document.source.url] = remember(
-            "definitions", inputs, lambda: _references(tree(document), scope, found.defined, document.text),
-            lambda refs: [[r.line, r.column, r.text, r.target.module, r.target.name] for r in refs],
-            lambda rows: _references_from(rows, found.defined))
+        for definition in _top_level(tree, module, document.source.url):
+            found.defined[(definition.module, definition.name)] = definition
+    for source, tree, lines in trees:
+        scope = _scope(tree, source, found.defined)
+        found.scopes[source.url] = scope
+        visitor = _References(scope, found.defined, lines)
+        visitor.visit(tree)
+        found.references[source.url] = visitor.found
     return found
-
-
-def _references_from(rows: list, defined: dict[tuple[str, str], Definition]) -> list[Reference]:
-    """Remembered references; `ValueError` or `KeyError` (a miss, never a crash) for anything else."""
-    if not isinstance(rows, list):
-        raise ValueError("not a list of references")
-    return [Reference(line, column, text, defined[module, name]) for line, column, text, module, name in rows]
-
-
-def _outline(tree: ast.Module | None, source: Source) -> dict:
-    """What a module defines (`[name, line, summary]`) and takes from others (`[module, name, alias]`)."""
-    if tree is None:
-        return {"parsed": False, "defines": [], "imports": []}
-    defines = [[d.name, d.line, d.summary] for d in _top_level(tree, "", source.url)]
-    imports = [[_imported_module(node, source), alias.name, alias.asname]
-               for node in tree.body if isinstance(node, ast.ImportFrom) for alias in node.names]
-    return {"parsed": True, "defines": defines, "imports": imports}
-
-
-def _checked_outline(outline: dict) -> dict:
-    """A remembered outline; `ValueError` (a miss, never a crash) for anything else."""
-    if not (isinstance(outline["parsed"], bool)
-            and all(isinstance(name, str) and isinstance(line, int) and isinstance(summary, str)
-                    for name, line, summary in outline["defines"])
-            and all(isinstance(module, str) and isinstance(name, str) and isinstance(alias, (str, type(None)))
-                    for module, name, alias in outline["imports"])):
-        raise ValueError("not an outline")
-    return outline
-
-
-def _references(tree: ast.Module | None, scope: dict[str, Definition], defined: dict[tuple[str, str], Definition],
-                text: str) -> list[Reference]:
-    if tree is None:
-        return []
-    visitor = _References(scope, defined, text.splitlines())
-    visitor.visit(tree)
-    return visitor.found
 
 
 def _summary(node: ast.AST) -> str:
@@ -224,12 +162,16 @@ def _imported_module(node: ast.ImportFrom, source: Source) -> str:
     return ".".join(package + ([node.module] if node.module else []))
 
 
-def _scope(module: str, imports: list[list], defined: dict[tuple[str, str], Definition]) -> dict[str, Definition]:
+def _scope(tree: ast.Module, source: Source, defined: dict[tuple[str, str], Definition]) -> dict[str, Definition]:
     """The names a module can use: its own top-level definitions and what it imports of documented ones."""
+    module = module_name(source)
     scope = {name: d for (m, name), d in defined.items() if m == module and "." not in name}
-    for origin, name, alias in imports:
-        if (origin, name) in defined:
-            scope[alias or name] = defined[(origin, name)]
+    for node in tree.body:
+        if isinstance(node, ast.ImportFrom):
+            origin = _imported_module(node, source)
+            for alias in node.names:
+                if (origin, alias.name) in defined:
+                    scope[alias.asname or alias.name] = defined[(origin, alias.name)]
     return scope
 
 
