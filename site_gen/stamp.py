@@ -162,8 +162,12 @@ def load(config: Config) -> Stamp | None:
         return None
     stats = [*stamp.inputs.values(), *stamp.outputs.values()] if isinstance(stamp.inputs, dict) and \
         isinstance(stamp.outputs, dict) else [None]
+    report = stamp.report if isinstance(stamp.report, dict) else {}
     if not (all(isinstance(stat, list) and len(stat) == 3 and all(type(n) is int for n in stat) for stat in stats)
-            and isinstance(stamp.hashes, dict) and isinstance(stamp.report, dict)):
+            and isinstance(stamp.hashes, dict) and type(report.get("pages")) is int
+            and type(report.get("outputs")) is int
+            and all(isinstance(lines := report.get(key), list) and all(isinstance(line, str) for line in lines)
+                    for key in ("notes", "problems"))):
         return None  # some other program's file, or another version's
     return stamp
 

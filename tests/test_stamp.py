@@ -166,7 +166,8 @@ def test_an_edit_that_keeps_size_and_an_old_time_is_built(tree: Path, tmp_path: 
 
 
 @pytest.mark.parametrize("damage", [{"inputs": {"x": 5}}, {"outputs": {"x": ["a", 1, 2]}}, {"hashes": []},
-                                    {"report": None}, {"inputs": []}])
+                                    {"report": None}, {"inputs": []}, {"report": {"pages": 1}},
+                                    {"report": {"pages": 1, "outputs": 2, "notes": [], "problems": [3]}}])
 def test_a_stamp_of_the_wrong_shape_means_a_full_build(tree: Path, tmp_path: Path, capsys: pytest.CaptureFixture,
                                                        damage: dict) -> None:
     import json
