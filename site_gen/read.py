@@ -66,8 +66,8 @@ def read_all(config: Config, sources: list[Source], cache: Cache, problems: list
 
 def _from_json(source: Source, text: str, hit: dict) -> tuple[Document, list[Problem], list[str], list[str] | None]:
     units = hit["units"]
-    if units is not None and not all(isinstance(unit, str) for unit in units):
-        raise ValueError("units are not strings")
+    if units is not None and not (isinstance(units, list) and all(isinstance(unit, str) for unit in units)):
+        raise ValueError("units are not a list of strings")
     return (Document.from_json(source, text, hit["document"]), [Problem(*p) for p in hit["problems"]],
             list(hit["code"]), units)
 
