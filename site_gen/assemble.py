@@ -1,10 +1,11 @@
 """
 # Assembling the site
 
-The sixth stage. In: every task with its result, the static assets, the
-cache and a way to make the renderer (for the sitemap, when the cache lacks
-it). Out: every file of the site (site path → bytes), and the problems only
-the whole site shows: links to a `#fragment` no page has.
+The sixth stage. In: every task with its result (the pages themselves are
+written already), the static assets, the cache, a way to make the renderer
+(for the sitemap, when the cache lacks it) and where to put each file. Out:
+every other file of the site (site path → bytes, handed on one by one), and
+the problems only the whole site shows: links to a `#fragment` no page has.
 
 Besides the pages: one search index per language, the files the pages link
 to (images, data), the sitemap, `robots.txt`, our stylesheet, script and
@@ -24,7 +25,7 @@ from .cache import Cache
 from .config import Config
 from .model import PageResult, Problem
 from .plan import Task
-from .produce import Produced
+from .produce import Produced, Put
 from .write import MARKER
 
 if TYPE_CHECKING:
@@ -32,9 +33,8 @@ if TYPE_CHECKING:
 
 
 def assemble(config: Config, produced: Produced, assets: Assets, cache: Cache,
-             site: Callable[[], Site]) -> tuple[dict[PurePosixPath, bytes], list[Problem], list[str]]:
-    """Every file of the site, the problems only the whole site shows, and notes."""
-    outputs: dict[PurePosixPath, bytes] = {}
+             site: Callable[[], Site], put: Put) -> tuple[list[Problem], list[str]]:
+    """Every file of the site besides the pages, each handed to `put`; the problems only the whole site shows, and notes."""
     problems: list[Problem] = []
     notes: list[str] = []
     copied: dict[str, str] = {}  # site path of each copied file → the file on disk
@@ -43,29 +43,29 @@ def assemble(config: Config, produced: Produced, assets: Assets, cache: Cache,
         for task, result in pairs:
             if task.kind == "page":
                 _add_to_search(search, task.url, result)
-            outputs[task.path] = result.html.encode("utf-8")
             problems.extend(result.problems)
             for site_path, disk in result.assets.items():
-                if copied.setdefault(site_path, disk) != disk:
+                if site_path not in copied:
+                    copied[site_path] = disk
+                    put(PurePosixPath(site_path), Path(disk).read_bytes())
+                elif copied[site_path] != disk:
                     # Two source folders with one prefix, each with this file: one copy only
                     problems.append(Problem(disk, 1, f"not copied: '{site_path}' is already "
                                                      f"{copied[site_path]} (two source folders share a prefix)"))
-                    continue
-                outputs[PurePosixPath(site_path)] = Path(disk).read_bytes()
         if pairs:
-            outputs[site_assets.search_index(pairs[0][0].lang)] = _search_script(search)
+            put(site_assets.search_index(pairs[0][0].lang), _search_script(search))
     if produced.languages:
         problems.extend(_broken_fragments(produced.languages[0]))
-    outputs[PurePosixPath(MARKER)] = b"This folder is written by site-gen and replaced on every build.\n"
+    put(PurePosixPath(MARKER), b"This folder is written by site-gen and replaced on every build.\n")
     if config.site_url:
         # A sitemap lists absolute URLs: without the site's, there is none
-        outputs[PurePosixPath("sitemap.xml")] = _sitemap(produced, cache, site).encode("utf-8")
-        outputs[PurePosixPath("robots.txt")] = \
-            f"User-agent: *\nAllow: /\nSitemap: {config.site_url}sitemap.xml\n".encode()
+        put(PurePosixPath("sitemap.xml"), _sitemap(produced, cache, site).encode("utf-8"))
+        put(PurePosixPath("robots.txt"), f"User-agent: *\nAllow: /\nSitemap: {config.site_url}sitemap.xml\n".encode())
     else:
         notes.append("no site URL (`site_url` in [tool.site_gen]): no sitemap, canonical links or og:url")
-    outputs.update(assets.files)
-    return outputs, problems, notes
+    for site_path, data in assets.files.items():
+        put(site_path, data)
+    return problems, notes
 
 
 def _broken_fragments(pairs: list[tuple[Task, PageResult]]) -> list[Problem]:

@@ -1,11 +1,13 @@
 """
 # Producing the outputs
 
-The fifth stage. In: the planned tasks, the cache, and a way to make the
-renderer (`render.Site`) should anything need rendering. Out: a `PageResult`
-for every task, each from the cache when its key is there, otherwise
-rendered, in parallel across files: the default language first, whose heading
-ids the translated tasks then carry.
+The fifth stage. In: the planned tasks, the cache, a way to make the
+renderer (`render.Site`) should anything need rendering, and where to put
+each output. Out: every output, handed on as soon as it is made, from the
+cache when its key is there, otherwise rendered, in parallel across files:
+the default language first, whose heading ids the translated tasks then
+carry; and a `PageResult` for every task without its HTML (problems, links,
+search sections), which is all the later stages need.
 
 Rendering is pure: a page reads nothing from the disk (links were resolved
 against the gathered file map, its translation table is in its task, formulas
@@ -17,7 +19,7 @@ none of its formulas; a formula no page shows any more is forgotten.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import PurePosixPath
 from typing import TYPE_CHECKING, Callable
 
@@ -31,45 +33,65 @@ if TYPE_CHECKING:
 
 # `(done, total)` after each rendered output
 Progress = Callable[[int, int], None]
+# Where each output goes as soon as it is made: `Staging.put` (site path, bytes)
+Put = Callable[[PurePosixPath, bytes], None]
 
 
 @dataclass
 class Produced:
-    """Every task with its result, by language (the default first), and what it took."""
+    """
+    Every task with what the rest of the build needs of its result, by
+    language (the default first), and what it took. The HTML is not kept: it
+    went to the staging folder as soon as it was made, so memory does not grow
+    with the site.
+    """
 
-    languages: list[list[tuple[Task, PageResult]]] = field(default_factory=list)
+    languages: list[list[tuple[Task, PageResult]]] = field(default_factory=list)  # results without their `html`
     rendered: int = 0  # outputs not found in the cache
     formulas: int = 0  # formulas sent to KaTeX (not found in the cache)
 
 
-def produce(plan: list[list[Task]], cache: Cache, site: Callable[[], Site], jobs: int,
+def produce(plan: list[list[Task]], cache: Cache, site: Callable[[], Site], jobs: int, put: Put,
             progress: Progress | None = None, numbering: str = "tagged") -> Produced:
-    """`numbering`: which equations are numbered (`equation_numbers`), part of every formula's key."""
+    """
+    `put(site path, bytes)` receives each output as soon as it is made.
+    `numbering`: which equations are numbered (`equation_numbers`), part of every formula's key.
+    """
     produced = Produced()
     total, done = sum(len(tasks) for tasks in plan), 0
-    english: dict[PurePosixPath, PageResult] = {}
+    anchors: dict[PurePosixPath, dict[int, list[str]]] = {}  # of the default language's pages
+
+    def written(task: Task, result: PageResult) -> PageResult:
+        put(task.path, result.html.encode("utf-8"))
+        for tex, display in result.formulas:  # whether the page was rendered or came from the cache
+            cache.keep("formula", formula_key(cache, tex, display, numbering))
+        return replace(result, html="")
+
     for number, tasks in enumerate(plan):
         if number:
-            tasks = [with_anchors(task, english) for task in tasks]
+            tasks = [with_anchors(task, anchors) for task in tasks]
         keys = [task.key(cache) for task in tasks]
-        results = [cache.get(task.kind, key, _from_json) for task, key in zip(tasks, keys)]
+        results: list[PageResult | None] = []
+        for task, key in zip(tasks, keys):
+            found = cache.get(task.kind, key, _from_json)
+            results.append(found if found is None else written(task, found))
         missing = [i for i, result in enumerate(results) if result is None]
         done += len(tasks) - len(missing)
         if missing:
             fresh = in_parallel(_render, [tasks[i] for i in missing], jobs, shared=site())
             for i, (result, formulas) in zip(missing, fresh):
                 site().math.learn(formulas)
-                results[i] = result
                 cache.put(tasks[i].kind, keys[i], asdict(result))  # JSON turns section numbers into strings
+                results[i] = written(tasks[i], result)
                 produced.rendered += 1
                 done += 1
                 if progress:
                     progress(done, total)
-        pairs = list(zip(tasks, results))
+        pairs = [(task, result) for task, result in zip(tasks, results) if result is not None]
         if number == 0:
-            english = {task.url: result for task, result in pairs if task.kind == "page"}
+            anchors = {task.url: result.anchors for task, result in pairs if task.kind == "page"}
         produced.languages.append(pairs)
-    produced.formulas = _keep_formulas(cache, produced, site, numbering)
+    produced.formulas = _store_formulas(cache, site, numbering) if produced.rendered else 0
     return produced
 
 
@@ -107,13 +129,9 @@ def known_formulas(cache: Cache, numbering: str) -> dict[tuple[str, bool], tuple
     return known
 
 
-def _keep_formulas(cache: Cache, produced: Produced, site: Callable[[], Site], numbering: str) -> int:
-    """Store new formulas and mark every formula a page shows as in use; returns how many were new."""
-    fresh = site().math.fresh if produced.rendered else {}
+def _store_formulas(cache: Cache, site: Callable[[], Site], numbering: str) -> int:
+    """Store the formulas KaTeX rendered in this build; returns how many there were."""
+    fresh = site().math.fresh
     for (tex, display), rendered in sorted(fresh.items()):
         cache.put("formula", formula_key(cache, tex, display, numbering), [tex, display, rendered.html, rendered.error])
-    for pairs in produced.languages:
-        for _, result in pairs:
-            for tex, display in result.formulas:  # whether the page was rendered or came from the cache
-                cache.keep("formula", formula_key(cache, tex, display, numbering))
     return len(fresh)
