@@ -111,7 +111,7 @@ def module_name(source: Source) -> str:
 def collect(documents: Iterable[_Readable]) -> Definitions:
     """Definitions and references of every Python document (one that does not parse has none)."""
     found = Definitions()
-    trees = []
+    parsed = []
     for document in documents:
         if document.source.kind != "python":
             continue
@@ -119,16 +119,18 @@ def collect(documents: Iterable[_Readable]) -> Definitions:
             tree = ast.parse(document.text)
         except (SyntaxError, ValueError):
             continue  # the page still renders; its names just do not link
-        trees.append((document.source, tree, document.text.splitlines()))
+        parsed.append(document)
         module = module_name(document.source)
         for definition in _top_level(tree, module, document.source.url):
             found.defined[(definition.module, definition.name)] = definition
-    for source, tree, lines in trees:
-        scope = _scope(tree, source, found.defined)
-        found.scopes[source.url] = scope
-        visitor = _References(scope, found.defined, lines)
+    for document in parsed:
+        # Parsed again rather than kept: every tree at once took more memory than all the rest of a build
+        tree = ast.parse(document.text)
+        scope = _scope(tree, document.source, found.defined)
+        found.scopes[document.source.url] = scope
+        visitor = _References(scope, found.defined, document.text.splitlines())
         visitor.visit(tree)
-        found.references[source.url] = visitor.found
+        found.references[document.source.url] = visitor.found
     return found
 
 
