@@ -39,10 +39,7 @@ def assemble(config: Config, produced: Produced, assets: Assets, cache: Cache,
     notes: list[str] = []
     copied: dict[str, str] = {}  # site path of each copied file → the file on disk
     for pairs in produced.languages:
-        search: dict[str, list] = {"pages": [], "sections": []}
         for task, result in pairs:
-            if task.kind == "page":
-                _add_to_search(search, task.url, result)
             problems.extend(result.problems)
             for site_path, disk in result.assets.items():
                 if site_path not in copied:
@@ -53,7 +50,7 @@ def assemble(config: Config, produced: Produced, assets: Assets, cache: Cache,
                     problems.append(Problem(disk, 1, f"not copied: '{site_path}' is already "
                                                      f"{copied[site_path]} (two source folders share a prefix)"))
         if pairs:
-            put(site_assets.search_index(pairs[0][0].lang), _search_script(search))
+            put(site_assets.search_index(pairs[0][0].lang), _search_script(pairs))
     if produced.languages:
         problems.extend(_broken_fragments(produced.languages[0]))
     put(PurePosixPath(MARKER), b"This folder is written by site-gen and replaced on every build.\n")
@@ -70,7 +67,9 @@ def assemble(config: Config, produced: Produced, assets: Assets, cache: Cache,
 
 def _broken_fragments(pairs: list[tuple[Task, PageResult]]) -> list[Problem]:
     """Links to `page#fragment` where the page has no such anchor (checked once all pages exist)."""
-    ids = {str(task.url): set(result.ids) for task, result in pairs if task.kind == "page"}
+    linked = {page for _, result in pairs for _, _, _, page, _ in result.fragment_links}
+    # Sets only of the pages linked to: every id of every page at once (a line's `L12` too) is a lot
+    ids = {str(task.url): set(result.ids) for task, result in pairs if task.kind == "page" and str(task.url) in linked}
     problems = []
     for _, result in pairs:
         for path, line, written, page, fragment in result.fragment_links:
@@ -90,16 +89,25 @@ def _sitemap(produced: Produced, cache: Cache, site: Callable[[], Site]) -> str:
     return cached
 
 
-def _add_to_search(search: dict[str, list], url: PurePosixPath, result: PageResult) -> None:
-    """Pages by URL within their language's tree; sections point at their page."""
-    page = len(search["pages"])
-    search["pages"].append({"u": quote(str(url)), "t": result.title})
-    for section in result.search:
-        if section["x"] or section["h"] or section["c"]:
-            search["sections"].append({"p": page, **section})
+def _search_script(pairs: list[tuple[Task, PageResult]]) -> bytes:
+    """
+    One language's search index: pages by URL within the language's tree,
+    sections pointing at their page. A script, not JSON: pages opened from
+    `file://` can load a script but not fetch a file. Encoded page by page (the
+    bytes `json.dumps` gives for the whole), so no copy of the whole index is
+    held as Python objects.
+    """
+    pages, sections = [], []
+    for task, result in pairs:
+        if task.kind != "page":
+            continue
+        number = len(pages)
+        pages.append(_json({"u": quote(str(task.url)), "t": result.title}))
+        kept = [{"p": number, **section} for section in result.search if section["x"] or section["h"] or section["c"]]
+        if kept:
+            sections.append(_json(kept)[1:-1])
+    return b'self.siteSearchIndex = {"pages":[' + b",".join(pages) + b'],"sections":[' + b",".join(sections) + b"]};\n"
 
 
-def _search_script(search: dict[str, list]) -> bytes:
-    """A script, not JSON: pages opened from `file://` can load a script but not fetch a file."""
-    data = json.dumps(search, ensure_ascii=False, separators=(",", ":"))
-    return f"self.siteSearchIndex = {data};\n".encode("utf-8")
+def _json(value: object) -> bytes:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
