@@ -23,9 +23,8 @@ from . import assets as site_assets
 from .assets import Assets
 from .cache import Cache
 from .config import Config
-from .model import PageResult, Problem
-from .plan import Task
-from .produce import Produced, Put
+from .model import Problem
+from .produce import Made, Produced, Put
 from .write import MARKER
 
 if TYPE_CHECKING:
@@ -38,10 +37,10 @@ def assemble(config: Config, produced: Produced, assets: Assets, cache: Cache,
     problems: list[Problem] = []
     notes: list[str] = []
     copied: dict[str, str] = {}  # site path of each copied file → the file on disk
-    for pairs in produced.languages:
-        for task, result in pairs:
-            problems.extend(result.problems)
-            for site_path, disk in result.assets.items():
+    for made in produced.languages:
+        for output in made:
+            problems.extend(output.problems)
+            for site_path, disk in output.assets.items():
                 if site_path not in copied:
                     copied[site_path] = disk
                     put(PurePosixPath(site_path), Path(disk).read_bytes())
@@ -49,8 +48,8 @@ def assemble(config: Config, produced: Produced, assets: Assets, cache: Cache,
                     # Two source folders with one prefix, each with this file: one copy only
                     problems.append(Problem(disk, 1, f"not copied: '{site_path}' is already "
                                                      f"{copied[site_path]} (two source folders share a prefix)"))
-        if pairs:
-            put(site_assets.search_index(pairs[0][0].lang), _search_script(pairs))
+        if made:
+            put(site_assets.search_index(made[0].task.lang), _search_script(made))
     if produced.languages:
         problems.extend(_broken_fragments(produced.languages[0]))
     put(PurePosixPath(MARKER), b"This folder is written by site-gen and replaced on every build.\n")
@@ -65,14 +64,15 @@ def assemble(config: Config, produced: Produced, assets: Assets, cache: Cache,
     return problems, notes
 
 
-def _broken_fragments(pairs: list[tuple[Task, PageResult]]) -> list[Problem]:
+def _broken_fragments(made: list[Made]) -> list[Problem]:
     """Links to `page#fragment` where the page has no such anchor (checked once all pages exist)."""
-    linked = {page for _, result in pairs for _, _, _, page, _ in result.fragment_links}
+    linked = {page for output in made for _, _, _, page, _ in output.fragment_links}
     # Sets only of the pages linked to: every id of every page at once (a line's `L12` too) is a lot
-    ids = {str(task.url): set(result.ids) for task, result in pairs if task.kind == "page" and str(task.url) in linked}
+    ids = {str(output.task.url): set(output.ids.split("\n")) for output in made
+           if output.task.kind == "page" and str(output.task.url) in linked}
     problems = []
-    for _, result in pairs:
-        for path, line, written, page, fragment in result.fragment_links:
+    for output in made:
+        for path, line, written, page, fragment in output.fragment_links:
             if page in ids and fragment not in ids[page]:
                 problems.append(Problem(path, line, f"broken link '{written}': no anchor '#{fragment}' on {page}"))
     return problems
@@ -80,7 +80,7 @@ def _broken_fragments(pairs: list[tuple[Task, PageResult]]) -> list[Problem]:
 
 def _sitemap(produced: Produced, cache: Cache, site: Callable[[], Site]) -> str:
     """Every page in every language; it depends on the settings and the structure of each language."""
-    firsts = [pairs[0][0] for pairs in produced.languages if pairs]
+    firsts = [made[0].task for made in produced.languages if made]
     key = cache.key("sitemap", *(part for task in firsts for part in (task.settings, task.structure)))
     cached = cache.get("sitemap", key)
     if cached is None:
@@ -89,7 +89,7 @@ def _sitemap(produced: Produced, cache: Cache, site: Callable[[], Site]) -> str:
     return cached
 
 
-def _search_script(pairs: list[tuple[Task, PageResult]]) -> bytes:
+def _search_script(made: list[Made]) -> bytes:
     """
     One language's search index: pages by URL within the language's tree,
     sections pointing at their page. A script, not JSON: pages opened from
@@ -98,12 +98,12 @@ def _search_script(pairs: list[tuple[Task, PageResult]]) -> bytes:
     held as Python objects.
     """
     pages, sections = [], []
-    for task, result in pairs:
-        if task.kind != "page":
+    for output in made:
+        if output.task.kind != "page":
             continue
         number = len(pages)
-        pages.append(_json({"u": quote(str(task.url)), "t": result.title}))
-        kept = [{"p": number, **section} for section in result.search if section["x"] or section["h"] or section["c"]]
+        pages.append(_json({"u": quote(str(output.task.url)), "t": output.title}))
+        kept = [{"p": number, **section} for section in output.search if section["x"] or section["h"] or section["c"]]
         if kept:
             sections.append(_json(kept)[1:-1])
     return b'self.siteSearchIndex = {"pages":[' + b",".join(pages) + b'],"sections":[' + b",".join(sections) + b"]};\n"

@@ -6,8 +6,8 @@ renderer (`render.Site`) should anything need rendering, and where to put
 each output. Out: every output, handed on as soon as it is made, from the
 cache when its key is there, otherwise rendered, in parallel across files:
 the default language first, whose heading ids the translated tasks then
-carry; and a `PageResult` for every task without its HTML (problems, links,
-search sections), which is all the later stages need.
+carry; and for every task a small record of what the later stages need
+(`Made`: problems, linked files, search sections, ids).
 
 Rendering is pure: a page reads nothing from the disk (links were resolved
 against the gathered file map, its translation table is in its task, formulas
@@ -19,7 +19,7 @@ none of its formulas; a formula no page shows any more is forgotten.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, field
 from pathlib import PurePosixPath
 from typing import TYPE_CHECKING, Callable
 
@@ -38,15 +38,28 @@ Put = Callable[[PurePosixPath, bytes], None]
 
 
 @dataclass
-class Produced:
+class Made:
     """
-    Every task with what the rest of the build needs of its result, by
-    language (the default first), and what it took. The HTML is not kept: it
-    went to the staging folder as soon as it was made, so memory does not grow
-    with the site.
+    What the later stages need of one output once its HTML is written (the
+    HTML is not kept, so memory does not grow with the site): the problems
+    found, the files it links to, its title and search sections, its ids and
+    its links into other pages' fragments.
     """
 
-    languages: list[list[tuple[Task, PageResult]]] = field(default_factory=list)  # results without their `html`
+    task: Task
+    problems: list[Problem]
+    assets: dict[str, str]  # site path → disk path
+    title: str
+    search: list[dict[str, str]]
+    ids: str  # one a line: one string, not a list, since every line of code has an id
+    fragment_links: list[list]
+
+
+@dataclass
+class Produced:
+    """What every task made, by language (the default first), and what it took."""
+
+    languages: list[list[Made]] = field(default_factory=list)
     rendered: int = 0  # outputs not found in the cache
     formulas: int = 0  # formulas sent to KaTeX (not found in the cache)
 
@@ -61,36 +74,36 @@ def produce(plan: list[list[Task]], cache: Cache, site: Callable[[], Site], jobs
     total, done = sum(len(tasks) for tasks in plan), 0
     anchors: dict[PurePosixPath, dict[int, list[str]]] = {}  # of the default language's pages
 
-    def written(task: Task, result: PageResult) -> PageResult:
+    def written(task: Task, result: PageResult, default: bool) -> Made:
         put(task.path, result.html.encode("utf-8"))
         for tex, display in result.formulas:  # whether the page was rendered or came from the cache
             cache.keep("formula", formula_key(cache, tex, display, numbering))
-        return replace(result, html="")
+        if default and task.kind == "page":
+            anchors[task.url] = result.anchors
+        return Made(task, result.problems, result.assets, result.title, result.search, "\n".join(result.ids),
+                    result.fragment_links)
 
     for number, tasks in enumerate(plan):
         if number:
             tasks = [with_anchors(task, anchors) for task in tasks]
         keys = [task.key(cache) for task in tasks]
-        results: list[PageResult | None] = []
+        made: list[Made | None] = []
         for task, key in zip(tasks, keys):
             found = cache.get(task.kind, key, _from_json)
-            results.append(found if found is None else written(task, found))
-        missing = [i for i, result in enumerate(results) if result is None]
+            made.append(found if found is None else written(task, found, number == 0))
+        missing = [i for i, output in enumerate(made) if output is None]
         done += len(tasks) - len(missing)
         if missing:
             fresh = in_parallel(_render, [tasks[i] for i in missing], jobs, shared=site())
             for i, (result, formulas) in zip(missing, fresh):
                 site().math.learn(formulas)
                 cache.put(tasks[i].kind, keys[i], asdict(result))  # JSON turns section numbers into strings
-                results[i] = written(tasks[i], result)
+                made[i] = written(tasks[i], result, number == 0)
                 produced.rendered += 1
                 done += 1
                 if progress:
                     progress(done, total)
-        pairs = [(task, result) for task, result in zip(tasks, results) if result is not None]
-        if number == 0:
-            anchors = {task.url: result.anchors for task, result in pairs if task.kind == "page"}
-        produced.languages.append(pairs)
+        produced.languages.append([output for output in made if output is not None])
     produced.formulas = _store_formulas(cache, site, numbering) if produced.rendered else 0
     return produced
 
