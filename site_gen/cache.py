@@ -50,6 +50,16 @@ def digest(*parts: str | bytes) -> str:
     return h.hexdigest()
 
 
+# `remember(kind, inputs, compute, encode, decode)`: `compute()`, or what it gave an earlier build for the
+# same `inputs` (`Cache.remember`)
+Remember = Callable[..., Any]
+
+
+def recompute(kind: str, inputs: str, compute: Callable[[], Any], encode: Any = None, decode: Any = None) -> Any:
+    """The `Remember` of no cache: computes every time."""
+    return compute()
+
+
 def tool_versions() -> str:
     """The versions of everything that renders, and a hash of our own code."""
     versions = []
@@ -136,6 +146,20 @@ class Cache:
             self.hits += 1
             self._used.add((kind, key))
         return value
+
+    def remember(self, kind: str, inputs: str, compute: Callable[[], Any], encode: Callable[[Any], Any] = lambda v: v,
+                 decode: Callable[[Any], Any] = lambda v: v) -> Any:
+        """
+        `compute()`, or what it gave an earlier build for the same `inputs`
+        (a text holding everything it depends on): `encode` makes the JSON
+        value to store, `decode` the value back (raising for a wrong shape).
+        """
+        key = self.key(kind, inputs)
+        found = self.get(kind, key, decode)
+        if found is None:
+            found = compute()
+            self.put(kind, key, encode(found))
+        return found
 
     def keep(self, kind: str, key: str) -> None:
         """Mark an entry read in bulk (`all`) as still in use."""
