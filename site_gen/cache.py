@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 # Bump to invalidate every entry when the meaning or layout of stored values changes
-FORMAT = 3
+FORMAT = 4
 # SQLite's `user_version` of our caches: a database without it is not ours
 _MARK = 0x5347_0000 + FORMAT
 _TOOLS = ("markdown", "pygments", "jinja2", "pykatex", "nh3", "pyyaml")
@@ -118,7 +118,9 @@ class Cache:
         return digest(self.salt, kind, *parts)
 
     def _sum(self, kind: str, key: str, value: str) -> str:
-        return digest(self.salt, kind, key, value)
+        # Unsalted: the key already names the versions, so an entry of an earlier version is
+        # intact, merely never asked for (and forgotten after the build), not damaged
+        return digest(kind, key, value)
 
     def _decoded(self, kind: str, key: str, value: Any, check: Any, decode: Callable[[Any], Any]) -> Any | None:
         """`decode` of a stored value, or `None` (with a note) for one that is damaged or of the wrong shape."""
