@@ -20,7 +20,7 @@ reads it as text. A source goes through these stages, one module each:
 | split | [split](split.py) | source text → sections of prose and code lines |
 | highlight | [highlight](highlight.py) | source text → HTML of each line |
 | plan | [plan](plan.py) | documents, tables, settings → a `Task` per output; its hash is its cache key |
-| produce | [produce](produce.py) | tasks → `PageResult`s, from the cache or rendered |
+| produce | [produce](produce.py) | tasks → each output, from the cache or rendered, handed to `write` at once; a small `Made` record each |
 | workers | [workers](workers.py) | work shared out between cores, results in order |
 | symbols | [symbols](symbols.py) | a formula → the same, each symbol marked |
 | grammar | [grammar](grammar.py) | Markdown-with-math → tokens: formulas, code, comments, raw HTML |
@@ -30,8 +30,8 @@ reads it as text. A source goes through these stages, one module each:
 | templates | [page](page.py) | Jinja2 templates → HTML |
 | render | [render](render.py) | a document in one language → its page (pure: no disk reads) |
 | assets | [assets](assets.py) | stylesheets, script, KaTeX's CSS and fonts |
-| assemble | [assemble](assemble.py) | results → every file of the site: search indexes, sitemap, linked files |
-| write | [write](write.py) | the site → `html/`, whole or not at all |
+| assemble | [assemble](assemble.py) | per-page records → the other files of the site: search indexes, sitemap, linked files |
+| write | [write](write.py) | each file, as it is made → a staging folder → `html/`, whole or not at all |
 | cache | [cache](cache.py) | results kept by the hash of their inputs |
 | build | [build](build.py) | the stages above, one call each |
 | serve | [serve](serve.py) | a local server that rebuilds and reloads on change |

@@ -1,10 +1,11 @@
 """
 # Assembling the site
 
-The sixth stage. In: every task with its result, the static assets, the
-cache and a way to make the renderer (for the sitemap, when the cache lacks
-it). Out: every file of the site (site path → bytes), and the problems only
-the whole site shows: links to a `#fragment` no page has.
+The sixth stage. In: every task with its result (the pages themselves are
+written already), the static assets, the cache, a way to make the renderer
+(for the sitemap, when the cache lacks it) and where to put each file. Out:
+every other file of the site (site path → bytes, handed on one by one), and
+the problems only the whole site shows: links to a `#fragment` no page has.
 
 Besides the pages: one search index per language, the files the pages link
 to (images, data), the sitemap, `robots.txt`, our stylesheet, script and
@@ -22,9 +23,8 @@ from . import assets as site_assets
 from .assets import Assets
 from .cache import Cache
 from .config import Config
-from .model import PageResult, Problem
-from .plan import Task
-from .produce import Produced
+from .model import Problem
+from .produce import Made, Produced, Put
 from .write import MARKER
 
 if TYPE_CHECKING:
@@ -32,48 +32,47 @@ if TYPE_CHECKING:
 
 
 def assemble(config: Config, produced: Produced, assets: Assets, cache: Cache,
-             site: Callable[[], Site]) -> tuple[dict[PurePosixPath, bytes], list[Problem], list[str]]:
-    """Every file of the site, the problems only the whole site shows, and notes."""
-    outputs: dict[PurePosixPath, bytes] = {}
+             site: Callable[[], Site], put: Put) -> tuple[list[Problem], list[str]]:
+    """Every file of the site besides the pages, each handed to `put`; the problems only the whole site shows, and notes."""
     problems: list[Problem] = []
     notes: list[str] = []
     copied: dict[str, str] = {}  # site path of each copied file → the file on disk
-    for pairs in produced.languages:
-        search: dict[str, list] = {"pages": [], "sections": []}
-        for task, result in pairs:
-            if task.kind == "page":
-                _add_to_search(search, task.url, result)
-            outputs[task.path] = result.html.encode("utf-8")
-            problems.extend(result.problems)
-            for site_path, disk in result.assets.items():
-                if copied.setdefault(site_path, disk) != disk:
+    for made in produced.languages:
+        for output in made:
+            problems.extend(output.problems)
+            for site_path, disk in output.assets.items():
+                if site_path not in copied:
+                    copied[site_path] = disk
+                    put(PurePosixPath(site_path), Path(disk).read_bytes())
+                elif copied[site_path] != disk:
                     # Two source folders with one prefix, each with this file: one copy only
                     problems.append(Problem(disk, 1, f"not copied: '{site_path}' is already "
                                                      f"{copied[site_path]} (two source folders share a prefix)"))
-                    continue
-                outputs[PurePosixPath(site_path)] = Path(disk).read_bytes()
-        if pairs:
-            outputs[site_assets.search_index(pairs[0][0].lang)] = _search_script(search)
+        if made:
+            put(site_assets.search_index(made[0].task.lang), _search_script(made))
     if produced.languages:
         problems.extend(_broken_fragments(produced.languages[0]))
-    outputs[PurePosixPath(MARKER)] = b"This folder is written by site-gen and replaced on every build.\n"
+    put(PurePosixPath(MARKER), b"This folder is written by site-gen and replaced on every build.\n")
     if config.site_url:
         # A sitemap lists absolute URLs: without the site's, there is none
-        outputs[PurePosixPath("sitemap.xml")] = _sitemap(produced, cache, site).encode("utf-8")
-        outputs[PurePosixPath("robots.txt")] = \
-            f"User-agent: *\nAllow: /\nSitemap: {config.site_url}sitemap.xml\n".encode()
+        put(PurePosixPath("sitemap.xml"), _sitemap(produced, cache, site).encode("utf-8"))
+        put(PurePosixPath("robots.txt"), f"User-agent: *\nAllow: /\nSitemap: {config.site_url}sitemap.xml\n".encode())
     else:
         notes.append("no site URL (`site_url` in [tool.site_gen]): no sitemap, canonical links or og:url")
-    outputs.update(assets.files)
-    return outputs, problems, notes
+    for site_path, data in assets.files.items():
+        put(site_path, data)
+    return problems, notes
 
 
-def _broken_fragments(pairs: list[tuple[Task, PageResult]]) -> list[Problem]:
+def _broken_fragments(made: list[Made]) -> list[Problem]:
     """Links to `page#fragment` where the page has no such anchor (checked once all pages exist)."""
-    ids = {str(task.url): set(result.ids) for task, result in pairs if task.kind == "page"}
+    linked = {page for output in made for _, _, _, page, _ in output.fragment_links}
+    # Sets only of the pages linked to: every id of every page at once (a line's `L12` too) is a lot
+    ids = {str(output.task.url): set(output.ids.split("\n")) for output in made
+           if output.task.kind == "page" and str(output.task.url) in linked}
     problems = []
-    for _, result in pairs:
-        for path, line, written, page, fragment in result.fragment_links:
+    for output in made:
+        for path, line, written, page, fragment in output.fragment_links:
             if page in ids and fragment not in ids[page]:
                 problems.append(Problem(path, line, f"broken link '{written}': no anchor '#{fragment}' on {page}"))
     return problems
@@ -81,7 +80,7 @@ def _broken_fragments(pairs: list[tuple[Task, PageResult]]) -> list[Problem]:
 
 def _sitemap(produced: Produced, cache: Cache, site: Callable[[], Site]) -> str:
     """Every page in every language; it depends on the settings and the structure of each language."""
-    firsts = [pairs[0][0] for pairs in produced.languages if pairs]
+    firsts = [made[0].task for made in produced.languages if made]
     key = cache.key("sitemap", *(part for task in firsts for part in (task.settings, task.structure)))
     cached = cache.get("sitemap", key)
     if cached is None:
@@ -90,16 +89,25 @@ def _sitemap(produced: Produced, cache: Cache, site: Callable[[], Site]) -> str:
     return cached
 
 
-def _add_to_search(search: dict[str, list], url: PurePosixPath, result: PageResult) -> None:
-    """Pages by URL within their language's tree; sections point at their page."""
-    page = len(search["pages"])
-    search["pages"].append({"u": quote(str(url)), "t": result.title})
-    for section in result.search:
-        if section["x"] or section["h"] or section["c"]:
-            search["sections"].append({"p": page, **section})
+def _search_script(made: list[Made]) -> bytes:
+    """
+    One language's search index: pages by URL within the language's tree,
+    sections pointing at their page. A script, not JSON: pages opened from
+    `file://` can load a script but not fetch a file. Encoded page by page (the
+    bytes `json.dumps` gives for the whole), so no copy of the whole index is
+    held as Python objects.
+    """
+    pages, sections = [], []
+    for output in made:
+        if output.task.kind != "page":
+            continue
+        number = len(pages)
+        pages.append(_json({"u": quote(str(output.task.url)), "t": output.title}))
+        kept = [{"p": number, **section} for section in output.search if section["x"] or section["h"] or section["c"]]
+        if kept:
+            sections.append(_json(kept)[1:-1])
+    return b'self.siteSearchIndex = {"pages":[' + b",".join(pages) + b'],"sections":[' + b",".join(sections) + b"]};\n"
 
 
-def _search_script(search: dict[str, list]) -> bytes:
-    """A script, not JSON: pages opened from `file://` can load a script but not fetch a file."""
-    data = json.dumps(search, ensure_ascii=False, separators=(",", ":"))
-    return f"self.siteSearchIndex = {data};\n".encode("utf-8")
+def _json(value: object) -> bytes:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8")

@@ -12,13 +12,15 @@ another's objects:
    once whatever the languages;
 3. **plan** ([plan](plan.py)): one `Task` per page and listing per language,
    a record of everything it is made from; its hash is its cache key;
-4. **produce** ([produce](produce.py)): a `PageResult` per task, from the
+4. **produce** ([produce](produce.py)): every page and listing, from the
    cache or rendered ([render](render.py): pure, no disk reads; links resolve
    against the file map), the default language first, whose heading ids the
    translations carry;
 5. **assemble** ([assemble](assemble.py)): search indexes, sitemap, linked
-   files and static assets: every file of the site, and the broken fragments;
-6. **write** ([write](write.py)): the whole site put in place at once.
+   files and static assets, and the broken fragments;
+6. **write** ([write](write.py)): each file staged beside the old site as
+   soon as it is made (so the site is never held in memory whole), then the
+   whole site swapped in at once.
 
 Problems in the input (a LaTeX error, a broken link, a file that is not UTF-8)
 never stop the build: they are collected as `path:line: message` and every good
@@ -49,7 +51,7 @@ from .plan import Plan, plan
 from .produce import Progress, known_formulas, produce
 from .prose import inventory, raw_html_outside_allowlist
 from .read import Reading, read_all
-from .write import BuildError, check_out, lock, write_site
+from .write import BuildError, Staging, check_out, lock
 
 if TYPE_CHECKING:
     from .assets import Assets
@@ -87,17 +89,18 @@ def build(config: Config, jobs: int | None = None, use_cache: bool = True,
             definitions = collect_definitions(documents)  # once: the plan's cache keys and the pages both need it
             planned = plan(config, files, documents, assets, definitions, cache.remember)
             site = _renderer(config, files, reading, planned, assets, cache, definitions)
-            produced = produce(planned.tasks, cache, site, jobs, progress, config.equation_numbers)
-            outputs, problems, notes = assemble(config, produced, assets, cache, site)
-            _audit_translations(config, reading, report, cache)
-            write_site(config.out, outputs)
+            with Staging(config.out) as staging:  # dropped, old site untouched, if anything below fails
+                produced = produce(planned.tasks, cache, site, jobs, staging.put, progress, config.equation_numbers)
+                problems, notes = assemble(config, produced, assets, cache, site, staging.put)
+                _audit_translations(config, reading, report, cache)
+                staging.commit()
             complete = True
         finally:
             cache.save(prune=complete and config.whole_project)
             cache.close()
         report.problems += planned.problems + problems
         report.notes += ([assets.note] if assets.note else []) + notes
-        report.pages, report.outputs, report.cache_hits = len(documents), len(outputs), cache.hits
+        report.pages, report.outputs, report.cache_hits = len(documents), staging.files, cache.hits
         report.rendered, report.formulas = produced.rendered, produced.formulas
     report.problems = sorted(set(report.problems), key=lambda p: (p.path, p.line, p.message))
     report.seconds = time.perf_counter() - started
@@ -141,4 +144,4 @@ def _audit_translations(config: Config, reading: Reading, report: Report, cache:
         report.notes.extend(audit.notes())
 
 
-__all__ = ["build", "read", "write_site", "Report", "BuildError"]
+__all__ = ["build", "read", "Report", "BuildError"]

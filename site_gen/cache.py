@@ -82,7 +82,8 @@ class Cache:
         self.salt = tool_versions() if path is not None else ""
         self.hits = 0
         self.misses = 0
-        self._pending: list[tuple[str, str, str, str]] = []
+        self._pending = False  # entries put since the last save
+        self._unwritable = False  # a put failed: store nothing more
         self._used: set[tuple[str, str]] = set()
         self._db = self._open() if path is not None else None
 
@@ -179,22 +180,33 @@ class Cache:
         return {key: value for key, value in found.items() if value is not None}
 
     def put(self, kind: str, key: str, value: Any) -> None:
-        if self._db is not None:
-            text = json.dumps(value, ensure_ascii=False)
-            self._pending.append((kind, key, text, self._sum(kind, key, text)))
-            self._used.add((kind, key))
+        """
+        Store a value. It goes to the database at once, inside the build's one
+        transaction (so memory does not grow with the site), and is there for
+        other processes once `save` commits it.
+        """
+        if self._db is None or self._unwritable:
+            return
+        text = json.dumps(value, ensure_ascii=False)
+        self._used.add((kind, key))
+        try:
+            self._db.execute("INSERT OR REPLACE INTO entries VALUES (?, ?, ?, ?)", (kind, key, text, self._sum(kind, key, text)))
+            self._pending = True
+        except sqlite3.DatabaseError as error:  # a full disk, say: this build's entries are lost, the build goes on
+            self.notes.append(f"{self.path}: could not save the cache ({error})")
+            self._db.rollback()
+            self._unwritable = True
 
     def save(self, prune: bool = False) -> None:
         """
-        Write what this build added, in one transaction. With `prune` (after a
+        Commit what this build added, in one transaction. With `prune` (after a
         complete build), forget every entry this build did not use, so the
         cache holds one site's worth of entries rather than its whole history.
         """
-        if self._db is None or not (self._pending or prune):
+        if self._db is None or self._unwritable or not (self._pending or prune):
             return
         try:
             with self._db:
-                self._db.executemany("INSERT OR REPLACE INTO entries VALUES (?, ?, ?, ?)", self._pending)
                 if prune:
                     self._db.execute("CREATE TEMP TABLE IF NOT EXISTS used (kind TEXT, key TEXT)")
                     self._db.execute("DELETE FROM used")
@@ -204,7 +216,7 @@ class Cache:
                 self._reclaim()
         except sqlite3.DatabaseError as error:
             self.notes.append(f"{self.path}: could not save the cache ({error})")
-        self._pending.clear()
+        self._pending = False
 
     def _reclaim(self) -> None:
         """Give deleted entries' space back to the disk once it is a good part of the file."""

@@ -36,7 +36,7 @@ from .cache import Cache, Remember, digest, recompute
 from .config import Config
 from .document import Document
 from .files import Files
-from .model import PageResult, Problem
+from .model import Problem
 from .definitions import Definitions
 from .navigation import is_guide, reading_order
 from .translate import UI_TABLE, Table, TableText, read_table, table_path, usable_table
@@ -141,12 +141,12 @@ def _tasks(config: Config, files: Files, documents: list[Document], tables: dict
     return tasks
 
 
-def with_anchors(task: Task, english: dict[PurePosixPath, PageResult]) -> Task:
-    """A translated page's task, given the heading ids of its English page."""
-    result = english.get(task.url)
-    if task.kind != "page" or result is None:
+def with_anchors(task: Task, english: dict[PurePosixPath, dict[int, list[str]]]) -> Task:
+    """A translated page's task, given the heading ids of each section of its English page."""
+    anchors = english.get(task.url)
+    if task.kind != "page" or anchors is None:
         return task
-    return replace(task, anchors=tuple(tuple(result.anchors.get(n, ())) for n in range(1, max(result.anchors, default=0) + 1)))
+    return replace(task, anchors=tuple(tuple(anchors.get(n, ())) for n in range(1, max(anchors, default=0) + 1)))
 
 
 def _titles(documents: list[Document], tables: dict[PurePosixPath, TableText]) -> Titles:

@@ -1,11 +1,13 @@
 """
 # Producing the outputs
 
-The fifth stage. In: the planned tasks, the cache, and a way to make the
-renderer (`render.Site`) should anything need rendering. Out: a `PageResult`
-for every task, each from the cache when its key is there, otherwise
-rendered, in parallel across files: the default language first, whose heading
-ids the translated tasks then carry.
+The fifth stage. In: the planned tasks, the cache, a way to make the
+renderer (`render.Site`) should anything need rendering, and where to put
+each output. Out: every output, handed on as soon as it is made, from the
+cache when its key is there, otherwise rendered, in parallel across files:
+the default language first, whose heading ids the translated tasks then
+carry; and for every task a small record of what the later stages need
+(`Made`: problems, linked files, search sections, ids).
 
 Rendering is pure: a page reads nothing from the disk (links were resolved
 against the gathered file map, its translation table is in its task, formulas
@@ -31,45 +33,78 @@ if TYPE_CHECKING:
 
 # `(done, total)` after each rendered output
 Progress = Callable[[int, int], None]
+# Where each output goes as soon as it is made: `Staging.put` (site path, bytes)
+Put = Callable[[PurePosixPath, bytes], None]
+
+
+@dataclass
+class Made:
+    """
+    What the later stages need of one output once its HTML is written (the
+    HTML is not kept, so memory does not grow with the site): the problems
+    found, the files it links to, its title and search sections, its ids and
+    its links into other pages' fragments.
+    """
+
+    task: Task
+    problems: list[Problem]
+    assets: dict[str, str]  # site path → disk path
+    title: str
+    search: list[dict[str, str]]
+    ids: str  # one a line: one string, not a list, since every line of code has an id
+    fragment_links: list[list]
 
 
 @dataclass
 class Produced:
-    """Every task with its result, by language (the default first), and what it took."""
+    """What every task made, by language (the default first), and what it took."""
 
-    languages: list[list[tuple[Task, PageResult]]] = field(default_factory=list)
+    languages: list[list[Made]] = field(default_factory=list)
     rendered: int = 0  # outputs not found in the cache
     formulas: int = 0  # formulas sent to KaTeX (not found in the cache)
 
 
-def produce(plan: list[list[Task]], cache: Cache, site: Callable[[], Site], jobs: int,
+def produce(plan: list[list[Task]], cache: Cache, site: Callable[[], Site], jobs: int, put: Put,
             progress: Progress | None = None, numbering: str = "tagged") -> Produced:
-    """`numbering`: which equations are numbered (`equation_numbers`), part of every formula's key."""
+    """
+    `put(site path, bytes)` receives each output as soon as it is made.
+    `numbering`: which equations are numbered (`equation_numbers`), part of every formula's key.
+    """
     produced = Produced()
     total, done = sum(len(tasks) for tasks in plan), 0
-    english: dict[PurePosixPath, PageResult] = {}
+    anchors: dict[PurePosixPath, dict[int, list[str]]] = {}  # of the default language's pages
+
+    def written(task: Task, result: PageResult, default: bool) -> Made:
+        put(task.path, result.html.encode("utf-8"))
+        for tex, display in result.formulas:  # whether the page was rendered or came from the cache
+            cache.keep("formula", formula_key(cache, tex, display, numbering))
+        if default and task.kind == "page":
+            anchors[task.url] = result.anchors
+        return Made(task, result.problems, result.assets, result.title, result.search, "\n".join(result.ids),
+                    result.fragment_links)
+
     for number, tasks in enumerate(plan):
         if number:
-            tasks = [with_anchors(task, english) for task in tasks]
+            tasks = [with_anchors(task, anchors) for task in tasks]
         keys = [task.key(cache) for task in tasks]
-        results = [cache.get(task.kind, key, _from_json) for task, key in zip(tasks, keys)]
-        missing = [i for i, result in enumerate(results) if result is None]
+        made: list[Made | None] = []
+        for task, key in zip(tasks, keys):
+            found = cache.get(task.kind, key, _from_json)
+            made.append(found if found is None else written(task, found, number == 0))
+        missing = [i for i, output in enumerate(made) if output is None]
         done += len(tasks) - len(missing)
         if missing:
             fresh = in_parallel(_render, [tasks[i] for i in missing], jobs, shared=site())
             for i, (result, formulas) in zip(missing, fresh):
                 site().math.learn(formulas)
-                results[i] = result
                 cache.put(tasks[i].kind, keys[i], asdict(result))  # JSON turns section numbers into strings
+                made[i] = written(tasks[i], result, number == 0)
                 produced.rendered += 1
                 done += 1
                 if progress:
                     progress(done, total)
-        pairs = list(zip(tasks, results))
-        if number == 0:
-            english = {task.url: result for task, result in pairs if task.kind == "page"}
-        produced.languages.append(pairs)
-    produced.formulas = _keep_formulas(cache, produced, site, numbering)
+        produced.languages.append([output for output in made if output is not None])
+    produced.formulas = _store_formulas(cache, site, numbering) if produced.rendered else 0
     return produced
 
 
@@ -107,13 +142,9 @@ def known_formulas(cache: Cache, numbering: str) -> dict[tuple[str, bool], tuple
     return known
 
 
-def _keep_formulas(cache: Cache, produced: Produced, site: Callable[[], Site], numbering: str) -> int:
-    """Store new formulas and mark every formula a page shows as in use; returns how many were new."""
-    fresh = site().math.fresh if produced.rendered else {}
+def _store_formulas(cache: Cache, site: Callable[[], Site], numbering: str) -> int:
+    """Store the formulas KaTeX rendered in this build; returns how many there were."""
+    fresh = site().math.fresh
     for (tex, display), rendered in sorted(fresh.items()):
         cache.put("formula", formula_key(cache, tex, display, numbering), [tex, display, rendered.html, rendered.error])
-    for pairs in produced.languages:
-        for _, result in pairs:
-            for tex, display in result.formulas:  # whether the page was rendered or came from the cache
-                cache.keep("formula", formula_key(cache, tex, display, numbering))
     return len(fresh)

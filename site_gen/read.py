@@ -14,6 +14,7 @@ languages.
 
 from __future__ import annotations
 
+import zlib
 from dataclasses import dataclass
 from functools import partial
 from pathlib import PurePosixPath
@@ -29,10 +30,21 @@ from .workers import in_parallel
 @dataclass(frozen=True)
 class Reading:
     documents: list[Document]
-    # The HTML of each line of each Python source, by page URL (index 0 is line 1)
-    code: dict[PurePosixPath, list[str]]
+    # The highlighted code of each Python source, by page URL, compressed (`highlighted` unpacks it): held from
+    # reading to the end of the build, and by every worker, as lists of lines it was a third of a build's memory
+    code: dict[PurePosixPath, bytes]
     # The translation units of each source that is translated, by page URL (a site with one language has none)
     units: dict[PurePosixPath, list[str]]
+
+    def highlighted(self, url: PurePosixPath) -> list[str]:
+        """The HTML of each line of a source's code (index 0 is line 1); none for Markdown."""
+        packed = self.code[url]
+        return zlib.decompress(packed).decode("utf-8").split("\n") if packed else []
+
+
+def _pack(lines: list[str]) -> bytes:
+    """Lines of highlighted HTML (which never hold a line break), compressed; b"" for none."""
+    return zlib.compress("\n".join(lines).encode("utf-8"), 1) if lines else b""
 
 
 def read_all(config: Config, sources: list[Source], cache: Cache, problems: list[Problem],
@@ -58,7 +70,7 @@ def read_all(config: Config, sources: list[Source], cache: Cache, problems: list
                                         "problems": [[p.path, p.line, p.message] for p in found]})
         problems.extend(found)
         reading.documents.append(document)
-        reading.code[source.url] = lines
+        reading.code[source.url] = _pack(lines)
         if units is not None:
             reading.units[source.url] = units
     return reading

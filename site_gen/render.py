@@ -68,7 +68,7 @@ class Site:
                  katex_stylesheet: str, plan: Plan, definitions: Definitions) -> None:
         self.config = config
         self.files = files
-        self.code = reading.code
+        self.highlighted = reading.highlighted  # a source's lines, unpacked page by page
         self.templates = Templates(config.templates)  # read now: rendering reads nothing from the disk
         self.math = math
         self.default = config.default_language
@@ -117,7 +117,7 @@ class Site:
                               equation_labels=equation_labels(tex for s in document.sections for tex, _ in formulas(s.doc)))
         seen: Counter = Counter()  # the same text quoted by two issues is found on its next line
         coverage = Coverage()
-        highlighted = self.code[source.url]
+        highlighted = self.highlighted(source.url)
         definitions = self.definitions.page(source.url, self.config.language_folder(lang),
                                             lambda u: self.frame.title(self.by_url[u], lang))
         rows = []

@@ -29,7 +29,9 @@ def in_parallel(function: Callable[[Any, Any], Any], items: list, jobs: int, sha
     context = multiprocessing.get_context("fork")
     with ProcessPoolExecutor(max_workers=min(jobs, len(items)), mp_context=context,
                              initializer=_receive, initargs=(function, shared)) as pool:
-        yield from pool.map(_call, items, chunksize=max(1, len(items) // (8 * jobs)))
+        # One item at a time: a chunk's results all wait in the worker until its last is done, and each
+        # page's HTML is large, so big chunks cost memory for no gain (a round trip is small beside a page)
+        yield from pool.map(_call, items)
 
 
 def _receive(function: Callable, shared: Any) -> None:

@@ -2,12 +2,13 @@
 # Writing the site
 
 The last stage, and the only code that writes to the output folder. In: the
-output folder and every file of the new site (site path → bytes). Out: the
-site in place, whole: the new site is assembled beside the old one (unchanged
-files hard-linked, not copied) and swapped in with two renames, so a build
-killed at any moment leaves the previous site complete, and the next build
-finishes the job. One build at a time writes a folder; the lock lives in the
-user's cache folder, so nothing is left beside the output.
+output folder, then each file of the new site (site path → bytes) as soon as
+it is made, so the site is never held in memory whole. Out: the site in place,
+whole: the new site is assembled beside the old one (unchanged files
+hard-linked, not copied) and swapped in with two renames, so a build that
+fails or is killed at any moment leaves the previous site complete, and the
+next build finishes the job. One build at a time writes a folder; the lock
+lives in the user's cache folder, so nothing is left beside the output.
 """
 
 from __future__ import annotations
@@ -77,36 +78,85 @@ def _still_at(path: Path, descriptor: int) -> bool:
         return False
 
 
-def write_site(out: Path, outputs: dict[PurePosixPath, bytes]) -> bool:
+class Staging:
     """
-    Put `outputs` in place as the whole of `out`, never half-written: the new
-    site is assembled beside it (unchanged files hard-linked, not copied) and
-    swapped in with two renames. Returns False when nothing changed.
+    A new site, file by file, beside the old one: `put` each file as soon as it
+    is made, then `commit` swaps the whole folder in with two renames, or
+    `abandon` (and any exception inside `with`) drops it, leaving the old site
+    as it was. A file the same as the old site's is hard-linked, not copied, and
+    nothing touches the disk before the first file that differs, so a build that
+    changes nothing writes nothing.
     """
-    _recover(out)
-    if out.exists() and any(out.iterdir()) and not (out / MARKER).exists():
-        raise BuildError(f"{out}: exists and was not written by site-gen; refusing to replace it")
-    current = {PurePosixPath(p.relative_to(out).as_posix()) for p in out.rglob("*") if p.is_file()} \
-        if out.exists() else set()
-    unchanged = {path for path in outputs if path in current and _same(out / path, outputs[path])}
-    if current == set(outputs) and unchanged == current:
-        return False
-    staging = out.parent / f".{out.name}.new"
-    old = out.parent / f".{out.name}.old"
-    shutil.rmtree(staging, ignore_errors=True)
-    for site_path, data in sorted(outputs.items()):
-        target = staging / site_path
+
+    def __init__(self, out: Path) -> None:
+        _recover(out)
+        if out.exists() and any(out.iterdir()) and not (out / MARKER).exists():
+            raise BuildError(f"{out}: exists and was not written by site-gen; refusing to replace it")
+        self.out = out
+        self.folder = out.parent / f".{out.name}.new"
+        self._old = out.parent / f".{out.name}.old"
+        self._current = {PurePosixPath(p.relative_to(out).as_posix()) for p in out.rglob("*") if p.is_file()} \
+            if out.exists() else set()
+        self._put: set[PurePosixPath] = set()
+        self._unlinked: set[PurePosixPath] = set()  # put, the same as the old site's, and not in the folder yet
+        self._started = False
+        shutil.rmtree(self.folder, ignore_errors=True)  # left by a build that was killed
+
+    def __enter__(self) -> Staging:
+        return self
+
+    def __exit__(self, kind: type | None, *_: object) -> None:
+        if kind is not None:
+            self.abandon()
+
+    def put(self, site_path: PurePosixPath, data: bytes) -> None:
+        """One file of the new site (a second `put` of a path replaces the first)."""
+        self._put.add(site_path)
+        self._unlinked.discard(site_path)
+        same = site_path in self._current and _same(self.out / site_path, data)
+        if same and not self._started:
+            self._unlinked.add(site_path)
+            return
+        self._start()
+        target = self.folder / site_path
         target.parent.mkdir(parents=True, exist_ok=True)
-        if site_path in unchanged:
-            os.link(out / site_path, target)
+        target.unlink(missing_ok=True)  # may be a link to the old site's file, which must not change
+        if same:
+            os.link(self.out / site_path, target)
         else:
             target.write_bytes(data)
-    if out.exists():
-        shutil.rmtree(old, ignore_errors=True)
-        os.rename(out, old)
-    os.rename(staging, out)
-    shutil.rmtree(old, ignore_errors=True)
-    return True
+
+    @property
+    def files(self) -> int:
+        """How many files the new site has."""
+        return len(self._put)
+
+    def commit(self) -> bool:
+        """Swap the new site in, whole. Returns False when nothing changed (and nothing was written)."""
+        if not self._started and self._put == self._current:
+            return False
+        self._start()
+        if self.out.exists():
+            shutil.rmtree(self._old, ignore_errors=True)
+            os.rename(self.out, self._old)
+        os.rename(self.folder, self.out)
+        shutil.rmtree(self._old, ignore_errors=True)
+        return True
+
+    def abandon(self) -> None:
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+    def _start(self) -> None:
+        """The staging folder, with the unchanged files put so far linked into it."""
+        if self._started:
+            return
+        self._started = True
+        self.folder.mkdir(parents=True)
+        for site_path in sorted(self._unlinked):
+            target = self.folder / site_path
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.link(self.out / site_path, target)
+        self._unlinked.clear()
 
 
 def _same(path: Path, data: bytes) -> bool:

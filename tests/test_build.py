@@ -170,6 +170,34 @@ def test_an_interrupted_build_leaves_the_previous_site_intact(tree: Path, tmp_pa
     assert after == before
 
 
+@pytest.mark.parametrize("failure", [RuntimeError("a bug in one page"), KeyboardInterrupt()])
+def test_a_build_that_fails_mid_stream_leaves_the_previous_site_and_nothing_half_written(
+        tree: Path, tmp_path: Path, monkeypatch, failure: BaseException) -> None:
+    from site_gen.render import Site
+
+    out = tmp_path / "html"
+    build(load(tree, out=out))
+    before = {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    settings = tree / "pyproject.toml"
+    settings.write_text(settings.read_text().replace("Fixture site", "Renamed site"))  # every page changes
+    rendered = []
+    real_render = Site.render_page
+
+    def failing_render(self: Site, task):
+        if rendered:  # the first page is written to the staging folder; the second fails
+            assert any(p.suffix == ".html" for p in (tmp_path / ".html.new").rglob("*")), "nothing streamed yet"
+            raise failure
+        rendered.append(task.url)
+        return real_render(self, task)
+
+    monkeypatch.setattr(Site, "render_page", failing_render)
+    with pytest.raises(type(failure)):
+        build(load(tree, out=out), jobs=1, use_cache=False)
+    after = {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    assert after == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["html", "project"]  # no staging folder left
+
+
 def test_a_killed_swap_is_recovered(tree: Path, tmp_path: Path) -> None:
     out = tmp_path / "html"
     build(load(tree, out=out))

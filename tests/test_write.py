@@ -1,0 +1,80 @@
+"""
+The staging folder: files put one by one replace the old site whole on
+`commit`, and never before. Invariants, for any old site and any sequence of
+puts (a path put twice, a file put back unchanged, a file dropped): until
+`commit` the old site is untouched, even where a new file was hard-linked to
+it and then replaced; after `commit` the site is exactly the last file put
+at each path; `commit` says whether anything changed, and writes nothing when
+nothing did; `abandon` leaves the old site and no staging folder.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path, PurePosixPath
+
+from hypothesis import given, settings, strategies as st
+
+from site_gen.write import MARKER, Staging
+
+PATHS = [PurePosixPath(p) for p in ("index.html", "a.html", "sub/b.html", "sub/deep/c.svg", "_search/en.js")]
+DATA = st.sampled_from([b"", b"one", b"two", b"<p>three</p>\n"])
+SITES = st.dictionaries(st.sampled_from(PATHS), DATA)
+PUTS = st.lists(st.tuples(st.sampled_from(PATHS), DATA), max_size=12)
+
+
+def _write(out: Path, files: dict[PurePosixPath, bytes]) -> None:
+    out.mkdir()
+    for path, data in {PurePosixPath(MARKER): b"ours\n", **files}.items():
+        (out / path).parent.mkdir(parents=True, exist_ok=True)
+        (out / path).write_bytes(data)
+
+
+def _read(out: Path) -> dict[PurePosixPath, bytes]:
+    return {PurePosixPath(p.relative_to(out).as_posix()): p.read_bytes() for p in out.rglob("*") if p.is_file()}
+
+
+@settings(max_examples=150, deadline=None)
+@given(old=SITES, puts=PUTS, commit=st.booleans())
+def test_the_old_site_stays_whole_until_commit_and_then_is_exactly_the_files_put(old, puts, commit) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "html"
+        _write(out, old)
+        before = _read(out)
+        new = {PurePosixPath(MARKER): b"ours\n"}
+        staging = Staging(out)
+        for path, data in [(PurePosixPath(MARKER), b"ours\n"), *puts]:
+            staging.put(path, data)
+            new[path] = data
+            assert _read(out) == before  # a link to an old file is never written through
+        if commit:
+            assert staging.commit() == (new != before)
+            assert _read(out) == new
+            assert staging.files == len(new)
+        else:
+            staging.abandon()
+            assert _read(out) == before
+        assert sorted(p.name for p in Path(tmp).iterdir()) == ["html"]
+
+
+@given(old=SITES)
+def test_a_build_that_changes_nothing_writes_nothing(old) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "html"
+        _write(out, old)
+        staging = Staging(out)
+        for path, data in _read(out).items():
+            staging.put(path, data)
+            assert not staging.folder.exists()
+        assert staging.commit() is False
+        assert not staging.folder.exists()
+
+
+def test_the_first_build_writes_into_a_folder_that_does_not_exist_yet(tmp_path: Path) -> None:
+    out = tmp_path / "site" / "html"
+    out.parent.mkdir()
+    with Staging(out) as staging:
+        staging.put(PurePosixPath("sub/page.html"), b"<p>page</p>")
+        assert not out.exists()
+        assert staging.commit() is True
+    assert _read(out) == {PurePosixPath("sub/page.html"): b"<p>page</p>"}
