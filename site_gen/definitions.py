@@ -75,11 +75,13 @@ class Definitions:
         return repr(sorted((d.module, d.name, str(d.url), d.line, d.summary, [str(u) for u in self.users(d)])
                            for d in self.defined.values()))
 
-    def page(self, url: PurePosixPath, language: PurePosixPath, title: Callable[[PurePosixPath], str]) -> dict:
+    def page(self, url: PurePosixPath, language: PurePosixPath,
+             title: Callable[[PurePosixPath], tuple[str, str]]) -> dict:
         """
         What one page's script and template need, as plain data: references
         (`[line, column, name, target]`), targets (`[href, summary]`), the names
-        its prose may mention, and, by line, where the definitions it holds are used.
+        its prose may mention, and, by line, where the definitions it holds are used
+        (`title` names a page, with the title's language when it is not the page's).
         """
         page = language / url
         targets: dict[Definition, int] = {}
@@ -94,7 +96,11 @@ class Definitions:
             for (module, qualified), member in self.defined.items():  # `Adam.step_param`
                 if module == d.module and qualified.startswith(f"{d.name}."):
                     names[name + qualified[len(d.name):]] = target(member)
-        used = {d.line: dict(name=d.name, pages=[Link(title(u), relative_url(language / u, page)) for u in self.users(d)])
+        def link(user: PurePosixPath) -> Link:
+            text, lang = title(user)
+            return Link(text, relative_url(language / user, page), lang=lang)
+
+        used = {d.line: dict(name=d.name, pages=[link(u) for u in self.users(d)])
                 for d in self.defined.values() if d.url == url}
         return dict(
             script=dict(refs=refs, names=names,

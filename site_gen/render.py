@@ -164,7 +164,8 @@ class Site:
             **self.frame.common(source.url, lang, title, summary),
             rows=rows,
             definitions=self.definitions.page(source.url, self.config.language_folder(lang),
-                                              lambda u: self.frame.title(self.by_url[u], lang)),
+                                              lambda u: (self.frame.title(self.by_url[u], lang),
+                                                          self.frame.title_lang(self.by_url[u], lang))),
             contents=[h for h in headings if h.level > 1] if len(headings) > 1 else [],
             source_path=str(source.path),
             source_href=self.addresses.source_href(source, []),
@@ -305,6 +306,10 @@ class Frame:
         return dict(
             site_title=gettext(self.config.title),
             title=title,
+            # the language of the title, and of the code, where it is not the page's
+            title_lang=(self.title_lang(self.by_url[url], lang) if url in self.by_url
+                        else self.folder_title_lang(url.parent, lang)),
+            source_lang=self.default if lang != self.default else "",
             summary=summary,
             canonical=self.addresses.canonical(url, lang),
             alternates=self.addresses.alternates(url),
