@@ -155,6 +155,9 @@ class Site:
                     has_code=any(document.lines[n - 1].strip() for n in section.code_lines),
                 )
             )
+        english_only = lang != self.default and not source.translate  # a folder kept in English
+        if english_only:  # its search results say so, as its page does
+            result.search = [{**entry, "l": self.default} for entry in result.search]
         title = self.frame.plain(translated(table, document.title, coverage.count))
         summary = self.frame.plain(translated(table, document.summary, coverage.count)) or first_sentences(result.search)
         result.title = title
@@ -173,7 +176,7 @@ class Site:
             line_href=self.addresses.source_href(source, [0]).removesuffix("0"),
             content_lang=lang if (lang == self.default or source.translate) else self.default,
             coverage=coverage if table is not None and coverage.done < coverage.total else None,
-            english_only=lang != self.default and not source.translate,  # a folder kept in English
+            english_only=english_only,
         )
         result.assets = dict(sorted(result.assets.items()))
         result.formulas = sorted([tex, display] for tex, display in used)

@@ -459,9 +459,17 @@ def test_english_text_in_translated_pages_is_marked_english(browser, server) -> 
                 compared += same
                 if same and element["english"] and element["lang"] != "en":
                     unmarked.append((f"{lang}/{path}", key, element["english"][0][:60], element["lang"]))
-    reader.close()
     assert compared > 1000  # the keys do pair the pages' elements
     assert unmarked == []
+    # Search results from the pages kept in English are English too
+    for lang in ("ja", "zh"):
+        page = reader.open(f"{lang}/optimizers/adam.html")
+        _search(page, "cache")
+        results = page.locator("#search-results a").evaluate_all(
+            "links => links.map(a => [a.textContent, a.closest('[lang]').lang])")
+        english = [(text, found) for text, found in results if not re.search(r"[\u3040-\u30ff\u3400-\u9fff]", text)]
+        assert english and all(found == "en" for _, found in english), results
+    reader.close()
 
 
 def test_site_tree_opens_on_screen_with_the_page_marked(view) -> None:
