@@ -89,6 +89,7 @@ def main() -> int:
     parser.add_argument("--json", type=Path, help="keep the full reports in this folder")
     parser.add_argument("--site", type=Path, default=ROOT / "html", help="the built site (default: html/)")
     parser.add_argument("--runs", type=int, default=3, help="runs of each page; performance is their median")
+    parser.add_argument("--pages", nargs="+", default=PAGES, help="paths below each language's folder")
     parser.add_argument("--serving", choices=SERVINGS, nargs="+", default=list(SERVINGS),
                         help="how files are served (default: both)")
     args = parser.parse_args()
@@ -107,7 +108,7 @@ def main() -> int:
         base = f"http://127.0.0.1:{httpd.server_address[1]}/"
         try:
             for lang in LANGUAGES:
-                for page in PAGES:
+                for page in args.pages:
                     runs = [audit(base + lang + page, chromium, args.json) for _ in range(args.runs)]
                     scores = {c: [round(100 * r["categories"][c]["score"]) for r in runs] for c in CATEGORIES}
                     # performance: the median run; the others do not vary with load: the worst run

@@ -52,6 +52,8 @@ def main() -> int:
                     page = context.new_page()
                     page.goto(f"http://127.0.0.1:{httpd.server_address[1]}/{PAGE}", wait_until="networkidle")
                     page.screenshot(path=ARTIFACTS / f"adam-{label}-{width}.png")
+                    # Rows off screen are laid out only when shown (content-visibility): show them all
+                    page.add_style_tag(content="section.row { content-visibility: visible !important; }")
                     page.screenshot(path=ARTIFACTS / f"adam-{label}-{width}-full.png", full_page=True)
                     height = page.evaluate("document.documentElement.scrollHeight")
                     print(f"{label:<8} {width:>5} px: {len(_tab_stops(page)):>4} tab stops, page {height} px tall")
