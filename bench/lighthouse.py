@@ -69,7 +69,7 @@ TEXT = {".html": "text/html; charset=utf-8", ".css": "text/css", ".js": "text/ja
         ".svg": "image/svg+xml", ".xml": "application/xml"}
 
 
-def audit(url: str, chromium: str, keep: Path | None) -> dict:
+def audit(url: str, chromium: str, keep: Path | None, serving: str) -> dict:
     with tempfile.TemporaryDirectory() as tmp:
         report = Path(tmp) / "report.json"
         subprocess.run(
@@ -80,7 +80,7 @@ def audit(url: str, chromium: str, keep: Path | None) -> dict:
         data = json.loads(report.read_text())
         if keep:
             keep.mkdir(parents=True, exist_ok=True)
-            shutil.copy(report, keep / (url.split("/", 3)[-1].replace("/", "_") + ".json"))
+            shutil.copy(report, keep / (url.split("/", 3)[-1].replace("/", "_") + f".{serving}.json"))
     return data
 
 
@@ -109,7 +109,7 @@ def main() -> int:
         try:
             for lang in LANGUAGES:
                 for page in args.pages:
-                    runs = [audit(base + lang + page, chromium, args.json) for _ in range(args.runs)]
+                    runs = [audit(base + lang + page, chromium, args.json, serving) for _ in range(args.runs)]
                     scores = {c: [round(100 * r["categories"][c]["score"]) for r in runs] for c in CATEGORIES}
                     # performance: the median run; the others do not vary with load: the worst run
                     shown = [statistics.median_low(scores[c]) if c == "performance" else min(scores[c])
