@@ -78,7 +78,9 @@ def run(command: list[str], cwd: Path) -> tuple[float, float, float]:
     Wall seconds, CPU seconds (with its workers') and peak resident memory
     (MB, the largest of the process and its workers) of one command.
     """
+    # As users run it: with bytecode written once and reused (some sandboxes turn that off)
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     started = time.perf_counter()
     process = subprocess.Popen(command, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     assert process.stderr is not None

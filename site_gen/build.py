@@ -30,7 +30,6 @@ Jinja: rendering lives in `render`, loaded only when a page must be rendered.
 
 from __future__ import annotations
 
-import json
 import os
 import time
 from dataclasses import dataclass, field
@@ -43,7 +42,7 @@ from .assemble import assemble
 from .cache import Cache
 from .config import Config
 from .definitions import Definitions, collect as collect_definitions
-from .document import Document, read
+from .document import read
 from .files import FileMap, Files, discover
 from .model import Problem
 from .plan import Plan, plan
@@ -86,11 +85,11 @@ def build(config: Config, jobs: int | None = None, use_cache: bool = True,
             documents = reading.documents
             assets = site_assets.collect(config.templates, cache)
             definitions = collect_definitions(documents)  # once: the plan's cache keys and the pages both need it
-            planned = plan(config, files, documents, assets, definitions)
+            planned = plan(config, files, documents, assets, definitions, cache.remember)
             site = _renderer(config, files, reading, planned, assets, cache, definitions)
             produced = produce(planned.tasks, cache, site, jobs, progress, config.equation_numbers)
             outputs, problems, notes = assemble(config, produced, assets, cache, site)
-            _audit_translations(config, documents, report, cache)
+            _audit_translations(config, reading, report, cache)
             write_site(config.out, outputs)
             complete = True
         finally:
@@ -128,26 +127,18 @@ def _empty_roots(config: Config, files: Files) -> list[Problem]:
             if not any(path.is_relative_to(root.dir) for path in found)]
 
 
-def _audit_translations(config: Config, documents: list[Document], report: Report, cache: Cache) -> None:
+def _audit_translations(config: Config, reading: Reading, report: Report, cache: Cache) -> None:
     """
     The checks of `translate check` on every table, and the units shown in
-    English awaiting review; remembered until a table or a page's units change.
+    English awaiting review; each table's remembered until it or its page's units change.
     """
     if len(config.languages) < 2:
-        return  # nothing to audit; cutting every page into units costs a tenth of a one-language build
-    pages = {d.source.table: translate.units_of(d) for d in documents if d.source.translate}
-    listed = json.dumps(sorted((str(rel), units) for rel, units in pages.items()), ensure_ascii=False)
+        return  # nothing to audit
+    pages = {d.source.table: reading.units[d.source.url] for d in reading.documents if d.source.url in reading.units}
     for lang in config.languages[1:]:
-        folder = config.translations / lang
-        tables = sorted(folder.rglob("*.json")) if folder.is_dir() else []
-        key = cache.key("audit", lang, listed, *(f"{p.relative_to(folder)}\0".encode() + p.read_bytes() for p in tables))
-        found = cache.get("audit", key)
-        if found is None:
-            audit = translate.audit(config.translations, lang, pages, inventory, raw_html_outside_allowlist)
-            found = {"problems": [[p.path, p.line, p.message, p.column] for p in audit.problems], "notes": audit.notes()}
-            cache.put("audit", key, found)
-        report.problems.extend(Problem(*p) for p in found["problems"])
-        report.notes.extend(found["notes"])
+        audit = translate.audit(config.translations, lang, pages, inventory, raw_html_outside_allowlist, cache.remember)
+        report.problems.extend(audit.problems)
+        report.notes.extend(audit.notes())
 
 
 __all__ = ["build", "read", "write_site", "Report", "BuildError"]

@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 # Bump to invalidate every entry when the meaning or layout of stored values changes
-FORMAT = 3
+FORMAT = 4
 # SQLite's `user_version` of our caches: a database without it is not ours
 _MARK = 0x5347_0000 + FORMAT
 _TOOLS = ("markdown", "pygments", "jinja2", "pykatex", "nh3", "pyyaml")
@@ -48,6 +48,16 @@ def digest(*parts: str | bytes) -> str:
         h.update(len(data).to_bytes(8, "little"))
         h.update(data)
     return h.hexdigest()
+
+
+# `remember(kind, inputs, compute, encode, decode)`: `compute()`, or what it gave an earlier build for the
+# same `inputs` (`Cache.remember`)
+Remember = Callable[..., Any]
+
+
+def recompute(kind: str, inputs: str, compute: Callable[[], Any], encode: Any = None, decode: Any = None) -> Any:
+    """The `Remember` of no cache: computes every time."""
+    return compute()
 
 
 def tool_versions() -> str:
@@ -107,7 +117,9 @@ class Cache:
         return digest(self.salt, kind, *parts)
 
     def _sum(self, kind: str, key: str, value: str) -> str:
-        return digest(self.salt, kind, key, value)
+        # Unsalted: the key already names the versions, so an entry of an earlier version is
+        # intact, merely never asked for (and forgotten after the build), not damaged
+        return digest(kind, key, value)
 
     def _decoded(self, kind: str, key: str, value: Any, check: Any, decode: Callable[[Any], Any]) -> Any | None:
         """`decode` of a stored value, or `None` (with a note) for one that is damaged or of the wrong shape."""
@@ -135,6 +147,20 @@ class Cache:
             self.hits += 1
             self._used.add((kind, key))
         return value
+
+    def remember(self, kind: str, inputs: str, compute: Callable[[], Any], encode: Callable[[Any], Any] = lambda v: v,
+                 decode: Callable[[Any], Any] = lambda v: v) -> Any:
+        """
+        `compute()`, or what it gave an earlier build for the same `inputs`
+        (a text holding everything it depends on): `encode` makes the JSON
+        value to store, `decode` the value back (raising for a wrong shape).
+        """
+        key = self.key(kind, inputs)
+        found = self.get(kind, key, decode)
+        if found is None:
+            found = compute()
+            self.put(kind, key, encode(found))
+        return found
 
     def keep(self, kind: str, key: str) -> None:
         """Mark an entry read in bulk (`all`) as still in use."""

@@ -24,17 +24,20 @@ not run (bad settings, output folder in use, a table it refuses to overwrite).
 from __future__ import annotations
 
 import argparse
-from collections import Counter
-from contextlib import contextmanager
 import sys
 import time
+from contextlib import contextmanager
 from pathlib import Path, PurePosixPath
 
-from . import stamp, translate
+from . import stamp
 from .config import Config, ConfigError, load
-from .document import Document, read
-from .files import discover
-from .model import Problem
+
+# A build with nothing to do imports only `stamp` and `config` of ours (not even `typing`): the
+# translation commands import what they need when they run.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from .document import Document
+    from .model import Problem
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -137,7 +140,7 @@ def _build(args: argparse.Namespace) -> int:
         key, inputs = stamp.settings_key(config), stamp.scan(config)
         last = stamp.unchanged(config, key, inputs)
         if last is not None:
-            problems = [Problem(**p) for p in last.report["problems"]]
+            problems = last.report["problems"]  # as printed
             _print_report(last.report["notes"], problems)
             print(f"nothing changed since the last build: {plural(last.report['pages'], 'page')} "
                   f"({plural(last.report['outputs'], 'file')}), {plural(len(problems), 'warning')} "
@@ -149,8 +152,7 @@ def _build(args: argparse.Namespace) -> int:
         report = build(config, jobs=args.jobs, use_cache=use_cache, progress=progress)
     if use_cache:
         stamp.record(config, key, inputs, scanned_at, dict(
-            pages=report.pages, outputs=report.outputs, notes=report.notes,
-            problems=[dict(path=p.path, line=p.line, message=p.message, column=p.column) for p in report.problems]))
+            pages=report.pages, outputs=report.outputs, notes=report.notes, problems=[str(p) for p in report.problems]))
     _print_report(report.notes, report.problems)
     print(
         f"built {plural(report.pages, 'page')} ({plural(report.outputs, 'file')}, {report.rendered} rendered, "
@@ -160,7 +162,7 @@ def _build(args: argparse.Namespace) -> int:
     return 1 if args.strict and report.problems else 0
 
 
-def _print_report(notes: list[str], problems: list[Problem]) -> None:
+def _print_report(notes: list[str], problems: list[Problem] | list[str]) -> None:
     for note in notes:
         print(f"note: {note}", file=sys.stderr)
     for problem in problems:
@@ -206,6 +208,9 @@ def _progress_bar():
 # what the build will look up.
 
 def _documents(config: Config) -> list[Document]:
+    from .document import read
+    from .files import discover
+
     problems: list[Problem] = []
     documents = [d for s in discover(config) if s.translate and (d := read(config.root, s, problems))]
     for problem in problems:
@@ -214,10 +219,13 @@ def _documents(config: Config) -> list[Document]:
 
 
 def _units(document: Document) -> list[str]:
+    from . import translate
+
     return translate.units_of(document)
 
 
 def _ui_units(config: Config) -> list[str]:
+    from . import translate
     from .page import Templates
 
     strings = Templates(config.templates).interface_strings() + list(translate.CODE_STRINGS) + [config.title]
@@ -234,6 +242,8 @@ def _languages(config: Config, chosen: list[str] | None) -> list[str]:
 
 def _tables(config: Config, lang: str, documents: list[Document]) -> list[tuple[str, Path, list[str]]]:
     """(name, table path, units) of every page of a language, and of its interface."""
+    from . import translate
+
     rows = [(str(d.source.rel), translate.table_path(config.translations, lang, d.source.table), _units(d))
             for d in documents]
     rows.append(("(interface)", config.translations / lang / translate.UI_TABLE, _ui_units(config)))
@@ -241,6 +251,8 @@ def _tables(config: Config, lang: str, documents: list[Document]) -> list[tuple[
 
 
 def _memory(rows: list[tuple[str, Path, list[str]]]) -> dict[str, str]:
+    from . import translate
+
     tables = []
     for _, path, _ in rows:
         try:
@@ -255,6 +267,8 @@ def _orphans(config: Config, lang: str, rows: list[tuple[str, Path, list[str]]])
     The confirmed translations of the tables with no source (a renamed or
     deleted page), English → translation, and English → the table it is in.
     """
+    from . import translate
+
     listed = {path for _, path, _ in rows}
     moved: dict[str, str] = {}
     found: dict[str, Path] = {}
@@ -273,6 +287,10 @@ def _orphans(config: Config, lang: str, rows: list[tuple[str, Path, list[str]]])
 
 
 def _update(args: argparse.Namespace) -> int:
+    from collections import Counter
+
+    from . import translate
+
     config = load(args.root or Path.cwd())
     documents = _documents(config)
     failed = False
@@ -297,6 +315,8 @@ def _update(args: argparse.Namespace) -> int:
 
 
 def _status(args: argparse.Namespace) -> int:
+    from . import translate
+
     config = load(args.root or Path.cwd())
     documents = _documents(config)
     for lang in _languages(config, args.lang):
@@ -332,6 +352,7 @@ def _percent(done: int, total: int) -> str:
 
 
 def _check(args: argparse.Namespace) -> int:
+    from . import translate
     from .prose import inventory, raw_html_outside_allowlist
 
     config = load(args.root or Path.cwd())
@@ -348,6 +369,7 @@ def _check(args: argparse.Namespace) -> int:
 # ## PO exchange and review
 
 def _export(args: argparse.Namespace) -> int:
+    from . import translate
     from .po import POError, export_table, write_po
 
     config = load(args.root or Path.cwd())
@@ -380,6 +402,8 @@ def _export(args: argparse.Namespace) -> int:
 
 def _locations(document: Document) -> dict[str, list[tuple[str, int]]]:
     """Each unit's appearances in its source, as `#:` references: (file, line of its first words)."""
+    from . import translate
+
     found: dict[str, list[tuple[str, int]]] = {}
     path = str(document.source.path)
 
@@ -401,6 +425,7 @@ def _locations(document: Document) -> dict[str, list[tuple[str, int]]]:
 
 
 def _import(args: argparse.Namespace) -> int:
+    from . import translate
     from .po import POError, import_po
 
     config = load(args.root or Path.cwd())
@@ -433,6 +458,7 @@ def _import(args: argparse.Namespace) -> int:
 
 def _review(args: argparse.Namespace) -> int:
     """Each unit awaiting review: the English word diff beside the translation; accept, edit or skip."""
+    from . import translate
     from .review import review_table
 
     config = load(args.root or Path.cwd())

@@ -44,8 +44,6 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
-import platformdirs
-
 
 class ConfigError(Exception):
     """A setting that cannot be used, with the file it came from."""
@@ -108,6 +106,8 @@ def find_project(folder: Path) -> Path | None:
 
 def user_cache(name: str) -> Path:
     """A folder of ours in the user's cache folder (`~/.cache/site-gen/` on Linux)."""
+    import platformdirs  # only a folder that belongs to no project needs it
+
     return Path(platformdirs.user_cache_dir("site-gen")) / name
 
 

@@ -6,8 +6,9 @@ static assets; the translation tables are read here for the pages (the audit
 of `translate check` reads them on its own). Out: a `Plan`: one `Task` per
 output (a source's page or a folder's listing, in each language), the default
 language's first, with what the tasks of a language share (every page's
-title, the interface table) and the problems of an interface table that
-cannot be used.
+title, the interface table), the reading order of the pages (remembered
+until a page moves or a guide's prose changes) and the problems of an
+interface table that cannot be used.
 
 A task is a record of everything its output depends on: the source's record
 and text, its translation table (the text itself, which rendering parses and
@@ -31,13 +32,13 @@ from pathlib import Path, PurePosixPath
 from typing import Callable
 
 from .assets import Assets
-from .cache import Cache, digest
+from .cache import Cache, Remember, digest, recompute
 from .config import Config
 from .document import Document
 from .files import Files
 from .model import PageResult, Problem
 from .definitions import Definitions
-from .navigation import reading_order
+from .navigation import is_guide, reading_order
 from .translate import UI_TABLE, Table, TableText, read_table, table_path, usable_table
 
 # A page's title and summary in one language (Markdown, translated where a translation is published),
@@ -72,13 +73,14 @@ class Plan:
     titles: dict[str, Titles] = field(default_factory=dict)  # by language
     interface: dict[str, Table] = field(default_factory=dict)  # by language; none for the default
     problems: list[Problem] = field(default_factory=list)  # interface tables that cannot be used
+    order: list[PurePosixPath] = field(default_factory=list)  # every page, in reading order
 
 
 def plan(config: Config, files: Files, documents: list[Document], assets: Assets,
-         definitions: Definitions) -> Plan:
-    result = Plan()
+         definitions: Definitions, remember: Remember = recompute) -> Plan:
+    result = Plan(order=_reading_order(documents, config.nav, remember))
     settings = settings_digest(config, assets)
-    order = "\n".join(str(url) for url in reading_order(documents, config.nav))  # previous/next links and the site's tree
+    order = "\n".join(str(url) for url in result.order)  # previous/next links and the site's tree
     linked = definitions.fingerprint()  # code links and "used in" lists
     for lang in config.languages:
         tables = {d.source.url: read_table(table_path(config.translations, lang, d.source.table))
@@ -88,6 +90,21 @@ def plan(config: Config, files: Files, documents: list[Document], assets: Assets
         structure = digest(files.map.listing(), order, linked, repr(sorted(titles.items())))
         result.tasks.append(_tasks(config, files, documents, tables, lang, ui, settings, structure))
     return result
+
+
+def _reading_order(documents: list[Document], nav: list[str], remember: Remember) -> list[PurePosixPath]:
+    """The reading order, remembered: it depends on where every page is and on what the guides link."""
+    inputs = json.dumps([nav, [[repr(d.source), [s.doc for s in d.sections] if is_guide(d.source) else None]
+                               for d in documents]], ensure_ascii=False)
+    return remember("order", inputs, lambda: reading_order(documents, nav),
+                    lambda order: [str(url) for url in order], _urls)
+
+
+def _urls(urls: list) -> list[PurePosixPath]:
+    """A remembered order; `ValueError` (a miss, never a crash) for anything else."""
+    if not isinstance(urls, list) or not all(isinstance(url, str) for url in urls):
+        raise ValueError("not a list of page URLs")
+    return [PurePosixPath(url) for url in urls]
 
 
 def _interface(config: Config, lang: str, result: Plan) -> str:

@@ -4,10 +4,12 @@
 The second stage. In: the sources found (`Source` records). Out: a
 `Reading`: one `Document` per readable source (split into sections, front
 matter read, title and summary known) and its code highlighted, once for
-every language, and the problems found on the way. Splitting is
-skipped for a source the cache has seen: its key is the whole `Source` record
-and the text, so a new root title or prefix is never answered from the cache.
-Each source is read once, whatever the number of languages.
+every language, the units a translation table of it holds (on a site with
+translations), and the problems found on the way. Splitting is skipped for a
+source the cache has seen: its key is the whole `Source` record and the text
+(and whether units are wanted), so a new root title or prefix is never
+answered from the cache. Each source is read once, whatever the number of
+languages.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from .cache import Cache
 from .config import Config
 from .document import Document, parse, read_text
 from .model import Problem, Source
+from .translate import units_of
 from .workers import in_parallel
 
 
@@ -28,44 +31,54 @@ class Reading:
     documents: list[Document]
     # The HTML of each line of each Python source, by page URL (index 0 is line 1)
     code: dict[PurePosixPath, list[str]]
+    # The translation units of each source that is translated, by page URL (a site with one language has none)
+    units: dict[PurePosixPath, list[str]]
 
 
 def read_all(config: Config, sources: list[Source], cache: Cache, problems: list[Problem],
              jobs: int = 1) -> Reading:
     """Read every source; splitting is skipped for files the cache has seen, and shared out between cores."""
-    texts: list[tuple[Source, str, str]] = []
+    texts: list[tuple[Source, str, bool, str]] = []
     for source in sources:
         text = read_text(config.root / source.path, source, problems)
         if text is not None:
+            units = source.translate and len(config.languages) > 1
             # The key is the whole record read from: a root's title or prefix is in it too
-            texts.append((source, text, cache.key("document", repr(source), text)))
-    cached = [cache.get("document", key, partial(_from_json, source, text)) for source, text, key in texts]
-    missing = [(source, text) for (source, text, _), hit in zip(texts, cached) if hit is None]
+            texts.append((source, text, units, cache.key("document", repr(source), text, str(units))))
+    cached = [cache.get("document", key, partial(_from_json, source, text)) for source, text, _, key in texts]
+    missing = [(source, text, units) for (source, text, units, _), hit in zip(texts, cached) if hit is None]
     parsed = iter(in_parallel(_parse, missing, jobs))
-    documents, code = [], {}
-    for (source, text, key), hit in zip(texts, cached):
+    reading = Reading([], {}, {})
+    for (source, text, _, key), hit in zip(texts, cached):
         if hit is not None:
-            document, found, lines = hit
+            document, found, lines, units = hit
         else:
-            document, found, lines = next(parsed)
-            cache.put("document", key, {"document": document.to_json(), "code": lines,
+            document, found, lines, units = next(parsed)
+            cache.put("document", key, {"document": document.to_json(), "code": lines, "units": units,
                                         "problems": [[p.path, p.line, p.message] for p in found]})
         problems.extend(found)
-        documents.append(document)
-        code[source.url] = lines
-    return Reading(documents, code)
+        reading.documents.append(document)
+        reading.code[source.url] = lines
+        if units is not None:
+            reading.units[source.url] = units
+    return reading
 
 
-def _from_json(source: Source, text: str, hit: dict) -> tuple[Document, list[Problem], list[str]]:
-    return Document.from_json(source, text, hit["document"]), [Problem(*p) for p in hit["problems"]], list(hit["code"])
+def _from_json(source: Source, text: str, hit: dict) -> tuple[Document, list[Problem], list[str], list[str] | None]:
+    units = hit["units"]
+    if units is not None and not (isinstance(units, list) and all(isinstance(unit, str) for unit in units)):
+        raise ValueError("units are not a list of strings")
+    return (Document.from_json(source, text, hit["document"]), [Problem(*p) for p in hit["problems"]],
+            list(hit["code"]), units)
 
 
-def _parse(_: None, item: tuple[Source, str]) -> tuple[Document, list[Problem], list[str]]:
-    source, text = item
+def _parse(_: None, item: tuple[Source, str, bool]) -> tuple[Document, list[Problem], list[str], list[str] | None]:
+    source, text, wants_units = item
     found: list[Problem] = []
     document = parse(source, text, found)
+    units = units_of(document) if wants_units else None
     if source.kind != "python":
-        return document, found, []
+        return document, found, [], units
     from .highlight import highlight_lines  # Pygments, only when a source changed
 
-    return document, found, highlight_lines(document.text, len(document.lines))
+    return document, found, highlight_lines(document.text, len(document.lines)), units

@@ -37,7 +37,7 @@ from .files import Files, relative_url
 from .grammar import formulas
 from .math import KatexRenderer, Rendered, equation_labels
 from .definitions import Definitions
-from .navigation import navigation, reading_order
+from .navigation import navigation
 from .addresses import Addresses
 from .model import Heading, PageResult, Problem, Section, Source
 from .page import Templates
@@ -229,7 +229,7 @@ class Frame:
         self.interface = plan.interface
         self.default = config.default_language
         self.by_url = {d.source.url: d for d in documents}
-        self.order = reading_order(documents, config.nav)
+        self.order = plan.order
         self._plain: dict[str, str] = {}
 
     def translated(self, source: Source, lang: str) -> bool:

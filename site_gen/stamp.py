@@ -13,12 +13,17 @@ that render (found without importing them). Out: a `Stamp`, kept beside the
 cache, that also records the output folder's files and the last build's
 report, whose warnings a build with nothing to do prints again.
 
-`unchanged` compares a fresh scan with the stamp. Only a file whose size and
-time both match counts as unchanged without being read; one whose time alone
-moved (a `touch`, a checkout) is hashed and compared with the hash the stamp
-holds. The stamp is taken from a scan made *before* the build reads anything,
-and a file edited while the build ran keeps no entry, so an edit is never
-mistaken for the state the build saw.
+`unchanged` compares a fresh scan with the stamp. Only a file whose size,
+modification time and status-change time (`ctime`, which no program can set
+back) all match counts as unchanged without being read; one whose times alone
+moved (a `touch`, a checkout, an edit that kept the size and set the time
+back) is hashed and compared with the hash the stamp holds. The stamp is
+taken from a scan made *before* the build reads anything, and a file edited
+while the build ran keeps no entry, so an edit is never mistaken for the
+state the build saw. A file whose hash the last stamp holds and whose status
+has not changed since is not hashed again.
+
+This module and `config` are all a build with nothing to do imports of ours.
 """
 
 from __future__ import annotations
@@ -28,18 +33,18 @@ import json
 import os
 import sys
 from dataclasses import asdict, dataclass, field
-from importlib.util import find_spec
+from importlib.machinery import PathFinder
 from pathlib import Path
 
 from .config import Config
 
-_FORMAT = 1
+_FORMAT = 2
 _TOOLS = ("markdown", "pygments", "jinja2", "pykatex", "nh3", "yaml", "pylatexenc", "markupsafe")
 _OWN_CODE = Path(__file__).resolve().parent
 _SKIP = {"__pycache__", ".git"}
 _RACY_NS = 2_000_000_000
 
-# path → [size, modification time in ns]
+# path → [size, modification time, status change time], times in ns
 Stats = dict[str, list[int]]
 
 
@@ -61,24 +66,25 @@ def settings_key(config: Config) -> str:
     return hashlib.sha256(repr((_FORMAT, sys.version, sys.executable, config)).encode()).hexdigest()
 
 
-def _tool_files() -> list[Path]:
+def _tool_files() -> list[str]:
     """Where the rendering tools are installed: an upgrade rewrites these (found without importing them)."""
     found = []
     for name in _TOOLS:
-        spec = find_spec(name)
+        spec = PathFinder.find_spec(name)
         if spec is not None and spec.origin:
-            found.append(Path(spec.origin))
+            found.append(spec.origin)
     return found
 
 
 def scan(config: Config) -> Stats:
-    """Size and time of every file the build may read (the output folder and the stamp excluded)."""
-    skip = {config.out}
-    roots = [root.dir for root in config.sources] + [config.templates, config.translations, _OWN_CODE]
-    found = _stats(roots, skip)
+    """Size and times of every file the build may read (the output folder and the stamp excluded)."""
+    skip = {str(config.out)}
+    found: Stats = {}
+    for root in [root.dir for root in config.sources] + [config.templates, config.translations, _OWN_CODE]:
+        _walk(str(root), skip, found)
     for extra in (config.root / "pyproject.toml", config.cache, *_tool_files()):
-        if extra is not None:
-            found.update(_stats([extra], skip))
+        if extra is not None and str(extra) not in skip:
+            _file(str(extra), found)
     stamp = stamp_path(config)
     if stamp is not None:
         found.pop(str(stamp), None)
@@ -86,13 +92,15 @@ def scan(config: Config) -> Stats:
 
 
 def output_stats(config: Config) -> Stats:
-    return _stats([config.out], set())
+    found: Stats = {}
+    _walk(str(config.out), set(), found)
+    return found
 
 
 def unchanged(config: Config, key: str, inputs: Stats) -> Stamp | None:
     """The last build's stamp if nothing has changed since, else None."""
     stamp = load(config)
-    if stamp is None or stamp.key != key or set(stamp.inputs) != set(inputs):
+    if stamp is None or stamp.key != key or stamp.inputs.keys() != inputs.keys():
         return None
     if output_stats(config) != stamp.outputs:
         return None
@@ -106,24 +114,28 @@ def unchanged(config: Config, key: str, inputs: Stats) -> Stamp | None:
 def record(config: Config, key: str, inputs: Stats, scanned_at: int, report: dict) -> None:
     """
     Keep what this (complete) build saw; a file edited since `inputs` were
-    scanned (at `scanned_at`, ns) gets no entry. A file modified just before
+    scanned (at `scanned_at`, ns) gets no entry. A file changed just before
     the scan could be edited again within the same clock tick without its
-    time moving, so its time is not trusted: next time it is hashed.
+    times moving, so its times are not trusted: next time it is hashed.
     """
     path = stamp_path(config)
     if path is None:
         return
+    cache = str(config.cache) if config.cache is not None else None
+    last = load(config)
+    known = {name: last.hashes[name] for name, stat in last.inputs.items()
+             if name in last.hashes and inputs.get(name) == stat} if last is not None else {}
     hashes = {}
     for name, stat in inputs.items():
-        digest = _hash(name)
-        if digest is not None and _stat(Path(name)) == stat:
-            hashes[name] = digest
-    now = scan(config)  # the cache has been written since the first scan
+        if name != cache:
+            digest = known.get(name) or _hash(name)
+            if digest is not None and _stat(name) == stat:
+                hashes[name] = digest
     racy = scanned_at - _RACY_NS
-    kept = {name: stat if stat[1] < racy else [stat[0], -1] for name, stat in inputs.items() if name in hashes}
-    if config.cache is not None and str(config.cache) in now:
-        kept[str(config.cache)] = now[str(config.cache)]
-        hashes.pop(str(config.cache), None)
+    kept = {name: stat if max(stat[1:]) < racy else [stat[0], -1, -1] for name, stat in inputs.items()
+            if name in hashes}
+    if cache is not None and (written := _stat(cache)) is not None:
+        kept[cache] = written  # as the build left it: any other change to it is noticed
     stamp = Stamp(key, kept, hashes, output_stats(config), report)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -145,39 +157,59 @@ def load(config: Config) -> Stamp | None:
     if path is None:
         return None
     try:
-        return Stamp(**json.loads(path.read_text(encoding="utf-8")))
+        stamp = Stamp(**json.loads(path.read_text(encoding="utf-8")))
     except (OSError, ValueError, TypeError):
         return None
+    stats = [*stamp.inputs.values(), *stamp.outputs.values()] if isinstance(stamp.inputs, dict) and \
+        isinstance(stamp.outputs, dict) else [None]
+    report = stamp.report if isinstance(stamp.report, dict) else {}
+    if not (all(isinstance(stat, list) and len(stat) == 3 and all(type(n) is int for n in stat) for stat in stats)
+            and isinstance(stamp.hashes, dict) and type(report.get("pages")) is int
+            and type(report.get("outputs")) is int
+            and all(isinstance(lines := report.get(key), list) and all(isinstance(line, str) for line in lines)
+                    for key in ("notes", "problems"))):
+        return None  # some other program's file, or another version's
+    return stamp
 
 
-def _stats(roots: list[Path], skip: set[Path]) -> Stats:
-    found: Stats = {}
-    for root in roots:
-        if root.is_file():
-            stat = _stat(root)
-            if stat is not None:
-                found[str(root)] = stat
-            continue
-        for folder, folders, files in os.walk(root):
-            here = Path(folder)
-            folders[:] = sorted(f for f in folders if f not in _SKIP and here / f not in skip)
-            for name in files:
-                stat = _stat(here / name)
-                if stat is not None:
-                    found[str(here / name)] = stat
-    return found
-
-
-def _stat(path: Path) -> list[int] | None:
+def _walk(folder: str, skip: set[str], found: Stats) -> None:
+    """Every file under `folder` (or `folder` itself, if a file), without following symbolic links to folders."""
     try:
-        stat = path.stat()
+        entries = list(os.scandir(folder))
+    except NotADirectoryError:
+        _file(folder, found)
+        return
+    except OSError:
+        return
+    for entry in entries:
+        try:
+            if entry.is_dir():  # a link to a folder is not followed (as `os.walk`)
+                if not entry.is_symlink() and entry.name not in _SKIP and entry.path not in skip:
+                    _walk(entry.path, skip, found)
+                continue
+            stat = entry.stat()
+        except OSError:
+            continue
+        found[entry.path] = [stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns]
+
+
+def _file(path: str, found: Stats) -> None:
+    stat = _stat(path)
+    if stat is not None:
+        found[path] = stat
+
+
+def _stat(path: str) -> list[int] | None:
+    try:
+        stat = os.stat(path)
     except OSError:
         return None
-    return [stat.st_size, stat.st_mtime_ns]
+    return [stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns]
 
 
 def _hash(path: str) -> str | None:
     try:
-        return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+        with open(path, "rb") as file:
+            return hashlib.file_digest(file, "sha256").hexdigest()
     except OSError:
         return None

@@ -38,11 +38,14 @@ import json
 import os
 import re
 import tempfile
+from bisect import bisect_right
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
+from functools import cache as once
 from pathlib import Path, PurePosixPath
 from typing import Callable, Iterable
 
+from .cache import Remember, recompute
 from .grammar import blocks, headings, tokenize, words
 from .model import Problem
 
@@ -393,11 +396,12 @@ def _parse(path: Path, text: str) -> tuple[dict[str, str], dict[str, Position], 
         raise TableError(path, 1, 1, "a translation table must be a JSON object of English → translation")
     positions: dict[str, Position] = {}
     duplicates = []
+    line_column = _line_columns(text)
     for key, value, key_at, value_at in _members(text):
         if not isinstance(value, str):
-            line, column = _line_column(text, value_at)
+            line, column = line_column(value_at)
             raise TableError(path, line, column, f"the translation of {key[:40]!r} must be a string")
-        where = Position(_line_column(text, key_at), _line_column(text, value_at), value_at)
+        where = Position(line_column(key_at), line_column(value_at), value_at)
         if key in positions:
             duplicates.append((key, positions[key].key, where.key))
         positions[key] = where
@@ -428,6 +432,17 @@ def _members(text: str) -> Iterable[tuple[str, object, int, int]]:
 
 def _line_column(text: str, offset: int) -> tuple[int, int]:
     return text.count("\n", 0, offset) + 1, offset - (text.rfind("\n", 0, offset) + 1) + 1
+
+
+def _line_columns(text: str) -> Callable[[int], tuple[int, int]]:
+    """`_line_column` for many offsets of one text: where its lines start is found once."""
+    starts = [0, *(match.end() for match in re.finditer("\n", text))]
+
+    def line_column(offset: int) -> tuple[int, int]:
+        line = bisect_right(starts, offset)
+        return line, offset - starts[line - 1] + 1
+
+    return line_column
 
 
 # ## Writing
@@ -773,34 +788,74 @@ class Audit:
         return [f"{path}:{line}:{column}: awaiting an updated translation, shown in English: {excerpt(english)}"
                 for path, line, column, english in self.stale]
 
+    def to_json(self) -> dict:
+        return {"problems": [[p.path, p.line, p.message, p.column] for p in self.problems],
+                "stale": [[str(path), line, column, english] for path, line, column, english in self.stale]}
+
+    @classmethod
+    def from_json(cls, data: dict) -> Audit:
+        """The audit `to_json` gave; `TypeError` or `ValueError` for anything else."""
+        problems = [Problem(*p) for p in data["problems"]]
+        stale = [(Path(path), line, column, english) for path, line, column, english in data["stale"]]
+        if not all(isinstance(p.path, str) and isinstance(p.message, str) for p in problems) or \
+                not all(isinstance(english, str) for *_, english in stale):
+            raise ValueError("not an audit")
+        return cls(problems, stale)
+
 
 def audit(folder: Path, lang: str, pages: dict[PurePosixPath, list[str]], inventory: Inventory,
-          raw_html_ok: Callable[[str], list[str]]) -> Audit:
-    """Check every table of `lang` under `folder`; `pages` gives each translated source's units."""
+          raw_html_ok: Callable[[str], list[str]],
+          remember: Remember = recompute) -> Audit:
+    """
+    Check every table of `lang` under `folder`; `pages` gives each translated
+    source's units. The checks of a table's translations depend only on the
+    table as read; those against its page (keys no unit has, units awaiting
+    review), on the table, its review list and the page's units. Each is
+    handed to `remember` with those inputs, so that a build can re-check
+    only the tables (and pages) that changed.
+    """
     result = Audit()
     root = folder / lang
     expected = {rel.with_suffix(".json").as_posix(): units for rel, units in pages.items()}
     for path in sorted(root.rglob("*.json")) if root.is_dir() else []:
         if path.name.endswith((".obsolete.json", ".review.json")):
             continue
-        try:
-            table = load_table(path)
-        except TableError as error:
-            result.problems.append(error.problem)
-            continue
         rel = path.relative_to(root).as_posix()
-        if rel == UI_TABLE:
-            result.problems.extend(check_table(table, inventory, raw_html_ok, interface=True))
-            continue
-        if rel not in expected:
-            result.problems.append(Problem(str(path), 1, "no source file has this table's path", 1))
-        result.problems.extend(check_table(table, inventory, raw_html_ok))
-        if rel in expected:
-            result.problems.extend(unmatched_keys(table, expected[rel]))
-        for unit in stale_units(table, expected.get(rel, [])):
-            where = table.positions.get(table.key(unit) or unit)
-            line, column = where.key if where else (1, 1)
-            result.stale.append((path, line, column, unit))
+        read, interface, units = read_table(path), rel == UI_TABLE, expected.get(rel)
+        parsed = once(lambda: parse_table(read))  # parsed only if a check is not remembered
+        found = [remember("audit", json.dumps(["translations", asdict(read), interface], ensure_ascii=False),
+                          lambda: _usable(parsed, lambda table: Audit(check_table(table, inventory, raw_html_ok,
+                                                                                  interface)), broken=True),
+                          Audit.to_json, Audit.from_json)]
+        if not interface:
+            page = remember("audit", json.dumps(["page", asdict(read), units], ensure_ascii=False),
+                            lambda: _usable(parsed, lambda table: _against_page(table, units)),
+                            Audit.to_json, Audit.from_json)
+            found.insert(0 if units is None else 1, page)  # a table with no page says so first
+        for part in found:
+            result.problems += part.problems
+            result.stale += part.stale
+    return result
+
+
+def _usable(parsed: Callable[[], Table], check: Callable[[Table], Audit], broken: bool = False) -> Audit:
+    """`check` of the table, or for a table that cannot be used, its problem (if `broken`) and nothing else."""
+    try:
+        table = parsed()
+    except TableError as error:
+        return Audit([error.problem] if broken else [])
+    return check(table)
+
+
+def _against_page(table: Table, units: list[str] | None) -> Audit:
+    """A table checked against its page's `units` (`None`: no source has this table)."""
+    if units is None:
+        return Audit([Problem(str(table.path), 1, "no source file has this table's path", 1)])
+    result = Audit(unmatched_keys(table, units))
+    for unit in stale_units(table, units):
+        where = table.positions.get(table.key(unit) or unit)
+        line, column = where.key if where else (1, 1)
+        result.stale.append((table.path, line, column, unit))
     return result
 
 
@@ -812,12 +867,24 @@ def unmatched_keys(table: Table, units: list[str]) -> list[Problem]:
         if key in used:
             continue
         line, column = table.positions[key].key if key in table.positions else (1, 1)
-        closest = max(units, key=lambda unit: difflib.SequenceMatcher(None, key, unit, autojunk=False).ratio(),
-                      default=None)
+        closest = _most_like(key, units)
         hint = f"; closest English: {excerpt(closest)}" if closest else ""
         problems.append(Problem(str(table.path), line, f"{excerpt(key)} matches no English unit of the page "
                                 f"(mistyped, or the English changed: run `site-gen translate update`){hint}", column))
     return problems
+
+
+def _most_like(key: str, units: list[str]) -> str | None:
+    """The first of the units most like `key`; the ratio is computed only where its cheap bounds could beat the best."""
+    best, best_ratio = None, -1.0
+    for unit in units:
+        matcher = difflib.SequenceMatcher(None, key, unit, autojunk=False)
+        if matcher.real_quick_ratio() <= best_ratio or matcher.quick_ratio() <= best_ratio:
+            continue
+        ratio = matcher.ratio()
+        if ratio > best_ratio:
+            best, best_ratio = unit, ratio
+    return best
 
 
 def excerpt(text: str, width: int = 60) -> str:

@@ -6,7 +6,8 @@ crashes.
 
 Hypothesis picks the edits (prose, code, formulas; sources added, deleted and
 renamed; images in normal and hidden folders; linked files; settings;
-templates and static files; translation tables and the interface table) and
+templates and static files; translation tables and the interface table; edits
+that keep a file's size and modification time, even a time long ago) and
 shrinks any failure to the shortest sequence that shows it. The fast run is
 part of `make test`; the slow one runs longer sequences. Run longer or with
 another seed:
@@ -46,6 +47,7 @@ PROSE = st.sampled_from([
 ])
 FORMULA = st.sampled_from(["\\hat{m}_t", "\\beta_1^t", "\\frac{a}{b}", "\\frac{a", "x_i + y_i"])
 NAME = st.sampled_from(["a.py", "b.py", "sub/c.py", "sub/__init__.py", ".hidden/d.py"])
+LONG_AGO = 1_600_000_000_000_000_000  # ns: September 2020
 JAPANESE = st.sampled_from(["勾配の逆向きに進みます。", "第二の段落です。", "## 手順"])
 
 
@@ -216,6 +218,27 @@ class IncrementalEqualsClean(RuleBasedStateMachine):
     @rule()
     def update_tables(self) -> None:
         main(["translate", "update", "--root", str(self.root)])
+
+    # ## Edits the file's size and time do not show
+
+    def edited_files(self) -> list[Path]:
+        return self.sources() + self.tables()
+
+    @rule(data=st.data())
+    def set_time_back(self, data: st.DataObject) -> None:
+        """As an archive, `touch -d` or a careless tool leave it: the content as it was, a time long ago."""
+        os.utime(data.draw(st.sampled_from(self.edited_files())), ns=(LONG_AGO, LONG_AGO))
+
+    @rule(data=st.data())
+    def edit_keeping_size_and_time(self, data: st.DataObject) -> None:
+        """One letter's case swapped, the modification time set back to what it was."""
+        path = data.draw(st.sampled_from(self.edited_files()))
+        before, text = path.stat(), path.read_bytes()
+        letters = [i for i, byte in enumerate(text) if chr(byte).isascii() and chr(byte).isalpha()]
+        if letters:
+            at = letters[-1]
+            path.write_bytes(text[:at] + bytes([text[at] ^ 0x20]) + text[at + 1:])
+            os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
 
     # ## The invariant
 

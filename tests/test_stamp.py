@@ -149,3 +149,32 @@ def test_a_damaged_stamp_means_a_full_build(tree: Path, tmp_path: Path, capsys: 
     (tree / ".site_gen_cache" / "last-build.json").write_text("{not json")
     assert "nothing changed" not in _build(tree, capsys)
     assert "nothing changed" in _build(tree, capsys)
+
+
+def test_an_edit_that_keeps_size_and_an_old_time_is_built(tree: Path, tmp_path: Path,
+                                                          capsys: pytest.CaptureFixture) -> None:
+    """A time set back by hand (`touch -d`, an archive, a careless tool) cannot hide an edit: `ctime` still moves."""
+    source = tree / "pkg" / "model.py"
+    long_ago = 1_600_000_000_000_000_000
+    os.utime(source, ns=(long_ago, long_ago))
+    _build(tree, capsys)
+    text = source.read_text()
+    source.write_text(text[:-2] + ("Z" if text[-2] != "Z" else "Y") + text[-1])
+    os.utime(source, ns=(long_ago, long_ago))
+    assert "nothing changed" not in _build(tree, capsys)
+    assert _site(tree / "html") == _fresh(tree, tmp_path)
+
+
+@pytest.mark.parametrize("damage", [{"inputs": {"x": 5}}, {"outputs": {"x": ["a", 1, 2]}}, {"hashes": []},
+                                    {"report": None}, {"inputs": []}, {"report": {"pages": 1}},
+                                    {"report": {"pages": 1, "outputs": 2, "notes": [], "problems": [3]}}])
+def test_a_stamp_of_the_wrong_shape_means_a_full_build(tree: Path, tmp_path: Path, capsys: pytest.CaptureFixture,
+                                                       damage: dict) -> None:
+    import json
+
+    _build(tree, capsys)
+    path = tree / ".site_gen_cache" / "last-build.json"
+    path.write_text(json.dumps({**json.loads(path.read_text()), **damage}))
+    assert "nothing changed" not in _build(tree, capsys)
+    assert _site(tree / "html") == _fresh(tree, tmp_path)
+    assert "nothing changed" in _build(tree, capsys)

@@ -8,7 +8,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given, settings, strategies as st
 
 from site_gen import translate
 from site_gen.build import build
@@ -564,3 +564,14 @@ def test_the_figures_words_are_translated_in_every_language() -> None:
         drawn = figures.words(lang)
         assert all(drawn(text) != text for text in marked), [t for t in marked if drawn(t) == t]
     assert figures.words("ja")("learning rate") == "学習率"
+
+
+@settings(max_examples=300)
+@given(st.text(alphabet="a\n\r é", max_size=40), st.data())
+def test_positions_found_at_once_are_those_counted_one_by_one(text: str, data) -> None:
+    """A table's positions come from its line starts, found once: the same as counting newlines for each."""
+    from site_gen.translate import _line_column, _line_columns
+
+    offsets = data.draw(st.lists(st.integers(0, len(text)), max_size=10))
+    line_column = _line_columns(text)
+    assert [line_column(offset) for offset in offsets] == [_line_column(text, offset) for offset in offsets]

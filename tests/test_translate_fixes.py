@@ -208,6 +208,17 @@ def test_8_a_key_matching_no_english_unit_is_reported_at_the_key_with_a_hint(tmp
         "changed: run `site-gen translate update`); closest English: 'The update is $x$ here.'"]
 
 
+@settings(max_examples=500)
+@given(st.text(alphabet="ab $\\x", max_size=12), st.lists(st.text(alphabet="ab $\\x", max_size=12), max_size=6))
+def test_8_the_hint_is_the_first_unit_with_the_highest_similarity(key: str, units: list[str]) -> None:
+    """The hint skips units whose cheap bounds cannot win; it must name the unit a full comparison names."""
+    import difflib
+
+    expected = max(units, key=lambda unit: difflib.SequenceMatcher(None, key, unit, autojunk=False).ratio(),
+                   default=None)
+    assert translate._most_like(key, units) == expected
+
+
 def test_8_check_and_build_name_a_mistyped_key(bilingual_tree: Path, tmp_path: Path, capsys) -> None:
     path = bilingual_tree / "translations" / "ja" / "model.json"
     path.parent.mkdir(parents=True)
