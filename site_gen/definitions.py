@@ -89,11 +89,13 @@ class Definitions:
         return repr(sorted((d.module, d.name, str(d.url), d.line, d.summary, [str(u) for u in self.users(d)])
                            for d in self.defined.values()))
 
-    def page(self, url: PurePosixPath, language: PurePosixPath, title: Callable[[PurePosixPath], str]) -> dict:
+    def page(self, url: PurePosixPath, language: PurePosixPath,
+             title: Callable[[PurePosixPath], tuple[str, str]]) -> dict:
         """
         What one page's script and template need, as plain data: references
         (`[line, column, name, target]`), targets (`[href, summary]`), the names
-        its prose may mention, and, by line, where the definitions it holds are used.
+        its prose may mention, and, by line, where the definitions it holds are used
+        (`title` names a page, with the title's language when it is not the page's).
         """
         page = language / url
         targets: dict[Definition, int] = {}
@@ -108,8 +110,12 @@ class Definitions:
             names[name] = target(d)
             for qualified, member in members.get((d.module, d.name), []):  # `Adam.step_param`
                 names[name + qualified[len(d.name):]] = target(member)
-        used = {d.line: dict(name=d.name, pages=[Link(title(u), relative_url(language / u, page)) for u in self.users(d)])
-                for d in on_page.get(url, [])}
+
+        def link(user: PurePosixPath) -> Link:
+            text, lang = title(user)
+            return Link(text, relative_url(language / user, page), lang=lang)
+
+        used = {d.line: dict(name=d.name, pages=[link(u) for u in self.users(d)]) for d in on_page.get(url, [])}
         return dict(
             script=dict(refs=refs, names=names,
                         targets=[[relative_url(language / d.url, page) + f"#L{d.line}", d.summary] for d in targets]),

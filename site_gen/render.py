@@ -119,7 +119,8 @@ class Site:
         coverage = Coverage()
         highlighted = self.highlighted(source.url)
         definitions = self.definitions.page(source.url, self.config.language_folder(lang),
-                                            lambda u: self.frame.title(self.by_url[u], lang))
+                                            lambda u: (self.frame.title(self.by_url[u], lang),
+                                                       self.frame.title_lang(self.by_url[u], lang)))
         rows = []
         headings: list[Heading] = []
         prose_ids: list[str] = []  # headings' and the author's raw HTML's
@@ -159,6 +160,9 @@ class Site:
                     has_code=any(document.lines[n - 1].strip() for n in section.code_lines),
                 )
             )
+        english_only = lang != self.default and not source.translate  # a folder kept in English
+        if english_only:  # its search results say so, as its page does
+            result.search = [{**entry, "l": self.default} for entry in result.search]
         title = self.frame.plain(translated(table, document.title, coverage.count))
         summary = self.frame.plain(translated(table, document.summary, coverage.count)) or first_sentences(result.search)
         result.title = title
@@ -175,7 +179,7 @@ class Site:
             line_href=self.addresses.source_href(source, [0]).removesuffix("0"),
             content_lang=lang if (lang == self.default or source.translate) else self.default,
             coverage=coverage if table is not None and coverage.done < coverage.total else None,
-            english_only=lang != self.default and not source.translate,  # a folder kept in English
+            english_only=english_only,
         )
         result.assets = dict(sorted(result.assets.items()))
         result.formulas = sorted([tex, display] for tex, display in used)
@@ -322,6 +326,10 @@ class Frame:
         return dict(
             site_title=gettext(self.config.title),
             title=title,
+            # the language of the title, and of the code, where it is not the page's
+            title_lang=(self.title_lang(self.by_url[url], lang) if url in self.by_url
+                        else self.folder_title_lang(url.parent, lang)),
+            source_lang=self.default if lang != self.default else "",
             summary=summary,
             canonical=self.addresses.canonical(url, lang),
             alternates=self.addresses.alternates(url),

@@ -411,6 +411,67 @@ def test_english_titles_in_translated_pages_say_so(browser, server, path: str) -
     assert [(t, lang) for t, lang in found if lang == "en" and re.search(r"[\u3040-\u30ff\u4e00-\u9fff]", t)] == []
 
 
+# Each element of a page that has a counterpart on the English page: an element with an id is
+# its own key; any other is the n-th of its tag (and link target, language folder left out)
+# under its nearest element with an id or landmark. Its text, and its own English text pieces:
+# two or more Latin words and no CJK. Code in the prose and formulas are names, commands and
+# symbols, the same in every language; the code column (comments and all) is English.
+ELEMENTS = r"""async ([path, prefix]) => {
+  const response = await fetch(prefix + path);
+  const doc = new DOMParser().parseFromString(await response.text(), 'text/html');
+  const base = new URL(prefix + path, location.href);
+  const squash = s => s.replace(/\s+/g, ' ').trim();
+  const holder = e => e && e.closest('[id], header, footer, nav, .listing, .used-in, main');
+  const name = h => !h ? 'body' : h.id ? '#' + h.id : h.tagName + '.' + [...h.classList].join('.');
+  const target = e => { const href = e.getAttribute('href'); if (href === null) return '';
+    const url = new URL(href, base); return url.pathname.replace(prefix.replace(/^\.?/, '/'), '/') + url.hash; };
+  const seen = new Map(), found = {};
+  for (const e of doc.body.querySelectorAll('*')) {
+    const group = name(holder(e.parentElement)) + ' ' + e.tagName + ' ' + target(e);
+    const n = seen.get(group) || 0; seen.set(group, n + 1);
+    const english = [...e.childNodes].filter(t => t.nodeType === Node.TEXT_NODE
+        && /[A-Za-z]+[^A-Za-z\u3040-\u30ff\u3400-\u9fff]+[A-Za-z]+/.test(t.data) && !/[\u3040-\u30ff\u3400-\u9fff\uff00-\uffef]/.test(t.data))
+      .map(t => squash(t.data));
+    const neutral = !!e.closest('code, .katex, math, script, style');
+    found[e.id ? '#' + e.id : group + ' ' + n] = {text: squash(e.textContent), english: neutral ? [] : english,
+                                                  lang: e.closest('[lang]')?.lang};
+  }
+  return found;
+}"""
+
+
+def test_english_text_in_translated_pages_is_marked_english(browser, server) -> None:  # noqa: F811
+    """Wherever a Japanese or Chinese page shows the English page's text for the same element
+    (an untranslated title in a breadcrumb, the h1, "Used in:", the tree, previous/next, a paper's
+    title in the prose, code), that text is in an element whose language is English."""
+    reader = Page(browser, server)
+    page = reader.open("index.html")
+    english_pages = sorted(p.relative_to(SITE).as_posix() for p in SITE.rglob("*.html")
+                           if p.relative_to(SITE).parts[0] not in ("ja", "zh"))
+    unmarked, compared = [], 0
+    for path in english_pages:
+        english = page.evaluate(ELEMENTS, [path, ""])
+        for lang in ("ja", "zh"):
+            if not (SITE / lang / path).exists():
+                continue
+            for key, element in page.evaluate(ELEMENTS, [path, f"{lang}/"]).items():
+                same = key in english and english[key]["text"] == element["text"]
+                compared += same
+                if same and element["english"] and element["lang"] != "en":
+                    unmarked.append((f"{lang}/{path}", key, element["english"][0][:60], element["lang"]))
+    assert compared > 1000  # the keys do pair the pages' elements
+    assert unmarked == []
+    # Search results from the pages kept in English are English too
+    for lang in ("ja", "zh"):
+        page = reader.open(f"{lang}/optimizers/adam.html")
+        _search(page, "cache")
+        results = page.locator("#search-results a").evaluate_all(
+            "links => links.map(a => [a.textContent, a.closest('[lang]').lang])")
+        english = [(text, found) for text, found in results if not re.search(r"[\u3040-\u30ff\u3400-\u9fff]", text)]
+        assert english and all(found == "en" for _, found in english), results
+    reader.close()
+
+
 def test_site_tree_opens_on_screen_with_the_page_marked(view) -> None:
     page = view.open("ja/optimizers/radam.html")
     page.locator(".site-nav summary").first.click()

@@ -1,7 +1,7 @@
 r"""
 ---
 title: Adam optimizer
-summary: Adam in PyTorch, step by step - moment estimates, bias correction and the update, with the maths beside the code.
+summary: Adam in PyTorch, step by step – moment estimates, bias correction and the update, with the maths beside the code.
 ---
 
 # Adam

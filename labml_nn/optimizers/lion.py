@@ -1,7 +1,7 @@
 r"""
 ---
 title: Lion optimizer
-summary: Lion, found by program search, updates each parameter by the sign of an interpolated momentum - one state tensor, equal-sized steps.
+summary: Lion, found by program search, updates each parameter by the sign of an interpolated momentum – one state tensor, equal-sized steps.
 ---
 
 # Lion

@@ -1,7 +1,7 @@
 r"""
 ---
 title: Noam optimizer
-summary: The learning-rate schedule of the Transformer paper - linear warm-up, then decay with the inverse square root of the step.
+summary: The learning-rate schedule of the Transformer paper – linear warm-up, then decay with the inverse square root of the step.
 ---
 
 # Noam optimizer
