@@ -388,6 +388,7 @@
       const page = index.pages[section.p];
       const link = document.createElement("a");
       link.href = `${body.dataset.root}${page.u}#${section.a}`;
+      if (section.l) link.lang = section.l;  // a page shown in English
       const title = document.createElement("strong");
       title.textContent = section.h && section.h !== page.t ? `${page.t} › ${section.h}` : page.t;
       const excerpt = document.createElement("span");
