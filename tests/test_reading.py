@@ -79,7 +79,7 @@ FORMULAS = """() => [...document.querySelectorAll('.doc .katex-display')].map(di
 @pytest.mark.parametrize("path", ["optimizers/ada_belief.html", "optimizers/amsgrad.html", "optimizers/adam.html",
                                   "optimizers/radam.html", "zh/optimizers/ada_belief.html"])
 def test_formulas_fit_or_scroll_with_a_hint(view, path: str) -> None:
-    formulas = view.open(path).evaluate(FORMULAS)
+    formulas = _laid_out(view.open(path)).evaluate(FORMULAS)
     assert formulas
     assert [f for f in formulas if f["overlaps"]] == []  # an equation number never sits on its formula
     assert [f for f in formulas if 0 < f["overflow"] <= 4] == []  # no scrollbar for a pixel or two
@@ -115,6 +115,12 @@ def test_code_stands_apart_from_the_prose(view) -> None:
     assert pre in (column, "rgba(0, 0, 0, 0)")  # the pre shows the column's colour
 
 
+def _laid_out(page):
+    """The page with every row laid out: rows off screen skip layout (content-visibility), so measuring them needs this."""
+    page.add_style_tag(content="section.row { content-visibility: visible !important; }")
+    return page
+
+
 def _hover(page, element) -> None:
     """Put the pointer on an element and make sure it is still there once the layout settles.
 
@@ -133,7 +139,7 @@ def _hover(page, element) -> None:
 # ## 5. Density and keyboard
 
 def test_controls_take_no_row_of_their_own(view) -> None:
-    page = view.open("optimizers/adam.html")
+    page = _laid_out(view.open("optimizers/adam.html"))
     rows = page.evaluate("""() => [...document.querySelectorAll('.row .code')].map(code => {
         const pre = code.querySelector('pre');
         const lines = code.querySelectorAll('.line:not(.edge)').length * parseFloat(getComputedStyle(pre).lineHeight);
@@ -153,7 +159,7 @@ def test_controls_take_no_row_of_their_own(view) -> None:
 
 
 def test_code_rows_show_no_blank_lines_at_their_edges_but_keep_every_line(view) -> None:
-    page = view.open("optimizers/adam.html")
+    page = _laid_out(view.open("optimizers/adam.html"))
     rows = page.evaluate("""() => [...document.querySelectorAll('.row .code pre')].map(pre => {
         const shown = [...pre.querySelectorAll('.line')].filter(line => line.getBoundingClientRect().height > 0);
         const text = line => [...line.childNodes].filter(n => !n.classList?.contains('ln')).map(n => n.textContent).join('');
@@ -212,7 +218,7 @@ def _tab_stops(page) -> list[str]:
 
 
 def test_skip_link_first_and_one_tab_stop_per_block_of_formulas(view) -> None:
-    page = view.open("optimizers/adam.html")
+    page = _laid_out(view.open("optimizers/adam.html"))
     page.keyboard.press("Tab")
     assert page.evaluate("document.activeElement.className") == "skip-link"
     page.keyboard.press("Enter")
@@ -337,7 +343,7 @@ STRANDED = """() => {
 def test_punctuation_stays_with_its_formula(view) -> None:
     for path in ("optimizers/adam.html", "optimizers/radam.html", "zh/optimizers/adam.html", "ja/optimizers/radam.html",
                  "optimizers/index.html", "zh/optimizers/ada_belief.html", "optimizers/lion.html"):
-        assert view.open(path).evaluate(STRANDED) == [], path
+        assert _laid_out(view.open(path)).evaluate(STRANDED) == [], path
 
 
 def test_home_page_lists_pages_in_reading_order(view) -> None:
@@ -362,7 +368,7 @@ def test_home_page_intro_and_list_share_one_measure(view, lang: str) -> None:
 
 def test_figures_have_legible_labels(view) -> None:
     for path in ("optimizers/noam.html", "optimizers/radam.html"):
-        page = view.open(path)
+        page = _laid_out(view.open(path))
         sizes = page.evaluate("""async () => Promise.all([...document.querySelectorAll('.doc img[src$=".svg"]')].map(async img => {
             const svg = new DOMParser().parseFromString(await (await fetch(img.src)).text(), 'image/svg+xml');
             const box = svg.documentElement.getAttribute('viewBox').split(/\\s+/).map(Number);
