@@ -118,7 +118,8 @@ def _renderer(config: Config, files: Files, reading: Reading, planned: Plan, ass
 
         math = KatexRenderer(known=known_formulas(cache, config.equation_numbers),
                              number_all=config.equation_numbers == "all")
-        return Site(config, files, reading, math, assets.katex_stylesheet, planned, definitions)
+        compiled = cache.path.parent / "templates" if cache.path is not None else None
+        return Site(config, files, reading, math, assets.katex_stylesheet, planned, definitions, compiled)
 
     return site
 

@@ -7,27 +7,67 @@ translates them. Autoescaping is on, so any text
 that is not explicitly marked as HTML (prose and code come as `Markup` from
 their renderers) is escaped; undefined names are errors, so a typo in a
 template fails loudly instead of publishing an empty string.
+
+Every template is compiled when the environment is made, in the main process
+before any worker starts: a template with an error stops the build with its
+file and line before a page is rendered, never with a traceback. With a cache
+folder, compiled templates are kept there by Jinja's own bytecode cache
+(checked against each template's source), so a later build skips compiling.
 """
 
 from __future__ import annotations
 
+import traceback
 from pathlib import Path
 from typing import Callable
 
-from jinja2 import DictLoader, Environment, StrictUndefined, TemplateError
+from jinja2 import Environment, FileSystemBytecodeCache, FunctionLoader, StrictUndefined, TemplateError
+from jinja2.bccache import Bucket
 from markupsafe import escape
 
+from .config import ConfigError
 from .translate import PLACEHOLDER
 
 
+class TemplateProblem(ConfigError):
+    """A template that cannot be compiled or rendered: its file, line and Jinja's message."""
+
+
+class _QuietBytecodeCache(FileSystemBytecodeCache):
+    """Jinja's bytecode cache, which can make a build faster but never fail it (a damaged or unwritable entry is a miss)."""
+
+    def load_bytecode(self, bucket: Bucket) -> None:
+        try:
+            super().load_bytecode(bucket)
+        except Exception:
+            bucket.reset()
+
+    def dump_bytecode(self, bucket: Bucket) -> None:
+        try:
+            super().dump_bytecode(bucket)
+        except OSError:
+            pass
+
+
 class Templates:
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Path, compiled: Path | None = None) -> None:
+        """`compiled`: a folder to keep compiled templates in between builds (none: compile every build)."""
+        folder = Path(folder)
         # Every template read once, now: rendering a page reads nothing from the disk (`static/` is only copied)
         self.sources = {path.relative_to(folder).as_posix(): path.read_text("utf-8")
-                        for path in sorted(Path(folder).rglob("*"))
+                        for path in sorted(folder.rglob("*"))
                         if path.is_file() and "static" not in path.relative_to(folder).parts}
+        self._paths = {name: str(folder / name) for name in self.sources}
+        bytecode = None
+        if compiled is not None:
+            try:
+                compiled.mkdir(parents=True, exist_ok=True)
+                bytecode = _QuietBytecodeCache(str(compiled))
+            except OSError:
+                pass  # no place to keep them: compile every build
         self._env = Environment(
-            loader=DictLoader(self.sources),
+            loader=FunctionLoader(self._source),
+            bytecode_cache=bytecode,
             autoescape=True,
             undefined=StrictUndefined,
             keep_trailing_newline=True,
@@ -36,6 +76,30 @@ class Templates:
             extensions=["jinja2.ext.i18n"],
         )
         self._env.filters["nested"] = nested
+        for name in self._pages():
+            self._checked(lambda: self._env.get_template(name))
+
+    def _pages(self) -> list[str]:
+        """The templates that make pages and pieces of pages (others in the folder are data, such as images)."""
+        return [name for name in sorted(self.sources) if name.endswith((".html", ".xml"))]
+
+    def _source(self, name: str) -> tuple[str, str, Callable[[], bool]] | None:
+        if name not in self.sources:
+            return None
+        return self.sources[name], self._paths[name], lambda: True
+
+    def _checked(self, work: Callable[[], object]) -> object:
+        """`work()`, with a template error turned into a `TemplateProblem` naming the template's file and line."""
+        try:
+            return work()
+        except TemplateError as error:
+            where = getattr(error, "filename", None), getattr(error, "lineno", None)
+            for frame, line in traceback.walk_tb(error.__traceback__):  # a runtime error: its template frame
+                if frame.f_code.co_filename in self._paths.values():
+                    where = frame.f_code.co_filename, line
+            filename, line = where
+            place = f"{filename}:{line}" if filename and line else filename or "templates"
+            raise TemplateProblem(f"{place}: template error: {error.message or type(error).__name__}") from None
 
     def render(self, name: str, gettext: Callable[[str], str] = lambda text: text, **context: object) -> str:
         """Render a template; `gettext` translates its interface strings."""
@@ -49,18 +113,17 @@ class Templates:
         self._env.install_gettext_callables(
             safe_gettext, lambda one, many, n: safe_gettext(one if n == 1 else many), newstyle=True
         )
-        return self._env.get_template(name).render(**context)
+        return self._checked(lambda: self._env.get_template(name).render(**context))
 
     def macro(self, template: str, name: str) -> Callable[..., str]:
         """A macro of a template, to render a piece of a page once for many pages."""
-        return getattr(self._env.get_template(template).module, name)
+        return self._checked(lambda: getattr(self._env.get_template(template).module, name))
 
     def interface_strings(self) -> list[str]:
         """Every string the templates pass to `_()`/`gettext`, in template order."""
         found: dict[str, None] = {}
-        for name in sorted(self._env.list_templates(filter_func=lambda n: n.endswith((".html", ".xml")))):
-            source = self._env.loader.get_source(self._env, name)[0]
-            for _, _, message in self._env.extract_translations(source):
+        for name in self._pages():
+            for _, _, message in self._env.extract_translations(self.sources[name]):
                 for text in message if isinstance(message, tuple) else (message,):
                     if text:
                         found.setdefault(text, None)
@@ -84,4 +147,4 @@ def nested(headings: list) -> list[dict]:
     return root
 
 
-__all__ = ["Templates", "TemplateError", "nested"]
+__all__ = ["Templates", "TemplateError", "TemplateProblem", "nested"]

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from pathlib import PurePosixPath
+from pathlib import Path, PurePosixPath
 from typing import Callable
 
 from markupsafe import Markup
@@ -65,11 +65,13 @@ class Site:
     """Renders every page of the site, in every language, from gathered documents."""
 
     def __init__(self, config: Config, files: Files, reading: Reading, math: KatexRenderer,
-                 katex_stylesheet: str, plan: Plan, definitions: Definitions) -> None:
+                 katex_stylesheet: str, plan: Plan, definitions: Definitions, compiled: Path | None = None) -> None:
+        """`compiled`: where compiled templates are kept between builds (the cache's; none without one)."""
         self.config = config
         self.files = files
         self.highlighted = reading.highlighted  # a source's lines, unpacked page by page
-        self.templates = Templates(config.templates)  # read now: rendering reads nothing from the disk
+        # Read and compiled now: rendering reads nothing from the disk
+        self.templates = Templates(config.templates, compiled)
         self.math = math
         self.default = config.default_language
         self.by_url = {d.source.url: d for d in reading.documents}
