@@ -20,6 +20,7 @@ import ast
 import re
 import tokenize
 from dataclasses import asdict, dataclass
+from functools import cached_property
 from io import BytesIO
 from pathlib import Path
 
@@ -36,13 +37,21 @@ class Document:
     """A source file, read and split, before rendering."""
 
     source: Source
-    lines: list[str]
     sections: list[Section]
     title: str
     summary: str
     text: str = ""
     # What its code defines and reads, for links to definitions (a Python source that parses)
     names: ModuleNames | None = None
+
+    @cached_property
+    def lines(self) -> list[str]:
+        """Its lines, split when first asked for (most documents of a big build never are in the main process)."""
+        return source_lines(self.text)
+
+    def __getstate__(self) -> dict:
+        # A document crossing to or from a worker leaves its split lines behind: the text has them
+        return {name: value for name, value in self.__dict__.items() if name != "lines"}
 
     def to_json(self) -> dict:
         """Everything but the source (which the build already knows)."""
@@ -58,7 +67,7 @@ class Document:
     def from_json(cls, source: Source, text: str, data: dict) -> Document:
         sections = [Section(**s) for s in data["sections"]]
         names = ModuleNames(**data["names"]) if data["names"] else None
-        return cls(source, source_lines(text), sections, data["title"], data["summary"], text, names)
+        return cls(source, sections, data["title"], data["summary"], text, names)
 
 
 def read_text(path: Path, source: Source, problems: list[Problem]) -> str | None:
@@ -92,7 +101,7 @@ def parse(source: Source, text: str, problems: list[Problem]) -> Document:
     meta = _front_matter(sections, path, problems)
     title = str(meta.get("title") or _first_heading(_module_prose(sections, lines)) or _default_title(source))
     summary = str(meta.get("summary") or "")
-    return Document(source, lines, sections, title.strip(), summary.strip(), text, names)
+    return Document(source, sections, title.strip(), summary.strip(), text, names)
 
 
 def read(root: Path, source: Source, problems: list[Problem]) -> Document | None:
