@@ -17,12 +17,11 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from .cache import Cache
+from .katex_files import KATEX_CSS_CANDIDATES, KATEX_FONT_CANDIDATES  # shared with `stamp`
 
 # The KaTeX that pykatex 0.1.1 embeds (kept here so that no build imports KaTeX just to know it)
 KATEX_VERSION = "0.16.22"
 
-KATEX_CSS_CANDIDATES = [Path("/usr/share/javascript/katex/katex.min.css")]
-KATEX_FONT_CANDIDATES = [Path("/usr/share/javascript/katex/fonts"), Path("/usr/share/fonts/truetype/katex")]
 CDN_STYLESHEET = f"https://cdn.jsdelivr.net/npm/katex@{KATEX_VERSION}/dist/katex.min.css"
 STATIC = PurePosixPath("_static")
 SEARCH = PurePosixPath("_search")

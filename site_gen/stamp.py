@@ -5,11 +5,15 @@ A build whose inputs and output are exactly as the last complete build left
 them has nothing to do, and should find that out before it imports Markdown,
 Pygments or KaTeX, or reads a single source.
 
-In: the settings (`Config`). `scan` lists the size and modification time
-(nanoseconds) of every file the build can depend on: the source folders
-(linked images too), templates, translation tables, `pyproject.toml`, this
-generator's own code, the cache, and the installed modules of the tools
-that render (found without importing them). Out: a `Stamp`, kept beside the
+In: the settings (`Config`). `scan` lists the size, modification time
+(nanoseconds) and whether it is a symbolic link (discovery skips linked
+sources, so swapping a file for a link is a change) of every file the build
+can depend on: the source folders (linked images too), templates, translation
+tables, `pyproject.toml`, this generator's own code, the cache, every file
+directly in the folders of the tools that render (a compiled module changes on
+upgrade, not its `__init__.py`; found without importing them), and the places
+an installed KaTeX may be (its appearing or going switches the pages between
+local files and the CDN). Out: a `Stamp`, kept beside the
 cache, that also records the output folder's files and the last build's
 report, whose warnings a build with nothing to do prints again.
 
@@ -36,15 +40,16 @@ from dataclasses import asdict, dataclass, field
 from importlib.machinery import PathFinder
 from pathlib import Path
 
+from . import katex_files
 from .config import Config
 
-_FORMAT = 2
+_FORMAT = 3
 _TOOLS = ("markdown", "pygments", "jinja2", "pykatex", "nh3", "yaml", "pylatexenc", "markupsafe")
 _OWN_CODE = Path(__file__).resolve().parent
 _SKIP = {"__pycache__", ".git"}
 _RACY_NS = 2_000_000_000
 
-# path → [size, modification time, status change time], times in ns
+# path → [size, modification time, status change time, is a symbolic link], times in ns
 Stats = dict[str, list[int]]
 
 
@@ -66,12 +71,14 @@ def settings_key(config: Config) -> str:
     return hashlib.sha256(repr((_FORMAT, sys.version, sys.executable, config)).encode()).hexdigest()
 
 
-def _tool_files() -> list[str]:
-    """Where the rendering tools are installed: an upgrade rewrites these (found without importing them)."""
+def _tool_places() -> list[str]:
+    """Where the rendering tools are installed (found without importing them): a package's folder, or a module's file."""
     found = []
     for name in _TOOLS:
         spec = PathFinder.find_spec(name)
-        if spec is not None and spec.origin:
+        if spec is not None and spec.submodule_search_locations:
+            found.extend(spec.submodule_search_locations)
+        elif spec is not None and spec.origin:
             found.append(spec.origin)
     return found
 
@@ -82,7 +89,9 @@ def scan(config: Config) -> Stats:
     found: Stats = {}
     for root in [root.dir for root in config.sources] + [config.templates, config.translations, _OWN_CODE]:
         _walk(str(root), skip, found)
-    for extra in (config.root / "pyproject.toml", config.cache, *_tool_files()):
+    for place in [*_tool_places(), *katex_files.KATEX_FONT_CANDIDATES]:
+        _walk(str(place), skip, found, deep=False)
+    for extra in (config.root / "pyproject.toml", config.cache, *katex_files.KATEX_CSS_CANDIDATES):
         if extra is not None and str(extra) not in skip:
             _file(str(extra), found)
     stamp = stamp_path(config)
@@ -106,7 +115,7 @@ def unchanged(config: Config, key: str, inputs: Stats) -> Stamp | None:
         return None
     for path, stat in inputs.items():
         if stat != stamp.inputs[path]:
-            if stat[0] != stamp.inputs[path][0] or path not in stamp.hashes or _hash(path) != stamp.hashes[path]:
+            if stat[::3] != stamp.inputs[path][::3] or path not in stamp.hashes or _hash(path) != stamp.hashes[path]:
                 return None
     return stamp
 
@@ -132,7 +141,7 @@ def record(config: Config, key: str, inputs: Stats, scanned_at: int, report: dic
             if digest is not None and _stat(name) == stat:
                 hashes[name] = digest
     racy = scanned_at - _RACY_NS
-    kept = {name: stat if max(stat[1:]) < racy else [stat[0], -1, -1] for name, stat in inputs.items()
+    kept = {name: stat if max(stat[1:3]) < racy else [stat[0], -1, -1, stat[3]] for name, stat in inputs.items()
             if name in hashes}
     if cache is not None and (written := _stat(cache)) is not None:
         kept[cache] = written  # as the build left it: any other change to it is noticed
@@ -163,7 +172,7 @@ def load(config: Config) -> Stamp | None:
     stats = [*stamp.inputs.values(), *stamp.outputs.values()] if isinstance(stamp.inputs, dict) and \
         isinstance(stamp.outputs, dict) else [None]
     report = stamp.report if isinstance(stamp.report, dict) else {}
-    if not (all(isinstance(stat, list) and len(stat) == 3 and all(type(n) is int for n in stat) for stat in stats)
+    if not (all(isinstance(stat, list) and len(stat) == 4 and all(type(n) is int for n in stat) for stat in stats)
             and isinstance(stamp.hashes, dict) and type(report.get("pages")) is int
             and type(report.get("outputs")) is int
             and all(isinstance(lines := report.get(key), list) and all(isinstance(line, str) for line in lines)
@@ -172,8 +181,11 @@ def load(config: Config) -> Stamp | None:
     return stamp
 
 
-def _walk(folder: str, skip: set[str], found: Stats) -> None:
-    """Every file under `folder` (or `folder` itself, if a file), without following symbolic links to folders."""
+def _walk(folder: str, skip: set[str], found: Stats, deep: bool = True) -> None:
+    """
+    Every file under `folder` (or `folder` itself, if a file), without
+    following symbolic links to folders; only those directly in it unless `deep`.
+    """
     try:
         entries = list(os.scandir(folder))
     except NotADirectoryError:
@@ -184,13 +196,14 @@ def _walk(folder: str, skip: set[str], found: Stats) -> None:
     for entry in entries:
         try:
             if entry.is_dir():  # a link to a folder is not followed (as `os.walk`)
-                if not entry.is_symlink() and entry.name not in _SKIP and entry.path not in skip:
+                if deep and not entry.is_symlink() and entry.name not in _SKIP and entry.path not in skip:
                     _walk(entry.path, skip, found)
                 continue
             stat = entry.stat()
+            link = entry.is_symlink()
         except OSError:
             continue
-        found[entry.path] = [stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns]
+        found[entry.path] = [stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, int(link)]
 
 
 def _file(path: str, found: Stats) -> None:
@@ -202,9 +215,10 @@ def _file(path: str, found: Stats) -> None:
 def _stat(path: str) -> list[int] | None:
     try:
         stat = os.stat(path)
+        link = os.path.islink(path)
     except OSError:
         return None
-    return [stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns]
+    return [stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, int(link)]
 
 
 def _hash(path: str) -> str | None:

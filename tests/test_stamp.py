@@ -178,3 +178,67 @@ def test_a_stamp_of_the_wrong_shape_means_a_full_build(tree: Path, tmp_path: Pat
     assert "nothing changed" not in _build(tree, capsys)
     assert _site(tree / "html") == _fresh(tree, tmp_path)
     assert "nothing changed" in _build(tree, capsys)
+
+
+@pytest.mark.parametrize("swap", ["file to link", "link to file"])
+def test_a_source_swapped_with_a_symbolic_link_is_built(tree: Path, tmp_path: Path, capsys: pytest.CaptureFixture,
+                                                        swap: str) -> None:
+    """Discovery skips linked sources, so a link in a file's place (or back) changes the site though the text is the same."""
+    source = tree / "pkg" / "model.py"
+    elsewhere = tmp_path / "elsewhere" / "model.py"
+    elsewhere.parent.mkdir()
+    if swap == "link to file":
+        shutil.move(source, elsewhere)
+        source.symlink_to(elsewhere)
+    _build(tree, capsys)
+    if swap == "file to link":
+        shutil.move(source, elsewhere)
+        source.symlink_to(elsewhere)
+    else:
+        source.unlink()
+        shutil.move(elsewhere, source)
+    assert "nothing changed" not in _build(tree, capsys)
+    assert _site(tree / "html") == _fresh(tree, tmp_path)
+
+
+@pytest.mark.parametrize("change", ["installed", "removed"])
+def test_katex_installed_or_removed_is_built(tree: Path, tmp_path: Path, capsys: pytest.CaptureFixture,
+                                             monkeypatch: pytest.MonkeyPatch, change: str) -> None:
+    """KaTeX's files live outside the project, yet whether they are there decides local files or the CDN."""
+    from site_gen import assets, katex_files
+
+    katex = tmp_path / "katex"
+    (katex / "fonts").mkdir(parents=True)
+    (katex / "fonts" / "KaTeX_Main-Regular.woff2").write_bytes(b"not really a font")
+    for module in (assets, katex_files):  # where the build looks and what the stamp watches
+        monkeypatch.setattr(module, "KATEX_CSS_CANDIDATES", [katex / "katex.min.css"])
+        monkeypatch.setattr(module, "KATEX_FONT_CANDIDATES", [katex / "fonts"])
+    if change == "removed":
+        (katex / "katex.min.css").write_text(".katex { font: inherit }")
+    _build(tree, capsys)
+    if change == "installed":
+        (katex / "katex.min.css").write_text(".katex { font: inherit }")
+    else:
+        (katex / "katex.min.css").unlink()
+    assert "nothing changed" not in _build(tree, capsys)
+    site = _site(tree / "html")
+    assert ("_static/katex/katex.min.css" in site) == (change == "installed")
+    assert site == _fresh(tree, tmp_path)
+
+
+def test_an_upgraded_tool_is_noticed_by_any_file_of_its_package(tree: Path, tmp_path: Path,
+                                                                capsys: pytest.CaptureFixture,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    """An upgrade may rewrite only a compiled module beside a stub `__init__.py` (as nh3's)."""
+    from site_gen import stamp
+
+    package = tmp_path / "installed" / "renderer"
+    package.mkdir(parents=True)
+    (package / "__init__.py").write_text("from .renderer import *\n")
+    (package / "renderer.abi3.so").write_bytes(b"version 1")
+    monkeypatch.syspath_prepend(str(package.parent))
+    monkeypatch.setattr(stamp, "_TOOLS", (*stamp._TOOLS, "renderer"))
+    _build(tree, capsys)
+    assert "nothing changed" in _build(tree, capsys)
+    (package / "renderer.abi3.so").write_bytes(b"version 2, larger")
+    assert "nothing changed" not in _build(tree, capsys)
