@@ -9,8 +9,14 @@ changes the key, so an entry is never stale; it is simply not found.
 The store is one SQLite file outside the output folder, written by the build's
 main process only. A cache that cannot be read (truncated, corrupted, from an
 incompatible version, or some other program's database) is deleted and
-started afresh, with a note: the cache can make a build faster, never
-different and never fail.
+started afresh, with a note; so is one that SQLite finds damaged in the
+middle during the build (deleted when the build closes it). A cache that
+cannot be deleted either (a folder in its place, say) is left alone and the
+build goes without it: the cache can make a build faster, never different and
+never fail.
+
+Entries are committed every few hundred, so a build that is killed keeps
+most of what it rendered.
 
 After a complete build, every entry of every kind that the build did not use
 is deleted and the space reclaimed, so the cache stays about the size of one
@@ -37,6 +43,10 @@ from typing import Any, Callable
 FORMAT = 4
 # SQLite's `user_version` of our caches: a database without it is not ours
 _MARK = 0x5347_0000 + FORMAT
+# Entries put between two commits: a killed build loses at most these
+_BATCH = 200
+# SQLite's own words for a damaged database (any other error, a full disk say, is not the file's fault)
+_CORRUPT = {sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB}
 _TOOLS = ("markdown", "pygments", "jinja2", "pykatex", "nh3", "pyyaml")
 
 
@@ -82,8 +92,9 @@ class Cache:
         self.salt = tool_versions() if path is not None else ""
         self.hits = 0
         self.misses = 0
-        self._pending = False  # entries put since the last save
+        self._pending = 0  # entries put since the last commit
         self._unwritable = False  # a put failed: store nothing more
+        self._damaged = False  # SQLite found the file damaged: delete it on close
         self._used: set[tuple[str, str]] = set()
         self._db = self._open() if path is not None else None
 
@@ -105,14 +116,44 @@ class Cache:
                 if attempt:
                     self.notes.append(f"{self.path}: cache unusable ({error}); building without it")
                     return None
+                failed = self._discard()
+                if failed is not None:
+                    self.notes.append(f"{self.path}: cache unusable ({error}) and cannot be deleted ({failed}); "
+                                      "building without it")
+                    return None
                 self.notes.append(f"{self.path}: cache unreadable ({error}); starting a new one")
-                self._discard()
         return None
 
-    def _discard(self) -> None:
+    def _discard(self) -> OSError | None:
+        """Delete the cache's files; the error when one cannot be (a folder in its place, say)."""
         assert self.path is not None
-        for suffix in ("", "-journal", "-wal", "-shm"):
-            Path(f"{self.path}{suffix}").unlink(missing_ok=True)
+        try:
+            for suffix in ("", "-journal", "-wal", "-shm"):
+                Path(f"{self.path}{suffix}").unlink(missing_ok=True)
+        except OSError as error:
+            return error
+        return None
+
+    def _broken(self, error: sqlite3.DatabaseError) -> bool:
+        """
+        Whether `error` says the file itself is damaged; if so (noted once),
+        the build goes on without the cache, which `close` deletes.
+        """
+        code = (getattr(error, "sqlite_errorcode", None) or 0) & 0xFF  # the primary code, without its extension
+        if code not in _CORRUPT and type(error) is not sqlite3.DatabaseError:
+            return False
+        self.notes.append(f"{self.path}: cache damaged ({error}); building without it, a new one next time")
+        self._damaged = True
+        self._drop()
+        return True
+
+    def _drop(self) -> None:
+        if self._db is not None:
+            try:
+                self._db.close()
+            except sqlite3.Error:
+                pass
+            self._db = None
 
     def key(self, kind: str, *parts: str | bytes) -> str:
         return digest(self.salt, kind, *parts)
@@ -139,7 +180,8 @@ class Cache:
         try:
             row = self._db.execute("SELECT value, sum FROM entries WHERE kind = ? AND key = ?", (kind, key)).fetchone()
         except sqlite3.DatabaseError as error:
-            self.notes.append(f"{self.path}: damaged cache entry ({error}); recomputed")
+            if not self._broken(error):
+                self.notes.append(f"{self.path}: damaged cache entry ({error}); recomputed")
             row = None
         value = self._decoded(kind, key, *row, decode) if row else None
         if value is None:
@@ -174,16 +216,17 @@ class Cache:
         try:
             rows = self._db.execute("SELECT key, value, sum FROM entries WHERE kind = ?", (kind,)).fetchall()
         except sqlite3.DatabaseError as error:
-            self.notes.append(f"{self.path}: damaged cache entries ({error}); recomputed")
+            if not self._broken(error):
+                self.notes.append(f"{self.path}: damaged cache entries ({error}); recomputed")
             return {}
         found = {key: self._decoded(kind, key, value, check, decode) for key, value, check in rows}
         return {key: value for key, value in found.items() if value is not None}
 
     def put(self, kind: str, key: str, value: Any) -> None:
         """
-        Store a value. It goes to the database at once, inside the build's one
-        transaction (so memory does not grow with the site), and is there for
-        other processes once `save` commits it.
+        Store a value. It goes to the database at once (so memory does not
+        grow with the site) and is committed with the next `_BATCH` entries,
+        or by `save`: a killed build keeps all but the last few.
         """
         if self._db is None or self._unwritable:
             return
@@ -191,15 +234,19 @@ class Cache:
         self._used.add((kind, key))
         try:
             self._db.execute("INSERT OR REPLACE INTO entries VALUES (?, ?, ?, ?)", (kind, key, text, self._sum(kind, key, text)))
-            self._pending = True
-        except sqlite3.DatabaseError as error:  # a full disk, say: this build's entries are lost, the build goes on
-            self.notes.append(f"{self.path}: could not save the cache ({error})")
-            self._db.rollback()
-            self._unwritable = True
+            self._pending += 1
+            if self._pending >= _BATCH:
+                self._db.commit()
+                self._pending = 0
+        except sqlite3.DatabaseError as error:  # a full disk, say: entries since the last commit are lost, the build goes on
+            if not self._broken(error):
+                self.notes.append(f"{self.path}: could not save the cache ({error})")
+                self._db.rollback()
+                self._unwritable = True
 
     def save(self, prune: bool = False) -> None:
         """
-        Commit what this build added, in one transaction. With `prune` (after a
+        Commit what this build added since the last commit. With `prune` (after a
         complete build), forget every entry this build did not use, so the
         cache holds one site's worth of entries rather than its whole history.
         """
@@ -215,8 +262,9 @@ class Cache:
             if prune:
                 self._reclaim()
         except sqlite3.DatabaseError as error:
-            self.notes.append(f"{self.path}: could not save the cache ({error})")
-        self._pending = False
+            if not self._broken(error):
+                self.notes.append(f"{self.path}: could not save the cache ({error})")
+        self._pending = 0
 
     def _reclaim(self) -> None:
         """Give deleted entries' space back to the disk once it is a good part of the file."""
@@ -226,6 +274,10 @@ class Cache:
             self._db.execute("VACUUM")
 
     def close(self) -> None:
-        if self._db is not None:
-            self._db.close()
-            self._db = None
+        """Close the database; delete it if SQLite found it damaged, so the next build starts a new one."""
+        self._drop()
+        if self._damaged:
+            self._damaged = False
+            failed = self._discard()
+            if failed is not None:
+                self.notes.append(f"{self.path}: could not delete the damaged cache ({failed})")

@@ -362,6 +362,8 @@ class _HeadingTreeprocessor(Treeprocessor):
             if self.ext.getConfig("permalink_label"):
                 link = etree.SubElement(element, "a", {"class": "permalink", "href": f"#{anchor}",
                                                        "aria-label": self.ext.getConfig("permalink_label")})
+                if self.ext.getConfig("permalink_lang"):
+                    link.set("lang", self.ext.getConfig("permalink_lang"))
                 link.text = "#"
 
     def _label(self, element: etree.Element) -> tuple[Markup, str]:
@@ -499,6 +501,7 @@ class ProseExtension(Extension):
             "untranslated_notice": ["", "said above English text on a translated page"],
             "stale_notice": ["", "said above English text whose translation awaits an update"],
             "permalink_label": ["", "aria-label of heading permalinks; empty: no permalinks"],
+            "permalink_lang": ["", "language of that label when the text around it is in another"],
         }
         super().__init__(**kwargs)
         self.render_math = render_math

@@ -115,6 +115,7 @@ class Site:
         prose = ProseRenderer(math, self.files.resolver(source, self.config.language_folder(lang), result.assets),
                               lang=lang, untranslated_notice=gettext(UNTRANSLATED_NOTICE),
                               stale_notice=gettext(STALE_NOTICE), permalink_label=gettext(PERMALINK),
+                              permalink_lang=lang if lang != self.default and not source.translate else "",
                               reserved_ids=reserved,
                               equation_labels=equation_labels(tex for s in document.sections for tex, _ in formulas(s.doc)))
         seen: Counter = Counter()  # the same text quoted by two issues is found on its next line

@@ -316,3 +316,56 @@ def test_a_build_of_a_sub_folder_keeps_the_rest_of_the_projects_cache(tree: Path
     sub = next(p for p in (tree / "pkg").iterdir() if p.is_dir() and any(p.glob("*.py")))
     assert main(["build", str(sub), "--out", str(tmp_path / "part"), "--strict"]) in (0, 1)
     assert build(config).rendered == 0  # nothing the part did not consider was forgotten
+
+
+def test_a_cache_damaged_in_the_middle_heals_after_one_build(tree: Path, tmp_path: Path) -> None:
+    """Random bytes over a third of the way in: one build notes it once and drops the file, the next starts afresh."""
+    import random
+
+    reference = build(load(tree, out=tmp_path / "reference"), use_cache=False)
+    config = load(tree, out=tmp_path / "html")
+    build(config)
+    size = config.cache.stat().st_size
+    with config.cache.open("r+b") as file:
+        file.seek(size // 3)
+        file.write(random.Random(0).randbytes(8192))
+    damaged = build(config)
+    assert len([note for note in damaged.notes if "cache" in note]) == 1
+    assert same_tree(tmp_path / "reference", tmp_path / "html")
+    healed = build(config)
+    assert [note for note in healed.notes if "cache" in note] == []
+    assert build(config).rendered == 0 and same_tree(tmp_path / "reference", tmp_path / "html")
+    assert damaged.rendered <= reference.rendered
+
+
+def test_a_folder_in_the_caches_place_is_a_note_not_a_crash(tree: Path, tmp_path: Path) -> None:
+    reference = build(load(tree, out=tmp_path / "reference"), use_cache=False)
+    config = load(tree, out=tmp_path / "html")
+    config.cache.mkdir(parents=True)
+    (config.cache / "keep.txt").write_text("mine")
+    assert main(["build", str(tree), "--out", str(tmp_path / "cli")]) in (0, 1)
+    report = build(config)
+    assert any("cannot be deleted" in note for note in report.notes)
+    assert report.rendered == reference.rendered and same_tree(tmp_path / "reference", tmp_path / "html")
+    assert (config.cache / "keep.txt").read_text() == "mine"  # a folder we did not make is never deleted
+
+
+def test_a_killed_build_keeps_most_of_what_it_put(tmp_path: Path) -> None:
+    """No `save`, no `close`: as after kill -9, a second connection sees all but the last uncommitted few."""
+    import sqlite3
+
+    from site_gen.cache import Cache
+
+    path = tmp_path / "cache.sqlite"
+    cache = Cache(path)
+    keys = [cache.key("page", str(i)) for i in range(1000)]
+    for i, key in enumerate(keys):
+        cache.put("page", key, {"html": f"page {i}"})
+    with sqlite3.connect(path) as other:
+        kept = other.execute("SELECT count(*) FROM entries").fetchone()[0]
+    assert kept >= 800
+    survivor = Cache(path)
+    assert [survivor.get("page", key) for key in keys[:kept]] == [{"html": f"page {i}"} for i in range(kept)]
+    cache.save()
+    cache.close()
+    assert sum(Cache(path).get("page", key) is not None for key in keys) == 1000

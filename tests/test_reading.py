@@ -478,6 +478,36 @@ def test_english_text_in_translated_pages_is_marked_english(browser, server) -> 
     reader.close()
 
 
+# Japanese or Chinese text (its own text, or an aria-label) whose element resolves to English
+MARKED_ENGLISH = r"""async (path) => {
+  const doc = new DOMParser().parseFromString(await (await fetch(path)).text(), 'text/html');
+  const cjk = /[\u3040-\u30ff\u3400-\u9fff]/;
+  return [...doc.body.querySelectorAll('*')].filter(e => e.closest('[lang]')?.lang === 'en' && !e.closest('pre, code')
+      && ([...e.childNodes].some(t => t.nodeType === Node.TEXT_NODE && cjk.test(t.data))
+          || cjk.test(e.getAttribute('aria-label') || '')))
+    .map(e => e.outerHTML.slice(0, 80));
+}"""
+
+
+def test_interface_text_in_translated_pages_is_never_marked_english(browser, server) -> None:  # noqa: F811
+    """The reverse: on a Japanese or Chinese page, the interface's own words (line ranges, Copy,
+    "View source", "Used in", permalink labels) keep their language, even beside code and in a
+    folder kept in English."""
+    reader = Page(browser, server)
+    page = reader.open("index.html")
+    wrong = []
+    for lang in ("ja", "zh"):
+        for path in sorted((SITE / lang).rglob("*.html")):
+            wrong += [(path.relative_to(SITE).as_posix(), e) for e in page.evaluate(MARKED_ENGLISH, path.relative_to(SITE).as_posix())]
+    assert wrong == []
+    # Copy, added by the script, too: in translated code and in a folder kept in English
+    for path in ("ja/optimizers/adam.html", "ja/site_gen/cache.html"):
+        page = reader.open(path)
+        page.wait_for_selector("button.copy", state="attached")
+        assert page.evaluate("[...document.querySelectorAll('button.copy')].every(b => b.closest('[lang]').lang === 'ja')")
+    reader.close()
+
+
 def test_site_tree_opens_on_screen_with_the_page_marked(view) -> None:
     page = view.open("ja/optimizers/radam.html")
     page.locator(".site-nav summary").first.click()

@@ -218,6 +218,7 @@
     const button = document.createElement("button");
     button.type = "button";
     button.className = "copy";
+    button.lang = document.documentElement.lang;  // interface text, even inside code kept in English
     button.textContent = say("copy");
     button.addEventListener("click", async () => {
       const lines = [...column.querySelectorAll(".line:not(.edge)")].map((line) =>
