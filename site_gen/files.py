@@ -146,6 +146,8 @@ class FileMap:
                 if path.is_symlink() and not path.resolve().is_relative_to(real_root):
                     outside.add(path)
                     continue
+                if not path.is_file():
+                    continue  # a dangling symbolic link (or a pipe): a link to it is broken, never read
                 files[path] = PurePosixPath(root.prefix, path.relative_to(root.dir).as_posix())
         return cls(files, frozenset(outside))
 

@@ -8,11 +8,16 @@ whole: the new site is assembled beside the old one (unchanged files
 hard-linked, not copied) and swapped in with two renames, so a build that
 fails or is killed at any moment leaves the previous site complete, and the
 next build finishes the job. One build at a time writes a folder; the lock
-lives in the user's cache folder, so nothing is left beside the output.
+lives in the user's cache folder, so nothing is left beside the output, and a
+process forked while it is held (a pool worker) does not keep it. A disk that
+is full or read-only, or an output folder that cannot be renamed (a mount
+point), stops the build with a `BuildError` naming the path; the old site
+stays as it was.
 """
 
 from __future__ import annotations
 
+import errno
 import fcntl
 import os
 import shutil
@@ -36,6 +41,30 @@ def check_out(config: Config) -> None:
     for root in [config.root, *(r.dir for r in config.sources)]:
         if root == out or out in root.parents:
             raise BuildError(f"{out}: the output folder contains the sources ({root}); choose another --out")
+
+
+# Descriptors of the locks this process holds: a forked child must not keep them (see `_drop_locks`)
+_held: set[int] = set()
+
+
+def _drop_locks() -> None:
+    """
+    In a forked child: point each inherited lock descriptor at /dev/null. A
+    flock is released only once every descriptor of the locked file is closed,
+    so a pool worker left alive by a build killed with SIGKILL would otherwise
+    block every later build. (Replaced, not closed: the child's copy of the
+    file object still owns the number.)
+    """
+    if not _held:
+        return
+    null = os.open(os.devnull, os.O_RDWR)
+    for descriptor in _held:
+        os.dup2(null, descriptor)
+    os.close(null)
+    _held.clear()
+
+
+os.register_at_fork(after_in_child=_drop_locks)
 
 
 def lock_path(out: Path) -> Path:
@@ -63,9 +92,11 @@ def lock(out: Path) -> Iterator[None]:
         if _still_at(path, handle.fileno()):
             break
         handle.close()  # the holder before us removed it: lock the one now at `path`
+    _held.add(handle.fileno())
     try:
         yield
     finally:
+        _held.discard(handle.fileno())
         path.unlink(missing_ok=True)
         fcntl.flock(handle, fcntl.LOCK_UN)
         handle.close()
@@ -89,7 +120,8 @@ class Staging:
     """
 
     def __init__(self, out: Path) -> None:
-        _recover(out)
+        with _reported(out):
+            _recover(out)
         if out.exists() and any(out.iterdir()) and not (out / MARKER).exists():
             raise BuildError(f"{out}: exists and was not written by site-gen; refusing to replace it")
         self.out = out
@@ -99,6 +131,7 @@ class Staging:
             if out.exists() else set()
         self._put: set[PurePosixPath] = set()
         self._unlinked: set[PurePosixPath] = set()  # put, the same as the old site's, and not in the folder yet
+        self._changed: set[PurePosixPath] = set()  # put last with other bytes than the old site's
         self._started = False
         shutil.rmtree(self.folder, ignore_errors=True)  # left by a build that was killed
 
@@ -114,17 +147,19 @@ class Staging:
         self._put.add(site_path)
         self._unlinked.discard(site_path)
         same = site_path in self._current and _same(self.out / site_path, data)
+        (self._changed.discard if same else self._changed.add)(site_path)
         if same and not self._started:
             self._unlinked.add(site_path)
             return
         self._start()
         target = self.folder / site_path
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.unlink(missing_ok=True)  # may be a link to the old site's file, which must not change
-        if same:
-            os.link(self.out / site_path, target)
-        else:
-            target.write_bytes(data)
+        with _reported(target):
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.unlink(missing_ok=True)  # may be a link to the old site's file, which must not change
+            if same:
+                os.link(self.out / site_path, target)
+            else:
+                target.write_bytes(data)
 
     @property
     def files(self) -> int:
@@ -133,13 +168,21 @@ class Staging:
 
     def commit(self) -> bool:
         """Swap the new site in, whole. Returns False when nothing changed (and nothing was written)."""
-        if not self._started and self._put == self._current:
+        if not self._changed and self._put == self._current:
+            self.abandon()  # a file changed and was put back: the old site is the new one
             return False
         self._start()
         if self.out.exists():
             shutil.rmtree(self._old, ignore_errors=True)
-            os.rename(self.out, self._old)
-        os.rename(self.folder, self.out)
+            try:
+                os.rename(self.out, self._old)
+            except OSError as error:
+                raise BuildError(_cannot_replace(self.out, error)) from None
+        try:
+            os.rename(self.folder, self.out)
+        except OSError as error:
+            _recover(self.out)  # the old site back in place
+            raise BuildError(_cannot_replace(self.out, error)) from None
         shutil.rmtree(self._old, ignore_errors=True)
         return True
 
@@ -151,12 +194,43 @@ class Staging:
         if self._started:
             return
         self._started = True
-        self.folder.mkdir(parents=True)
+        try:
+            self.folder.mkdir(parents=True)
+        except OSError as error:
+            if error.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
+                raise BuildError(_cannot_replace(self.out, error, self.folder)) from None
+            raise BuildError(_cannot_write(self.folder, error)) from None
         for site_path in sorted(self._unlinked):
             target = self.folder / site_path
-            target.parent.mkdir(parents=True, exist_ok=True)
-            os.link(self.out / site_path, target)
+            with _reported(target):
+                target.parent.mkdir(parents=True, exist_ok=True)
+                os.link(self.out / site_path, target)
         self._unlinked.clear()
+
+
+@contextmanager
+def _reported(path: Path) -> Iterator[None]:
+    """An error of the disk (full, read-only) as a `BuildError` naming `path`, not a traceback."""
+    try:
+        yield
+    except OSError as error:
+        raise BuildError(_cannot_write(path, error)) from None
+
+
+def _cannot_write(path: Path, error: OSError) -> str:
+    return f"cannot write {error.filename or path}: {error.strerror or error}"
+
+
+def _cannot_replace(out: Path, error: OSError, beside: Path | None = None) -> str:
+    """Why the output folder cannot be swapped for the new site, and what to do."""
+    reason = error.strerror or str(error)
+    if beside is not None:
+        return (f"{out}: cannot be replaced: the new site is built beside it, in {beside}, and {beside.parent} "
+                f"refuses it ({reason}); make {beside.parent} writable or choose an --out inside a writable folder")
+    if error.errno in (errno.EBUSY, errno.EXDEV):
+        return (f"{out}: cannot be replaced ({reason}): the new site is swapped in by renaming the folder, which a "
+                f"mount point (such as a Docker volume) does not allow; mount its parent and build into a folder inside it")
+    return f"{out}: cannot be replaced ({reason})"
 
 
 def _same(path: Path, data: bytes) -> bool:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from site_gen import produce, write
+from site_gen import produce, workers, write
 from site_gen.build import BuildError, build
 from site_gen.cli import main
 from site_gen.config import load
@@ -283,3 +283,48 @@ def test_two_files_claiming_one_page_both_survive(project: Path) -> None:
     assert "Readme in Markdown" in (out / "readme.html").read_text()
     assert "Readme in Python" in (out / "readme.py.html").read_text()
     assert 'href="index.py.html"' in (out / "readme.html").read_text()
+
+
+def test_a_dangling_symbolic_link_to_an_image_is_a_broken_image(project: Path) -> None:
+    (project / "src" / ".figs").mkdir()
+    os.symlink("../build/plot.png", project / "src" / ".figs" / "plot.png")  # inside the source folder, not built yet
+    (project / "src" / "sub").mkdir()
+    (project / "src" / "sub" / "plots.py").write_text('"""\n# Plots\n\n![plot](../.figs/plot.png)\n"""\nx = 1\n')
+    report = build_src(project)
+    assert "src/sub/plots.py:4: broken image '../.figs/plot.png': no such file" in messages(report)
+    assert (project / "html" / "sub" / "plots.html").is_file()
+    assert_good_page(project)
+
+
+def _worker_waits(pids, item: int) -> int:
+    pids.put(os.getpid())
+    signal.pause()  # idle until killed, as the workers of a killed build stay
+    return item
+
+
+def _build_with_workers(out: Path, pids) -> None:
+    """In a forked child: hold the lock of `out` while pool workers run, until killed."""
+    with write.lock(out):
+        next(workers.in_parallel(_worker_waits, list(range(8)), 2, shared=pids))
+
+
+def test_pool_workers_of_a_killed_build_do_not_keep_its_lock(tmp_path: Path) -> None:
+    """`kill -9` of a build leaves its workers alive: they must not hold the lock that would block the next build."""
+    out = tmp_path / "site"
+    fork = multiprocessing.get_context("fork")
+    pids = fork.Queue()
+    child = fork.Process(target=_build_with_workers, args=(out, pids))
+    child.start()
+    alive: list[int] = []
+    try:
+        alive = [pids.get(timeout=120) for _ in range(2)]  # the timeout only bounds a hang
+        os.kill(child.pid, signal.SIGKILL)
+        child.join()
+        assert write.lock_path(out).exists()  # left by the killed build
+        with write.lock(out):  # the next build takes it while the workers live
+            pass
+    finally:
+        for pid in alive:
+            os.kill(pid, signal.SIGKILL)
+        child.kill()
+        child.join()

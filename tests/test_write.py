@@ -10,12 +10,15 @@ nothing did; `abandon` leaves the old site and no staging folder.
 
 from __future__ import annotations
 
+import errno
+import os
 import tempfile
 from pathlib import Path, PurePosixPath
 
+import pytest
 from hypothesis import given, settings, strategies as st
 
-from site_gen.write import MARKER, Staging
+from site_gen.write import MARKER, BuildError, Staging
 
 PATHS = [PurePosixPath(p) for p in ("index.html", "a.html", "sub/b.html", "sub/deep/c.svg", "_search/en.js")]
 DATA = st.sampled_from([b"", b"one", b"two", b"<p>three</p>\n"])
@@ -48,12 +51,8 @@ def test_the_old_site_stays_whole_until_commit_and_then_is_exactly_the_files_put
             new[path] = data
             assert _read(out) == before  # a link to an old file is never written through
         if commit:
-            changed = staging.commit()
-            # Any change is swapped in; a path put twice, back to its old bytes, may still be
-            # swapped in (same site), but a site put exactly as it was is never rewritten
-            assert changed or new == before
-            if len({path for path, _ in puts}) == len(puts):
-                assert changed == (new != before)
+            # A path changed and then put back to its old bytes counts as unchanged
+            assert staging.commit() == (new != before)
             assert _read(out) == new
             assert staging.files == len(new)
         else:
@@ -83,3 +82,45 @@ def test_the_first_build_writes_into_a_folder_that_does_not_exist_yet(tmp_path: 
         assert not out.exists()
         assert staging.commit() is True
     assert _read(out) == {PurePosixPath("sub/page.html"): b"<p>page</p>"}
+
+
+# A disk that is full or read-only, or an output folder that cannot be renamed: a BuildError naming the path,
+# no staging folder left, the old site as it was
+
+FAILURES = {
+    # (what fails, errno, when, the message)
+    "full disk": ((Path, "write_bytes"), errno.ENOSPC, lambda path, *_: True,
+                  r"cannot write {tmp}/\.html\.new/index\.html: No space left on device"),
+    "read-only parent": ((Path, "mkdir"), errno.EROFS, lambda path, *_: path.name == ".html.new",
+                         r"{tmp}/html: cannot be replaced: .*\.html\.new.*Read-only file system"),
+    "mount point": ((os, "rename"), errno.EBUSY, lambda source, *_: Path(source).name == "html",
+                    r"{tmp}/html: cannot be replaced \(Device or resource busy\).*mount point"),
+    "another device": ((os, "rename"), errno.EXDEV, lambda source, *_: Path(source).name == "html",
+                       r"{tmp}/html: cannot be replaced \(Invalid cross-device link\).*mount point"),
+    "between the renames": ((os, "rename"), errno.EIO, lambda source, *_: Path(source).name == ".html.new",
+                            r"{tmp}/html: cannot be replaced \(Input/output error\)"),
+}
+
+
+@pytest.mark.parametrize("failure", FAILURES)
+def test_a_disk_or_folder_that_refuses_stops_the_build_naming_it_and_keeps_the_old_site(tmp_path, monkeypatch,
+                                                                                         failure) -> None:
+    (module, name), code, when, message = FAILURES[failure]
+    out = tmp_path / "html"
+    _write(out, {PurePosixPath("index.html"): b"<p>old</p>"})
+    before = _read(out)
+    real = getattr(module, name)
+
+    def refuse(*args, **kwargs):
+        if when(*args):
+            raise OSError(code, os.strerror(code), str(args[0]))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(module, name, refuse)
+    with pytest.raises(BuildError, match=message.format(tmp=tmp_path)):
+        with Staging(out) as staging:
+            staging.put(PurePosixPath(MARKER), b"ours\n")
+            staging.put(PurePosixPath("index.html"), b"<p>new</p>")
+            staging.commit()
+    assert _read(out) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["html"]  # no staging folder left
