@@ -186,6 +186,10 @@ class ProseResult:
     stash: dict[str, str] = field(default_factory=dict)
 
 
+# What follows a `$` that was meant to open a formula: a TeX command, or a symbol with a sub- or superscript
+_OPENS_TEX = re.compile(r"\$\$?(?:\\[A-Za-z]|[A-Za-z0-9]{1,2}[_^])")
+
+
 class _MathPreprocessor(Preprocessor):
     def __init__(self, md: markdown.Markdown, ext: ProseExtension) -> None:
         super().__init__(md)
@@ -222,7 +226,15 @@ class _MathPreprocessor(Preprocessor):
         return placeholder
 
     def _report_lone_dollar(self, text: str, at: int) -> None:
-        """Once per line, quoting a short piece of it (a line can be a megabyte long)."""
+        """
+        A lone `$` that opens what reads as TeX (`$\\alpha`, `$x_t`, `$m^2`) is a
+        formula left open: said once per line, quoting a short piece of it (a line
+        can be a megabyte long). Any other (`$PATH`, `$5`, `${name}`) is a dollar
+        sign, shown as written: asking for `\\$` there would ask a docstring for an
+        invalid escape sequence.
+        """
+        if not _OPENS_TEX.match(text, at):
+            return
         start = text.rfind("\n", 0, at) + 1
         if start in self.ext.state.lone_dollar_lines:
             return

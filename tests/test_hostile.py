@@ -97,7 +97,7 @@ def test_fifty_thousand_lines(project: Path) -> None:
 
 
 def test_a_single_line_of_one_megabyte(project: Path) -> None:
-    (project / "src" / "wide.py").write_text("# " + "word $ " * 150_000 + "\nx = '" + "a" * 1_000_000 + "'\n")
+    (project / "src" / "wide.py").write_text("# " + "word $\\alpha " * 150_000 + "\nx = '" + "a" * 1_000_000 + "'\n")
     report = build_src(project)
     assert all(m.startswith("src/wide.py:1: unmatched `$`") for m in messages(report))
     assert len((project / "html" / "wide.html").read_bytes()) > 1_000_000
@@ -106,7 +106,7 @@ def test_a_single_line_of_one_megabyte(project: Path) -> None:
 
 def test_unterminated_dollar_rejected_formula_and_runaway_macro(project: Path) -> None:
     (project / "src" / "math.py").write_text(
-        "# Costs $5 today.\nx = 1\n# Bad: $\\frac{a$.\ny = 2\n# Loop: $\\def\\a{\\a\\a}\\a$.\nz = 3\n")
+        "# Rate $\\alpha today.\nx = 1\n# Bad: $\\frac{a$.\ny = 2\n# Loop: $\\def\\a{\\a\\a}\\a$.\nz = 3\n")
     report = build_src(project)  # the runaway macro fails fast (KaTeX's maxExpand), so this returns
     found = messages(report)
     assert "src/math.py:1: unmatched `$` (write `\\$` for a dollar sign)" in found

@@ -69,14 +69,23 @@ def test_escaped_dollar_is_a_dollar() -> None:
 
 
 def test_dollars_across_paragraphs_are_not_a_pair() -> None:
-    _, math, issues = render("Pay $5 now.\n\nAnd $6 later.")
+    _, math, issues = render("Step $\\alpha now.\n\nAnd $x_t later.")
     assert math.seen == []
     assert [i.message for i in issues] == ["unmatched `$` (write `\\$` for a dollar sign)"] * 2
 
 
 def test_unmatched_dollar_is_reported_with_its_line() -> None:
-    _, _, issues = render("fine\n\nthe $x is open")
-    assert len(issues) == 1 and issues[0].needle == "the $x is open"
+    _, _, issues = render("fine\n\nthe $x^2 is open")
+    assert len(issues) == 1 and issues[0].needle == "the $x^2 is open"
+
+
+@pytest.mark.parametrize("text", ["Set $PATH first.", "Pay $5 now.", "Write \"${message}\" here.", "Quote '$$' as is.",
+                                  "Read $PATH_INFO and $HOME."])
+def test_a_dollar_sign_that_opens_no_tex_is_shown_without_a_warning(text: str) -> None:
+    """Third-party docstrings write dollars as they are: asking for `\\$` would ask for an invalid escape."""
+    html, math, issues = render(text)
+    assert math.seen == [] and issues == []
+    assert f"<p>{text}</p>" in html  # shown as written
 
 
 def test_underscores_in_link_text_and_code_stay_literal() -> None:

@@ -66,7 +66,7 @@ def test_nothing_to_do_imports_no_renderer(tree: Path) -> None:
 
 def test_warnings_of_the_last_build_are_shown_again(tree: Path, capsys: pytest.CaptureFixture) -> None:
     source = next((tree / "pkg").rglob("*.py"))
-    source.write_text(source.read_text() + "\n# An unmatched $ sign\n")
+    source.write_text(source.read_text() + "\n# An unmatched $\\alpha sign\n")
     assert main(["build", "--root", str(tree)]) == 0
     first = capsys.readouterr().err
     assert "unmatched" in first
