@@ -43,8 +43,9 @@ from typing import Any, Callable
 FORMAT = 4
 # SQLite's `user_version` of our caches: a database without it is not ours
 _MARK = 0x5347_0000 + FORMAT
-# Entries put between two commits: a killed build loses at most these
+# A commit after this many entries or this many bytes of them: a killed build loses at most these
 _BATCH = 200
+_BATCH_BYTES = 4 * 2**20
 # SQLite's own words for a damaged database (any other error, a full disk say, is not the file's fault)
 _CORRUPT = {sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB}
 _TOOLS = ("markdown", "pygments", "jinja2", "pykatex", "nh3", "pyyaml")
@@ -92,7 +93,7 @@ class Cache:
         self.salt = tool_versions() if path is not None else ""
         self.hits = 0
         self.misses = 0
-        self._pending = 0  # entries put since the last commit
+        self._pending = self._pending_bytes = 0  # entries (and their bytes) put since the last commit
         self._unwritable = False  # a put failed: store nothing more
         self._damaged = False  # SQLite found the file damaged: delete it on close
         self._used: set[tuple[str, str]] = set()
@@ -235,9 +236,10 @@ class Cache:
         try:
             self._db.execute("INSERT OR REPLACE INTO entries VALUES (?, ?, ?, ?)", (kind, key, text, self._sum(kind, key, text)))
             self._pending += 1
-            if self._pending >= _BATCH:
+            self._pending_bytes += len(text)
+            if self._pending >= _BATCH or self._pending_bytes >= _BATCH_BYTES:
                 self._db.commit()
-                self._pending = 0
+                self._pending = self._pending_bytes = 0
         except sqlite3.DatabaseError as error:  # a full disk, say: entries since the last commit are lost, the build goes on
             if not self._broken(error):
                 self.notes.append(f"{self.path}: could not save the cache ({error})")
@@ -264,7 +266,7 @@ class Cache:
         except sqlite3.DatabaseError as error:
             if not self._broken(error):
                 self.notes.append(f"{self.path}: could not save the cache ({error})")
-        self._pending = 0
+        self._pending = self._pending_bytes = 0
 
     def _reclaim(self) -> None:
         """Give deleted entries' space back to the disk once it is a good part of the file."""

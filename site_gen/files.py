@@ -143,9 +143,14 @@ class FileMap:
         for root in config.sources:
             real_root = root.dir.resolve()
             for path in walk(config, root):
-                if path.is_symlink() and not path.resolve().is_relative_to(real_root):
-                    outside.add(path)
-                    continue
+                if path.is_symlink():
+                    try:
+                        target = path.resolve()
+                    except (RuntimeError, OSError):
+                        continue  # a loop of symbolic links: no file, so a link to it is broken
+                    if not target.is_relative_to(real_root):
+                        outside.add(path)
+                        continue
                 if not path.is_file():
                     continue  # a dangling symbolic link (or a pipe): a link to it is broken, never read
                 files[path] = PurePosixPath(root.prefix, path.relative_to(root.dir).as_posix())

@@ -92,14 +92,19 @@ class Templates:
         """`work()`, with a template error turned into a `TemplateProblem` naming the template's file and line."""
         try:
             return work()
-        except TemplateError as error:
-            where = getattr(error, "filename", None), getattr(error, "lineno", None)
+        except Exception as error:
+            # A syntax error knows its place; any other error is placed by its template's frame
+            where = (getattr(error, "filename", None), getattr(error, "lineno", None)) \
+                if isinstance(error, TemplateError) else (None, None)
             for frame, line in traceback.walk_tb(error.__traceback__):  # a runtime error: its template frame
                 if frame.f_code.co_filename in self._paths.values():
                     where = frame.f_code.co_filename, line
             filename, line = where
+            if not isinstance(error, TemplateError) and not filename:
+                raise  # not the template's doing: a bug of ours, reported as one
             place = f"{filename}:{line}" if filename and line else filename or "templates"
-            raise TemplateProblem(f"{place}: template error: {error.message or type(error).__name__}") from None
+            message = error.message if isinstance(error, TemplateError) and error.message else f"{type(error).__name__}: {error}"
+            raise TemplateProblem(f"{place}: template error: {message}") from None
 
     def render(self, name: str, gettext: Callable[[str], str] = lambda text: text, **context: object) -> str:
         """Render a template; `gettext` translates its interface strings."""

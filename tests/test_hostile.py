@@ -96,6 +96,15 @@ def test_fifty_thousand_lines(project: Path) -> None:
     assert 'id="L50000"' in page
 
 
+def test_a_loop_of_symbolic_links_is_a_broken_link_not_a_crash(project: Path) -> None:
+    (project / "src" / "loop.png").symlink_to("loop2.png")
+    (project / "src" / "loop2.png").symlink_to("loop.png")
+    (project / "src" / "shows.py").write_text('"""\n# Shows\n\n![a loop](loop.png)\n"""\nx = 1\n')
+    report = build_src(project)
+    assert [m for m in messages(report) if "loop.png" in m] == ["src/shows.py:4: broken image 'loop.png': no such file"]
+    assert_good_page(project)
+
+
 def test_a_single_line_of_one_megabyte(project: Path) -> None:
     (project / "src" / "wide.py").write_text("# " + "word $\\alpha " * 150_000 + "\nx = '" + "a" * 1_000_000 + "'\n")
     report = build_src(project)

@@ -35,6 +35,8 @@ def _edit(template: Path, old: str, new: str) -> None:
     ("page.html", "{% for row in rows %}", "{% for row in rows %}{% if %}", "Expected an expression"),
     # A name no page defines: found while rendering, in a worker
     ("base.html", "<body ", "{{ no_such_name }}<body ", "'no_such_name' is undefined"),
+    # An expression that fails while rendering
+    ("base.html", "<body ", "{{ 1 // 0 }}<body ", "ZeroDivisionError: integer division or modulo by zero"),
 ])
 def test_a_template_error_names_file_and_line_and_keeps_the_site(project: Path, capsys: pytest.CaptureFixture,
                                                                 template: str, old: str, new: str, message: str) -> None:
