@@ -562,6 +562,15 @@ class ProseRenderer:
         self._equation_labels = dict(equation_labels or {})
         self._footnote_prefix = first_prefix  # footnote ids count the page's sections from here
 
+    def position(self) -> tuple[list[str], int]:
+        """What the next section's rendering depends on besides its text: the ids taken so far, the footnote count."""
+        return sorted(self._page_ids), self._footnote_prefix
+
+    def skip(self, claimed: Iterable[str], footnote_prefix: int) -> None:
+        """Move past a section rendered before (remembered), as rendering it would: its ids taken, its footnotes counted."""
+        self._page_ids.update(claimed)
+        self._footnote_prefix = footnote_prefix
+
     def claim_id(self, wanted: str) -> str:
         """`wanted`, or its first free variant (`wanted_1`, …), now taken on the page."""
         return unique(wanted, self._page_ids)
