@@ -41,7 +41,7 @@ import tempfile
 from bisect import bisect_right
 from collections import Counter
 from dataclasses import asdict, dataclass, field
-from functools import cache as once
+from functools import cache as once, lru_cache
 from pathlib import Path, PurePosixPath
 from typing import Callable, Iterable
 
@@ -99,7 +99,13 @@ class TableError(Exception):
 # (see [the grammar](grammar.py)).
 
 def split_units(markdown: str) -> list[str]:
-    return [unit.strip("\n") for unit in blocks(markdown.strip("\n")) if unit.strip()]
+    return list(_split_units(markdown))
+
+
+@lru_cache(maxsize=4096)
+def _split_units(markdown: str) -> tuple[str, ...]:
+    """Remembered: a page's English is split again for each language it is translated into."""
+    return tuple(unit.strip("\n") for unit in blocks(markdown.strip("\n")) if unit.strip())
 
 
 def page_units(title: str, summary: str, docs: Iterable[str]) -> list[str]:
@@ -134,6 +140,7 @@ def marked_strings(python: str) -> list[tuple[str, int]]:
     return sorted(((call.args[0].value, call.lineno) for call in calls), key=lambda found: found[1])
 
 
+@lru_cache(maxsize=8192)
 def has_words(unit: str) -> bool:
     """False for a unit that is only formulas or code, which is the same in every language."""
     return any(c.isalpha() for c in words(unit))
