@@ -26,7 +26,7 @@ from __future__ import annotations
 import json
 import os
 from collections import Counter
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Callable
 
@@ -459,6 +459,10 @@ class SectionMade:
         return cls(rendered.html, rendered.headings, rendered.ids, rendered.issues, rendered.anchor_links,
                    rendered.section_anchor, anchor, search, claimed, footnotes, dict(assets), sorted(formulas))
 
+    def to_json(self) -> dict:
+        """As `asdict` makes it, field by field (faster: a cold build stores thousands)."""
+        return {**vars(self), "headings": [vars(h) for h in self.headings], "issues": [vars(i) for i in self.issues]}
+
     @classmethod
     def from_json(cls, data: dict) -> SectionMade:
         """A remembered section; `TypeError`/`ValueError` (a miss, never a crash) for any other shape."""
@@ -498,4 +502,4 @@ class SectionMemo:
     def take(self) -> dict[str, dict]:
         """The sections rendered since the last call, as JSON values, and forgotten here."""
         fresh, self.fresh = self.fresh, {}
-        return {key: asdict(made) for key, made in fresh.items()}
+        return {key: made.to_json() for key, made in fresh.items()}
