@@ -67,40 +67,42 @@ def _edit(tree: Path, middle: str) -> None:
     (tree / "pkg" / "steps.py").write_text(PAGE.format(middle=middle))
 
 
-def test_an_edit_renders_only_the_section_it_changed(tree: Path, tmp_path: Path, rendered: list[str]) -> None:
-    config = load(tree, out=tmp_path / "html")
-    build(config, jobs=1)
-    _edit(tree, "The middle section, edited: $m_t$.")
+def _built_then_edited(tree: Path, out: Path, rendered: list[str], edit, jobs: int = 1) -> None:
+    """Build into `out` (with `jobs`), `edit()`, and build again with one job, recording only that build's sections."""
+    config = load(tree, out=out)
+    build(config, jobs=jobs)
+    edit()
     rendered.clear()
     build(config, jobs=1)
+
+
+def _same_as_clean(tree: Path, tmp_path: Path) -> bool:
+    build(load(tree, out=tmp_path / "clean"), use_cache=False)
+    return same_tree(tmp_path / "clean", tmp_path / "html")
+
+
+def test_an_edit_renders_only_the_section_it_changed(tree: Path, tmp_path: Path, rendered: list[str]) -> None:
+    _built_then_edited(tree, tmp_path / "html", rendered, lambda: _edit(tree, "The middle section, edited: $m_t$."))
     section_texts = [text for text in rendered if "## Update" in text or "first section" in text]
     assert len([text for text in section_texts if "edited" in text]) == 2  # in English, and in Japanese
     assert [text for text in section_texts if "edited" not in text] == []
-    build(load(tree, out=tmp_path / "clean"), use_cache=False)
-    assert same_tree(tmp_path / "clean", tmp_path / "html")
+    assert _same_as_clean(tree, tmp_path)
 
 
 def test_an_id_taken_before_a_section_renders_it_again(tree: Path, tmp_path: Path, rendered: list[str]) -> None:
     """An id the author takes in the first section: the last heading steps aside to `update_2`, not as remembered."""
-    config = load(tree, out=tmp_path / "html")
-    build(config, jobs=1)
     page = tree / "pkg" / "steps.py"
-    page.write_text(page.read_text().replace("The first section[^1].", 'The first section[^1]. <a id="update_1"></a>'))
-    rendered.clear()
-    build(config, jobs=1)
+    _built_then_edited(tree, tmp_path / "html", rendered, lambda: page.write_text(
+        page.read_text().replace("The first section[^1].", 'The first section[^1]. <a id="update_1"></a>')))
     assert any("Numbered after the first" in text for text in rendered)
     assert 'id="update_2"' in (tmp_path / "html" / "steps.html").read_text()
-    build(load(tree, out=tmp_path / "clean"), use_cache=False)
-    assert same_tree(tmp_path / "clean", tmp_path / "html")
+    assert _same_as_clean(tree, tmp_path)
 
 
 def test_sections_rendered_in_workers_are_remembered(tree: Path, tmp_path: Path, rendered: list[str]) -> None:
     """A cold build forks its workers; the first edit after it still finds every other section."""
-    config = load(tree, out=tmp_path / "html")
-    build(config, jobs=2)
-    _edit(tree, "The middle section, edited: $m_t$.")
-    rendered.clear()
-    build(config, jobs=1)
+    _built_then_edited(tree, tmp_path / "html", rendered, lambda: _edit(tree, "The middle section, edited: $m_t$."),
+                       jobs=2)
     assert [text for text in rendered if "first section" in text or "takes the next free id" in text] == []
 
 
@@ -112,5 +114,4 @@ def test_a_damaged_section_entry_is_rendered_again(tree: Path, tmp_path: Path) -
     _edit(tree, "The middle section, edited: $m_t$.")
     report = build(config, jobs=1)
     assert any("damaged section entry" in note for note in report.notes)
-    build(load(tree, out=tmp_path / "clean"), use_cache=False)
-    assert same_tree(tmp_path / "clean", tmp_path / "html")
+    assert _same_as_clean(tree, tmp_path)
