@@ -43,7 +43,11 @@ import markdown
 import nh3
 from markdown import util
 from markdown.extensions import Extension
+from markdown.extensions.codehilite import CodeHiliteExtension
+from markdown.extensions.fenced_code import FencedCodeExtension
 from markdown.extensions.footnotes import FootnoteExtension
+from markdown.extensions.sane_lists import SaneListExtension
+from markdown.extensions.tables import TableExtension
 from markdown.extensions.toc import slugify_unicode, unique
 from markdown.inlinepatterns import (
     LINK_RE,
@@ -631,12 +635,10 @@ def _markdown(options: tuple[tuple[str, str], ...]) -> tuple[markdown.Markdown, 
     """A Markdown instance with our extensions, for renderers with these options."""
     extension = ProseExtension(_unbound_math, keep_link, **dict(options))
     footnotes = FootnoteExtension(UNIQUE_IDS=True)  # footnote ids stay unique across the sections of a page
+    # Instances, not names: a name is looked up among every installed package's entry points first
     md = markdown.Markdown(
-        extensions=["tables", "fenced_code", footnotes, "sane_lists", "codehilite", extension],
-        extension_configs={
-            "codehilite": {"guess_lang": False, "css_class": "highlight"},
-            "tables": {"use_align_attribute": True},
-        },
+        extensions=[TableExtension(use_align_attribute=True), FencedCodeExtension(), footnotes, SaneListExtension(),
+                    CodeHiliteExtension(guess_lang=False, css_class="highlight"), extension],
         output_format="html",
     )
     return md, extension, footnotes, footnotes.unique_prefix
