@@ -13,8 +13,6 @@ that starts the pool.
 
 from __future__ import annotations
 
-import multiprocessing
-from concurrent.futures import ProcessPoolExecutor
 from typing import Any, Callable, Iterator
 
 # In a worker process only: what the pool initializer handed it
@@ -26,6 +24,9 @@ def in_parallel(function: Callable[[Any, Any], Any], items: list, jobs: int, sha
     if jobs <= 1 or len(items) < 8:
         yield from (function(shared, item) for item in items)
         return
+    import multiprocessing  # only when forking: an edit build renders a page or two in this process
+    from concurrent.futures import ProcessPoolExecutor
+
     context = multiprocessing.get_context("fork")
     with ProcessPoolExecutor(max_workers=min(jobs, len(items)), mp_context=context,
                              initializer=_receive, initargs=(function, shared)) as pool:
