@@ -882,15 +882,27 @@ def unmatched_keys(table: Table, units: list[str]) -> list[Problem]:
 
 
 def _most_like(key: str, units: list[str]) -> str | None:
-    """The first of the units most like `key`; the ratio is computed only where its cheap bounds could beat the best."""
-    best, best_ratio = None, -1.0
-    for unit in units:
-        matcher = difflib.SequenceMatcher(None, key, unit, autojunk=False)
-        if matcher.real_quick_ratio() <= best_ratio or matcher.quick_ratio() <= best_ratio:
-            continue
-        ratio = matcher.ratio()
-        if ratio > best_ratio:
-            best, best_ratio = unit, ratio
+    """
+    The first of the units most like `key`. Each unit's cheap bound (`quick_ratio`,
+    the same whichever way round, so one matcher of `key` gives them all) ranks
+    it; the ratio is computed, best bounds first, only while a bound could still
+    beat (or, for an earlier unit, tie) the best so far.
+    """
+    bounds = difflib.SequenceMatcher(None, autojunk=False)
+    bounds.set_seq2(key)
+    ranked = []
+    for index, unit in enumerate(units):
+        bounds.set_seq1(unit)
+        ranked.append((-bounds.quick_ratio(), index, unit))
+    best, best_ratio, best_index = None, -1.0, len(units)
+    for negated, index, unit in sorted(ranked):
+        if -negated < best_ratio:
+            break  # no unit after this one can reach the best
+        if -negated == best_ratio and index > best_index:
+            continue  # could only tie with an earlier unit
+        ratio = difflib.SequenceMatcher(None, key, unit, autojunk=False).ratio()
+        if ratio > best_ratio or (ratio == best_ratio and index < best_index):
+            best, best_ratio, best_index = unit, ratio, index
     return best
 
 
