@@ -14,7 +14,11 @@ against the gathered file map, its translation table is in its task, formulas
 come from the renderer), and every problem it finds is in its result, so a
 page from a worker or from the cache reports what it reported when rendered. Formulas are
 cached on their own, so that editing one paragraph re-renders that page but
-none of its formulas; a formula no page shows any more is forgotten.
+none of its formulas; a formula no page shows any more is forgotten; so are
+its sections' prose (`render.SectionMemo`), so that only the sections an edit
+changed are rendered again. An output's cache entry holds the hash of its
+HTML, which is stored on its own: an output the old site already holds is
+linked from it without its HTML being read from the cache.
 """
 
 from __future__ import annotations

@@ -19,6 +19,13 @@ table and English heading ids). Out: a `PageResult` (HTML, every problem found
 in the source or its table, linked files to copy, heading ids, search
 sections, formulas used). `Frame` is what surrounds every page's content
 (titles, listings, breadcrumbs, navigation, language links).
+
+A section's prose is rendered once for what it is made from: its text, the
+ids the page's earlier sections took and where footnote numbering stands,
+and what the page's task says of the settings, the site and the interface
+table. `SectionMemo` keeps what rendering it gave (`SectionMade`) between
+builds, so an edit renders again only the sections it changed, in each
+language; the rest of the page (code, navigation, the template) is made anew.
 """
 
 from __future__ import annotations
