@@ -60,6 +60,7 @@ from markupsafe import Markup, escape
 from .grammar import Token, tokenize
 from .math import Rendered, number_labels, unknown_labels
 from .model import Heading, LinkResult
+from .roles import SphinxRolesExtension
 
 # Punctuation that must not start a line, and a mark for "this formula is followed by some"
 _CLOSING_PUNCTUATION = ".,;:!?)]}’”…，。、；：！？）」』】》"
@@ -623,7 +624,7 @@ def _markdown(options: tuple[tuple[str, str], ...]) -> tuple[markdown.Markdown, 
     extension = ProseExtension(_unbound_math, keep_link, **dict(options))
     footnotes = FootnoteExtension(UNIQUE_IDS=True)  # footnote ids stay unique across the sections of a page
     md = markdown.Markdown(
-        extensions=["tables", "fenced_code", footnotes, "sane_lists", "codehilite", extension],
+        extensions=["tables", "fenced_code", footnotes, "sane_lists", "codehilite", SphinxRolesExtension(), extension],
         extension_configs={
             "codehilite": {"guess_lang": False, "css_class": "highlight"},
             "tables": {"use_align_attribute": True},
