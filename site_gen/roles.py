@@ -15,7 +15,8 @@ Sphinx does, as the code they name:
 
 In: Markdown. Out: a `<code>` element, which the page links to the definition it
 names (as it does every inline code span). Only the Python domain's roles are
-read; any other role (`:math:`, `:ref:`) stays as written.
+read; `:math:` is a formula (see [the grammar](grammar.py)) and any other role
+(`:ref:`, `:term:`) stays as written.
 """
 
 from __future__ import annotations
