@@ -64,6 +64,7 @@ from markupsafe import Markup, escape
 from .grammar import Token, tokenize
 from .math import Rendered, number_labels, unknown_labels
 from .model import Heading, LinkResult
+from .roles import SphinxRolesExtension
 
 # Punctuation that must not start a line, and a mark for "this formula is followed by some"
 _CLOSING_PUNCTUATION = ".,;:!?)]}’”…，。、；：！？）」』】》"
@@ -638,7 +639,7 @@ def _markdown(options: tuple[tuple[str, str], ...]) -> tuple[markdown.Markdown, 
     # Instances, not names: a name is looked up among every installed package's entry points first
     md = markdown.Markdown(
         extensions=[TableExtension(use_align_attribute=True), FencedCodeExtension(), footnotes, SaneListExtension(),
-                    CodeHiliteExtension(guess_lang=False, css_class="highlight"), extension],
+                    CodeHiliteExtension(guess_lang=False, css_class="highlight"), SphinxRolesExtension(), extension],
         output_format="html",
     )
     return md, extension, footnotes, footnotes.unique_prefix
