@@ -26,8 +26,10 @@ from __future__ import annotations
 import os
 import signal
 import socket
-from multiprocessing.connection import Connection
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from multiprocessing.connection import Connection
 
 
 class KatexError(Exception):
@@ -36,6 +38,8 @@ class KatexError(Exception):
 
 class _Child:
     def __init__(self) -> None:
+        from multiprocessing.connection import Connection  # on first use: an edit build may render no formula
+
         ours, theirs = socket.socketpair()
         self.pid = os.fork()
         if self.pid == 0:  # the child: serve until the parent closes its end, or after an error
