@@ -47,6 +47,9 @@ def main(argv: list[str] | None = None) -> int:
     except (ConfigError, _build_error()) as error:
         print(f"site-gen: {error}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:  # Ctrl-C: the site is as it was before the build (pages are written all at once)
+        print("site-gen: interrupted", file=sys.stderr)
+        return 130
     except BrokenPipeError:
         # Output piped into `head` and the like: stop quietly
         sys.stderr.close()

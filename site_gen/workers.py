@@ -14,11 +14,19 @@ Workers end with the build, however it ends: each holds the read end of a
 pipe whose only write end the build keeps. When the build dies, even by
 `kill -9`, the pipe reports end of file and the worker exits, instead of
 waiting forever on a task queue nobody feeds.
+
+Ctrl-C is the build's to handle: workers ignore SIGINT (they are forked with it
+held back, so none is caught before it can ignore it). A worker interrupted
+halfway through sending a result would leave the pool's queues half written;
+a worker that died of it would break the pool, and Python 3.11's pool then
+fails in its own thread on the futures the interrupted build had cancelled.
+The build stops sending work, lets each worker finish its page, and ends.
 """
 
 from __future__ import annotations
 
 import os
+import signal
 import threading
 from typing import Any, Callable, Iterator
 
@@ -41,7 +49,12 @@ def in_parallel(function: Callable[[Any, Any], Any], items: list, jobs: int, sha
                                  initializer=_receive, initargs=(function, shared, lifeline, held)) as pool:
             # One item at a time: a chunk's results all wait in the worker until its last is done, and each
             # page's HTML is large, so big chunks cost memory for no gain (a round trip is small beside a page)
-            yield from pool.map(_call, items)
+            held_back = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+            try:
+                results = pool.map(_call, items)  # forks the workers, which start with Ctrl-C held back
+            finally:
+                signal.pthread_sigmask(signal.SIG_SETMASK, held_back)
+            yield from results
     finally:
         os.close(lifeline)
         os.close(held)
@@ -50,6 +63,8 @@ def in_parallel(function: Callable[[Any, Any], Any], items: list, jobs: int, sha
 def _receive(function: Callable, shared: Any, lifeline: int, held: int) -> None:
     global _received
     _received = (function, shared)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole group: the build decides
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
     os.close(held)  # the build's copy must be the only write end left
     threading.Thread(target=_exit_with_build, args=(lifeline,), daemon=True).start()
 

@@ -8,6 +8,8 @@ import multiprocessing
 import os
 import select
 import signal
+import subprocess
+import sys
 import sysconfig
 from pathlib import Path
 
@@ -345,3 +347,59 @@ def test_pool_workers_of_a_killed_build_do_not_keep_its_lock_and_exit(tmp_path: 
                 os.kill(pid, signal.SIGKILL)
         child.kill()
         child.join()
+
+
+# Run as a build from a terminal would be: its own process group, Ctrl-C's default action. The hook lets the
+# test send Ctrl-C at a known moment: while a worker of the `phase` pool has just done its page number `at`.
+_INTERRUPTIBLE_BUILD = """
+import itertools, os, sys
+from site_gen import cli, workers
+reached, release, phase, at, source, out = sys.argv[1:]
+calls = itertools.count()  # each worker counts its own pages
+real_call = workers._call
+
+def call(item):
+    result = real_call(item)
+    if workers._received[0].__name__ == phase and next(calls) == int(at):
+        os.write(int(reached), b"x")
+        os.read(int(release), 1)  # Ctrl-C arrives here, in the workers and in the build
+    return result
+
+workers._call = call
+sys.exit(cli.main(["build", source, "--out", out, "--no-cache", "--jobs", "2"]))
+"""
+
+
+@pytest.mark.parametrize(("phase", "at"), [("_parse", 0), ("_parse", 6), ("_render", 0), ("_render", 9)])
+def test_ctrl_c_ends_a_build_quietly_and_leaves_nothing_behind(project: Path, phase: str, at: int) -> None:
+    """Ctrl-C (SIGINT to the whole process group) while workers build pages: exit 130, no traceback, no process left."""
+    for i in range(24):
+        (project / "src" / f"page{i:03}.py").write_text(f'"""\n# Page {i}\n\n$a_{i} + b$\n"""\nx = {i}\n')
+    build_src(project, use_cache=False)
+    before = {p.relative_to(project / "html"): p.read_bytes() for p in (project / "html").rglob("*") if p.is_file()}
+    (project / "src" / "page000.py").write_text('"""\n# Changed\n"""\n')
+    reached_r, reached_w = os.pipe()
+    release_r, release_w = os.pipe()
+    root = Path(__file__).resolve().parent.parent
+    build_process = subprocess.Popen(
+        [sys.executable, "-c", _INTERRUPTIBLE_BUILD, str(reached_w), str(release_r), phase, str(at), str(project / "src"),
+         str(project / "html")], pass_fds=(reached_w, release_r), cwd=root, env={**os.environ, "PYTHONPATH": str(root)},
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    os.close(reached_w)
+    os.close(release_r)
+    try:
+        assert os.read(reached_r, 1) == b"x"  # a worker is in the middle of page `at`
+        os.killpg(build_process.pid, signal.SIGINT)
+        os.close(release_w)  # the worker goes on, as it would after Ctrl-C
+        _, err = build_process.communicate(timeout=120)  # the timeout only bounds a hang
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(build_process.pid, signal.SIGKILL)
+        os.close(reached_r)
+    assert build_process.returncode == 130, err
+    assert "Traceback" not in err and err.strip().endswith("site-gen: interrupted"), err
+    with pytest.raises(ProcessLookupError):  # workers and KaTeX engines have ended with the build
+        os.killpg(build_process.pid, 0)
+    after = {p.relative_to(project / "html"): p.read_bytes() for p in (project / "html").rglob("*") if p.is_file()}
+    assert after == before
