@@ -10,6 +10,7 @@ Sphinx does, as the code they name:
   shows `target`;
 * functions and methods get `()` (Sphinx's default), so that ``:func:`step` `` reads
   `step()`;
+* a role may wrap over two lines of its paragraph: the line break is a space;
 * a backslash right after the role (``:class:`Tensor`\s``, reST for "Tensors")
   joins the next word to it.
 
@@ -33,12 +34,13 @@ CODE_ROLES = {"mod", "func", "data", "const", "class", "meth", "attr", "exc", "o
 CALLABLE_ROLES = {"func", "meth"}
 
 ROLE_RE = (r"(?<![\w`:]):(?:py:)?(?P<role>" + "|".join(sorted(CODE_ROLES))
-           + r"):`(?P<text>[^`\n]+)`(?P<join>\\(?=\w))?")
+           + r"):`(?P<text>(?:(?!\n[ \t]*\n)[^`])+)`(?P<join>\\(?=\w))?")
 _TITLED = re.compile(r"^(?P<title>.+?)\s*<(?P<target>[^<>]+)>$", re.DOTALL)
 
 
 def shown_text(role: str, text: str) -> str:
     """What Sphinx shows for a role's text: its title, or the target shortened as `~` and `!` ask."""
+    text = " ".join(text.split())  # a line break inside the role (the paragraph wrapped) is a space
     titled = _TITLED.match(text)
     if titled:
         return titled.group("title")

@@ -121,3 +121,12 @@ def test_indented_code_holds_no_math_but_a_list_items_paragraph_does() -> None:
     assert formulas("A paragraph\n    continued with $z$\n") == [("z", False)]
     # In a list, the indented paragraph's first token need not be math
     assert [t.kind for t in tokenize("- item\n\n    `code` and <b>\n")] == ["text", "code", "text", "html", "text"]
+
+
+def test_a_math_role_wrapped_over_two_lines_is_one_formula() -> None:
+    # As torch/nn/modules/pooling.py writes it: a paragraph's line break inside the role
+    text = "such that :math:`(L_{out} - 1) \\times \\text{stride} \\geq L_{in}\n          + \\text{padding}` holds"
+    assert formulas(text) == [("(L_{out} - 1) \\times \\text{stride} \\geq L_{in}\n          + \\text{padding}", False)]
+    assert not [t for t in tokenize(text) if t.kind == "code"]
+    # A blank line ends the paragraph, and the role with it
+    assert formulas("a :math:`x\n\ny` b") == []

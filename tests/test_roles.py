@@ -65,3 +65,10 @@ def test_a_role_shows_its_name_once_in_code(role: str, parts: list[str], short: 
 def test_a_definitions_summary_reads_roles_as_their_code() -> None:
     assert roles_as_code_spans("Return the state as a :class:`dict`.") == "Return the state as a `dict`."
     assert roles_as_code_spans("Calls :meth:`~torch.optim.Optimizer.step` once") == "Calls `step()` once"
+
+
+def test_a_role_wrapped_over_two_lines_shows_its_code() -> None:
+    # A paragraph's line break inside a role is a space, as Sphinx reads it
+    assert html("see :func:`the\n    update <adam.update>` and :class:`Dict[str,\n  int]`") \
+        == "<p>see <code>the update</code> and <code>Dict[str, int]</code></p>"
+    assert html("a :class:`x\n\ny` b") == "<p>a :class:`x</p>\n<p>y` b</p>"  # a blank line ends the paragraph
