@@ -126,6 +126,8 @@ class DevServer:
         except (BuildError, ConfigError) as error:
             self.log(f"site-gen: {error}")
             return None
+        except KeyboardInterrupt:  # Ctrl-C reached the build's workers: the server is stopping
+            return None
         for problem in report.problems:
             self.log(str(problem))
         self.log(f"rebuilt: {report.rendered} rendered, {report.cache_hits} from cache, {report.seconds:.2f}s")

@@ -15,12 +15,12 @@ pipe whose only write end the build keeps. When the build dies, even by
 `kill -9`, the pipe reports end of file and the worker exits, instead of
 waiting forever on a task queue nobody feeds.
 
-Ctrl-C is the build's to handle: workers ignore SIGINT (they are forked with it
-held back, so none is caught before it can ignore it). A worker interrupted
-halfway through sending a result would leave the pool's queues half written;
-a worker that died of it would break the pool, and Python 3.11's pool then
-fails in its own thread on the futures the interrupted build had cancelled.
-The build stops sending work, lets each worker finish its page, and ends.
+Ctrl-C is the build's to handle. A worker never stops halfway through a page
+(sending its result, it would leave the pool's queues half written; dying, it
+would break the pool, and Python 3.11's pool then fails in its own thread on
+the futures the interrupted build cancelled): it notes the interrupt, ends the
+page it is on, and answers every page after it with `KeyboardInterrupt`,
+at once. Workers are forked with SIGINT held back until they can take it so.
 """
 
 from __future__ import annotations
@@ -30,8 +30,9 @@ import signal
 import threading
 from typing import Any, Callable, Iterator
 
-# In a worker process only: what the pool initializer handed it
+# In a worker process only: what the pool initializer handed it, and whether Ctrl-C came
 _received: tuple[Callable, Any] | None = None
+_interrupted = False
 
 
 def in_parallel(function: Callable[[Any, Any], Any], items: list, jobs: int, shared: Any = None) -> Iterator:
@@ -63,10 +64,15 @@ def in_parallel(function: Callable[[Any, Any], Any], items: list, jobs: int, sha
 def _receive(function: Callable, shared: Any, lifeline: int, held: int) -> None:
     global _received
     _received = (function, shared)
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole group: the build decides
+    signal.signal(signal.SIGINT, _note_interrupt)  # Ctrl-C reaches the whole group
     signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
     os.close(held)  # the build's copy must be the only write end left
     threading.Thread(target=_exit_with_build, args=(lifeline,), daemon=True).start()
+
+
+def _note_interrupt(signum: int, frame: Any) -> None:
+    global _interrupted
+    _interrupted = True
 
 
 def _exit_with_build(lifeline: int) -> None:
@@ -76,5 +82,7 @@ def _exit_with_build(lifeline: int) -> None:
 
 def _call(item: Any) -> Any:
     assert _received is not None, "called outside a worker started by in_parallel"
+    if _interrupted:
+        raise KeyboardInterrupt  # handed back to the build as this item's result
     function, shared = _received
     return function(shared, item)

@@ -403,3 +403,28 @@ def test_ctrl_c_ends_a_build_quietly_and_leaves_nothing_behind(project: Path, ph
         os.killpg(build_process.pid, 0)
     after = {p.relative_to(project / "html"): p.read_bytes() for p in (project / "html").rglob("*") if p.is_file()}
     assert after == before
+
+
+def _page(log: int, item: int) -> int:
+    os.write(log, f"{os.getpid()} {item}\n".encode())
+    if item == 0:
+        os.kill(os.getpid(), signal.SIGINT)  # Ctrl-C reaches this worker halfway through its page
+    return item * 2
+
+
+def test_a_worker_told_ctrl_c_finishes_its_page_and_starts_no_other(tmp_path: Path) -> None:
+    """The rest of its pages come back as KeyboardInterrupt at once, not built, and the pool stays whole."""
+    log_path = tmp_path / "log"
+    log = os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND)
+    results = workers.in_parallel(_page, list(range(40)), 2, shared=log)
+    try:
+        assert next(results) == 0  # the page it was on is finished and handed back
+        with pytest.raises(KeyboardInterrupt):
+            for _ in results:
+                pass
+    finally:
+        results.close()
+        os.close(log)
+    calls = [line.split() for line in log_path.read_text().splitlines()]
+    interrupted = next(pid for pid, item in calls if item == "0")
+    assert [item for pid, item in calls if pid == interrupted] == ["0"]
