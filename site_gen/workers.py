@@ -55,10 +55,16 @@ def in_parallel(function: Callable[[Any, Any], Any], items: list, jobs: int, sha
                 results = pool.map(_call, items)  # forks the workers, which start with Ctrl-C held back
             finally:
                 signal.pthread_sigmask(signal.SIG_SETMASK, held_back)
-            yield from results
+            for _ in items[1:]:
+                yield next(results)
+            last = next(results)
     finally:
         os.close(lifeline)
         os.close(held)
+    # The pool has ended before the last result is handed over, in the caller's `next`: callers take as many
+    # results as they gave items and never ask for the end, so ending it later would happen in garbage
+    # collection, where a Ctrl-C that comes while the workers end is "ignored" and the build goes on
+    yield last
 
 
 def _receive(function: Callable, shared: Any, lifeline: int, held: int) -> None:

@@ -428,3 +428,20 @@ def test_a_worker_told_ctrl_c_finishes_its_page_and_starts_no_other(tmp_path: Pa
     calls = [line.split() for line in log_path.read_text().splitlines()]
     interrupted = next(pid for pid, item in calls if item == "0")
     assert [item for pid, item in calls if pid == interrupted] == ["0"]
+
+
+def _double(_: None, item: int) -> int:
+    return item * 2
+
+
+def test_the_pool_has_ended_when_the_last_result_is_taken() -> None:
+    """
+    Callers take exactly as many results as they gave items (`zip`, `next`), never asking for the end. The
+    pool must end within that last `next`: ended later, when the generator is collected, a Ctrl-C that comes
+    while it waits for its workers is raised inside garbage collection, "ignored", and the build goes on.
+    """
+    items = list(range(12))
+    results = workers.in_parallel(_double, items, 2)
+    assert [next(results) for _ in items] == [item * 2 for item in items]
+    assert multiprocessing.active_children() == []
+    results.close()
