@@ -22,8 +22,10 @@ from pathlib import PurePosixPath
 from typing import Callable, Iterable, Protocol
 
 from .files import relative_url
+from .grammar import tokenize
 from .model import Source
 from .navigation import Link
+from .readable_math import readable
 from .roles import roles_as_code_spans
 from .split import PARSE_ERRORS, parse_tree
 
@@ -216,7 +218,10 @@ def _resolved(reads: list[list], scope: dict[str, Definition],
 def _summary(node: ast.AST) -> str:
     docstring = ast.get_docstring(node) if isinstance(node, (ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)) else None
     first = next((line.strip() for line in (docstring or "").splitlines() if line.strip()), "")
-    return roles_as_code_spans(first).lstrip("#").strip().replace("`", "")  # a heading's words, without Markdown
+    # A heading's words, without Markdown: roles as their code, formulas as text (a tooltip shows no LaTeX)
+    words = "".join(readable(token.tex) if token.kind == "math" else token.text
+                    for token in tokenize(roles_as_code_spans(first)))
+    return words.lstrip("#").strip().replace("`", "")
 
 
 def _top_level(tree: ast.Module, module: str, url: PurePosixPath) -> Iterable[Definition]:

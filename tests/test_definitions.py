@@ -64,3 +64,15 @@ def test_a_source_that_does_not_parse_has_no_links_and_does_not_stop_the_others(
     found = collect(_docs({"bad.py": "def (:\n", **PACKAGE}))
     assert PurePosixPath("bad.html") not in found.references
     assert _refs(found, "pkg/child.html")
+
+
+def test_a_summary_reads_its_formulas_as_text_not_as_latex() -> None:
+    # torch's LogSoftmax: "Applies the :math:`\log(\text{Softmax}(x))` function to an n-dimensional input Tensor."
+    from site_gen.readable_math import readable
+
+    found = collect(_docs({"act.py": (
+        'class LogSoftmax:\n    r"""Applies the :math:`\\log(\\text{Softmax}(x))` function, as :class:`~a.B` does."""\n\n\n'
+        'def adam():\n    r"""Moves by $\\hat{m}_t$, at a cost of `$`."""\n')}))
+    softmax, moment = readable(r"\log(\text{Softmax}(x))"), readable(r"\hat{m}_t")
+    assert found.defined[("act", "LogSoftmax")].summary == f"Applies the {softmax} function, as B does."
+    assert found.defined[("act", "adam")].summary == f"Moves by {moment}, at a cost of $."
