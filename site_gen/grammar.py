@@ -52,7 +52,7 @@ _RULES = r"""
   | (?P<doctest>^[ \t]*>>>(?=[ \t]|$)[^\n]*(?:\n(?![ \t]*(?:\n|\Z))[^\n]*)*)
   | """ + _INDENTED + r"""(?P<definition>^[ ]{0,3}\[(?!\^)[^\]\n]+\]:[ \t]*\S[^\n]*)
   | (?P<directive>^(?P<dindent>[ \t]*)\.\.[ \t]+math::(?P<darg>[^\n]*)(?P<dbody>(?:\n(?:[ \t]*\n)*(?P=dindent)[ \t]+\S[^\n]*)*))
-  | :math:`(?P<role>(?:""" + _NOT_BLANK_LINE + r"""[^`])+)`
+  | :math:`(?P<role>(?:""" + _NOT_BLANK_LINE + r"""[^`])+)`(?:\\(?=\w)|\\[ ])?
   | (?P<code>(?P<ticks>`+)(?:""" + _NOT_BLANK_LINE + r""".)+?(?<!`)(?P=ticks)(?!`))
   | (?P<comment><!--.*?-->)
   | (?P<html></?[A-Za-z][A-Za-z0-9-]*(?:\s+[^\s"'>/=]+(?:\s*=\s*(?:"[^"]*"|'[^']*'|[^\s"'=<>`]+))?)*\s*/?>)

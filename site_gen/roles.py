@@ -11,8 +11,8 @@ Sphinx does, as the code they name:
 * functions and methods get `()` (Sphinx's default), so that ``:func:`step` `` reads
   `step()`;
 * a role may wrap over two lines of its paragraph: the line break is a space;
-* a backslash right after the role (``:class:`Tensor`\s``, reST for "Tensors")
-  joins the next word to it.
+* a backslash right after the role (``:class:`Tensor`\s``, reST for "Tensors"),
+  or a backslash and a space (``:class:`Tensor`\ s``), joins the next word to it.
 
 In: Markdown. Out: a `<code>` element, which the page links to the definition it
 names (as it does every inline code span). Only the Python domain's roles are
@@ -34,7 +34,7 @@ CODE_ROLES = {"mod", "func", "data", "const", "class", "meth", "attr", "exc", "o
 CALLABLE_ROLES = {"func", "meth"}
 
 ROLE_RE = (r"(?<![\w`:]):(?:py:)?(?P<role>" + "|".join(sorted(CODE_ROLES))
-           + r"):`(?P<text>(?:(?!\n[ \t]*\n)[^`])+)`(?P<join>\\(?=\w))?")
+           + r"):`(?P<text>(?:(?!\n[ \t]*\n)[^`])+)`(?P<join>\\(?=\w)|\\ )?")
 _TITLED = re.compile(r"^(?P<title>.+?)\s*<(?P<target>[^<>]+)>$", re.DOTALL)
 
 

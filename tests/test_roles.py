@@ -7,6 +7,7 @@ import re
 import markdown
 from hypothesis import given, settings, strategies as st
 
+from site_gen.math import Rendered
 from site_gen.prose import ProseRenderer
 from site_gen.roles import ROLE_RE, SphinxRolesExtension, roles_as_code_spans, shown_text
 
@@ -72,3 +73,10 @@ def test_a_role_wrapped_over_two_lines_shows_its_code() -> None:
     assert html("see :func:`the\n    update <adam.update>` and :class:`Dict[str,\n  int]`") \
         == "<p>see <code>the update</code> and <code>Dict[str, int]</code></p>"
     assert html("a :class:`x\n\ny` b") == "<p>a :class:`x</p>\n<p>y` b</p>"  # a blank line ends the paragraph
+
+
+def test_rest_escaped_space_after_a_role_joins_the_next_word() -> None:
+    # reST drops a backslash-escaped space: ":class:`Block`\ s" reads "Blocks", ":math:`n`\ th" reads "nth"
+    assert html(":class:`LookupBlock`\\ s and :class:`Tensor`\\s") == "<p><code>LookupBlock</code>s and <code>Tensor</code>s</p>"
+    rendered = ProseRenderer(lambda tex, display: Rendered(f"<i>{tex}</i>")).render("the :math:`n`\\ th and :math:`k`\\s").html
+    assert rendered == "<p>the <i>n</i>th and <i>k</i>s</p>"
