@@ -125,21 +125,27 @@ def _in_set(items, code: int, nocase: bool) -> bool:
 
 
 class _JoinedState:
-    """One state's rules, joined per first character; `None` for a state tried rule by rule."""
+    """One state's rules, joined per first character as characters come (compiling all costs half a second)."""
 
     def __init__(self, rules: list) -> None:
         self.rules = rules
         patterns = [rule[0].__self__ for rule in rules]
         self.parts = [_scoped(p) for p in patterns]
-        starts = [first_characters(p) for p in patterns]
+        self.starts = [first_characters(p) for p in patterns]
         self.by_character: dict[str, tuple] = {}
-        joined: dict[tuple[int, ...], tuple] = {}
-        for code in _ASCII:
-            chosen = tuple(i for i, start in enumerate(starts) if code in start)
-            if chosen not in joined:
-                joined[chosen] = self._join(chosen)
-            self.by_character[chr(code)] = joined[chosen]
-        self.anything = self._join(tuple(range(len(rules))))  # a non-ASCII character, or the end
+        self._joined: dict[tuple[int, ...], tuple] = {}
+
+    def at(self, character: str) -> tuple:
+        """The joined rules a token starting with `character` is matched against, and the rule of each group."""
+        if character not in self.by_character:
+            if character.isascii() and character:
+                chosen = tuple(i for i, start in enumerate(self.starts) if ord(character) in start)
+            else:  # a non-ASCII character, or the end of the text: every rule
+                chosen = tuple(range(len(self.rules)))
+            if chosen not in self._joined:
+                self._joined[chosen] = self._join(chosen)
+            self.by_character[character] = self._joined[chosen]
+        return self.by_character[character]
 
     def _join(self, chosen: tuple[int, ...]) -> tuple:
         """The alternation of the chosen rules, and the rule each alternative's group stands for."""
@@ -171,31 +177,28 @@ def _scoped(pattern: re.Pattern[str]) -> str:
 class FastPythonLexer(PythonLexer):
     """Pygments' Python lexer: the same rules, the same tokens, tried fewer at a time."""
 
-    _joined: dict[str, _JoinedState | None] | None = None
+    _joined: dict[str, _JoinedState | None] = {}
 
     @classmethod
-    def _states(cls) -> dict[str, _JoinedState | None]:
-        if cls._joined is None:
-            joined: dict[str, _JoinedState | None] = {}
-            for name, rules in cls._tokens.items():
-                try:
-                    joined[name] = _JoinedState(rules)
-                except ValueError:
-                    joined[name] = None
-            cls._joined = joined
-        return cls._joined
+    def _state(cls, name: str) -> _JoinedState | None:
+        """A state's joined rules, made on its first use (`None`: tried rule by rule)."""
+        if name not in cls._joined:
+            try:
+                cls._joined[name] = _JoinedState(cls._tokens[name])
+            except ValueError:
+                cls._joined[name] = None
+        return cls._joined[name]
 
     def get_tokens_unprocessed(self, text: str, stack=("root",)):
-        states = self._states()
         stack = list(stack)
+        state = self._state(stack[-1])
         pos, end = 0, len(text)
         while True:
-            state = states[stack[-1]]
             if state is None:  # tried the Pygments way, one rule after another
                 rule, match = next(((r, m) for r in self._tokens[stack[-1]] if (m := r[0](text, pos))), (None, None))
             else:
-                match_joined, by_group = state.by_character.get(text[pos], state.anything) if pos < end \
-                    else state.anything
+                character = text[pos] if pos < end else ""
+                match_joined, by_group = state.by_character.get(character) or state.at(character)
                 match = match_joined(text, pos)
                 rule = by_group[match.lastindex] if match else None
             if rule is None:
@@ -203,6 +206,7 @@ class FastPythonLexer(PythonLexer):
                     return
                 if text[pos] == "\n":  # at the end of a line Pygments starts afresh
                     stack = ["root"]
+                    state = self._state("root")
                     yield pos, Whitespace, "\n"
                 else:
                     yield pos, Error, text[pos]
@@ -217,6 +221,7 @@ class FastPythonLexer(PythonLexer):
             pos = match.end()
             if new_state is not None:
                 _change(stack, new_state)
+                state = self._state(stack[-1])
 
 
 def _change(stack: list[str], new_state) -> None:
