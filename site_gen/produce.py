@@ -14,7 +14,11 @@ against the gathered file map, its translation table is in its task, formulas
 come from the renderer), and every problem it finds is in its result, so a
 page from a worker or from the cache reports what it reported when rendered. Formulas are
 cached on their own, so that editing one paragraph re-renders that page but
-none of its formulas; a formula no page shows any more is forgotten.
+none of its formulas; a formula no page shows any more is forgotten; so are
+its sections' prose (`render.SectionMemo`), so that only the sections an edit
+changed are rendered again. An output's cache entry holds the hash of its
+HTML, which is stored on its own: an output the old site already holds is
+linked from it without its HTML being read from the cache.
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ from .cache import Cache
 from .model import PageResult, Problem
 from .plan import Task, with_anchors
 from .workers import in_parallel
+from .write import Staging, content_hash
 
 if TYPE_CHECKING:
     from .render import Site
@@ -64,10 +69,10 @@ class Produced:
     formulas: int = 0  # formulas sent to KaTeX (not found in the cache)
 
 
-def produce(plan: list[list[Task]], cache: Cache, site: Callable[[], Site], jobs: int, put: Put,
+def produce(plan: list[list[Task]], cache: Cache, site: Callable[[], Site], jobs: int, staging: Staging,
             progress: Progress | None = None, numbering: str = "tagged") -> Produced:
     """
-    `put(site path, bytes)` receives each output as soon as it is made.
+    `staging` receives each output as soon as it is made.
     `numbering`: which equations are numbered (`equation_numbers`), part of every formula's key.
     """
     produced = Produced()
@@ -75,9 +80,10 @@ def produce(plan: list[list[Task]], cache: Cache, site: Callable[[], Site], jobs
     anchors: dict[PurePosixPath, dict[int, list[str]]] = {}  # of the default language's pages
 
     def written(task: Task, result: PageResult, default: bool) -> Made:
-        put(task.path, result.html.encode("utf-8"))
         for tex, display in result.formulas:  # whether the page was rendered or came from the cache
             cache.keep("formula", formula_key(cache, tex, display, numbering))
+        for key in result.sections:  # its sections, for the next edit of the page
+            cache.keep("section", key)
         if default and task.kind == "page":
             anchors[task.url] = result.anchors
         return Made(task, result.problems, result.assets, result.title, result.search, "\n".join(result.ids),
@@ -90,14 +96,20 @@ def produce(plan: list[list[Task]], cache: Cache, site: Callable[[], Site], jobs
         made: list[Made | None] = []
         for task, key in zip(tasks, keys):
             found = cache.get(task.kind, key, _from_json)
+            if found is not None and not _reused(task.path, found, cache, staging):
+                found = None  # its HTML is no longer in the cache: rendered again
             made.append(found if found is None else written(task, found, number == 0))
         missing = [i for i, output in enumerate(made) if output is None]
         done += len(tasks) - len(missing)
         if missing:
             fresh = in_parallel(_render, [tasks[i] for i in missing], jobs, shared=site())
-            for i, (result, formulas) in zip(missing, fresh):
+            for i, (result, formulas, sections) in zip(missing, fresh):
                 site().math.learn(formulas)
-                cache.put(tasks[i].kind, keys[i], asdict(result))  # JSON turns section numbers into strings
+                for key, section in sections.items():
+                    cache.put("section", key, section)
+                html = result.html.encode("utf-8")
+                staging.put(tasks[i].path, html)
+                _store(cache, tasks[i].kind, keys[i], result, content_hash(html))
                 made[i] = written(tasks[i], result, number == 0)
                 produced.rendered += 1
                 done += 1
@@ -108,14 +120,46 @@ def produce(plan: list[list[Task]], cache: Cache, site: Callable[[], Site], jobs
     return produced
 
 
-def _render(site: Site, task: Task) -> tuple[PageResult, dict]:
-    """One task, and the formulas its rendering had to send to KaTeX (for the main process to keep)."""
+def _render(site: Site, task: Task) -> tuple[PageResult, dict, dict]:
+    """
+    One task, the formulas its rendering had to send to KaTeX and the sections
+    it rendered (for the main process to keep).
+    """
     before = set(site.math.fresh)
     result = site.render_page(task) if task.kind == "page" else PageResult(site.render_listing(task))
-    return result, {k: v for k, v in site.math.fresh.items() if k not in before}
+    return result, {k: v for k, v in site.math.fresh.items() if k not in before}, site.memo.take()
+
+
+def _store(cache: Cache, kind: str, key: str, result: PageResult, sha256: str) -> None:
+    """
+    An output's record, under its task's key, with the hash of its HTML in place
+    of the HTML; the HTML on its own, under that hash, fetched only when the old
+    site does not hold it already (`_reused`).
+    """
+    cache.put(kind, key, {**asdict(result), "html": sha256})  # JSON turns section numbers into strings
+    cache.put("html", sha256, result.html)
+
+
+def _reused(path: PurePosixPath, found: PageResult, cache: Cache, staging: Staging) -> bool:
+    """Put a cached output (`found.html` is its hash): the old site's file if the same, else its HTML from the cache."""
+    if staging.reuse(path, found.html):
+        cache.keep("html", found.html)
+        return True
+    html = cache.get("html", found.html, _text)
+    if html is None or content_hash(html.encode("utf-8")) != found.html:
+        return False
+    staging.put(path, html.encode("utf-8"))
+    return True
+
+
+def _text(value: object) -> str:
+    if not isinstance(value, str):
+        raise ValueError("not a page's HTML")
+    return value
 
 
 def _from_json(data: dict) -> PageResult:
+    """A stored output's record; its `html` is the hash of the HTML (`_store`)."""
     return PageResult(**{**data, "problems": [Problem(**p) for p in data["problems"]],
                          "anchors": {int(k): v for k, v in data["anchors"].items()}})
 
