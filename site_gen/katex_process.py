@@ -65,22 +65,25 @@ class _Child:
 
 
 def _serve(connection: Connection) -> None:
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole group: the parent decides
-    import pykatex
+    """The child's whole life: it never returns into the copy of the parent's code it was forked from."""
+    try:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole group: the parent decides
+        import pykatex
 
-    while True:
-        try:
-            tex, options = connection.recv()
-        except (EOFError, OSError):
-            os._exit(0)
-        try:
-            connection.send((True, pykatex.renderToString(tex, **options)))
-        except Exception as error:  # noqa: BLE001 - pykatex raises its ParseError for every kind of error
-            connection.send((False, str(error)))
-            os._exit(0)  # the engine may be damaged: never render with it again
+        while True:
+            tex, options = connection.recv()  # EOFError once the parent has gone
+            try:
+                html = pykatex.renderToString(tex, **options)
+            except Exception as error:  # noqa: BLE001 - pykatex raises its ParseError for every kind of error
+                connection.send((False, str(error)))
+                break  # the engine may be damaged: never render with it again
+            connection.send((True, html))
+    finally:
+        os._exit(0)
 
 
 _child: _Child | None = None
+_stopping_at_exit = False  # `_stop` registered for this process's exit
 
 
 def render(tex: str, **options: Any) -> str:
@@ -89,22 +92,39 @@ def render(tex: str, **options: Any) -> str:
     for attempt in range(2):
         if _child is None:
             _child = _Child()
+            _stop_at_exit()
         try:
             ok, value = _child.render(tex, options)
         except (EOFError, OSError):  # the child died while rendering
-            _child.stop()
-            _child = None
+            _stop()
             continue
         if not ok:
-            _child.stop()
-            _child = None
+            _stop()
             raise KatexError(value)
         return value
     raise KatexError("KaTeX stopped while rendering this formula (a crash in pykatex)")
 
 
-def _after_fork_in_child() -> None:
+def _stop() -> None:
     global _child
+    if _child is not None:
+        _child.stop()
+        _child = None
+
+
+def _stop_at_exit() -> None:
+    """End the engine, and wait for it, when this process ends: its CPU time counts as the build's."""
+    global _stopping_at_exit
+    if not _stopping_at_exit:
+        from multiprocessing import util  # its exit hook runs in the build and in pool workers, atexit in the build only
+
+        util.Finalize(None, _stop, exitpriority=1)
+        _stopping_at_exit = True
+
+
+def _after_fork_in_child() -> None:
+    global _child, _stopping_at_exit
+    _stopping_at_exit = False  # a process started by multiprocessing forgets its parent's exit hooks
     if _child is not None:
         _child.forget()
         _child = None
