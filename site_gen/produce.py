@@ -111,7 +111,11 @@ def produce(plan: list[list[Task]], cache: Cache, site: Callable[[], Site], jobs
 def _render(site: Site, task: Task) -> tuple[PageResult, dict]:
     """One task, and the formulas its rendering had to send to KaTeX (for the main process to keep)."""
     before = set(site.math.fresh)
-    result = site.render_page(task) if task.kind == "page" else PageResult(site.render_listing(task))
+    if task.kind == "page":
+        result = site.render_page(task)
+        site.by_url[task.url].release()  # its split lines: a worker would otherwise keep every page's
+    else:
+        result = PageResult(site.render_listing(task))
     return result, {k: v for k, v in site.math.fresh.items() if k not in before}
 
 

@@ -36,6 +36,15 @@ class Reading:
     # The translation units of each source that is translated, by page URL (a site with one language has none)
     units: dict[PurePosixPath, list[str]]
 
+    def forget_names(self) -> None:
+        """
+        Drop what each document's code defines and reads once the definitions
+        are collected from it: nothing later reads it, and it was a fifth of the
+        documents' memory, held to the end of the build and by every worker.
+        """
+        for document in self.documents:
+            document.names = None
+
     def highlighted(self, url: PurePosixPath) -> list[str]:
         """The HTML of each line of a source's code (index 0 is line 1); none for Markdown."""
         packed = self.code[url]
@@ -61,6 +70,7 @@ def read_all(config: Config, sources: list[Source], cache: Cache, problems: list
     missing = [(source, text, units) for (source, text, units, _), hit in zip(texts, cached) if hit is None]
     parsed = iter(in_parallel(_parse, missing, jobs))
     reading = Reading([], {}, {})
+    numbers: dict[int, int] = {}
     for (source, text, _, key), hit in zip(texts, cached):
         if hit is not None:
             document, found, lines, units = hit
@@ -69,11 +79,23 @@ def read_all(config: Config, sources: list[Source], cache: Cache, problems: list
             cache.put("document", key, {"document": document.to_json(), "code": lines, "units": units,
                                         "problems": [[p.path, p.line, p.message] for p in found]})
         problems.extend(found)
-        reading.documents.append(document)
+        reading.documents.append(_shared_numbers(document, numbers))
         reading.code[source.url] = _pack(lines)
         if units is not None:
             reading.units[source.url] = units
     return reading
+
+
+def _shared_numbers(document: Document, numbers: dict[int, int]) -> Document:
+    """
+    `document`, its sections' line numbers made one object per value for the
+    whole site (`numbers`): each came from JSON or a worker as an int object of
+    its own, 28 bytes for each line of every source, held to the end of the build.
+    """
+    for section in document.sections:
+        section.doc_lines = [numbers.setdefault(n, n) for n in section.doc_lines]
+        section.code_lines = [numbers.setdefault(n, n) for n in section.code_lines]
+    return document
 
 
 def _from_json(source: Source, text: str, hit: dict) -> tuple[Document, list[Problem], list[str], list[str] | None]:
