@@ -19,11 +19,13 @@ none of its formulas; a formula no page shows any more is forgotten.
 
 from __future__ import annotations
 
+import json
+import zlib
 from dataclasses import asdict, dataclass, field
 from pathlib import PurePosixPath
 from typing import TYPE_CHECKING, Callable
 
-from .cache import Cache
+from .cache import Cache, encode_value
 from .model import PageResult, Problem
 from .plan import Task, with_anchors
 from .workers import in_parallel
@@ -43,15 +45,16 @@ class Made:
     What the later stages need of one output once its HTML is written (the
     HTML is not kept, so memory does not grow with the site): the problems
     found, the files it links to, its title and search sections, its ids and
-    its links into other pages' fragments.
+    its links into other pages' fragments. The search sections and ids,
+    a good part of the site's text, are held packed (`packed`, `unpacked`).
     """
 
     task: Task
     problems: list[Problem]
     assets: dict[str, str]  # site path → disk path
     title: str
-    search: list[dict[str, str]]
-    ids: str  # one a line: one string, not a list, since every line of code has an id
+    search: bytes  # the sections worth finding, each as compact JSON (what the index holds), one a line, packed
+    ids: bytes  # one a line, packed
     fragment_links: list[list]
 
 
@@ -74,13 +77,14 @@ def produce(plan: list[list[Task]], cache: Cache, site: Callable[[], Site], jobs
     total, done = sum(len(tasks) for tasks in plan), 0
     anchors: dict[PurePosixPath, dict[int, list[str]]] = {}  # of the default language's pages
 
-    def written(task: Task, result: PageResult, default: bool) -> Made:
-        put(task.path, result.html.encode("utf-8"))
+    def written(task: Task, result: PageResult, html: bytes, default: bool) -> Made:
+        put(task.path, html)
         for tex, display in result.formulas:  # whether the page was rendered or came from the cache
             cache.keep("formula", formula_key(cache, tex, display, numbering))
         if default and task.kind == "page":
             anchors[task.url] = result.anchors
-        return Made(task, result.problems, result.assets, result.title, result.search, "\n".join(result.ids),
+        searched = [compact_json(section) for section in result.search if section["x"] or section["h"] or section["c"]]
+        return Made(task, result.problems, result.assets, result.title, packed(searched), packed(result.ids),
                     result.fragment_links)
 
     for number, tasks in enumerate(plan):
@@ -90,15 +94,16 @@ def produce(plan: list[list[Task]], cache: Cache, site: Callable[[], Site], jobs
         made: list[Made | None] = []
         for task, key in zip(tasks, keys):
             found = cache.get(task.kind, key, _from_json)
-            made.append(found if found is None else written(task, found, number == 0))
+            made.append(found if found is None else written(task, found, found.html.encode("utf-8"), number == 0))
         missing = [i for i, output in enumerate(made) if output is None]
         done += len(tasks) - len(missing)
         if missing:
-            fresh = in_parallel(_render, [tasks[i] for i in missing], jobs, shared=site())
-            for i, (result, formulas) in zip(missing, fresh):
+            fresh = in_parallel(_render, [(tasks[i], cache.storing) for i in missing], jobs, shared=site())
+            for i, (result, html, entry, formulas) in zip(missing, fresh):
                 site().math.learn(formulas)
-                cache.put(tasks[i].kind, keys[i], asdict(result))  # JSON turns section numbers into strings
-                made[i] = written(tasks[i], result, number == 0)
+                if entry is not None:
+                    cache.put_encoded(tasks[i].kind, keys[i], entry)
+                made[i] = written(tasks[i], result, html, number == 0)
                 produced.rendered += 1
                 done += 1
                 if progress:
@@ -108,15 +113,38 @@ def produce(plan: list[list[Task]], cache: Cache, site: Callable[[], Site], jobs
     return produced
 
 
-def _render(site: Site, task: Task) -> tuple[PageResult, dict]:
-    """One task, and the formulas its rendering had to send to KaTeX (for the main process to keep)."""
+def _render(site: Site, item: tuple[Task, bool]) -> tuple[PageResult, bytes, bytes | None, dict]:
+    """
+    One task: its result without its HTML, the HTML (UTF-8), its cache entry
+    if one is wanted, and the formulas its rendering had to send to KaTeX (for
+    the main process to keep). The encoding is done here, in the worker, so
+    the main process holds no page's JSON, nor its HTML twice.
+    """
+    task, wanted = item
     before = set(site.math.fresh)
     if task.kind == "page":
         result = site.render_page(task)
         site.by_url[task.url].release()  # its split lines: a worker would otherwise keep every page's
     else:
         result = PageResult(site.render_listing(task))
-    return result, {k: v for k, v in site.math.fresh.items() if k not in before}
+    entry = encode_value(asdict(result)) if wanted else None  # JSON turns section numbers into strings
+    html, result.html = result.html.encode("utf-8"), ""
+    return result, html, entry, {k: v for k, v in site.math.fresh.items() if k not in before}
+
+
+def compact_json(value: object) -> bytes:
+    """JSON as the search index holds it: compact, UTF-8 (never a line break: JSON escapes it)."""
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+def packed(lines: list) -> bytes:
+    """Lines (`str` or `bytes`, none holding a line break) compressed fast; `unpacked` gives them back as bytes."""
+    return zlib.compress(b"\n".join(line if isinstance(line, bytes) else line.encode("utf-8") for line in lines), 1)
+
+
+def unpacked(data: bytes) -> list[bytes]:
+    text = zlib.decompress(data)
+    return text.split(b"\n") if text else []
 
 
 def _from_json(data: dict) -> PageResult:
