@@ -51,6 +51,7 @@ class Document:
 
     @property
     def text(self) -> str:
+        """Its text, unpacked anew on each call: keep it in a local while it is needed."""
         return zlib.decompress(self.packed).decode("utf-8", "surrogatepass") if self.packed else ""
 
     @cached_property
