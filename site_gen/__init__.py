@@ -25,7 +25,9 @@ reads it as text. A source goes through these stages, one module each:
 | symbols | [symbols](symbols.py) | a formula → the same, each symbol marked |
 | grammar | [grammar](grammar.py) | Markdown-with-math → tokens: formulas, code, comments, raw HTML |
 | math | [math](math.py) | LaTeX → HTML and MathML |
+| KaTeX process | [katex_process](katex_process.py) | KaTeX run in a child process that errors cannot damage |
 | prose | [prose](prose.py) | Markdown → HTML, math and links handled, sanitised |
+| roles | [roles](roles.py) | Sphinx cross-references (`:class:`, `:meth:`…) → the code they name |
 | translate | [translate](translate.py) | string tables: load, look up, check, update |
 | templates | [page](page.py) | Jinja2 templates → HTML |
 | render | [render](render.py) | a document in one language → its page (pure: no disk reads) |

@@ -91,7 +91,7 @@ def build(config: Config, jobs: int | None = None, use_cache: bool = True,
             planned = plan(config, files, documents, assets, definitions, cache.remember)
             site = _renderer(config, files, reading, planned, assets, cache, definitions)
             with Staging(config.out) as staging:  # dropped, old site untouched, if anything below fails
-                produced = produce(planned.tasks, cache, site, jobs, staging.put, progress, config.equation_numbers)
+                produced = produce(planned.tasks, cache, site, jobs, staging, progress, config.equation_numbers)
                 problems, notes = assemble(config, produced, assets, cache, site, staging.put)
                 _audit_translations(config, reading, report, cache)
                 staging.commit()
@@ -115,12 +115,14 @@ def _renderer(config: Config, files: Files, reading: Reading, planned: Plan, ass
     @once
     def site() -> Site:
         from .math import KatexRenderer
-        from .render import Site
+        from .render import SectionMade, SectionMemo, Site
 
         math = KatexRenderer(known=known_formulas(cache, config.equation_numbers),
                              number_all=config.equation_numbers == "all")
         compiled = cache.path.parent / "templates" if cache.path is not None else None
-        return Site(config, files, reading, math, assets.katex_stylesheet, planned, definitions, compiled)
+        memo = SectionMemo(lambda key: cache.get("section", key, SectionMade.from_json),
+                           lambda *parts: cache.key("section", *parts))
+        return Site(config, files, reading, math, assets.katex_stylesheet, planned, definitions, compiled, memo)
 
     return site
 

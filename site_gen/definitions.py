@@ -24,6 +24,7 @@ from typing import Callable, Iterable, Protocol
 from .files import relative_url
 from .model import Source
 from .navigation import Link
+from .roles import roles_as_code_spans
 from .split import PARSE_ERRORS, parse_tree
 
 
@@ -216,7 +217,7 @@ def _resolved(reads: list[list], scope: dict[str, Definition],
 def _summary(node: ast.AST) -> str:
     docstring = ast.get_docstring(node) if isinstance(node, (ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)) else None
     first = next((line.strip() for line in (docstring or "").splitlines() if line.strip()), "")
-    return first.lstrip("#").strip().replace("`", "")  # a heading's words, without Markdown
+    return roles_as_code_spans(first).lstrip("#").strip().replace("`", "")  # a heading's words, without Markdown
 
 
 def _top_level(tree: ast.Module, module: str, url: PurePosixPath) -> Iterable[Definition]:

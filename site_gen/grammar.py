@@ -21,7 +21,7 @@ together they give the input back. Kinds:
 | `html`       | one raw HTML tag (`$` in an attribute is not math)          |
 | `definition` | a reference-style link definition, `[x]: https://…`         |
 | `dollar`     | `\$`, a dollar                                              |
-| `math`       | `$…$`, `$$…$$`, `\(…\)`, `\[…\]`, `\begin{align}…\end{align}`, and `\eqref{…}`/`\ref{…}` in prose |
+| `math`       | `$…$`, `$$…$$`, `\(…\)`, `\[…\]`, `\begin{align}…\end{align}`, and `\eqref{…}`/`\ref{…}` in prose; reST's `:math:` role and `.. math::` directive |
 | `lone`       | a `$` that opens no formula                                 |
 
 One pass, leftmost match wins, so a `$` inside a code span or an attribute
@@ -33,6 +33,7 @@ first `$` is then a lone dollar.
 from __future__ import annotations
 
 import re
+import textwrap
 from dataclasses import dataclass
 from typing import Iterator
 
@@ -50,6 +51,8 @@ _RULES = r"""
     (?P<fence>^(?P<indent>[ \t]*)(?P<fencemark>`{3,}|~{3,})[^\n]*(?:\n.*?)??(?:\n(?P=indent)(?P=fencemark)[ \t]*(?=\n|\Z)|\Z))
   | (?P<doctest>^[ \t]*>>>(?=[ \t]|$)[^\n]*(?:\n(?![ \t]*(?:\n|\Z))[^\n]*)*)
   | """ + _INDENTED + r"""(?P<definition>^[ ]{0,3}\[(?!\^)[^\]\n]+\]:[ \t]*\S[^\n]*)
+  | (?P<directive>^(?P<dindent>[ \t]*)\.\.[ \t]+math::(?P<darg>[^\n]*)(?P<dbody>(?:\n(?:[ \t]*\n)*(?P=dindent)[ \t]+\S[^\n]*)*))
+  | :math:`(?P<role>[^`\n]+)`
   | (?P<code>(?P<ticks>`+)(?:""" + _NOT_BLANK_LINE + r""".)+?(?<!`)(?P=ticks)(?!`))
   | (?P<comment><!--.*?-->)
   | (?P<html></?[A-Za-z][A-Za-z0-9-]*(?:\s+[^\s"'>/=]+(?:\s*=\s*(?:"[^"]*"|'[^']*'|[^\s"'=<>`]+))?)*\s*/?>)
@@ -68,7 +71,7 @@ _IN_LIST = re.compile(_RULES.replace(_INDENTED, ""), re.DOTALL | re.VERBOSE | re
 _LIST_ITEM = re.compile(r"[ \t]*(?:[*+-]|\d+[.)])[ \t]")
 
 _MATH_GROUPS = (("display", True), ("bracket", True), ("env", True), ("paren", False), ("reference", False),
-                ("inline", False))
+                ("inline", False), ("role", False))
 _KINDS = ("fence", "doctest", "indented", "definition", "code", "comment", "html", "dollar", "lone")
 # Kinds that are the same in every language: no words to translate
 NOT_WORDS = {"fence", "doctest", "indented", "definition", "code", "comment", "html", "math", "dollar"}
@@ -113,6 +116,8 @@ def _in_list(markdown: str, start: int) -> bool:
 
 
 def _token(match: re.Match[str]) -> Token:
+    if match.group("directive") is not None:
+        return Token("math", match.group(0), match.start(), _directive_tex(match["darg"], match["dbody"]), True)
     for group, display in _MATH_GROUPS:
         tex = match.group(group)
         if tex is not None:
@@ -120,6 +125,26 @@ def _token(match: re.Match[str]) -> Token:
     groups = match.groupdict()  # the list grammar has no `indented` group
     kind = next(kind for kind in _KINDS if groups.get(kind) is not None)
     return Token(kind, match.group(0), match.start())
+
+
+_DIRECTIVE_OPTION = re.compile(r":(?:label|name|class|nowrap):[^\n]*")
+
+
+def _directive_tex(argument: str, body: str) -> str:
+    """
+    The LaTeX of a reST `.. math::` directive: its argument and its body without
+    options. Equations apart (a blank line between) are stacked, an equation with
+    `\\\\` line breaks is aligned, as Sphinx does; an environment is kept as written.
+    """
+    lines = [argument.strip()] + textwrap.dedent(body.strip("\n")).splitlines()
+    lines = [line for line in lines if not _DIRECTIVE_OPTION.fullmatch(line.strip())]
+    equations = [part.strip() for part in "\n".join(lines).strip().split("\n\n") if part.strip()]
+    if any("\\begin" in equation for equation in equations):
+        return "\n\n".join(equations)
+    equations = ["\\begin{aligned}" + e + "\\end{aligned}" if "\\\\" in e else e for e in equations]
+    if len(equations) > 1:
+        return "\\begin{gathered}" + " \\\\\n".join(equations) + "\\end{gathered}"
+    return equations[0] if equations else ""
 
 
 def formulas(markdown: str) -> list[tuple[str, bool]]:

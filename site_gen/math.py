@@ -3,8 +3,9 @@
 
 The only module that knows KaTeX. `KatexRenderer` turns LaTeX into HTML with
 MathML beside it (screen readers read the MathML), through `pykatex`, which
-runs KaTeX inside an embedded JavaScript engine: no Node, no subprocess per
-formula.
+runs KaTeX inside an embedded JavaScript engine: no Node. The engine lives in a
+child process ([katex_process](katex_process.py)), because pykatex's handling
+of some errors corrupts memory.
 
 A formula KaTeX rejects never stops the build. The renderer returns the
 source in an error style together with KaTeX's message, and the caller reports
@@ -32,8 +33,7 @@ from dataclasses import dataclass
 from html import escape, unescape
 from typing import Iterable
 
-import pykatex
-
+from . import katex_process
 from .symbols import is_markable, mark_symbols
 
 from .assets import KATEX_VERSION  # noqa: F401  (re-exported: the version this module renders with)
@@ -125,11 +125,11 @@ class KatexRenderer:
         if not self.number_all:
             tex = unnumbered(tex)
         try:
-            mathml = pykatex.renderToString(tex, displayMode=display, output="mathml", trust=False, **_OPTIONS)
+            mathml = katex_process.render(tex, displayMode=display, output="mathml", trust=False, **_OPTIONS)
             html = self._marked_html(tex, display)
             if html is None:
-                html = pykatex.renderToString(tex, displayMode=display, output="html", trust=False, **_OPTIONS)
-        except Exception as error:  # pykatex raises ParseError, and plain errors from its engine
+                html = katex_process.render(tex, displayMode=display, output="html", trust=False, **_OPTIONS)
+        except katex_process.KatexError as error:
             message = str(error).removeprefix("KaTeX parse error: ")
             return Rendered(error_html(tex, display, message), message)
         return Rendered(_combine(mathml, html, display))
@@ -140,9 +140,9 @@ class KatexRenderer:
             return None
         try:
             # `trust` admits exactly the `\htmlData` commands that `mark_symbols` added
-            return pykatex.renderToString(mark_symbols(tex), displayMode=display, output="html", trust=True,
-                                          **_OPTIONS)
-        except Exception:
+            return katex_process.render(mark_symbols(tex), displayMode=display, output="html", trust=True,
+                                        **_OPTIONS)
+        except katex_process.KatexError:
             return None
 
 

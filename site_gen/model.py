@@ -110,3 +110,5 @@ class PageResult:
     fragment_links: list[list] = field(default_factory=list)
     # The formulas the page shows, [tex, display]: their cache entries are still in use
     formulas: list[list] = field(default_factory=list)
+    # The keys of its sections' prose as rendered (`SectionMemo`): their cache entries are still in use
+    sections: list[str] = field(default_factory=list)

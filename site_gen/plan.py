@@ -27,7 +27,7 @@ rendered.
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, field, fields, is_dataclass, replace
 from pathlib import Path, PurePosixPath
 from typing import Callable
 
@@ -62,7 +62,13 @@ class Task:
     anchors: tuple[tuple[str, ...], ...] = ()  # English heading ids of each section (translated pages)
 
     def key(self, cache: Cache) -> str:
-        return cache.key(self.kind, json.dumps(asdict(self), default=str, sort_keys=True))
+        # Every field, one level deep (`asdict` would copy the whole record first)
+        record = {f.name: getattr(self, f.name) for f in fields(self)}
+        return cache.key(self.kind, json.dumps(record, default=_jsonable, sort_keys=True))
+
+
+def _jsonable(value: object) -> object:
+    return asdict(value) if is_dataclass(value) else str(value)
 
 
 @dataclass

@@ -14,7 +14,11 @@ against the gathered file map, its translation table is in its task, formulas
 come from the renderer), and every problem it finds is in its result, so a
 page from a worker or from the cache reports what it reported when rendered. Formulas are
 cached on their own, so that editing one paragraph re-renders that page but
-none of its formulas; a formula no page shows any more is forgotten.
+none of its formulas; a formula no page shows any more is forgotten; so are
+its sections' prose (`render.SectionMemo`), so that only the sections an edit
+changed are rendered again. An output's cache entry holds the hash of its
+HTML, which is stored on its own: an output the old site already holds is
+linked from it without its HTML being read from the cache.
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ from .cache import Cache, encode_value
 from .model import PageResult, Problem
 from .plan import Task, with_anchors
 from .workers import in_parallel
+from .write import Staging, content_hash
 
 if TYPE_CHECKING:
     from .render import Site
@@ -37,6 +42,8 @@ if TYPE_CHECKING:
 Progress = Callable[[int, int], None]
 # Where each output goes as soon as it is made: `Staging.put` (site path, bytes)
 Put = Callable[[PurePosixPath, bytes], None]
+# A cache entry encoded by a worker: kind, key, `cache.encode_value` of the value
+Entry = tuple[str, str, bytes]
 
 
 @dataclass
@@ -67,20 +74,21 @@ class Produced:
     formulas: int = 0  # formulas sent to KaTeX (not found in the cache)
 
 
-def produce(plan: list[list[Task]], cache: Cache, site: Callable[[], Site], jobs: int, put: Put,
+def produce(plan: list[list[Task]], cache: Cache, site: Callable[[], Site], jobs: int, staging: Staging,
             progress: Progress | None = None, numbering: str = "tagged") -> Produced:
     """
-    `put(site path, bytes)` receives each output as soon as it is made.
+    `staging` receives each output as soon as it is made.
     `numbering`: which equations are numbered (`equation_numbers`), part of every formula's key.
     """
     produced = Produced()
     total, done = sum(len(tasks) for tasks in plan), 0
     anchors: dict[PurePosixPath, dict[int, list[str]]] = {}  # of the default language's pages
 
-    def written(task: Task, result: PageResult, html: bytes, default: bool) -> Made:
-        put(task.path, html)
+    def written(task: Task, result: PageResult, default: bool) -> Made:
         for tex, display in result.formulas:  # whether the page was rendered or came from the cache
             cache.keep("formula", formula_key(cache, tex, display, numbering))
+        for key in result.sections:  # its sections, for the next edit of the page
+            cache.keep("section", key)
         if default and task.kind == "page":
             anchors[task.url] = result.anchors
         searched = [compact_json(section) for section in result.search if section["x"] or section["h"] or section["c"]]
@@ -94,16 +102,21 @@ def produce(plan: list[list[Task]], cache: Cache, site: Callable[[], Site], jobs
         made: list[Made | None] = []
         for task, key in zip(tasks, keys):
             found = cache.get(task.kind, key, _from_json)
-            made.append(found if found is None else written(task, found, found.html.encode("utf-8"), number == 0))
+            if found is not None and not _reused(task.path, found, cache, staging):
+                found = None  # its HTML is no longer in the cache: rendered again
+            made.append(found if found is None else written(task, found, number == 0))
         missing = [i for i, output in enumerate(made) if output is None]
         done += len(tasks) - len(missing)
         if missing:
             fresh = in_parallel(_render, [(tasks[i], cache.storing) for i in missing], jobs, shared=site())
-            for i, (result, html, entry, formulas) in zip(missing, fresh):
+            for i, (result, html, record, entries, formulas) in zip(missing, fresh):
                 site().math.learn(formulas)
-                if entry is not None:
-                    cache.put_encoded(tasks[i].kind, keys[i], entry)
-                made[i] = written(tasks[i], result, html, number == 0)
+                staging.put(tasks[i].path, html)
+                if record is not None:
+                    cache.put_encoded(tasks[i].kind, keys[i], record)
+                for kind, key, entry in entries:
+                    cache.put_encoded(kind, key, entry)
+                made[i] = written(tasks[i], result, number == 0)
                 produced.rendered += 1
                 done += 1
                 if progress:
@@ -113,12 +126,13 @@ def produce(plan: list[list[Task]], cache: Cache, site: Callable[[], Site], jobs
     return produced
 
 
-def _render(site: Site, item: tuple[Task, bool]) -> tuple[PageResult, bytes, bytes | None, dict]:
+def _render(site: Site, item: tuple[Task, bool]) -> tuple[PageResult, bytes, bytes | None, list[Entry], dict]:
     """
-    One task: its result without its HTML, the HTML (UTF-8), its cache entry
-    if one is wanted, and the formulas its rendering had to send to KaTeX (for
-    the main process to keep). The encoding is done here, in the worker, so
-    the main process holds no page's JSON, nor its HTML twice.
+    One task: its record (`html`: the hash of its HTML), its HTML (UTF-8), if
+    cache entries are wanted its record's (under the task's key) and the others
+    (`_entries`), and the formulas its rendering had to send to KaTeX (for the
+    main process to keep). The entries are encoded here, in the worker, so the
+    main process never holds a page's JSON, nor its HTML twice.
     """
     task, wanted = item
     before = set(site.math.fresh)
@@ -127,9 +141,35 @@ def _render(site: Site, item: tuple[Task, bool]) -> tuple[PageResult, bytes, byt
         site.by_url[task.url].release()  # its split lines: a worker would otherwise keep every page's
     else:
         result = PageResult(site.render_listing(task))
-    entry = encode_value(asdict(result)) if wanted else None  # JSON turns section numbers into strings
-    html, result.html = result.html.encode("utf-8"), ""
-    return result, html, entry, {k: v for k, v in site.math.fresh.items() if k not in before}
+    sections = site.memo.take()
+    html = result.html.encode("utf-8")
+    sha256 = content_hash(html)
+    record, entries = (encode_value({**asdict(result), "html": sha256}),  # JSON turns section numbers into strings
+                       _entries(result.html, sha256, sections)) if wanted else (None, [])
+    result.html = sha256
+    return result, html, record, entries, {k: v for k, v in site.math.fresh.items() if k not in before}
+
+
+def _entries(html: str, sha256: str, sections: dict[str, dict]) -> list[Entry]:
+    """
+    The cache entries of a rendered output besides its record (which holds
+    the hash of its HTML in place of the HTML), encoded: the HTML on its own,
+    under that hash, fetched only when the old site does not hold it already
+    (`_reused`); and its sections (`render.SectionMemo`).
+    """
+    return [("html", sha256, encode_value(html)), *(("section", key, encode_value(made)) for key, made in sections.items())]
+
+
+def _reused(path: PurePosixPath, found: PageResult, cache: Cache, staging: Staging) -> bool:
+    """Put a cached output (`found.html` is its hash): the old site's file if the same, else its HTML from the cache."""
+    if staging.reuse(path, found.html):
+        cache.keep("html", found.html)
+        return True
+    html = cache.get("html", found.html, _text)
+    if html is None or content_hash(html.encode("utf-8")) != found.html:
+        return False
+    staging.put(path, html.encode("utf-8"))
+    return True
 
 
 def compact_json(value: object) -> bytes:
@@ -147,7 +187,14 @@ def unpacked(data: bytes) -> list[bytes]:
     return text.split(b"\n") if text else []
 
 
+def _text(value: object) -> str:
+    if not isinstance(value, str):
+        raise ValueError("not a page's HTML")
+    return value
+
+
 def _from_json(data: dict) -> PageResult:
+    """A stored output's record; its `html` is the hash of the HTML (`_store`)."""
     return PageResult(**{**data, "problems": [Problem(**p) for p in data["problems"]],
                          "anchors": {int(k): v for k, v in data["anchors"].items()}})
 

@@ -43,7 +43,11 @@ import markdown
 import nh3
 from markdown import util
 from markdown.extensions import Extension
+from markdown.extensions.codehilite import CodeHiliteExtension
+from markdown.extensions.fenced_code import FencedCodeExtension
 from markdown.extensions.footnotes import FootnoteExtension
+from markdown.extensions.sane_lists import SaneListExtension
+from markdown.extensions.tables import TableExtension
 from markdown.extensions.toc import slugify_unicode, unique
 from markdown.inlinepatterns import (
     LINK_RE,
@@ -60,6 +64,7 @@ from markupsafe import Markup, escape
 from .grammar import Token, tokenize
 from .math import Rendered, number_labels, unknown_labels
 from .model import Heading, LinkResult
+from .roles import SphinxRolesExtension
 
 # Punctuation that must not start a line, and a mark for "this formula is followed by some"
 _CLOSING_PUNCTUATION = ".,;:!?)]}’”…，。、；：！？）」』】》"
@@ -562,6 +567,15 @@ class ProseRenderer:
         self._equation_labels = dict(equation_labels or {})
         self._footnote_prefix = first_prefix  # footnote ids count the page's sections from here
 
+    def position(self) -> tuple[list[str], int]:
+        """What the next section's rendering depends on besides its text: the ids taken so far, the footnote count."""
+        return sorted(self._page_ids), self._footnote_prefix
+
+    def skip(self, claimed: Iterable[str], footnote_prefix: int) -> None:
+        """Move past a section rendered before (remembered), as rendering it would: its ids taken, its footnotes counted."""
+        self._page_ids.update(claimed)
+        self._footnote_prefix = footnote_prefix
+
     def claim_id(self, wanted: str) -> str:
         """`wanted`, or its first free variant (`wanted_1`, …), now taken on the page."""
         return unique(wanted, self._page_ids)
@@ -622,12 +636,10 @@ def _markdown(options: tuple[tuple[str, str], ...]) -> tuple[markdown.Markdown, 
     """A Markdown instance with our extensions, for renderers with these options."""
     extension = ProseExtension(_unbound_math, keep_link, **dict(options))
     footnotes = FootnoteExtension(UNIQUE_IDS=True)  # footnote ids stay unique across the sections of a page
+    # Instances, not names: a name is looked up among every installed package's entry points first
     md = markdown.Markdown(
-        extensions=["tables", "fenced_code", footnotes, "sane_lists", "codehilite", extension],
-        extension_configs={
-            "codehilite": {"guess_lang": False, "css_class": "highlight"},
-            "tables": {"use_align_attribute": True},
-        },
+        extensions=[TableExtension(use_align_attribute=True), FencedCodeExtension(), footnotes, SaneListExtension(),
+                    CodeHiliteExtension(guess_lang=False, css_class="highlight"), SphinxRolesExtension(), extension],
         output_format="html",
     )
     return md, extension, footnotes, footnotes.unique_prefix

@@ -19,10 +19,19 @@ table and English heading ids). Out: a `PageResult` (HTML, every problem found
 in the source or its table, linked files to copy, heading ids, search
 sections, formulas used). `Frame` is what surrounds every page's content
 (titles, listings, breadcrumbs, navigation, language links).
+
+A section's prose is rendered once for what it is made from: its text, the
+ids the page's earlier sections took and where footnote numbering stands,
+and what the page's task says of the settings, the site and the interface
+table. `SectionMemo` keeps what rendering it gave (`SectionMade`) between
+builds, so an edit renders again only the sections it changed, in each
+language; the rest of the page (code, navigation, the template) is made anew.
 """
 
 from __future__ import annotations
 
+import json
+import os
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -43,7 +52,7 @@ from .model import Heading, PageResult, Problem, Section, Source
 from .page import Templates
 from .plan import Plan, Task, translated
 from .read import Reading
-from .prose import Issue, ProseRenderer, element_ids, mark_untranslated, markdown_to_plain
+from .prose import Issue, ProseRenderer, ProseResult, element_ids, mark_untranslated, markdown_to_plain
 from .search_text import first_sentences, identifiers, search_entries
 from .translate import (
     HOME,
@@ -65,9 +74,14 @@ class Site:
     """Renders every page of the site, in every language, from gathered documents."""
 
     def __init__(self, config: Config, files: Files, reading: Reading, math: KatexRenderer,
-                 katex_stylesheet: str, plan: Plan, definitions: Definitions, compiled: Path | None = None) -> None:
-        """`compiled`: where compiled templates are kept between builds (the cache's; none without one)."""
+                 katex_stylesheet: str, plan: Plan, definitions: Definitions, compiled: Path | None = None,
+                 memo: SectionMemo | None = None) -> None:
+        """
+        `compiled`: where compiled templates are kept between builds (the cache's; none without one).
+        `memo`: sections rendered by earlier builds.
+        """
         self.config = config
+        self.memo = memo or SectionMemo()
         self.files = files
         self.highlighted = reading.highlighted  # a source's lines, unpacked page by page
         # Read and compiled now: rendering reads nothing from the disk
@@ -104,7 +118,9 @@ class Site:
             table, unusable = usable_table(task.table)
             problems.extend(unusable)
         gettext = self.frame.gettext(lang)
-        used: set[tuple[str, bool]] = set()
+        used: set[tuple[str, bool]] = set()  # by the section being rendered
+        page_formulas: set[tuple[str, bool]] = set()
+        linked: dict[str, str] = {}  # files the section being rendered links to
 
         def math(tex: str, display: bool) -> Rendered:
             used.add((tex, display))
@@ -112,12 +128,14 @@ class Site:
 
         # Ids the author wrote anywhere on the page (`<a id="x">`): generated ids step aside from them
         reserved = self.template_ids | {i for section in document.sections for i in element_ids(section.doc)}
-        prose = ProseRenderer(math, self.files.resolver(source, self.config.language_folder(lang), result.assets),
+        labels = equation_labels(tex for s in document.sections for tex, _ in formulas(s.doc))
+        prose = ProseRenderer(math, self.files.resolver(source, self.config.language_folder(lang), linked),
                               lang=lang, untranslated_notice=gettext(UNTRANSLATED_NOTICE),
                               stale_notice=gettext(STALE_NOTICE), permalink_label=gettext(PERMALINK),
                               permalink_lang=lang if lang != self.default and not source.translate else "",
-                              reserved_ids=reserved,
-                              equation_labels=equation_labels(tex for s in document.sections for tex, _ in formulas(s.doc)))
+                              reserved_ids=reserved, equation_labels=labels)
+        # What every section's rendering reads besides its own text and the page's ids so far
+        page_inputs = (lang, task.settings, task.structure, task.ui, repr(source), repr(sorted(labels.items())))
         seen: Counter = Counter()  # the same text quoted by two issues is found on its next line
         coverage = Coverage()
         highlighted = self.highlighted(source.url)
@@ -129,7 +147,26 @@ class Site:
         prose_ids: list[str] = []  # headings' and the author's raw HTML's
         for number, section in enumerate(document.sections, start=1):
             doc = section.doc if table is None else translate_prose(section.doc, table, coverage)
-            rendered = prose.render(doc, anchors=list(anchors.get(number, ())) if lang != self.default else None)
+            section_anchors = list(anchors.get(number, ())) if lang != self.default else None
+            names = identifiers(document.lines[n - 1] for n in section.code_lines)
+            position = prose.position()
+            key = self.memo.key(*page_inputs, json.dumps([number, doc, section_anchors, names, position]))
+            rendered = self.memo.get(key)
+            if rendered is None:
+                used.clear()
+                linked.clear()
+                prosed = prose.render(doc, anchors=section_anchors)
+                # A section without a heading takes `section-N` only now: no id is reserved that is not emitted
+                anchor = prosed.section_anchor or prose.claim_id(f"section-{number}")
+                ids, footnotes = prose.position()
+                rendered = SectionMade.of(prosed, anchor, search_entries(prosed, anchor, names),
+                                          sorted(set(ids) - set(position[0])), footnotes, linked, used)
+                self.memo.add(key, rendered)
+            else:
+                prose.skip(rendered.claimed, rendered.footnotes)
+            result.sections.append(key)
+            result.assets.update(rendered.assets)
+            page_formulas.update((tex, display) for tex, display in rendered.formulas)
             html = rendered.html
             headings.extend(rendered.headings)
             prose_ids.extend(rendered.ids)
@@ -146,9 +183,8 @@ class Site:
                         line, column = table.locate(issue.needle)
                         problems.append(Problem(str(table.path), line, f"{issue.message} (in a translation of "
                                                                        f"{source.path})", column))
-            # A section without a heading takes `section-N` only now: no id is reserved that is not emitted
-            anchor = rendered.section_anchor or prose.claim_id(f"section-{number}")
-            result.search += search_entries(rendered, anchor, identifiers(document.lines[n - 1] for n in section.code_lines))
+            anchor = rendered.anchor
+            result.search += rendered.search
             # A row shows its code without the blank lines around it; they stay in the page, out of sight
             shown = [n for n in section.code_lines if document.lines[n - 1].strip()] or section.code_lines
             rows.append(
@@ -185,7 +221,7 @@ class Site:
             english_only=english_only,
         )
         result.assets = dict(sorted(result.assets.items()))
-        result.formulas = sorted([tex, display] for tex, display in used)
+        result.formulas = sorted([tex, display] for tex, display in page_formulas)
         # Every id the page holds, counted without parsing it again: the template's, the rows', the code lines'
         ids = Counter([*self.template_ids, *prose_ids, *(row["anchor"] for row in rows),
                        *(f"L{n}" for row in rows if row["has_code"] for n, _ in row["code"])])
@@ -400,3 +436,77 @@ def translate_prose(doc: str, table: Table, coverage: Coverage) -> str:
         coverage.count(unit, translation is not None)
         parts.append(translation if translation is not None else mark_untranslated(unit, stale=table.stale(unit)))
     return "\n\n".join(parts)
+
+
+@dataclass
+class SectionMade:
+    """
+    One section's prose as a page shows it, and what rendering it did to the
+    page: the ids it took and where footnote numbering stood after it, the
+    files it links to and the formulas it shows. Remembered between builds
+    (`SectionMemo`), so an edit re-renders only the sections it changed.
+    """
+
+    html: str
+    headings: list[Heading]
+    ids: list[str]  # headings' and the author's raw HTML's
+    issues: list[Issue]
+    anchor_links: list[tuple[str, tuple[str, str]]]  # (url as written, (page, fragment))
+    section_anchor: str | None  # its first heading's id
+    anchor: str  # the section's id: its first heading's, else `section-N`
+    search: list[dict[str, str]]
+    claimed: list[str]  # ids it took on the page
+    footnotes: int  # the page's footnote count after it
+    assets: dict[str, str]  # site path → disk path
+    formulas: list[tuple[str, bool]]
+
+    @classmethod
+    def of(cls, rendered: ProseResult, anchor: str, search: list[dict[str, str]], claimed: list[str],
+           footnotes: int, assets: dict[str, str], formulas: set[tuple[str, bool]]) -> SectionMade:
+        return cls(rendered.html, rendered.headings, rendered.ids, rendered.issues, rendered.anchor_links,
+                   rendered.section_anchor, anchor, search, claimed, footnotes, dict(assets), sorted(formulas))
+
+    def to_json(self) -> dict:
+        """As `asdict` makes it, field by field (faster: a cold build stores thousands)."""
+        return {**vars(self), "headings": [vars(h) for h in self.headings], "issues": [vars(i) for i in self.issues]}
+
+    @classmethod
+    def from_json(cls, data: dict) -> SectionMade:
+        """A remembered section; `TypeError`/`ValueError` (a miss, never a crash) for any other shape."""
+        made = cls(**{**data, "headings": [Heading(**h) for h in data["headings"]],
+                      "issues": [Issue(**i) for i in data["issues"]],
+                      "anchor_links": [(url, (page, fragment)) for url, (page, fragment) in data["anchor_links"]],
+                      "formulas": [(tex, display) for tex, display in data["formulas"]]})
+        if not (isinstance(made.html, str) and isinstance(made.anchor, str) and type(made.footnotes) is int
+                and all(isinstance(x, str) for x in [*made.ids, *made.claimed, *made.assets, *made.assets.values()])
+                and all(isinstance(tex, str) and isinstance(display, bool) for tex, display in made.formulas)):
+            raise ValueError("not a rendered section")
+        return made
+
+
+class SectionMemo:
+    """
+    Sections rendered by earlier builds, by a key of everything their
+    rendering reads (`recall`, the cache's, in the process that made the memo
+    only: a forked worker renders), and the sections rendered since last
+    `take`n, for the main process to store.
+    """
+
+    def __init__(self, recall: Callable[[str], SectionMade | None] = lambda key: None,
+                 key: Callable[..., str] = lambda *parts: "") -> None:
+        self._recall = recall
+        self.key = key  # of the section's inputs (`digest`, with the versions of the tools)
+        self._owner = os.getpid()
+        self.fresh: dict[str, SectionMade] = {}
+
+    def get(self, key: str) -> SectionMade | None:
+        return self._recall(key) if key and os.getpid() == self._owner else None
+
+    def add(self, key: str, made: SectionMade) -> None:
+        if key:
+            self.fresh[key] = made
+
+    def take(self) -> dict[str, dict]:
+        """The sections rendered since the last call, as JSON values, and forgotten here."""
+        fresh, self.fresh = self.fresh, {}
+        return {key: made.to_json() for key, made in fresh.items()}

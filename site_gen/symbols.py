@@ -41,6 +41,12 @@ ACCENTS = {"hat", "bar", "tilde", "vec", "dot", "ddot", "widehat", "widetilde", 
 _VERBATIM = {"text", "textrm", "textit", "textbf", "textsf", "texttt", "textup", "textnormal", "emph", "mbox",
              "hbox", "mathrm", "mathit", "mathsf", "mathtt", "operatorname", "begin", "end", "label", "tag",
              "ref", "eqref"}
+# Commands whose first arguments are colours, sizes or column specs, never symbols: how many
+_SETTINGS = {"color": 1, "textcolor": 1, "colorbox": 1, "fcolorbox": 2, "hspace": 1, "vspace": 1, "kern": 1,
+             "mkern": 1, "mskip": 1, "hskip": 1, "rule": 2, "raisebox": 1}
+# Environments whose `\begin{…}` takes a column spec or a count (`\begin{array}{ll}`, `\begin{alignat}{2}`)
+_ENVIRONMENT_ARGUMENT = {"array", "darray", "subarray", "alignat", "alignat*", "alignedat", "tabular"}
+_SIZE = re.compile(r"-?[\d.]+[a-z]{2}")  # `\kern3mu`, written without braces
 # Commands that need `trust`, or could build such a command: a formula with any of them stays unmarked
 UNTRUSTED = {
     "href", "url", "includegraphics", "htmlClass", "htmlId", "htmlStyle", "htmlData",
@@ -67,8 +73,8 @@ def mark_symbols(tex: str) -> str:
     i = 0
     while i < len(tokens):
         token = tokens[i]
-        if token.startswith("\\") and token[1:] in _VERBATIM:
-            end = _skip_group(tokens, _skip_space(tokens, i + 1))
+        if token.startswith("\\") and (token[1:] in _VERBATIM or token[1:] in _SETTINGS or token == "\\\\"):
+            end = _arguments_end(tokens, i)
             out.extend(tokens[i:end])
             i = end
             continue
@@ -84,6 +90,41 @@ def mark_symbols(tex: str) -> str:
         out.append("{" + marked + "}" if after_script else marked)
         i = end
     return "".join(out)
+
+
+def _arguments_end(tokens: list[str], i: int) -> int:
+    """Where the arguments that hold no symbols end, for the command at token `i`."""
+    command = tokens[i][1:]
+    if command == "\\":  # a line break's optional space, `\\[4pt]`
+        return _bracket_end(tokens, i + 1)
+    if command in _SETTINGS and (size := _SIZE.match("".join(tokens[i + 1 : i + 8]))):
+        return i + 1 + _tokens_in(tokens[i + 1 :], len(size.group(0)))
+    end = i + 1
+    for _ in range(_SETTINGS.get(command, 1)):
+        end = _skip_group(tokens, _skip_space(tokens, end))
+    if command == "begin" and "".join(tokens[i + 1 : end]).strip().strip("{}") in _ENVIRONMENT_ARGUMENT:
+        end = _skip_group(tokens, _skip_space(tokens, _bracket_end(tokens, _skip_space(tokens, end))))
+    elif command == "begin" and "".join(tokens[i + 1 : end]).strip().strip("{}").endswith("matrix*"):
+        end = _bracket_end(tokens, _skip_space(tokens, end))
+    return end
+
+
+def _bracket_end(tokens: list[str], i: int) -> int:
+    """The end of an optional `[…]` argument at token `i`, or `i` if there is none."""
+    if i < len(tokens) and tokens[i] == "[":
+        for j in range(i, len(tokens)):
+            if tokens[j] == "]":
+                return j + 1
+    return i
+
+
+def _tokens_in(tokens: list[str], length: int) -> int:
+    """How many tokens make up the first `length` characters."""
+    count = total = 0
+    while total < length:
+        total += len(tokens[count])
+        count += 1
+    return count
 
 
 def _symbol_at(tokens: list[str], i: int) -> tuple[int, str] | None:

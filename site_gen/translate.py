@@ -41,7 +41,7 @@ import tempfile
 from bisect import bisect_right
 from collections import Counter
 from dataclasses import asdict, dataclass, field
-from functools import cache as once
+from functools import cache as once, lru_cache
 from pathlib import Path, PurePosixPath
 from typing import Callable, Iterable
 
@@ -99,7 +99,13 @@ class TableError(Exception):
 # (see [the grammar](grammar.py)).
 
 def split_units(markdown: str) -> list[str]:
-    return [unit.strip("\n") for unit in blocks(markdown.strip("\n")) if unit.strip()]
+    return list(_split_units(markdown))
+
+
+@lru_cache(maxsize=4096)
+def _split_units(markdown: str) -> tuple[str, ...]:
+    """Remembered: a page's English is split again for each language it is translated into."""
+    return tuple(unit.strip("\n") for unit in blocks(markdown.strip("\n")) if unit.strip())
 
 
 def page_units(title: str, summary: str, docs: Iterable[str]) -> list[str]:
@@ -134,6 +140,7 @@ def marked_strings(python: str) -> list[tuple[str, int]]:
     return sorted(((call.args[0].value, call.lineno) for call in calls), key=lambda found: found[1])
 
 
+@lru_cache(maxsize=8192)
 def has_words(unit: str) -> bool:
     """False for a unit that is only formulas or code, which is the same in every language."""
     return any(c.isalpha() for c in words(unit))
@@ -875,15 +882,27 @@ def unmatched_keys(table: Table, units: list[str]) -> list[Problem]:
 
 
 def _most_like(key: str, units: list[str]) -> str | None:
-    """The first of the units most like `key`; the ratio is computed only where its cheap bounds could beat the best."""
-    best, best_ratio = None, -1.0
-    for unit in units:
-        matcher = difflib.SequenceMatcher(None, key, unit, autojunk=False)
-        if matcher.real_quick_ratio() <= best_ratio or matcher.quick_ratio() <= best_ratio:
-            continue
-        ratio = matcher.ratio()
-        if ratio > best_ratio:
-            best, best_ratio = unit, ratio
+    """
+    The first of the units most like `key`. Each unit's cheap bound (`quick_ratio`,
+    the same whichever way round, so one matcher of `key` gives them all) ranks
+    it; the ratio is computed, best bounds first, only while a bound could still
+    beat (or, for an earlier unit, tie) the best so far.
+    """
+    bounds = difflib.SequenceMatcher(None, autojunk=False)
+    bounds.set_seq2(key)
+    ranked = []
+    for index, unit in enumerate(units):
+        bounds.set_seq1(unit)
+        ranked.append((-bounds.quick_ratio(), index, unit))
+    best, best_ratio, best_index = None, -1.0, len(units)
+    for negated, index, unit in sorted(ranked):
+        if -negated < best_ratio:
+            break  # no unit after this one can reach the best
+        if -negated == best_ratio and index > best_index:
+            continue  # could only tie with an earlier unit
+        ratio = difflib.SequenceMatcher(None, key, unit, autojunk=False).ratio()
+        if ratio > best_ratio or (ratio == best_ratio and index < best_index):
+            best, best_ratio, best_index = unit, ratio, index
     return best
 
 

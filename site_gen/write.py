@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import errno
 import fcntl
+import hashlib
 import os
 import shutil
 from contextlib import contextmanager
@@ -144,9 +145,29 @@ class Staging:
 
     def put(self, site_path: PurePosixPath, data: bytes) -> None:
         """One file of the new site (a second `put` of a path replaces the first)."""
+        self._place(site_path, data, site_path in self._current and _same(self.out / site_path, data))
+
+    def reuse(self, site_path: PurePosixPath, sha256: str) -> bool:
+        """
+        Put the old site's file at `site_path` as it is, if its bytes are those
+        whose `content_hash` is `sha256`; False (nothing put) if they are not:
+        an unchanged page is checked without its bytes being fetched or made.
+        """
+        if site_path not in self._current:
+            return False
+        try:
+            data = (self.out / site_path).read_bytes()
+        except OSError:
+            return False
+        if content_hash(data) != sha256:
+            return False
+        self._place(site_path, data, True)
+        return True
+
+    def _place(self, site_path: PurePosixPath, data: bytes, same: bool) -> None:
+        """`data` at `site_path` in the new site; `same`: as the old site has it (linked, not written)."""
         self._put.add(site_path)
         self._unlinked.discard(site_path)
-        same = site_path in self._current and _same(self.out / site_path, data)
         (self._changed.discard if same else self._changed.add)(site_path)
         if same and not self._started:
             self._unlinked.add(site_path)
@@ -231,6 +252,11 @@ def _cannot_replace(out: Path, error: OSError, beside: Path | None = None) -> st
         return (f"{out}: cannot be replaced ({reason}): the new site is swapped in by renaming the folder, which a "
                 f"mount point (such as a Docker volume) does not allow; mount its parent and build into a folder inside it")
     return f"{out}: cannot be replaced ({reason})"
+
+
+def content_hash(data: bytes) -> str:
+    """What `Staging.reuse` compares a file of the old site with."""
+    return hashlib.sha256(data).hexdigest()
 
 
 def _same(path: Path, data: bytes) -> bool:

@@ -6,6 +6,12 @@ import shutil
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
+
+# No test waits on the wall clock: Hypothesis's per-example deadline is a timing assertion that a busy
+# machine fails (a KaTeX error costs a fresh engine process), so it is off everywhere
+settings.register_profile("site-gen", deadline=None)
+settings.load_profile("site-gen")
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURE = Path(__file__).parent / "fixtures" / "tree"

@@ -21,6 +21,7 @@ PIECES = [
     "\\end{equation*}", "`", "``", "```", "~~~", "```python", "\n", "\n\n", " ", "  ", "x", "a_b", "*y*", "\\alpha",
     "<!--", "-->", '<abbr title="$t$">', "</abbr>", "<a id=\"k\">", "</a>", ">>> ", "...", "[r]: https://e.org",
     "# ", "## Head", "{", "}", "1", "é", "<", ">", "* ", "- ", "1. ", "    ", "`c`",
+    ".. math::", ":math:`", ":math:`x`", "   ", ":label: e", "\\\\", "&",  # reST's math role and directive
 ]
 markdown_text = st.lists(st.sampled_from(PIECES), max_size=40).map("".join)
 
@@ -73,6 +74,19 @@ def test_what_is_and_is_not_math() -> None:
     assert formulas(text) == [("e", False), ("g", True), ("h", False), ("i\n\nj", True),
                               ("\\begin{align}k\\end{align}", True)]
     assert [t.kind for t in tokenize(text) if t.kind == "lone"] == ["lone", "lone"]
+
+
+def test_rest_math_role_and_directive_are_formulas() -> None:
+    text = ("Node :math:`i` has\n\n.. math::\n\n    x_i = \\alpha \\sum_j A_{ij} x_j\n\nand\n\n"
+            "  .. math:: a^2 = b\n\n.. math::\n   :label: two\n\n   a &= b \\\\\n   c &= d\n\n   e = f\nafter")
+    assert formulas(text) == [
+        ("i", False),
+        ("x_i = \\alpha \\sum_j A_{ij} x_j", True),
+        ("a^2 = b", True),  # the argument on the directive's line is its formula
+        ("\\begin{gathered}\\begin{aligned}a &= b \\\\\nc &= d\\end{aligned} \\\\\ne = f\\end{gathered}", True),
+    ]
+    assert ".. math::" not in ProseRenderer(lambda tex, display: Rendered("F")).render(text).html
+    assert "`i`" not in "".join(t.text for t in tokenize(text) if t.kind == "code")  # the role is not a code span
 
 
 def test_a_display_formula_with_a_blank_line_is_one_unit() -> None:

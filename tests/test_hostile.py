@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import multiprocessing
 import os
+import select
 import signal
 import sysconfig
 from pathlib import Path
@@ -317,8 +319,8 @@ def _build_with_workers(out: Path, pids) -> None:
         next(workers.in_parallel(_worker_waits, list(range(8)), 2, shared=pids))
 
 
-def test_pool_workers_of_a_killed_build_do_not_keep_its_lock(tmp_path: Path) -> None:
-    """`kill -9` of a build leaves its workers alive: they must not hold the lock that would block the next build."""
+def test_pool_workers_of_a_killed_build_do_not_keep_its_lock_and_exit(tmp_path: Path) -> None:
+    """`kill -9` of a build: its workers must not hold the lock that would block the next build, and must end."""
     out = tmp_path / "site"
     fork = multiprocessing.get_context("fork")
     pids = fork.Queue()
@@ -327,13 +329,19 @@ def test_pool_workers_of_a_killed_build_do_not_keep_its_lock(tmp_path: Path) -> 
     alive: list[int] = []
     try:
         alive = [pids.get(timeout=120) for _ in range(2)]  # the timeout only bounds a hang
+        watched = [os.pidfd_open(pid) for pid in alive]  # before the kill: these pids cannot be reused under us
         os.kill(child.pid, signal.SIGKILL)
         child.join()
         assert write.lock_path(out).exists()  # left by the killed build
-        with write.lock(out):  # the next build takes it while the workers live
+        with write.lock(out):  # the next build takes it, whether or not the workers have ended yet
             pass
+        for pidfd in watched:  # a pidfd becomes readable when its process ends; the timeout only bounds a hang
+            assert select.select([pidfd], [], [], 120)[0] == [pidfd], "a worker outlived its killed build"
+            os.close(pidfd)
+        alive = []
     finally:
         for pid in alive:
-            os.kill(pid, signal.SIGKILL)
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
         child.kill()
         child.join()

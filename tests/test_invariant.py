@@ -7,7 +7,8 @@ crashes.
 Hypothesis picks the edits (prose, code, formulas; sources added, deleted and
 renamed; images in normal and hidden folders; linked files; settings;
 templates and static files; translation tables and the interface table; edits
-that keep a file's size and modification time, even a time long ago) and
+that keep a file's size and modification time, even a time long ago; pages of
+the built site changed or deleted by hand) and
 shrinks any failure to the shortest sequence that shows it. The fast run is
 part of `make test`; the slow one runs longer sequences. Run longer or with
 another seed:
@@ -44,6 +45,7 @@ PROSE = st.sampled_from([
     "Costs \\$5, or $5 if unmatched.",
     "See the [folder](sub/) and the [data](data.csv).",
     "![figure](fig.svg) and ![hidden](.figures/fig.svg)",
+    "A claim[^1].\n\n[^1]: Its footnote.",  # footnote numbers run on across a page's sections
 ])
 FORMULA = st.sampled_from(["\\hat{m}_t", "\\beta_1^t", "\\frac{a}{b}", "\\frac{a", "x_i + y_i"])
 NAME = st.sampled_from(["a.py", "b.py", "sub/c.py", "sub/__init__.py", ".hidden/d.py"])
@@ -113,6 +115,14 @@ class IncrementalEqualsClean(RuleBasedStateMachine):
         else:
             text = f'"""\n{prose}\n"""\n' + text
         path.write_text(text)
+
+    @rule(data=st.data(), prose=PROSE)
+    def edit_comment(self, data: st.DataObject, prose: str) -> None:
+        """The prose of a page's second section only: the sections before and after it are rendered as they were."""
+        path = data.draw(st.sampled_from(self.sources()))
+        comment = "\n".join(f"# {line}".rstrip() for line in prose.split("\n"))
+        path.write_text(re.sub(r"(?m)^# ## Step\n#\n(?:#.*\n)*", lambda m: f"# ## Step\n#\n{comment}\n",
+                               path.read_text(), count=1))
 
     @rule(data=st.data(), number=st.integers(0, 9))
     def edit_code(self, data: st.DataObject, number: int) -> None:
@@ -218,6 +228,20 @@ class IncrementalEqualsClean(RuleBasedStateMachine):
     @rule()
     def update_tables(self) -> None:
         main(["translate", "update", "--root", str(self.root)])
+
+    # ## Edits of the built site
+
+    @precondition(lambda self: (self.tmp / "incremental").is_dir())
+    @rule(data=st.data(), how=st.sampled_from(["same size", "appended", "deleted"]))
+    def edit_output(self, data: st.DataObject, how: str) -> None:
+        """A page of the last build changed or deleted by hand: the next build puts it back."""
+        pages = sorted((self.tmp / "incremental").rglob("*.html"))
+        path = data.draw(st.sampled_from(pages))
+        if how == "deleted":
+            path.unlink()
+        else:
+            text = path.read_bytes()
+            path.write_bytes(text.replace(b"<", b"(", 1) if how == "same size" else text + b"<!-- mine -->\n")
 
     # ## Edits the file's size and time do not show
 

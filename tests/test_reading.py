@@ -12,6 +12,7 @@ import re
 
 import pytest
 
+from site_gen.cli import main
 from test_browser import SITE, Page, browser, server  # noqa: F401 - fixtures shared with the other browser tests
 
 WIDTHS = (375, 768, 1280)
@@ -138,8 +139,8 @@ def _hover(page, element) -> None:
 
 # ## 5. Density and keyboard
 
-def test_controls_take_no_row_of_their_own(view) -> None:
-    page = _laid_out(view.open("optimizers/adam.html"))
+def _rows_taller_than_their_code(page) -> list[dict]:
+    """Code columns taller than their lines plus a little padding: a bar for Copy or the line range would be one."""
     rows = page.evaluate("""() => [...document.querySelectorAll('.row .code')].map(code => {
         const pre = code.querySelector('pre');
         const lines = code.querySelectorAll('.line:not(.edge)').length * parseFloat(getComputedStyle(pre).lineHeight);
@@ -148,14 +149,38 @@ def test_controls_take_no_row_of_their_own(view) -> None:
         return {extra: above + pre.offsetHeight - lines - scrollbar, first: code.querySelector('.line').id};
     })""")
     assert rows
-    # The code column is its lines plus a little padding: no bar for Copy or the line range
-    assert [r for r in rows if r["extra"] > 16] == []
+    return [r for r in rows if r["extra"] > 16]
+
+
+def test_controls_take_no_row_of_their_own(view) -> None:
+    page = _laid_out(view.open("optimizers/adam.html"))
+    assert _rows_taller_than_their_code(page) == []
     tools = page.locator(".row:has(.code-tools)").nth(2)
     copy = tools.locator("button.copy")
     assert copy.evaluate("b => getComputedStyle(b.closest('.code-tools')).opacity") == "0"
     _hover(page, tools)
     page.wait_for_function("b => getComputedStyle(b.closest('.code-tools')).opacity === '1'", arg=copy.element_handle())
     assert tools.locator(".lines-link").is_visible()
+
+
+def test_copy_takes_no_row_on_a_site_without_a_repository(browser, tmp_path) -> None:  # noqa: F811
+    """Without `repository` no line range is linked, and Copy still floats over the code until pointed at."""
+    source = tmp_path / "src"
+    source.mkdir()
+    rows = "".join(f"# Step {i}: add ${i}\\alpha$.\nx{i} = {i}\ny{i} = x{i} * 2\n\n" for i in range(12))
+    (source / "steps.py").write_text('"""\n# Steps\n\nA page of short rows.\n"""\n\n' + rows)
+    assert main(["build", str(source), "--out", str(tmp_path / "site")]) == 0
+    for width in WIDTHS:
+        reader = Page(browser, (tmp_path / "site").as_uri() + "/", width=width)
+        page = _laid_out(reader.open("steps.html"))
+        assert page.locator(".lines-link").count() == 0  # nothing to link the lines to
+        assert page.locator("button.copy").count() == 12
+        assert _rows_taller_than_their_code(page) == []
+        copy = page.locator("button.copy").nth(3)
+        assert copy.evaluate("b => getComputedStyle(b.closest('.code-tools')).opacity") == "0"
+        _hover(page, page.locator("section.row:has(button.copy)").nth(3))
+        page.wait_for_function("b => getComputedStyle(b.closest('.code-tools')).opacity === '1'", arg=copy.element_handle())
+        reader.close()
 
 
 def test_code_rows_show_no_blank_lines_at_their_edges_but_keep_every_line(view) -> None:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import multiprocessing
 import re
 
 import pytest
+from hypothesis import given, settings, strategies as st
 
 from site_gen.math import KatexRenderer
 from site_gen.symbols import is_markable, mark_symbols, symbol_id
@@ -54,3 +56,32 @@ def test_rendered_symbols_carry_their_identity_and_the_mathml_the_source() -> No
     assert html.count(f'data-sym="{symbol_id(chr(92) + "hat{m}_t")}"') == 2
     assert '<annotation encoding="application/x-tex">\\hat{m}_t + \\hat{m}_t</annotation>' in html
     assert "htmlData" not in html
+
+
+# Pieces KaTeX accepts alone, among them commands whose arguments are colours, sizes or
+# column specs: marking a letter there would make KaTeX reject the formula
+_VALID_PIECES = [
+    "x_t", r"\hat{m}_t", r"\beta_1^t", "+", r"\textcolor{blue}{y}", r"\color{red}", r"\hspace{1em}", r"\kern3mu",
+    r"\mkern-2mu", r"\rule{1pt}{2em}", r"\fcolorbox{red}{blue}{z}", r"\colorbox{yellow}{w}", r"\raisebox{0.25em}{v}",
+    r"\begin{array}{lc} a & b \\[2pt] c & d \end{array}", r"\begin{alignedat}{2} p &= q \end{alignedat}",
+    r"\begin{pmatrix*}[r] a & -b \end{pmatrix*}", r"\text{step}", r"\operatorname{clip}(g)",
+]
+
+
+def _marked_errors(formulas: list[str]) -> list[tuple[str, str]]:
+    """In a child process (a KaTeX error can leave pykatex's engine damaged): the formulas KaTeX rejects once marked."""
+    import pykatex
+    failed = []
+    for tex in formulas:
+        try:
+            pykatex.renderToString(mark_symbols(tex), displayMode=True, trust=True, throwOnError=True)
+        except Exception as error:  # noqa: BLE001 - pykatex raises its own ParseError for every kind
+            failed.append((tex, str(error)))
+    return failed
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.lists(st.sampled_from(_VALID_PIECES), min_size=1, max_size=6).map(" ".join), min_size=1, max_size=20))
+def test_marking_never_makes_a_valid_formula_invalid(formulas: list[str]) -> None:
+    with multiprocessing.get_context("fork").Pool(1) as child:
+        assert child.apply(_marked_errors, (formulas,)) == []

@@ -1,0 +1,87 @@
+"""
+KaTeX runs in a child process: errors that would corrupt pykatex's engine
+(three non-parse errors abort a process) cost a fresh child, never the build.
+"""
+
+from __future__ import annotations
+
+import os
+import select
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pykatex
+from hypothesis import given, settings, strategies as st
+
+from site_gen import katex_process
+
+ROOT = Path(__file__).resolve().parent.parent
+# KaTeX throws a plain Error (not a ParseError) for a column spec that is not a letter
+BREAKS_PYKATEX = r"\begin{array}{\textbf{l}} a \end{array}"
+
+
+def test_errors_that_abort_pykatex_are_reported_and_the_engine_keeps_working(tmp_path: Path) -> None:
+    # In a separate interpreter: without the child process this aborts (malloc_consolidate), taking pytest with it
+    script = (
+        "from site_gen.math import KatexRenderer\n"
+        f"formulas = [{BREAKS_PYKATEX!r} + ' x_' + str(i) for i in range(8)]\n"
+        "for tex in formulas:\n"
+        "    print(KatexRenderer()(tex, True).error)\n"
+        "print(KatexRenderer()(r'\\hat{m}_t', False).html.count('data-sym'))\n"
+    )
+    run = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=300,
+                         env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert run.returncode == 0, run.stderr
+    lines = run.stdout.splitlines()
+    assert len(lines) == 9 and all("group type" in line for line in lines[:8])
+    assert lines[8] == "1"  # after eight such errors a formula still renders, marked
+
+
+def test_a_site_with_many_such_errors_builds_and_names_each(tmp_path: Path) -> None:
+    source = tmp_path / "src"
+    source.mkdir()
+    formulas = "".join(f"$${BREAKS_PYKATEX} + y_{i}$$\n\n" for i in range(6))
+    (source / "arrays.py").write_text(f'r"""\n# Arrays\n\n{formulas}"""\nx = 1\n')
+    for jobs in ("1", "2"):
+        run = subprocess.run([sys.executable, "-m", "site_gen.cli", "build", str(source), "--out", str(tmp_path / "site"),
+                              "--no-cache", "--jobs", jobs], cwd=ROOT, capture_output=True, text=True, timeout=300,
+                             env={**os.environ, "PYTHONPATH": str(ROOT)})
+        assert run.returncode == 0, run.stderr
+        assert sorted(int(line.split(":")[1]) for line in run.stderr.splitlines() if "LaTeX error" in line) \
+            == [4, 6, 8, 10, 12, 14]
+        assert (tmp_path / "site" / "arrays.html").is_file()
+
+
+_PIECES = ["x_t", r"\hat{m}_t", r"\frac{a}{b}", r"\sqrt{v}", "+", r"\beta_1^t", r"\text{step}", "é", r"\alpha"]
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.lists(st.sampled_from(_PIECES), min_size=1, max_size=8).map(" ".join), st.booleans(),
+       st.sampled_from(["html", "mathml", "htmlAndMathml"]))
+def test_the_child_renders_what_pykatex_renders(tex: str, display: bool, output: str) -> None:
+    assert katex_process.render(tex, displayMode=display, output=output) \
+        == pykatex.renderToString(tex, displayMode=display, output=output)
+
+
+def test_the_engine_ends_with_the_process_that_started_it() -> None:
+    reader, writer = os.pipe()
+    parent = os.fork()
+    if parent == 0:  # a build: starts its engine, says which process it is, then waits to be killed
+        os.close(reader)
+        katex_process.render("x")
+        os.write(writer, str(katex_process._child.pid).encode())
+        signal.pause()
+        os._exit(0)
+    os.close(writer)
+    try:
+        engine = int(os.read(reader, 64))
+        watched = os.pidfd_open(engine)
+        os.kill(parent, signal.SIGKILL)
+        os.waitpid(parent, 0)
+        # A pidfd turns readable when its process ends; the timeout only bounds a hang
+        assert select.select([watched], [], [], 120)[0] == [watched], "the engine outlived its build"
+        os.close(watched)
+    finally:
+        os.close(reader)
