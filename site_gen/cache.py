@@ -121,6 +121,7 @@ class Cache:
         self._pending = self._pending_bytes = 0  # entries (and their bytes) put since the last commit
         self._unwritable = False  # a put failed: store nothing more
         self._damaged = False  # SQLite found the file damaged: delete it on close
+        self._entry_notes: set[str] = set()  # the notes of damaged entries, until the file itself is found damaged
         self._used: set[tuple[str, str]] = set()
         self._db = self._open() if path is not None else None
 
@@ -162,16 +163,23 @@ class Cache:
 
     def _broken(self, error: sqlite3.DatabaseError) -> bool:
         """
-        Whether `error` says the file itself is damaged; if so (noted once),
-        the build goes on without the cache, which `close` deletes.
+        Whether `error` says the file itself is damaged; if so (noted once, in
+        place of the damaged entries noted before it: the same damage, found
+        first inside a value), the build goes on without the cache, which `close` deletes.
         """
         code = (getattr(error, "sqlite_errorcode", None) or 0) & 0xFF  # the primary code, without its extension
         if code not in _CORRUPT and type(error) is not sqlite3.DatabaseError:
             return False
+        self.notes[:] = [note for note in self.notes if note not in self._entry_notes]
         self.notes.append(f"{self.path}: cache damaged ({error}); building without it, a new one next time")
         self._damaged = True
         self._drop()
         return True
+
+    def _entry_damaged(self, message: str) -> None:
+        note = f"{self.path}: {message}"
+        self._entry_notes.add(note)
+        self.notes.append(note)
 
     def _drop(self) -> None:
         if self._db is not None:
@@ -196,7 +204,7 @@ class Cache:
                 raise ValueError("checksum does not match")
             return shape(_decode_value(value))
         except (ValueError, TypeError, KeyError, IndexError, AttributeError) as error:
-            self.notes.append(f"{self.path}: damaged {kind} entry in the cache ({error}); recomputed")
+            self._entry_damaged(f"damaged {kind} entry in the cache ({error}); recomputed")
             return None
 
     def get(self, kind: str, key: str, decode: Callable[[Any], Any] = lambda value: value) -> Any | None:
@@ -207,7 +215,7 @@ class Cache:
             row = self._db.execute("SELECT value, sum FROM entries WHERE kind = ? AND key = ?", (kind, key)).fetchone()
         except sqlite3.DatabaseError as error:
             if not self._broken(error):
-                self.notes.append(f"{self.path}: damaged cache entry ({error}); recomputed")
+                self._entry_damaged(f"damaged cache entry ({error}); recomputed")
             row = None
         value = self._decoded(kind, key, *row, decode) if row else None
         if value is None:
@@ -243,7 +251,7 @@ class Cache:
             rows = self._db.execute("SELECT key, value, sum FROM entries WHERE kind = ?", (kind,)).fetchall()
         except sqlite3.DatabaseError as error:
             if not self._broken(error):
-                self.notes.append(f"{self.path}: damaged cache entries ({error}); recomputed")
+                self._entry_damaged(f"damaged cache entries ({error}); recomputed")
             return {}
         found = {key: self._decoded(kind, key, value, check, decode) for key, value, check in rows}
         return {key: value for key, value in found.items() if value is not None}
