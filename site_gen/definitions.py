@@ -38,7 +38,7 @@ class _Readable(Protocol):
     text: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # tens of thousands on a big site: no dict each
 class Definition:
     module: str
     name: str  # `Adam`, `Adam.step_param`, `CONSTANT`
@@ -47,7 +47,7 @@ class Definition:
     summary: str  # the first line of its docstring
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Reference:
     line: int
     column: int  # in characters, from the start of the line
@@ -170,14 +170,14 @@ def collect(documents: Iterable[_Readable]) -> Definitions:
     with it (a bare document is parsed here; one that does not parse has none).
     """
     found = Definitions()
-    modules: list[tuple[Source, str, ModuleNames]] = []
+    modules: list[tuple[_Readable, ModuleNames]] = []
     for document in documents:
         if document.source.kind != "python":
             continue
         names = getattr(document, "names", None) or _parsed_names(document.source, document.text)
         if names is None:
             continue  # the page still renders; its names just do not link
-        modules.append((document.source, document.text, names))
+        modules.append((document, names))
         module = module_name(document.source)
         for name, line, summary in names.defined:
             found.defined[(module, name)] = Definition(module, name, document.source.url, line, summary)
@@ -185,10 +185,11 @@ def collect(documents: Iterable[_Readable]) -> Definitions:
     for (module, name), definition in found.defined.items():  # (`pkg.py`, `pkg/__init__.py`) defines them
         if "." not in name:
             own.setdefault(module, {})[name] = definition
-    for source, text, names in modules:
+    for document, names in modules:
+        source = document.source
         missing = set(own.get(module_name(source), {})) - set(names.candidates)
         if missing:  # names another file of the module defines: its reads of them were not kept, so read again
-            names = _parsed_names(source, text, missing) or names
+            names = _parsed_names(source, document.text, missing) or names
         scope = _scope(names, own.get(module_name(source), {}), found.defined)
         found.scopes[source.url] = scope
         found.references[source.url] = list(_resolved(names.reads, scope, found.defined))
