@@ -19,6 +19,7 @@ reads it as text. A source goes through these stages, one module each:
 | document | [document](document.py) | a file → its text, sections, title and summary |
 | split | [split](split.py) | source text → sections of prose and code lines |
 | highlight | [highlight](highlight.py) | source text → HTML of each line |
+| lexing | [lexing](lexing.py) | source text → Pygments' Python tokens, its rules tried per first character |
 | plan | [plan](plan.py) | documents, tables, settings → a `Task` per output; its hash is its cache key |
 | produce | [produce](produce.py) | tasks → each output, from the cache or rendered, handed to `write` at once; a small `Made` record each |
 | workers | [workers](workers.py) | work shared out between cores, results in order |

@@ -14,7 +14,6 @@ KaTeX's fonts, and the marker that says the folder is ours to replace.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Callable
 from urllib.parse import quote
@@ -24,7 +23,7 @@ from .assets import Assets
 from .cache import Cache
 from .config import Config
 from .model import Problem
-from .produce import Made, Produced, Put
+from .produce import Made, Produced, Put, compact_json, unpacked
 from .write import MARKER
 
 if TYPE_CHECKING:
@@ -68,7 +67,7 @@ def _broken_fragments(made: list[Made]) -> list[Problem]:
     """Links to `page#fragment` where the page has no such anchor (checked once all pages exist)."""
     linked = {page for output in made for _, _, _, page, _ in output.fragment_links}
     # Sets only of the pages linked to: every id of every page at once (a line's `L12` too) is a lot
-    ids = {str(output.task.url): set(output.ids.split("\n")) for output in made
+    ids = {str(output.task.url): {i.decode("utf-8") for i in unpacked(output.ids)} for output in made
            if output.task.kind == "page" and str(output.task.url) in linked}
     problems = []
     for output in made:
@@ -89,25 +88,24 @@ def _sitemap(produced: Produced, cache: Cache, site: Callable[[], Site]) -> str:
     return cached
 
 
-def _search_script(made: list[Made]) -> bytes:
+def _search_script(made: list[Made]) -> bytearray:
     """
     One language's search index: pages by URL within the language's tree,
     sections pointing at their page. A script, not JSON: pages opened from
-    `file://` can load a script but not fetch a file. Encoded page by page (the
-    bytes `json.dumps` gives for the whole), so no copy of the whole index is
-    held as Python objects.
+    `file://` can load a script but not fetch a file. Made of each section's
+    JSON as produced, with its page's number put first (the bytes `json.dumps`
+    gives for the whole), in one growing buffer: the index is held once, and
+    never as Python objects.
     """
-    pages, sections = [], []
-    for output in made:
-        if output.task.kind != "page":
-            continue
-        number = len(pages)
-        pages.append(_json({"u": quote(str(output.task.url)), "t": output.title}))
-        kept = [{"p": number, **section} for section in output.search if section["x"] or section["h"] or section["c"]]
-        if kept:
-            sections.append(_json(kept)[1:-1])
-    return b'self.siteSearchIndex = {"pages":[' + b",".join(pages) + b'],"sections":[' + b",".join(sections) + b"]};\n"
-
-
-def _json(value: object) -> bytes:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    pages = [output for output in made if output.task.kind == "page"]
+    index = bytearray(b'self.siteSearchIndex = {"pages":[')
+    index += b",".join(compact_json({"u": quote(str(output.task.url)), "t": output.title}) for output in pages)
+    index += b'],"sections":['
+    separator = b""
+    for number, output in enumerate(pages):
+        for section in unpacked(output.search):
+            index += b'%s{"p":%d,' % (separator, number)
+            index += memoryview(section)[1:]
+            separator = b","
+    index += b"]};\n"
+    return index

@@ -87,6 +87,7 @@ def build(config: Config, jobs: int | None = None, use_cache: bool = True,
             documents = reading.documents
             assets = site_assets.collect(config.templates, cache)
             definitions = collect_definitions(documents)  # once: the plan's cache keys and the pages both need it
+            reading.forget_names()
             planned = plan(config, files, documents, assets, definitions, cache.remember)
             site = _renderer(config, files, reading, planned, assets, cache, definitions)
             with Staging(config.out) as staging:  # dropped, old site untouched, if anything below fails

@@ -27,6 +27,11 @@ other program (or another version of this one) wrote or changed in place does
 not match it and is read as a miss, then recomputed. A value whose shape its
 reader cannot use is a miss too, never a crash.
 
+Values are stored as JSON, UTF-8, compressed (`encode_value`): a page is mostly
+repetitive HTML, so the cache is a few times smaller than the site, and a
+worker can encode its page's entry itself (`put_encoded`), so the build's
+main process never holds a page's JSON.
+
 In: kinds, keys and JSON values. Out: the values stored under those keys.
 """
 
@@ -35,12 +40,13 @@ from __future__ import annotations
 import hashlib
 import json
 import sqlite3
+import zlib
 from importlib import metadata
 from pathlib import Path
 from typing import Any, Callable
 
 # Bump to invalidate every entry when the meaning or layout of stored values changes
-FORMAT = 4
+FORMAT = 5
 # SQLite's `user_version` of our caches: a database without it is not ours
 _MARK = 0x5347_0000 + FORMAT
 # A commit after this many entries or this many bytes of them: a killed build loses at most these
@@ -71,6 +77,25 @@ def recompute(kind: str, inputs: str, compute: Callable[[], Any], encode: Any = 
     return compute()
 
 
+def encode_value(value: Any) -> bytes:
+    """A JSON value as the cache stores it (`Cache.put_encoded`): compact JSON, UTF-8, compressed fast."""
+    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    packer = zlib.compressobj(1)
+    # UTF-8 a megabyte at a time: a big page's JSON is never held twice (a slice never splits a character)
+    packed = [packer.compress(text[at : at + 2**20].encode("utf-8", "surrogatepass")) for at in range(0, len(text), 2**20)]
+    return b"".join([*packed, packer.flush()])
+
+
+def _decode_value(stored: bytes) -> Any:
+    """The value `encode_value` made `stored` from; `ValueError` for anything else."""
+    if not isinstance(stored, bytes):
+        raise ValueError("not an encoded value")
+    try:
+        return json.loads(zlib.decompress(stored).decode("utf-8", "surrogatepass"))
+    except zlib.error as error:
+        raise ValueError(f"not compressed: {error}") from None
+
+
 def tool_versions() -> str:
     """The versions of everything that renders, and a hash of our own code."""
     versions = []
@@ -96,6 +121,7 @@ class Cache:
         self._pending = self._pending_bytes = 0  # entries (and their bytes) put since the last commit
         self._unwritable = False  # a put failed: store nothing more
         self._damaged = False  # SQLite found the file damaged: delete it on close
+        self._entry_notes: set[str] = set()  # the notes of damaged entries, until the file itself is found damaged
         self._used: set[tuple[str, str]] = set()
         self._db = self._open() if path is not None else None
 
@@ -137,16 +163,23 @@ class Cache:
 
     def _broken(self, error: sqlite3.DatabaseError) -> bool:
         """
-        Whether `error` says the file itself is damaged; if so (noted once),
-        the build goes on without the cache, which `close` deletes.
+        Whether `error` says the file itself is damaged; if so (noted once, in
+        place of the damaged entries noted before it: the same damage, found
+        first inside a value), the build goes on without the cache, which `close` deletes.
         """
         code = (getattr(error, "sqlite_errorcode", None) or 0) & 0xFF  # the primary code, without its extension
         if code not in _CORRUPT and type(error) is not sqlite3.DatabaseError:
             return False
+        self.notes[:] = [note for note in self.notes if note not in self._entry_notes]
         self.notes.append(f"{self.path}: cache damaged ({error}); building without it, a new one next time")
         self._damaged = True
         self._drop()
         return True
+
+    def _entry_damaged(self, message: str) -> None:
+        note = f"{self.path}: {message}"
+        self._entry_notes.add(note)
+        self.notes.append(note)
 
     def _drop(self) -> None:
         if self._db is not None:
@@ -159,19 +192,19 @@ class Cache:
     def key(self, kind: str, *parts: str | bytes) -> str:
         return digest(self.salt, kind, *parts)
 
-    def _sum(self, kind: str, key: str, value: str) -> str:
+    def _sum(self, kind: str, key: str, value: bytes) -> str:
         # Unsalted: the key already names the versions, so an entry of an earlier version is
         # intact, merely never asked for (and forgotten after the build), not damaged
         return digest(kind, key, value)
 
-    def _decoded(self, kind: str, key: str, value: Any, check: Any, decode: Callable[[Any], Any]) -> Any | None:
-        """`decode` of a stored value, or `None` (with a note) for one that is damaged or of the wrong shape."""
+    def _decoded(self, kind: str, key: str, value: Any, check: Any, shape: Callable[[Any], Any]) -> Any | None:
+        """`shape` of a stored value, or `None` (with a note) for one that is damaged or of the wrong shape."""
         try:
-            if not isinstance(value, str) or check != self._sum(kind, key, value):
+            if not isinstance(value, bytes) or check != self._sum(kind, key, value):
                 raise ValueError("checksum does not match")
-            return decode(json.loads(value))
+            return shape(_decode_value(value))
         except (ValueError, TypeError, KeyError, IndexError, AttributeError) as error:
-            self.notes.append(f"{self.path}: damaged {kind} entry in the cache ({error}); recomputed")
+            self._entry_damaged(f"damaged {kind} entry in the cache ({error}); recomputed")
             return None
 
     def get(self, kind: str, key: str, decode: Callable[[Any], Any] = lambda value: value) -> Any | None:
@@ -182,7 +215,7 @@ class Cache:
             row = self._db.execute("SELECT value, sum FROM entries WHERE kind = ? AND key = ?", (kind, key)).fetchone()
         except sqlite3.DatabaseError as error:
             if not self._broken(error):
-                self.notes.append(f"{self.path}: damaged cache entry ({error}); recomputed")
+                self._entry_damaged(f"damaged cache entry ({error}); recomputed")
             row = None
         value = self._decoded(kind, key, *row, decode) if row else None
         if value is None:
@@ -218,25 +251,35 @@ class Cache:
             rows = self._db.execute("SELECT key, value, sum FROM entries WHERE kind = ?", (kind,)).fetchall()
         except sqlite3.DatabaseError as error:
             if not self._broken(error):
-                self.notes.append(f"{self.path}: damaged cache entries ({error}); recomputed")
+                self._entry_damaged(f"damaged cache entries ({error}); recomputed")
             return {}
         found = {key: self._decoded(kind, key, value, check, decode) for key, value, check in rows}
         return {key: value for key, value in found.items() if value is not None}
 
+    @property
+    def storing(self) -> bool:
+        """Whether `put` stores anything (else a value need not even be encoded)."""
+        return self._db is not None and not self._unwritable
+
     def put(self, kind: str, key: str, value: Any) -> None:
+        """Store a JSON value (see `put_encoded`)."""
+        if self.storing:
+            self.put_encoded(kind, key, encode_value(value))
+
+    def put_encoded(self, kind: str, key: str, stored: bytes) -> None:
         """
-        Store a value. It goes to the database at once (so memory does not
+        Store a value `encode_value` made. It goes to the database at once (so memory does not
         grow with the site) and is committed with the next `_BATCH` entries,
         or by `save`: a killed build keeps all but the last few.
         """
-        if self._db is None or self._unwritable:
+        if not self.storing:
             return
-        text = json.dumps(value, ensure_ascii=False)
         self._used.add((kind, key))
         try:
-            self._db.execute("INSERT OR REPLACE INTO entries VALUES (?, ?, ?, ?)", (kind, key, text, self._sum(kind, key, text)))
+            self._db.execute("INSERT OR REPLACE INTO entries VALUES (?, ?, ?, ?)",
+                             (kind, key, stored, self._sum(kind, key, stored)))
             self._pending += 1
-            self._pending_bytes += len(text)
+            self._pending_bytes += len(stored)
             if self._pending >= _BATCH or self._pending_bytes >= _BATCH_BYTES:
                 self._db.commit()
                 self._pending = self._pending_bytes = 0

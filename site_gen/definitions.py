@@ -12,11 +12,16 @@ documented module (absolute or relative); a name links where it is read and
 not shadowed by a parameter or a local of the function around it, and
 `Class.method` links to the method. The page script turns the references into
 links, so the highlighted code is never rewritten.
+
+Most statements read none of the names that may link, so the walk looking
+for reads skips every statement in whose lines none of them is written.
 """
 
 from __future__ import annotations
 
 import ast
+import re
+from bisect import bisect_left
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from typing import Callable, Iterable, Protocol
@@ -35,7 +40,7 @@ class _Readable(Protocol):
     text: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # tens of thousands on a big site: no dict each
 class Definition:
     module: str
     name: str  # `Adam`, `Adam.step_param`, `CONSTANT`
@@ -44,7 +49,7 @@ class Definition:
     summary: str  # the first line of its docstring
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Reference:
     line: int
     column: int  # in characters, from the start of the line
@@ -156,7 +161,7 @@ def module_names(tree: ast.Module, source: Source, text: str, also: Iterable[str
                for node in tree.body if isinstance(node, ast.ImportFrom) for alias in node.names]
     candidates = {name for name, _, _ in defined if "." not in name} | {alias or name for _, name, alias in imports}
     candidates.update(also)
-    visitor = _Reads(candidates, text.splitlines())
+    visitor = _Reads(candidates, text.splitlines(), _lines_naming(text, candidates))
     visitor.visit(tree)
     return ModuleNames(defined, imports, visitor.found, sorted(candidates))
 
@@ -167,26 +172,27 @@ def collect(documents: Iterable[_Readable]) -> Definitions:
     with it (a bare document is parsed here; one that does not parse has none).
     """
     found = Definitions()
-    modules: list[tuple[Source, str, ModuleNames]] = []
+    modules: list[tuple[_Readable, ModuleNames]] = []
     for document in documents:
         if document.source.kind != "python":
             continue
         names = getattr(document, "names", None) or _parsed_names(document.source, document.text)
         if names is None:
             continue  # the page still renders; its names just do not link
-        modules.append((document.source, document.text, names))
+        modules.append((document, names))
         module = module_name(document.source)
         for name, line, summary in names.defined:
             found.defined[(module, name)] = Definition(module, name, document.source.url, line, summary)
-    own = {}  # a module's top-level names, whichever of its files (`pkg.py` and `pkg/__init__.py`) defines them
-    for module, name in found.defined:
+    own: dict[str, dict[str, Definition]] = {}  # a module's top-level definitions, in order, whichever of its files
+    for (module, name), definition in found.defined.items():  # (`pkg.py`, `pkg/__init__.py`) defines them
         if "." not in name:
-            own.setdefault(module, set()).add(name)
-    for source, text, names in modules:
-        missing = own.get(module_name(source), set()) - set(names.candidates)
+            own.setdefault(module, {})[name] = definition
+    for document, names in modules:
+        source = document.source
+        missing = set(own.get(module_name(source), {})) - set(names.candidates)
         if missing:  # names another file of the module defines: its reads of them were not kept, so read again
-            names = _parsed_names(source, text, missing) or names
-        scope = _scope(names, source, found.defined)
+            names = _parsed_names(source, document.text, missing) or names
+        scope = _scope(names, own.get(module_name(source), {}), found.defined)
         found.scopes[source.url] = scope
         found.references[source.url] = list(_resolved(names.reads, scope, found.defined))
     return found
@@ -248,10 +254,10 @@ def _imported_module(node: ast.ImportFrom, source: Source) -> str:
     return ".".join(package + ([node.module] if node.module else []))
 
 
-def _scope(names: ModuleNames, source: Source, defined: dict[tuple[str, str], Definition]) -> dict[str, Definition]:
+def _scope(names: ModuleNames, own: dict[str, Definition],
+           defined: dict[tuple[str, str], Definition]) -> dict[str, Definition]:
     """The names a module can use: its own top-level definitions and what it imports of documented ones."""
-    module = module_name(source)
-    scope = {name: d for (m, name), d in defined.items() if m == module and "." not in name}
+    scope = dict(own)
     for origin, name, alias in names.imports:
         if (origin, name) in defined:
             scope[alias or name] = defined[(origin, name)]
@@ -264,8 +270,10 @@ def _bound(nodes: Iterable[ast.AST]) -> set[str]:
     stack = list(nodes)
     while stack:
         node = stack.pop()
-        if isinstance(node, ast.Name) and isinstance(node.ctx, (ast.Store, ast.Del)):
-            names.add(node.id)
+        if isinstance(node, ast.Name):
+            if isinstance(node.ctx, (ast.Store, ast.Del)):
+                names.add(node.id)
+            continue  # nothing inside but its context
         elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
             names.add(node.name)
             continue
@@ -275,7 +283,12 @@ def _bound(nodes: Iterable[ast.AST]) -> set[str]:
             names.add(node.arg)
         elif isinstance(node, ast.Lambda):
             continue
-        stack.extend(ast.iter_child_nodes(node))
+        for field in node._fields:  # the children, as `ast.iter_child_nodes` finds them (the order does not matter)
+            value = getattr(node, field, None)
+            if isinstance(value, list):
+                stack.extend(item for item in value if isinstance(item, ast.AST))
+            elif isinstance(value, ast.AST):
+                stack.append(value)
     return names
 
 
@@ -292,12 +305,55 @@ class _Locals:
         return name in self.names
 
 
+# Line ends as Python counts lines (a form feed, which `splitlines` also splits at, is not one)
+_LINE_END = re.compile(r"\r\n?|\n")
+_ASCII_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def _lines_naming(text: str, candidates: set[str]) -> list[int]:
+    """
+    The numbers of the lines that may name a candidate: any that does (`*` of
+    `import *` included), and any not ASCII (`ast` reads names normalised).
+    """
+    others = [name for name in candidates if not _ASCII_NAME.fullmatch(name)]
+    return [number for number, line in enumerate(_LINE_END.split(text), 1)
+            if not line.isascii() or not candidates.isdisjoint(_ASCII_NAME.findall(line))
+            or any(name in line for name in others)]
+
+
 class _Reads(ast.NodeVisitor):
-    def __init__(self, candidates: set[str], lines: list[str]) -> None:
+    def __init__(self, candidates: set[str], lines: list[str], naming: list[int]) -> None:
         self.candidates = candidates
         self.lines = lines
+        self.naming = naming  # sorted: see `_lines_naming`
         self.local: list[_Locals] = []
         self.found: list[list] = []
+
+    def visit(self, node: ast.AST) -> None:
+        if isinstance(node, ast.stmt) and not self._may_read(node):
+            return  # no name that may link is written in its lines
+        visitor = _VISITORS.get(type(node))
+        if visitor is None:
+            self.generic_visit(node)
+        else:
+            visitor(self, node)
+
+    def generic_visit(self, node: ast.AST) -> None:
+        """`ast.NodeVisitor`'s walk (each field in order), without its per-node name lookups."""
+        for name in node._fields:
+            value = getattr(node, name, None)
+            if isinstance(value, list):
+                for item in value:
+                    if isinstance(item, ast.AST):
+                        self.visit(item)
+            elif isinstance(value, ast.AST) and value._fields:  # `Load`, `Add`, …: nothing inside
+                self.visit(value)
+
+    def _may_read(self, statement: ast.stmt) -> bool:
+        start = min([statement.lineno] + [d.lineno for d in getattr(statement, "decorator_list", ())])
+        end = statement.end_lineno or statement.lineno
+        at = bisect_left(self.naming, start)
+        return at < len(self.naming) and self.naming[at] <= end
 
     def _add(self, line: int, byte_column: int, text: str, kind: str, name: str) -> None:
         # `ast` counts columns in UTF-8 bytes; the page counts characters
@@ -348,3 +404,8 @@ class _Reads(ast.NodeVisitor):
         self.local.pop()
 
     visit_ListComp = visit_SetComp = visit_DictComp = visit_GeneratorExp = _comprehension
+
+
+# `_Reads.visit_X` by node type, looked up once
+_VISITORS = {getattr(ast, name[len("visit_"):]): method for name, method in vars(_Reads).items()
+             if name.startswith("visit_") and hasattr(ast, name[len("visit_"):])}

@@ -11,7 +11,10 @@ Whatever is wrong with the file becomes a `Problem`; only a file that cannot be
 read at all has no document.
 
 A `Document` is plain data and converts to and from JSON, so the build can
-keep it in its cache and skip this work when the file has not changed.
+keep it in its cache and skip this work when the file has not changed. It
+holds its text compressed: every document is held from reading to the end of
+the build (and by every worker), and only the page being rendered needs the
+text itself.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from __future__ import annotations
 import ast
 import re
 import tokenize
+import zlib
 from dataclasses import asdict, dataclass
 from functools import cached_property
 from io import BytesIO
@@ -40,14 +44,24 @@ class Document:
     sections: list[Section]
     title: str
     summary: str
-    text: str = ""
+    # Its normalised text, UTF-8 and compressed (`text` unpacks it)
+    packed: bytes = b""
     # What its code defines and reads, for links to definitions (a Python source that parses)
     names: ModuleNames | None = None
 
+    @property
+    def text(self) -> str:
+        """Its text, unpacked anew on each call: keep it in a local while it is needed."""
+        return zlib.decompress(self.packed).decode("utf-8", "surrogatepass") if self.packed else ""
+
     @cached_property
     def lines(self) -> list[str]:
-        """Its lines, split when first asked for (most documents of a big build never are in the main process)."""
+        """Its lines, split when first asked for and kept until `release`: while its page is rendered."""
         return source_lines(self.text)
+
+    def release(self) -> None:
+        """Forget the split lines (the text has them): a worker renders many pages, each needs only its own."""
+        self.__dict__.pop("lines", None)
 
     def __getstate__(self) -> dict:
         # A document crossing to or from a worker leaves its split lines behind: the text has them
@@ -67,7 +81,12 @@ class Document:
     def from_json(cls, source: Source, text: str, data: dict) -> Document:
         sections = [Section(**s) for s in data["sections"]]
         names = ModuleNames(**data["names"]) if data["names"] else None
-        return cls(source, sections, data["title"], data["summary"], text, names)
+        return cls(source, sections, data["title"], data["summary"], pack(text), names)
+
+
+def pack(text: str) -> bytes:
+    """A document's text as it holds it: UTF-8 (lone surrogates kept), compressed fast; b"" for none."""
+    return zlib.compress(text.encode("utf-8", "surrogatepass"), 1) if text else b""
 
 
 def read_text(path: Path, source: Source, problems: list[Problem]) -> str | None:
@@ -101,7 +120,7 @@ def parse(source: Source, text: str, problems: list[Problem]) -> Document:
     meta = _front_matter(sections, path, problems)
     title = str(meta.get("title") or _first_heading(_module_prose(sections, lines)) or _default_title(source))
     summary = str(meta.get("summary") or "")
-    return Document(source, sections, title.strip(), summary.strip(), text, names)
+    return Document(source, sections, title.strip(), summary.strip(), pack(text), names)
 
 
 def read(root: Path, source: Source, problems: list[Problem]) -> Document | None:

@@ -26,6 +26,8 @@ together they give the input back. Kinds:
 
 One pass, leftmost match wins, so a `$` inside a code span or an attribute
 is never mistaken for math, and a backtick inside a formula never opens code.
+Every rule starts at a line start or at one of `` ` < \ $ : ``, so the grammar is
+tried only there (searching for it tried every rule at every character).
 An inline `$…$` formula never spans a blank line (a paragraph break): its
 first `$` is then a lone dollar.
 """
@@ -70,6 +72,10 @@ _GRAMMAR = re.compile(_RULES, re.DOTALL | re.VERBOSE | re.MULTILINE)
 _IN_LIST = re.compile(_RULES.replace(_INDENTED, ""), re.DOTALL | re.VERBOSE | re.MULTILINE)
 _LIST_ITEM = re.compile(r"[ \t]*(?:[*+-]|\d+[.)])[ \t]")
 
+# Where a rule can start: a line start (`^`, `\A`, after `\n\n`), or `` ` ``, `<`, `\`, `$`, `:` (`:math:`).
+# A new rule that starts elsewhere must be added here (tests/test_grammar.py compares with a plain search)
+_RULE_START = re.compile(r"^|[`<\\$:]", re.MULTILINE)
+
 _MATH_GROUPS = (("display", True), ("bracket", True), ("env", True), ("paren", False), ("reference", False),
                 ("inline", False), ("role", False))
 _KINDS = ("fence", "doctest", "indented", "definition", "code", "comment", "html", "dollar", "lone")
@@ -94,7 +100,7 @@ def tokenize(markdown: str) -> list[Token]:
     """The tokens of some Markdown; `"".join(t.text for t in tokens) == markdown`."""
     tokens: list[Token] = []
     at = 0
-    while (match := _GRAMMAR.search(markdown, at)) is not None:
+    while (match := _next_rule(markdown, at)) is not None:
         if match.group("indented") is not None and _in_list(markdown, match.start()):
             match = _IN_LIST.search(markdown, match.start())
             if match is None:
@@ -106,6 +112,15 @@ def tokenize(markdown: str) -> list[Token]:
     if at < len(markdown):
         tokens.append(Token("text", markdown[at:], at))
     return tokens
+
+
+def _next_rule(markdown: str, at: int) -> re.Match[str] | None:
+    """`_GRAMMAR.search(markdown, at)`, trying the grammar only where a rule can start."""
+    for start in _RULE_START.finditer(markdown, at):
+        match = _GRAMMAR.match(markdown, start.start())
+        if match is not None:
+            return match
+    return None
 
 
 def _in_list(markdown: str, start: int) -> bool:

@@ -1,7 +1,8 @@
 """
 # Highlighting code
 
-Pygments lexes each file once. The formatter emits one line of HTML per source
+Pygments lexes each file once, with its Python lexer's rules tried the
+faster way of [lexing](lexing.py) (the same tokens). The formatter emits one line of HTML per source
 line (it closes and reopens spans where a token such as a docstring crosses a
 line break), so the highlighted file can be cut at any line boundary: a section
 takes exactly the lines it owns, whatever their CSS classes.
@@ -13,10 +14,11 @@ from io import StringIO
 
 from pygments import lex
 from pygments.formatters import HtmlFormatter
-from pygments.lexers import PythonLexer
+
+from .lexing import FastPythonLexer
 
 # One lexer and formatter for the whole build; neither keeps per-file state
-_LEXER = PythonLexer(stripnl=False, stripall=False, ensurenl=True)
+_LEXER = FastPythonLexer(stripnl=False, stripall=False, ensurenl=True)
 _FORMATTER = HtmlFormatter(nowrap=True)
 
 

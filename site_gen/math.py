@@ -18,6 +18,10 @@ visible HTML comes from the marked formula; the MathML, whose annotation
 readers copy and screen readers read, from the formula exactly as written.
 
 Identical formulas are rendered once: results are remembered per renderer.
+Most formulas take one KaTeX call: the marked formula rendered with its MathML
+(`htmlAndMathml`), whose annotation is then set back to the formula as written;
+where a mark could change the MathML, or that call fails, the MathML and the
+drawn formula are rendered apart, and any error reads as it always did.
 
 Equations are numbered only where the author asks: `\\tag{…}`, or `\\label{…}`
 referred to by `\\eqref{…}`/`\\ref{…}` (numbered in page order by
@@ -34,7 +38,7 @@ from html import escape, unescape
 from typing import Iterable
 
 from . import katex_process
-from .symbols import is_markable, mark_symbols
+from .symbols import is_markable, mark_symbols, mark_whole_symbols
 
 from .assets import KATEX_VERSION  # noqa: F401  (re-exported: the version this module renders with)
 
@@ -124,6 +128,11 @@ class KatexRenderer:
     def _render(self, tex: str, display: bool) -> Rendered:
         if not self.number_all:
             tex = unnumbered(tex)
+        shared = _in_one_call(tex, display)
+        return Rendered(shared) if shared is not None else self._in_two_calls(tex, display)
+
+    def _in_two_calls(self, tex: str, display: bool) -> Rendered:
+        """The MathML of the formula as written, beside the drawn formula with its symbols marked."""
         try:
             mathml = katex_process.render(tex, displayMode=display, output="mathml", trust=False, **_OPTIONS)
             html = self._marked_html(tex, display)
@@ -144,6 +153,25 @@ class KatexRenderer:
                                         **_OPTIONS)
         except katex_process.KatexError:
             return None
+
+
+def _in_one_call(tex: str, display: bool) -> str | None:
+    """
+    The HTML and MathML of a formula from one render of its marked form, or
+    None where that could differ from `_combine` of the two renders.
+    """
+    marked = mark_whole_symbols(tex) if is_markable(tex) else None
+    if marked is None:
+        return None
+    try:
+        html = katex_process.render(marked, displayMode=display, output="htmlAndMathml", trust=True, **_OPTIONS)
+    except katex_process.KatexError:  # the two-call path reports it, with the message of the formula as written
+        return None
+    # KaTeX escapes the annotation as `html.escape` does: & < > " '
+    written, annotated = f"{_ANNOTATION}{escape(tex)}</", f"{_ANNOTATION}{escape(marked)}</"
+    if html.count(annotated) != 1:
+        return None
+    return html.replace(annotated, written)
 
 
 def _combine(mathml: str, html: str, display: bool) -> str:

@@ -23,11 +23,13 @@ linked from it without its HTML being read from the cache.
 
 from __future__ import annotations
 
+import json
+import zlib
 from dataclasses import asdict, dataclass, field
 from pathlib import PurePosixPath
 from typing import TYPE_CHECKING, Callable
 
-from .cache import Cache
+from .cache import Cache, encode_value
 from .model import PageResult, Problem
 from .plan import Task, with_anchors
 from .workers import in_parallel
@@ -40,6 +42,8 @@ if TYPE_CHECKING:
 Progress = Callable[[int, int], None]
 # Where each output goes as soon as it is made: `Staging.put` (site path, bytes)
 Put = Callable[[PurePosixPath, bytes], None]
+# A cache entry encoded by a worker: kind, key, `cache.encode_value` of the value
+Entry = tuple[str, str, bytes]
 
 
 @dataclass
@@ -48,15 +52,16 @@ class Made:
     What the later stages need of one output once its HTML is written (the
     HTML is not kept, so memory does not grow with the site): the problems
     found, the files it links to, its title and search sections, its ids and
-    its links into other pages' fragments.
+    its links into other pages' fragments. The search sections and ids,
+    a good part of the site's text, are held packed (`packed`, `unpacked`).
     """
 
     task: Task
     problems: list[Problem]
     assets: dict[str, str]  # site path → disk path
     title: str
-    search: list[dict[str, str]]
-    ids: str  # one a line: one string, not a list, since every line of code has an id
+    search: bytes  # the sections worth finding, each as compact JSON (what the index holds), one a line, packed
+    ids: bytes  # one a line, packed
     fragment_links: list[list]
 
 
@@ -86,7 +91,8 @@ def produce(plan: list[list[Task]], cache: Cache, site: Callable[[], Site], jobs
             cache.keep("section", key)
         if default and task.kind == "page":
             anchors[task.url] = result.anchors
-        return Made(task, result.problems, result.assets, result.title, result.search, "\n".join(result.ids),
+        searched = [compact_json(section) for section in result.search if section["x"] or section["h"] or section["c"]]
+        return Made(task, result.problems, result.assets, result.title, packed(searched), packed(result.ids),
                     result.fragment_links)
 
     for number, tasks in enumerate(plan):
@@ -102,14 +108,14 @@ def produce(plan: list[list[Task]], cache: Cache, site: Callable[[], Site], jobs
         missing = [i for i, output in enumerate(made) if output is None]
         done += len(tasks) - len(missing)
         if missing:
-            fresh = in_parallel(_render, [tasks[i] for i in missing], jobs, shared=site())
-            for i, (result, formulas, sections) in zip(missing, fresh):
+            fresh = in_parallel(_render, [(tasks[i], cache.storing) for i in missing], jobs, shared=site())
+            for i, (result, html, record, entries, formulas) in zip(missing, fresh):
                 site().math.learn(formulas)
-                for key, section in sections.items():
-                    cache.put("section", key, section)
-                html = result.html.encode("utf-8")
                 staging.put(tasks[i].path, html)
-                _store(cache, tasks[i].kind, keys[i], result, content_hash(html))
+                if record is not None:
+                    cache.put_encoded(tasks[i].kind, keys[i], record)
+                for kind, key, entry in entries:
+                    cache.put_encoded(kind, key, entry)
                 made[i] = written(tasks[i], result, number == 0)
                 produced.rendered += 1
                 done += 1
@@ -120,24 +126,38 @@ def produce(plan: list[list[Task]], cache: Cache, site: Callable[[], Site], jobs
     return produced
 
 
-def _render(site: Site, task: Task) -> tuple[PageResult, dict, dict]:
+def _render(site: Site, item: tuple[Task, bool]) -> tuple[PageResult, bytes, bytes | None, list[Entry], dict]:
     """
-    One task, the formulas its rendering had to send to KaTeX and the sections
-    it rendered (for the main process to keep).
+    One task: its record (`html`: the hash of its HTML), its HTML (UTF-8), if
+    cache entries are wanted its record's (under the task's key) and the others
+    (`_entries`), and the formulas its rendering had to send to KaTeX (for the
+    main process to keep). The entries are encoded here, in the worker, so the
+    main process never holds a page's JSON, nor its HTML twice.
     """
+    task, wanted = item
     before = set(site.math.fresh)
-    result = site.render_page(task) if task.kind == "page" else PageResult(site.render_listing(task))
-    return result, {k: v for k, v in site.math.fresh.items() if k not in before}, site.memo.take()
+    if task.kind == "page":
+        result = site.render_page(task)
+        site.by_url[task.url].release()  # its split lines: a worker would otherwise keep every page's
+    else:
+        result = PageResult(site.render_listing(task))
+    sections = site.memo.take()
+    html = result.html.encode("utf-8")
+    sha256 = content_hash(html)
+    record, entries = (encode_value({**asdict(result), "html": sha256}),  # JSON turns section numbers into strings
+                       _entries(result.html, sha256, sections)) if wanted else (None, [])
+    result.html = sha256
+    return result, html, record, entries, {k: v for k, v in site.math.fresh.items() if k not in before}
 
 
-def _store(cache: Cache, kind: str, key: str, result: PageResult, sha256: str) -> None:
+def _entries(html: str, sha256: str, sections: dict[str, dict]) -> list[Entry]:
     """
-    An output's record, under its task's key, with the hash of its HTML in place
-    of the HTML; the HTML on its own, under that hash, fetched only when the old
-    site does not hold it already (`_reused`).
+    The cache entries of a rendered output besides its record (which holds
+    the hash of its HTML in place of the HTML), encoded: the HTML on its own,
+    under that hash, fetched only when the old site does not hold it already
+    (`_reused`); and its sections (`render.SectionMemo`).
     """
-    cache.put(kind, key, {**asdict(result), "html": sha256})  # JSON turns section numbers into strings
-    cache.put("html", sha256, result.html)
+    return [("html", sha256, encode_value(html)), *(("section", key, encode_value(made)) for key, made in sections.items())]
 
 
 def _reused(path: PurePosixPath, found: PageResult, cache: Cache, staging: Staging) -> bool:
@@ -150,6 +170,21 @@ def _reused(path: PurePosixPath, found: PageResult, cache: Cache, staging: Stagi
         return False
     staging.put(path, html.encode("utf-8"))
     return True
+
+
+def compact_json(value: object) -> bytes:
+    """JSON as the search index holds it: compact, UTF-8 (never a line break: JSON escapes it)."""
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+def packed(lines: list) -> bytes:
+    """Lines (`str` or `bytes`, none holding a line break) compressed fast; `unpacked` gives them back as bytes."""
+    return zlib.compress(b"\n".join(line if isinstance(line, bytes) else line.encode("utf-8") for line in lines), 1)
+
+
+def unpacked(data: bytes) -> list[bytes]:
+    text = zlib.decompress(data)
+    return text.split(b"\n") if text else []
 
 
 def _text(value: object) -> str:

@@ -19,9 +19,10 @@ from dataclasses import dataclass
 from functools import partial
 from pathlib import PurePosixPath
 
-from .cache import Cache
+from .cache import Cache, encode_value
 from .config import Config
 from .document import Document, parse, read_text
+from .split import source_lines
 from .model import Problem, Source
 from .translate import units_of
 from .workers import in_parallel
@@ -35,6 +36,15 @@ class Reading:
     code: dict[PurePosixPath, bytes]
     # The translation units of each source that is translated, by page URL (a site with one language has none)
     units: dict[PurePosixPath, list[str]]
+
+    def forget_names(self) -> None:
+        """
+        Drop what each document's code defines and reads once the definitions
+        are collected from it: nothing later reads it, and it was a fifth of the
+        documents' memory, held to the end of the build and by every worker.
+        """
+        for document in self.documents:
+            document.names = None
 
     def highlighted(self, url: PurePosixPath) -> list[str]:
         """The HTML of each line of a source's code (index 0 is line 1); none for Markdown."""
@@ -58,39 +68,60 @@ def read_all(config: Config, sources: list[Source], cache: Cache, problems: list
             # The key is the whole record read from: a root's title or prefix is in it too
             texts.append((source, text, units, cache.key("document", repr(source), text, str(units))))
     cached = [cache.get("document", key, partial(_from_json, source, text)) for source, text, _, key in texts]
-    missing = [(source, text, units) for (source, text, units, _), hit in zip(texts, cached) if hit is None]
+    missing = [(source, text, units, cache.storing) for (source, text, units, _), hit in zip(texts, cached) if hit is None]
     parsed = iter(in_parallel(_parse, missing, jobs))
     reading = Reading([], {}, {})
+    numbers: dict[int, int] = {}
     for (source, text, _, key), hit in zip(texts, cached):
         if hit is not None:
-            document, found, lines, units = hit
+            document, found, code, units = hit
         else:
-            document, found, lines, units = next(parsed)
-            cache.put("document", key, {"document": document.to_json(), "code": lines, "units": units,
-                                        "problems": [[p.path, p.line, p.message] for p in found]})
+            document, found, code, units, entry = next(parsed)
+            if entry is not None:
+                cache.put_encoded("document", key, entry)
         problems.extend(found)
-        reading.documents.append(document)
-        reading.code[source.url] = _pack(lines)
+        reading.documents.append(_shared_numbers(document, numbers))
+        reading.code[source.url] = code
         if units is not None:
             reading.units[source.url] = units
     return reading
 
 
-def _from_json(source: Source, text: str, hit: dict) -> tuple[Document, list[Problem], list[str], list[str] | None]:
+def _shared_numbers(document: Document, numbers: dict[int, int]) -> Document:
+    """
+    `document`, its sections' line numbers made one object per value for the
+    whole site (`numbers`): each came from JSON or a worker as an int object of
+    its own, 28 bytes for each line of every source, held to the end of the build.
+    """
+    for section in document.sections:
+        section.doc_lines = [numbers.setdefault(n, n) for n in section.doc_lines]
+        section.code_lines = [numbers.setdefault(n, n) for n in section.code_lines]
+    return document
+
+
+def _from_json(source: Source, text: str, hit: dict) -> tuple[Document, list[Problem], bytes, list[str] | None]:
     units = hit["units"]
     if units is not None and not (isinstance(units, list) and all(isinstance(unit, str) for unit in units)):
         raise ValueError("units are not a list of strings")
     return (Document.from_json(source, text, hit["document"]), [Problem(*p) for p in hit["problems"]],
-            list(hit["code"]), units)
+            _pack(list(hit["code"])), units)
 
 
-def _parse(_: None, item: tuple[Source, str, bool]) -> tuple[Document, list[Problem], list[str], list[str] | None]:
-    source, text, wants_units = item
+def _parse(_: None, item: tuple[Source, str, bool, bool]) -> tuple[Document, list[Problem], bytes, list[str] | None,
+                                                                  bytes | None]:
+    """
+    One source read: its document, problems, packed code, units, and its cache
+    entry if one is wanted (encoded here, in the worker: the code is most of it).
+    """
+    source, text, wants_units, wanted = item
     found: list[Problem] = []
     document = parse(source, text, found)
     units = units_of(document) if wants_units else None
-    if source.kind != "python":
-        return document, found, [], units
-    from .highlight import highlight_lines  # Pygments, only when a source changed
+    lines = []
+    if source.kind == "python":
+        from .highlight import highlight_lines  # Pygments, only when a source changed
 
-    return document, found, highlight_lines(document.text, len(document.lines)), units
+        lines = highlight_lines(text, len(source_lines(text)))
+    entry = encode_value({"document": document.to_json(), "code": lines, "units": units,
+                          "problems": [[p.path, p.line, p.message] for p in found]}) if wanted else None
+    return document, found, _pack(lines), units, entry

@@ -22,6 +22,7 @@ from functools import lru_cache
 
 from pylatexenc.latex2text import LatexNodes2Text, MacroTextSpec, get_default_latex_context_db
 from pylatexenc.latexwalker import LatexCharsNode
+from pylatexenc.latexwalker import get_default_latex_context_db as default_parsing_context
 
 SUBSCRIPTS = dict(zip("0123456789+-=()aehijklmnoprstuvxβγρφχ", "₀₁₂₃₄₅₆₇₈₉₊₋₌₍₎ₐₑₕᵢⱼₖₗₘₙₒₚᵣₛₜᵤᵥₓᵦᵧᵨᵩᵪ"))
 SUPERSCRIPTS = dict(zip("0123456789+-=()abcdefghijklmnoprstuvwxyzABDEGHIJKLMNOPRTUVWβγδθιφχ",
@@ -122,6 +123,8 @@ def _context():
 
 
 _CONVERTER = _GroupingText(latex_context=_context(), math_mode="verbatim", strict_latex_spaces=True)
+# The macros the parser knows: the walker would build this table afresh for every formula
+_PARSING = default_parsing_context()
 
 
 @lru_cache(maxsize=8192)  # a formula recurs on its page and in every language
@@ -129,7 +132,7 @@ def readable(tex: str) -> str:
     """`tex` as Unicode text on one line; the TeX itself if it cannot be parsed."""
     flat = _ROW_BREAK.sub(";", _ENVIRONMENT.sub(" ", tex)).replace("&", " ")
     try:
-        text = _CONVERTER.latex_to_text(flat)
+        text = _CONVERTER.latex_to_text(flat, latex_context=_PARSING)
     except Exception:  # noqa: BLE001 - pylatexenc raises assorted errors on broken TeX; the source is still text
         text = tex
     return _SPACES.sub(" ", text).strip(" ;")

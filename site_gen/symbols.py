@@ -21,6 +21,14 @@ every page and in every language.
 already uses any of those, or defines macros (which could build them), is left
 unmarked and rendered without trust: the only trusted command is the one
 added here.
+
+A mark normally changes only the drawn formula: KaTeX builds the MathML of
+`\htmlData{…}{x_t}` exactly as that of `x_t`, so one render of the marked
+formula can give both (see [math](math.py)). `mark_whole_symbols` says when
+that holds: every mark wraps a whole atom (no script, prime or Unicode
+superscript follows it, and a script's argument stays one token), and no
+command that looks at what its argument is (`\mathbin{x}` draws a lone letter
+differently from a group) is used.
 """
 
 from __future__ import annotations
@@ -54,6 +62,13 @@ UNTRUSTED = {
     "csname", "expandafter", "char", "@ifnextchar",
 }
 
+# Commands whose MathML depends on whether their argument is a lone character
+_ARGUMENT_SENSITIVE = {
+    "mathbin", "mathrel", "mathord", "mathop", "mathopen", "mathclose", "mathpunct", "mathinner", "stackrel",
+    "overset", "underset", "boldsymbol", "bm", "pmb", "not", "verb",
+}
+_ATTACHES = ("_", "^", "'")  # what would attach to the atom before it
+
 _TOKEN = re.compile(r"\\[A-Za-z@]+|\\.|\s+|.", re.DOTALL)
 
 
@@ -68,12 +83,26 @@ def is_markable(tex: str) -> bool:
 
 def mark_symbols(tex: str) -> str:
     """The formula with every symbol wrapped in `\\htmlData{sym=ID}{…}`."""
+    return _marked(tex)[0]
+
+
+def mark_whole_symbols(tex: str) -> str | None:
+    """The marked formula when every mark leaves KaTeX's MathML as it was; otherwise None."""
+    marked, whole = _marked(tex)
+    return marked if whole else None
+
+
+def _marked(tex: str) -> tuple[str, bool]:
+    """The marked formula, and whether every mark wraps a whole atom (see `mark_whole_symbols`)."""
     tokens = _TOKEN.findall(tex)
+    whole = not any(t[1:] in _ARGUMENT_SENSITIVE for t in tokens if t.startswith("\\"))
     out: list[str] = []
     i = 0
     while i < len(tokens):
         token = tokens[i]
         if token.startswith("\\") and (token[1:] in _VERBATIM or token[1:] in _SETTINGS or token == "\\\\"):
+            start = _skip_space(tokens, i + 1)
+            whole = whole and (start >= len(tokens) or tokens[start] != "*")  # `\operatorname*{…}`: its group is marked
             end = _arguments_end(tokens, i)
             out.extend(tokens[i:end])
             i = end
@@ -88,8 +117,12 @@ def mark_symbols(tex: str) -> str:
         # A script takes one argument: `\nabla_\theta` needs the marked symbol in braces
         after_script = next((t for t in reversed(out) if not t.isspace()), "") in ("_", "^")
         out.append("{" + marked + "}" if after_script else marked)
+        at = _skip_space(tokens, end)
+        following = tokens[at] if at < len(tokens) else ""
+        if (after_script and end - i > 1) or following in _ATTACHES or not following.isascii():
+            whole = False
         i = end
-    return "".join(out)
+    return "".join(out), whole
 
 
 def _arguments_end(tokens: list[str], i: int) -> int:

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import filecmp
 import shutil
+import zlib
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings, strategies as st
 
 from site_gen.build import build
 from site_gen.cli import main
@@ -165,8 +167,8 @@ def test_an_output_folder_inside_the_sources_does_not_defeat_the_cache(tree: Pat
 def formula_keys(config) -> set[str]:
     import sqlite3
 
-    with sqlite3.connect(config.cache) as db:
-        return {row[0] for row in db.execute("SELECT value FROM entries WHERE kind = 'formula'")}
+    with sqlite3.connect(config.cache) as db:  # values are stored compressed
+        return {zlib.decompress(row[0]).decode() for row in db.execute("SELECT value FROM entries WHERE kind = 'formula'")}
 
 
 def test_formulas_no_page_shows_are_forgotten_and_the_space_reclaimed(tree: Path, tmp_path: Path) -> None:
@@ -373,3 +375,28 @@ def test_a_killed_build_keeps_most_of_what_it_put(tmp_path: Path) -> None:
     cache.save()
     cache.close()
     assert sum(Cache(path).get("page", key) is not None for key in keys) == 1000
+
+
+# Any JSON value: text with every code point but lone surrogates' halves joined (JSON cannot hold
+# a pair split across values anyway), long enough to cross the encoder's megabyte slices
+_json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4),
+    max_leaves=12,
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(value=_json_values, filler=st.sampled_from([0, 2**20 - 1, 2**20 + 3]), wide=st.sampled_from(["", "é", "\ud800", "😀"]))
+def test_a_stored_value_comes_back_equal(tmp_path_factory, value, filler: int, wide: str) -> None:
+    from site_gen.cache import Cache
+
+    # A character cut where the encoder slices its text would come back damaged
+    big = ["a" * filler + wide * 3, value]
+    cache = Cache(tmp_path_factory.mktemp("cache") / "cache.sqlite")
+    cache.put("page", "k", big)
+    cache.save()
+    cache.close()
+    again = Cache(cache.path)
+    assert again.get("page", "k") == big
+    again.close()

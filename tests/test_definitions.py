@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import PurePosixPath
+from pathlib import Path, PurePosixPath
+from unittest.mock import patch
 
-from site_gen.definitions import collect
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from site_gen.definitions import collect, module_names
+from site_gen.split import PARSE_ERRORS, parse_tree
 from site_gen.model import Source
 
 
@@ -76,3 +81,38 @@ def test_a_summary_reads_its_formulas_as_text_not_as_latex() -> None:
     softmax, moment = readable(r"\log(\text{Softmax}(x))"), readable(r"\hat{m}_t")
     assert found.defined[("act", "LogSoftmax")].summary == f"Applies the {softmax} function, as B does."
     assert found.defined[("act", "adam")].summary == f"Moves by {moment}, at a cost of $."
+
+
+# Skipping the statements whose lines name no candidate finds exactly the reads of the full walk
+_PIECES = [
+    "from . import *\n", "from pkg import LIMIT as L\n", "import os.path\n", "def f(a=L, *b: 'T', **c):\n",
+    "    return helper(a)\n", "    x = helper\n", "    global helper\n", "class C(Base):\n", "    @helper\n",
+    "    def m(self): return self.helper, L.real\n", "helper = 1\n", "\x0c\n", "y = [helper for helper in z]\n",
+    "s = f'{helper}'\n", "t = '''\nhelper\n'''\n", "lambda helper: helper\n", "ｈelper = 2\n", "\r\n", "\r",
+    "class K:\n    @helper\n    def n(self): pass\n", "if helper: pass\n", "with open(p) as helper:\n    pass\n", "(L := 3)\n", "def helper(): pass\n",
+]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(_PIECES), max_size=25).map("".join))
+def test_skipping_statements_loses_no_read(text: str) -> None:
+    try:
+        tree = parse_tree(text)
+    except PARSE_ERRORS:
+        return
+    source = _docs({"pkg/mod.py": text})[0].source
+    pruned = module_names(tree, source, text, also=["Base", "z", "helper"])
+    with patch("site_gen.definitions._lines_naming", lambda text, candidates: list(range(1, len(text) + 2))):
+        full = module_names(tree, source, text, also=["Base", "z", "helper"])
+    assert pruned == full
+
+
+def test_skipping_statements_loses_no_read_in_this_project() -> None:
+    root = Path(__file__).resolve().parent.parent
+    for path in sorted((root / "site_gen").glob("*.py")) + sorted((root / "labml_nn").rglob("*.py")):
+        text = path.read_text(encoding="utf-8")
+        source = _docs({str(path.relative_to(root)): text})[0].source
+        tree = parse_tree(text)
+        with patch("site_gen.definitions._lines_naming", lambda text, candidates: list(range(1, len(text) + 2))):
+            full = module_names(tree, source, text)
+        assert module_names(tree, source, text) == full, path

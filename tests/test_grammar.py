@@ -9,7 +9,7 @@ from collections import Counter
 
 from hypothesis import given, settings, strategies as st
 
-from site_gen.grammar import blocks, formulas, headings, tokenize, words
+from site_gen.grammar import _GRAMMAR, _next_rule, blocks, formulas, headings, tokenize, words
 from site_gen.math import Rendered
 from site_gen.prose import ProseRenderer, inventory, raw_html_outside_allowlist
 from site_gen.translate import has_words, split_units
@@ -130,3 +130,11 @@ def test_a_math_role_wrapped_over_two_lines_is_one_formula() -> None:
     assert not [t for t in tokenize(text) if t.kind == "code"]
     # A blank line ends the paragraph, and the role with it
     assert formulas("a :math:`x\n\ny` b") == []
+
+
+@settings(max_examples=500)
+@given(st.one_of(markdown_text, st.text(alphabet="$`<\\\n \t>x[]:~-*#")), st.integers(min_value=0, max_value=60))
+def test_the_grammar_is_tried_only_where_a_rule_can_start(text: str, at: int) -> None:
+    """Trying the grammar at rule starts finds what searching every character finds."""
+    found, searched = _next_rule(text, at), _GRAMMAR.search(text, at)
+    assert (found and (found.span(), found.groupdict())) == (searched and (searched.span(), searched.groupdict()))

@@ -89,8 +89,9 @@ def test_rendering_reads_nothing_from_the_disk(tmp_path: Path) -> None:
     _project(root)
     planned, site = _stages(root)
     root.rename(tmp_path / "gone")  # sources, templates and translation tables: out of reach before the first page
-    rendered = [_render(site, task)[0] for language in planned.tasks for task in language]
+    # result, HTML and cache entry of every task
+    rendered = [_render(site, (task, True))[:3] for language in planned.tasks for task in language]
     (tmp_path / "gone").rename(root)
     planned, site = _stages(root)
-    assert rendered == [_render(site, task)[0] for language in planned.tasks for task in language]
-    assert any(result.problems for result in rendered)  # the broken tables are found, from the tasks alone
+    assert rendered == [_render(site, (task, True))[:3] for language in planned.tasks for task in language]
+    assert any(result.problems for result, _, _ in rendered)  # the broken tables are found, from the tasks alone

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 import sysconfig
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 import pytest
 from conftest import compare_golden
@@ -212,3 +212,20 @@ def test_comments_from_the_tree_are_tokenizes_on_the_whole_stdlib() -> None:
             continue
         decided += _comments_agree(text)
     assert decided > 500
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.text(st.characters(blacklist_characters="\r\0", blacklist_categories=("Cs",))))
+def test_a_document_gives_back_its_text_and_lines_after_crossing_to_a_worker(text: str) -> None:
+    import pickle
+
+    from site_gen.document import parse
+    from site_gen.model import Source
+
+    source = Source(PurePosixPath("m.md"), PurePosixPath("m.html"), PurePosixPath("m.md"), "markdown")
+    document = parse(source, text, [])  # held packed
+    lines = document.lines
+    again = pickle.loads(pickle.dumps(document))  # as a worker receives it, without its split lines
+    document.release()
+    assert again.text == document.text == text
+    assert again.lines == document.lines == lines == source_lines(text)
