@@ -229,8 +229,7 @@
         setTimeout(() => { button.textContent = say("copy"); }, 1500);
       } catch { /* clipboard refused: the text can still be selected */ }
     });
-    const tools = column.querySelector(".code-tools");
-    if (tools) tools.prepend(button); else column.prepend(button);
+    column.querySelector(".code-tools").prepend(button);  // floats over the code: never a row of its own
     // One tab stop per row: Copy is reached from the row's permalink with the right arrow, and back
     const row = column.closest(".row");
     const permalink = row?.querySelector(`a.permalink[href="#${CSS.escape(row.id)}"]`);
