@@ -74,3 +74,16 @@ def test_first_characters(pattern: str, can_start: str, cannot_start: str) -> No
 
 def test_a_rule_that_can_match_nothing_may_start_anywhere() -> None:
     assert first_characters(re.compile(r"x*")) == frozenset(range(128))
+
+
+def test_highlighting_is_the_same_before_and_after_the_fast_lexer_takes_over(monkeypatch) -> None:
+    """A process lexes its first lines with Pygments' own lexer (joining rules costs more than a small edit build needs)."""
+    from site_gen import highlight
+
+    text = (ROOT / "site_gen" / "grammar.py").read_text(encoding="utf-8")
+    lines = text.count("\n") + 1
+    monkeypatch.setattr(highlight, "_lines_lexed", 0)
+    early = highlight.highlight_lines(text, lines)
+    monkeypatch.setattr(highlight, "_lines_lexed", highlight._JOIN_AFTER + 1)
+    late = highlight.highlight_lines(text, lines)
+    assert early == late and any("<span" in line for line in early)
