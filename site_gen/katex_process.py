@@ -44,7 +44,12 @@ class _Child:
         self.pid = os.fork()
         if self.pid == 0:  # the child: serve until the parent closes its end, or after an error
             ours.close()
-            _serve(Connection(theirs.detach()))
+            kept = theirs.detach()
+            # Nothing else the parent had open stays open here: a pipe another process waits to see
+            # closed (a browser driver's, a pool's), or a lock file, must close when the parent closes it
+            os.closerange(3, kept)
+            os.closerange(kept + 1, os.sysconf("SC_OPEN_MAX"))
+            _serve(Connection(kept))
         theirs.close()
         self.connection = Connection(ours.detach())
 

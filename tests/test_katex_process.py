@@ -85,3 +85,16 @@ def test_the_engine_ends_with_the_process_that_started_it() -> None:
         os.close(watched)
     finally:
         os.close(reader)
+
+
+def test_the_engine_keeps_none_of_its_parents_files_open() -> None:
+    """A pipe whose other end a driver waits to see closed (Playwright's) must close when the parent closes it."""
+    katex_process._stop()  # the next formula starts a fresh engine, forked while the pipe is open
+    reader, writer = os.pipe()
+    try:
+        katex_process.render("x")
+        os.close(writer)
+        # End of file only if no other process holds the write end; the timeout only bounds a hang
+        assert select.select([reader], [], [], 120)[0] == [reader] and os.read(reader, 1) == b""
+    finally:
+        os.close(reader)
