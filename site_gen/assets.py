@@ -2,29 +2,50 @@
 # Static assets
 
 The files every page needs besides its HTML: our stylesheet and script (from
-`templates/static/`), the Pygments colours, and KaTeX's stylesheet and fonts so
-that pages work offline. KaTeX's files come from an installed package (Debian's
-`libjs-katex` and `fonts-katex`); without one, pages link KaTeX's stylesheet
-from a CDN at the version the renderer uses, and the build says so.
+`templates/static/`), the Pygments colours, and the math font. Formulas are
+MathML, drawn by the browser; it lays them out well only with an OpenType MATH
+font, so the site ships Latin Modern Math (Debian's `fonts-lmodern`), cut down
+to the characters formulas use (the MATH table keeps what they need to
+stretch delimiters, enlarge operators and draw radicals) and stored as woff2.
+Without the font installed, formulas use the reader's own math font (the CSS
+`math` family), and the build says so.
 
 In: the templates folder. Out: `Assets`: the files to copy (site path →
-bytes), where KaTeX's stylesheet is, and a note when it comes from the CDN.
+bytes), and a note when the math font is missing.
 """
 
 from __future__ import annotations
 
+import base64
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-from .cache import Cache
-from .katex_files import KATEX_CSS_CANDIDATES, KATEX_FONT_CANDIDATES  # shared with `stamp`
+from .cache import Cache, digest
+from .math_files import MATH_FONT_CANDIDATES  # shared with `stamp`
 
 # The KaTeX that pykatex 0.1.1 embeds (kept here so that no build imports KaTeX just to know it)
 KATEX_VERSION = "0.16.22"
 
-CDN_STYLESHEET = f"https://cdn.jsdelivr.net/npm/katex@{KATEX_VERSION}/dist/katex.min.css"
 STATIC = PurePosixPath("_static")
 SEARCH = PurePosixPath("_search")
+MATH_FONT = STATIC / "math" / "latinmodern-math.woff2"
+
+
+def _span(first: int, last: int) -> range:
+    return range(first, last + 1)
+
+
+# What formulas draw: ASCII, Latin-1, accents, Greek, punctuation, letter-like symbols, arrows,
+# operators, brackets, and the math alphabets KaTeX's MathML and the browser's automatic italic
+# use (italic, bold, bold italic, script, double-struck; Latin and Greek; bold and double-struck digits)
+MATH_CHARACTERS = [
+    code for first, last in (
+        (0x20, 0x7E), (0xA0, 0xFF), (0x2C6, 0x2DC), (0x300, 0x30F), (0x391, 0x3C9), (0x3D1, 0x3F5),
+        (0x2000, 0x206F), (0x2100, 0x214F), (0x2190, 0x21FF), (0x2200, 0x22FF), (0x2308, 0x230B),
+        (0x23B4, 0x23B5), (0x23DC, 0x23E1), (0x27E6, 0x27EF), (0x2A00, 0x2A0C),
+        (0x1D400, 0x1D4CF), (0x1D538, 0x1D56B), (0x1D6A8, 0x1D755), (0x1D7CE, 0x1D7E1),
+    ) for code in _span(first, last)
+]
 
 
 def search_index(lang: str) -> PurePosixPath:
@@ -35,8 +56,7 @@ def search_index(lang: str) -> PurePosixPath:
 @dataclass
 class Assets:
     files: dict[PurePosixPath, bytes]
-    katex_stylesheet: str  # site path of KaTeX's CSS, or the CDN URL
-    note: str | None = None  # said once per build when KaTeX had to come from the CDN
+    note: str | None = None  # said once per build when the math font is missing
 
 
 def collect(templates: Path, cache: Cache | None = None) -> Assets:
@@ -48,17 +68,68 @@ def collect(templates: Path, cache: Cache | None = None) -> Assets:
                 files[STATIC / path.relative_to(static).as_posix()] = path.read_bytes()
     # One stylesheet for the page: ours, then the code colours (one request fewer before first paint)
     ours = files.get(STATIC / "site.css", b"")
-    files[STATIC / "site.css"] = ours + b"\n" + _pygments_css(cache).encode()
-    css = next((c for c in KATEX_CSS_CANDIDATES if c.is_file()), None)
-    fonts = next((f for f in KATEX_FONT_CANDIDATES if f.is_dir() and any(f.glob("*.woff2"))), None)
-    if css is None or fonts is None:
-        note = f"KaTeX stylesheet and fonts not installed (Debian: libjs-katex fonts-katex); linking {CDN_STYLESHEET}"
-        return Assets(files, CDN_STYLESHEET, note)
-    files[STATIC / "katex" / "katex.min.css"] = css.read_bytes()
-    # Browsers take the first format they support, and every current one reads woff2
-    for font in sorted(fonts.glob("*.woff2")):
-        files[STATIC / "katex" / "fonts" / font.name] = font.read_bytes()
-    return Assets(files, str(STATIC / "katex" / "katex.min.css"))
+    css = ours + b"\n" + _pygments_css(cache).encode()
+    source = next((font for font in MATH_FONT_CANDIDATES if font.is_file()), None)
+    note = None
+    if source is None:
+        note = "math font not installed (Debian: fonts-lmodern); formulas use the reader's own math font"
+    else:
+        files[MATH_FONT] = _math_font(source, cache)
+        css += _FONT_FACE.encode()
+    files[STATIC / "site.css"] = css
+    return Assets(files, note)
+
+
+# `swap`: prose never waits for the font; `math` is the family the stylesheet's formulas ask for first
+_FONT_FACE = f"""
+@font-face {{
+  font-family: "Latin Modern Math";
+  src: url("{MATH_FONT.relative_to(STATIC)}") format("woff2");
+  font-display: swap;
+}}
+"""
+
+
+def _math_font(source: Path, cache: Cache | None) -> bytes:
+    """The math font, subset to `MATH_CHARACTERS`, as woff2 (five seconds' work: kept in the cache)."""
+    original = source.read_bytes()
+    key = cache.key("math-font", digest(original), _fonttools_version()) if cache else ""
+    stored = cache.get("asset", key) if cache else None
+    if stored is not None:
+        return base64.b64decode(stored)
+    font = subset_math_font(original)
+    if cache:
+        cache.put("asset", key, base64.b64encode(font).decode("ascii"))
+    return font
+
+
+def subset_math_font(original: bytes) -> bytes:
+    """An OpenType MATH font cut down to `MATH_CHARACTERS` and what its layout tables reach from them, as woff2."""
+    import io
+
+    from fontTools import subset
+    from fontTools.ttLib import TTFont
+
+    font = TTFont(io.BytesIO(original))
+    options = subset.Options()
+    options.layout_features = ["*"]  # script-size glyphs (`ssty`), flattened accents, dotless letters
+    options.name_IDs = [0, 1, 2, 3, 4, 5, 6, 13, 14]  # names, version, licence (the GUST font licence asks for it)
+    options.hinting = False
+    options.notdef_outline = True
+    options.flavor = "woff2"
+    options.drop_tables += ["FFTM"]  # FontForge's timestamps: nothing a browser reads
+    subsetter = subset.Subsetter(options)
+    subsetter.populate(unicodes=MATH_CHARACTERS)
+    subsetter.subset(font)  # keeps the MATH table's variants and assemblies of the glyphs kept
+    out = io.BytesIO()
+    subset.save_font(font, out, options)
+    return out.getvalue()
+
+
+def _fonttools_version() -> str:
+    from importlib import metadata
+
+    return metadata.version("fonttools")
 
 
 def _pygments_css(cache: Cache | None) -> str:

@@ -54,7 +54,6 @@ from .read import Reading, read_all
 from .write import BuildError, Staging, check_out, lock
 
 if TYPE_CHECKING:
-    from .assets import Assets
     from .render import Site
 
 
@@ -88,8 +87,8 @@ def build(config: Config, jobs: int | None = None, use_cache: bool = True,
             assets = site_assets.collect(config.templates, cache)
             definitions = collect_definitions(documents)  # once: the plan's cache keys and the pages both need it
             reading.forget_names()
-            planned = plan(config, files, documents, assets, definitions, cache.remember)
-            site = _renderer(config, files, reading, planned, assets, cache, definitions)
+            planned = plan(config, files, documents, definitions, cache.remember)
+            site = _renderer(config, files, reading, planned, cache, definitions)
             with Staging(config.out) as staging:  # dropped, old site untouched, if anything below fails
                 produced = produce(planned.tasks, cache, site, jobs, staging, progress, config.equation_numbers)
                 problems, notes = assemble(config, produced, assets, cache, site, staging.put)
@@ -108,8 +107,7 @@ def build(config: Config, jobs: int | None = None, use_cache: bool = True,
     return report
 
 
-def _renderer(config: Config, files: Files, reading: Reading, planned: Plan, assets: Assets, cache: Cache,
-              definitions: Definitions):
+def _renderer(config: Config, files: Files, reading: Reading, planned: Plan, cache: Cache, definitions: Definitions):
     """The renderer, made (and its heavy modules imported) on first need, with the formulas of earlier builds."""
 
     @once
@@ -122,7 +120,7 @@ def _renderer(config: Config, files: Files, reading: Reading, planned: Plan, ass
         compiled = cache.path.parent / "templates" if cache.path is not None else None
         memo = SectionMemo(lambda key: cache.get("section", key, SectionMade.from_json),
                            lambda *parts: cache.key("section", *parts))
-        return Site(config, files, reading, math, assets.katex_stylesheet, planned, definitions, compiled, memo)
+        return Site(config, files, reading, math, planned, definitions, compiled, memo)
 
     return site
 

@@ -1,33 +1,36 @@
 """
 # Rendering math
 
-The only module that knows KaTeX. `KatexRenderer` turns LaTeX into HTML with
-MathML beside it (screen readers read the MathML), through `pykatex`, which
-runs KaTeX inside an embedded JavaScript engine: no Node. The engine lives in a
-child process ([katex_process](katex_process.py)), because pykatex's handling
-of some errors corrupts memory.
+The only module that knows KaTeX. `KatexRenderer` turns LaTeX into MathML,
+which the browser draws itself (MathML Core: Chromium 109+, Firefox, Safari)
+with the math font the site ships (see [assets](assets.py)); screen readers
+read the same MathML. KaTeX runs through `pykatex`, inside an embedded
+JavaScript engine: no Node. The engine lives in a child process
+([katex_process](katex_process.py)), because pykatex's handling of some errors
+corrupts memory.
 
 A formula KaTeX rejects never stops the build. The renderer returns the
 source in an error style together with KaTeX's message, and the caller reports
 `path:line: LaTeX error: …`. Expansion is bounded (`maxExpand`, `maxSize`), so
 a macro that calls itself fails fast instead of running forever.
 
-Every symbol of a formula carries a `data-sym` identifier (see
-[symbols](symbols.py)) so that the page can highlight it everywhere. The
-visible HTML comes from the marked formula; the MathML, whose annotation
-readers copy and screen readers read, from the formula exactly as written.
+Every symbol of a formula is an `<mstyle data-sym="…">` (see
+[symbols](symbols.py)) so that the page can highlight it everywhere. Its
+`<annotation encoding="application/x-tex">`, which readers copy and search
+reads, holds the formula exactly as written.
 
 Identical formulas are rendered once: results are remembered per renderer.
-Most formulas take one KaTeX call: the marked formula rendered with its MathML
-(`htmlAndMathml`), whose annotation is then set back to the formula as written;
-where a mark could change the MathML, or that call fails, the MathML and the
-drawn formula are rendered apart, and any error reads as it always did.
+Most formulas take one KaTeX call: the marked formula, whose annotation is
+then set back to the formula as written. Where a mark could change more than
+the mark (`mark_whole_symbols` declines), the formula as written is rendered
+too, and the marked render is kept only if it is that render plus marks. A
+formula KaTeX rejects is reported with the message for the formula as written.
 
 Equations are numbered only where the author asks: `\\tag{…}`, or `\\label{…}`
 referred to by `\\eqref{…}`/`\\ref{…}` (numbered in page order by
 `number_labels`), or every numbered environment when the renderer is made
 with `number_all`. Otherwise `align` renders as `align*`: a number nothing
-refers to is noise, and on a wide formula it was drawn over it.
+refers to is noise.
 """
 
 from __future__ import annotations
@@ -43,15 +46,21 @@ from .symbols import is_markable, mark_symbols, mark_whole_symbols
 from .assets import KATEX_VERSION  # noqa: F401  (re-exported: the version this module renders with)
 
 _OPTIONS = dict(
+    output="mathml",
+    trust=False,
     throwOnError=True,
     strict="ignore",
     maxExpand=1000,
     maxSize=20,
 )
 _KATEX = '<span class="katex">'
-_DISPLAY = '<span class="katex-display">'
 _END = "</span>"
+_NAMESPACE = ' xmlns="http://www.w3.org/1998/Math/MathML"'
+_INLINE = '<span class="math">'
+_BLOCK = '<span class="math math-block">'
 _ANNOTATION = '<annotation encoding="application/x-tex">'
+_COLOUR_MARK = re.compile(r'<mstyle mathcolor="#([0-9a-f]{6})">')
+_MSTYLE = re.compile(r"<(/?)mstyle\b([^>]*)>")
 
 
 # Environments KaTeX numbers, and their unnumbered twins (`align*`)
@@ -128,84 +137,71 @@ class KatexRenderer:
     def _render(self, tex: str, display: bool) -> Rendered:
         if not self.number_all:
             tex = unnumbered(tex)
-        shared = _in_one_call(tex, display)
-        return Rendered(shared) if shared is not None else self._in_two_calls(tex, display)
-
-    def _in_two_calls(self, tex: str, display: bool) -> Rendered:
-        """The MathML of the formula as written, beside the drawn formula with its symbols marked."""
+        marked = _marked(tex, display)
+        if marked is not None and mark_whole_symbols(tex) is not None:
+            return Rendered(marked)
         try:
-            mathml = katex_process.render(tex, displayMode=display, output="mathml", trust=False, **_OPTIONS)
-            html = self._marked_html(tex, display)
-            if html is None:
-                html = katex_process.render(tex, displayMode=display, output="html", trust=False, **_OPTIONS)
+            plain = _render(tex, display)
         except katex_process.KatexError as error:
             message = str(error).removeprefix("KaTeX parse error: ")
             return Rendered(error_html(tex, display, message), message)
-        return Rendered(_combine(mathml, html, display))
-
-    def _marked_html(self, tex: str, display: bool) -> str | None:
-        """The visible HTML with symbols marked, or None if this formula cannot be marked."""
-        if not is_markable(tex):
-            return None
-        try:
-            # `trust` admits exactly the `\htmlData` commands that `mark_symbols` added
-            return katex_process.render(mark_symbols(tex), displayMode=display, output="html", trust=True,
-                                        **_OPTIONS)
-        except katex_process.KatexError:
-            return None
+        return Rendered(marked if marked is not None and without_marks(marked) == plain else plain)
 
 
-def _in_one_call(tex: str, display: bool) -> str | None:
+def _render(tex: str, display: bool) -> str:
+    """KaTeX's MathML of a formula, in our wrapper; raises `KatexError`."""
+    mathml = katex_process.render(tex, displayMode=display, **_OPTIONS).removeprefix(_KATEX).removesuffix(_END)
+    mathml = mathml.replace(_NAMESPACE, "", 1)  # HTML knows `<math>`: the namespace is bytes on every formula
+    return f"{_BLOCK if display else _INLINE}{mathml}{_END}"
+
+
+def _marked(tex: str, display: bool) -> str | None:
     """
-    The HTML and MathML of a formula from one render of its marked form, or
-    None where that could differ from `_combine` of the two renders.
+    The MathML of a formula with its symbols marked, its annotation the formula
+    as written; None if it has no marks or KaTeX rejects it marked.
     """
-    marked = mark_whole_symbols(tex) if is_markable(tex) else None
-    if marked is None:
+    marked = mark_symbols(tex) if is_markable(tex) else tex
+    if marked == tex:
         return None
     try:
-        html = katex_process.render(marked, displayMode=display, output="htmlAndMathml", trust=True, **_OPTIONS)
-    except katex_process.KatexError:  # the two-call path reports it, with the message of the formula as written
+        mathml = _render(marked, display)
+    except katex_process.KatexError:  # the formula as written is rendered, and reports its own message
         return None
     # KaTeX escapes the annotation as `html.escape` does: & < > " '
     written, annotated = f"{_ANNOTATION}{escape(tex)}</", f"{_ANNOTATION}{escape(marked)}</"
-    if html.count(annotated) != 1:
+    if mathml.count(annotated) != 1:
         return None
-    return html.replace(annotated, written)
+    return _COLOUR_MARK.sub(r'<mstyle data-sym="\1">', mathml.replace(annotated, written))
 
 
-def _combine(mathml: str, html: str, display: bool) -> str:
-    """KaTeX's `htmlAndMathml` layout, from a MathML render and an HTML render."""
-    math = mathml.removeprefix(_KATEX).removesuffix(_END)
-    if display:
-        html = html.removeprefix(_DISPLAY).removesuffix(_END)
-    visible = html.removeprefix(_KATEX).removesuffix(_END)
-    combined = f'{_KATEX}<span class="katex-mathml">{math}{_END}{visible}{_END}'
-    return f"{_DISPLAY}{combined}{_END}" if display else combined
-
-
-def readable_part(html: str) -> str:
-    """
-    The start of a KaTeX render that holds its MathML, and so its LaTeX
-    annotation: the visible copy after it repeats the formula as drawn boxes, which
-    search text skips, so reading it is wasted work. Any other HTML comes back whole.
-    """
-    inside = html.removeprefix(_DISPLAY)
-    if not (inside.startswith(_KATEX) and html.endswith(_END) and html.count("</math>") == 1):
-        return html
-    return html[: html.index("</math>") + len("</math>")]
+def without_marks(mathml: str) -> str:
+    """The MathML with every symbol mark (`<mstyle data-sym>` and its end) taken out."""
+    out: list[str] = []
+    ours: list[bool] = []  # for each open mstyle: is it a mark?
+    at = 0
+    for tag in _MSTYLE.finditer(mathml):
+        out.append(mathml[at : tag.start()])
+        at = tag.end()
+        mark = ours.pop() if tag.group(1) else tag.group(2).startswith(' data-sym="')
+        if not tag.group(1):
+            ours.append(mark)
+        if not mark:
+            out.append(tag.group(0))
+    out.append(mathml[at:])
+    return "".join(out)
 
 
 def latex_of(html: str) -> str | None:
     """
-    The LaTeX a KaTeX render was made from, as its MathML annotation holds it
+    The LaTeX a render was made from, as its MathML annotation holds it
     (numbering applied); `None` for any other HTML.
     """
-    part = readable_part(html)
-    start, end = part.find(_ANNOTATION), part.rfind("</annotation>")
-    if part is html or start < 0 or end < start:
+    if not (html.startswith((_INLINE, _BLOCK)) and html.endswith(f"</math>{_END}") and html.count("</math>") == 1):
         return None
-    return unescape(part[start + len(_ANNOTATION) : end])
+    start, end = html.find(_ANNOTATION), html.rfind("</annotation>")
+    if start < 0 or end < start:
+        return None
+    return unescape(html[start + len(_ANNOTATION) : end])
 
 
 def error_html(tex: str, display: bool, message: str) -> str:

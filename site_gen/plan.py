@@ -1,8 +1,8 @@
 """
 # Planning the outputs
 
-The fourth stage. In: the settings, the files, the read documents and the
-static assets; the translation tables are read here for the pages (the audit
+The fourth stage. In: the settings, the files and the read documents; the
+translation tables are read here for the pages (the audit
 of `translate check` reads them on its own). Out: a `Plan`: one `Task` per
 output (a source's page or a folder's listing, in each language), the default
 language's first, with what the tasks of a language share (every page's
@@ -31,7 +31,6 @@ from dataclasses import asdict, dataclass, field, fields, is_dataclass, replace
 from pathlib import Path, PurePosixPath
 from typing import Callable
 
-from .assets import Assets
 from .cache import Cache, Remember, digest, recompute
 from .config import Config
 from .document import Document
@@ -57,7 +56,7 @@ class Task:
     source: str = ""  # the Source record and its text (pages)
     table: TableText | None = None  # the page's translation table in `lang`, and its review list
     ui: str = ""  # the interface table in `lang` (held by the `Plan`)
-    settings: str = ""  # settings, templates and KaTeX stylesheet
+    settings: str = ""  # settings and templates
     structure: str = ""  # every page's title and URL in `lang` (held by the `Plan`), the reading order, every file
     anchors: tuple[tuple[str, ...], ...] = ()  # English heading ids of each section (translated pages)
 
@@ -82,10 +81,10 @@ class Plan:
     order: list[PurePosixPath] = field(default_factory=list)  # every page, in reading order
 
 
-def plan(config: Config, files: Files, documents: list[Document], assets: Assets,
+def plan(config: Config, files: Files, documents: list[Document],
          definitions: Definitions, remember: Remember = recompute) -> Plan:
     result = Plan(order=_reading_order(documents, config.nav, remember))
-    settings = settings_digest(config, assets)
+    settings = settings_digest(config)
     order = "\n".join(str(url) for url in result.order)  # previous/next links and the site's tree
     linked = definitions.fingerprint()  # code links and "used in" lists
     for lang in config.languages:
@@ -121,12 +120,11 @@ def _interface(config: Config, lang: str, result: Plan) -> str:
     return digest(json.dumps(asdict(read)))
 
 
-def settings_digest(config: Config, assets: Assets) -> str:
+def settings_digest(config: Config) -> str:
     return digest(
         repr((config.site_url, config.repo_url, config.branch, config.title, config.languages, config.equation_numbers,
               sorted(config.language_names.items()), [(str(s.dir), s.prefix, s.title, s.translate)
                                                       for s in config.sources])),
-        assets.katex_stylesheet,
         _folder_digest(config.templates),
     )
 

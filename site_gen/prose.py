@@ -186,7 +186,7 @@ class ProseResult:
     # Every id of the HTML, headings' and the author's raw HTML's alike
     ids: list[str]
     # The HTML with each formula (and `\$`) still a token of `stash`: cheap to read for search,
-    # where KaTeX's long HTML is read once per formula rather than once per use
+    # where a formula's MathML is read once per formula rather than once per use
     search_html: str = ""
     stash: dict[str, str] = field(default_factory=dict)
 
@@ -597,7 +597,7 @@ class ProseRenderer:
 
 
 class _VisibleText(HTMLParser):
-    """The text a reader sees: a formula as its MathML's characters, without KaTeX's drawing or its LaTeX."""
+    """The text a reader sees: a formula as its MathML's characters, without its LaTeX."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -605,8 +605,7 @@ class _VisibleText(HTMLParser):
         self._hidden = 0
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        classes = (dict(attrs).get("class") or "").split()
-        if self._hidden or tag == "annotation" or "katex-html" in classes:
+        if self._hidden or tag == "annotation":
             self._hidden += tag not in ("img", "br", "hr", "wbr")
 
     def handle_endtag(self, tag: str) -> None:

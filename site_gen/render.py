@@ -74,7 +74,7 @@ class Site:
     """Renders every page of the site, in every language, from gathered documents."""
 
     def __init__(self, config: Config, files: Files, reading: Reading, math: KatexRenderer,
-                 katex_stylesheet: str, plan: Plan, definitions: Definitions, compiled: Path | None = None,
+                 plan: Plan, definitions: Definitions, compiled: Path | None = None,
                  memo: SectionMemo | None = None) -> None:
         """
         `compiled`: where compiled templates are kept between builds (the cache's; none without one).
@@ -90,7 +90,7 @@ class Site:
         self.default = config.default_language
         self.by_url = {d.source.url: d for d in reading.documents}
         self.addresses = Addresses(config)
-        self.frame = Frame(config, reading.documents, math, katex_stylesheet, plan, self.addresses,
+        self.frame = Frame(config, reading.documents, math, plan, self.addresses,
                            self.templates.macro("tree.html", "tree_folder"))
         self.definitions = definitions
         # Ids the templates write (search box, contents): a heading never takes one, a link may point at one
@@ -260,13 +260,12 @@ class Frame:
     navigation and language links; addresses come from `Addresses`.
     """
 
-    def __init__(self, config: Config, documents: list[Document], math: KatexRenderer, katex_stylesheet: str,
+    def __init__(self, config: Config, documents: list[Document], math: KatexRenderer,
                  plan: Plan, addresses: Addresses, render_folder: Callable[[Folder], str] | None = None) -> None:
         self.config = config
         self.addresses = addresses
         self.documents = documents
         self.math = math
-        self.katex_stylesheet = katex_stylesheet
         self.titles = plan.titles  # every page's, by language, as planned
         self.interface = plan.interface
         self.default = config.default_language
@@ -385,8 +384,6 @@ class Frame:
             language_root=relative_url(self.config.language_folder(lang) / "index.html", page).removesuffix("index.html"),
             search_index=relative_url(site_assets.search_index(lang), page),
             script_text={key: gettext(text) for key, text in SCRIPT_STRINGS.items()},
-            katex_css=self.katex_stylesheet if "://" in self.katex_stylesheet
-            else relative_url(self.katex_stylesheet, page),
             lang=lang,
             locale=og_locale(lang),
         )

@@ -16,7 +16,7 @@ from functools import lru_cache
 from html.parser import HTMLParser
 
 from .prose import STASH_TOKEN, ProseResult
-from .math import latex_of, readable_part
+from .math import latex_of
 from .readable_math import readable
 
 
@@ -51,7 +51,7 @@ class _PlainText(HTMLParser):
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         classes = (dict(attrs).get("class") or "").split()
-        if self._skip or "katex" in classes or "permalink" in classes:
+        if self._skip or "math" in classes or "permalink" in classes:
             self._skip += 1 if tag not in _VOID else 0
             self._annotation = self._annotation or tag == "annotation"
         elif tag in _HEADINGS:
@@ -85,7 +85,7 @@ class _PlainText(HTMLParser):
 def _stash_text(html: str) -> str:
     """What one formula's HTML adds to the words around it: read once per formula, not once per use."""
     tex = latex_of(html)
-    if tex is not None:  # a formula alone: what `parsed_text` finds, without reading KaTeX's HTML
+    if tex is not None:  # a formula alone: what `parsed_text` finds, without parsing its MathML
         return readable(tex) if tex else ""
     return parsed_text(html)
 
@@ -93,7 +93,7 @@ def _stash_text(html: str) -> str:
 def parsed_text(html: str) -> str:
     """What some HTML in the stash adds to the words around it, read by the parser."""
     parser = _PlainText()
-    parser.feed(readable_part(html))  # the MathML only: KaTeX's drawn copy is most of the HTML and adds no text
+    parser.feed(html)
     parser.close()
     return "".join(parser.pieces[0][2])
 

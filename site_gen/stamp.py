@@ -12,8 +12,8 @@ can depend on: the source folders (linked images too), templates, translation
 tables, `pyproject.toml`, this generator's own code, the cache, every file
 directly in the folders of the tools that render (a compiled module changes on
 upgrade, not its `__init__.py`; found without importing them), and the places
-an installed KaTeX may be (its appearing or going switches the pages between
-local files and the CDN). Out: a `Stamp`, kept beside the
+an installed math font may be (its appearing or going changes the site's
+stylesheet and fonts). Out: a `Stamp`, kept beside the
 cache, that also records the output folder's files and the last build's
 report, whose warnings a build with nothing to do prints again.
 
@@ -40,7 +40,7 @@ from dataclasses import asdict, dataclass, field
 from importlib.machinery import PathFinder
 from pathlib import Path
 
-from . import katex_files
+from . import math_files
 from .config import Config
 
 _FORMAT = 3
@@ -89,9 +89,9 @@ def scan(config: Config) -> Stats:
     found: Stats = {}
     for root in [root.dir for root in config.sources] + [config.templates, config.translations, _OWN_CODE]:
         _walk(str(root), skip, found)
-    for place in [*_tool_places(), *katex_files.KATEX_FONT_CANDIDATES]:
+    for place in _tool_places():
         _walk(str(place), skip, found, deep=False)
-    for extra in (config.root / "pyproject.toml", config.cache, *katex_files.KATEX_CSS_CANDIDATES):
+    for extra in (config.root / "pyproject.toml", config.cache, *math_files.MATH_FONT_CANDIDATES):
         if extra is not None and str(extra) not in skip:
             _file(str(extra), found)
     stamp = stamp_path(config)

@@ -3,8 +3,11 @@ r"""
 
 So that a reader can click $\hat{m}_t$ in one equation and see it lit up in
 every equation of the page, each *symbol* of a formula is wrapped, before
-KaTeX sees it, in `\htmlData{sym=…}{…}`. KaTeX then puts a `data-sym`
-attribute on the symbol's box.
+KaTeX sees it, in `\textcolor{#ID}{…}`, where `ID` is the symbol's identifier
+(six hex digits, so a colour). KaTeX's MathML keeps a colour as
+`<mstyle mathcolor="#ID">`, which [math](math.py) turns into
+`<mstyle data-sym="ID">`: the mark, without the colour. (`\htmlData` would say
+it directly, but KaTeX drops it from MathML.)
 
 A symbol is a Latin or Greek letter, possibly under an accent (`\hat{v}`),
 with its subscript (`m_t`, `\theta_{t-1}`) and with a superscript that names
@@ -16,19 +19,16 @@ The identity is a short hash of the symbol's normalised LaTeX (spaces removed,
 `_{t}` written `_t`): the same symbol gets the same identifier, and colour, on
 every page and in every language.
 
-`\htmlData` needs KaTeX's `trust` option, which would also let a formula use
-`\href`, `\includegraphics` and the other `\html…` commands. So a formula that
-already uses any of those, or defines macros (which could build them), is left
-unmarked and rendered without trust: the only trusted command is the one
-added here.
+A formula that sets colours itself (`\color`, `\textcolor`, …), or uses
+commands that need KaTeX's `trust` or could build other commands (macros), is
+left unmarked: no colour of the author's can be mistaken for a mark.
 
-A mark normally changes only the drawn formula: KaTeX builds the MathML of
-`\htmlData{…}{x_t}` exactly as that of `x_t`, so one render of the marked
-formula can give both (see [math](math.py)). `mark_whole_symbols` says when
-that holds: every mark wraps a whole atom (no script, prime or Unicode
-superscript follows it, and a script's argument stays one token), and no
-command that looks at what its argument is (`\mathbin{x}` draws a lone letter
-differently from a group) is used.
+A mark normally changes only an `mstyle` around the symbol: KaTeX builds the
+MathML of `\textcolor{…}{x_t}` as that of `x_t` inside the colour's `mstyle`.
+`mark_whole_symbols` says when that holds: every mark wraps a whole atom (no
+script, prime or Unicode superscript follows it, and a script's argument stays
+one token), and no command that looks at what its argument is (`\mathbin{x}`
+draws a lone letter differently from a group) is used.
 """
 
 from __future__ import annotations
@@ -55,8 +55,10 @@ _SETTINGS = {"color": 1, "textcolor": 1, "colorbox": 1, "fcolorbox": 2, "hspace"
 # Environments whose `\begin{…}` takes a column spec or a count (`\begin{array}{ll}`, `\begin{alignat}{2}`)
 _ENVIRONMENT_ARGUMENT = {"array", "darray", "subarray", "alignat", "alignat*", "alignedat", "tabular"}
 _SIZE = re.compile(r"-?[\d.]+[a-z]{2}")  # `\kern3mu`, written without braces
-# Commands that need `trust`, or could build such a command: a formula with any of them stays unmarked
-UNTRUSTED = {
+# Commands that set colours (a mark is a colour), need `trust`, or could build such a command:
+# a formula with any of them stays unmarked
+UNMARKABLE = {
+    "color", "textcolor", "colorbox", "fcolorbox", "definecolor",
     "href", "url", "includegraphics", "htmlClass", "htmlId", "htmlStyle", "htmlData",
     "def", "gdef", "edef", "xdef", "let", "futurelet", "newcommand", "renewcommand", "providecommand",
     "csname", "expandafter", "char", "@ifnextchar",
@@ -73,16 +75,17 @@ _TOKEN = re.compile(r"\\[A-Za-z@]+|\\.|\s+|.", re.DOTALL)
 
 
 def symbol_id(normalised: str) -> str:
-    return hashlib.sha1(normalised.encode("utf-8")).hexdigest()[:8]
+    """Six hex digits: the symbol's identifier, and the colour that marks it."""
+    return hashlib.sha1(normalised.encode("utf-8")).hexdigest()[:6]
 
 
 def is_markable(tex: str) -> bool:
-    """False for a formula that uses commands we will not render with `trust`."""
-    return not any(token[1:] in UNTRUSTED for token in _TOKEN.findall(tex) if token.startswith("\\"))
+    """False for a formula that sets colours or uses commands that could hide a colour."""
+    return not any(token[1:] in UNMARKABLE for token in _TOKEN.findall(tex) if token.startswith("\\"))
 
 
 def mark_symbols(tex: str) -> str:
-    """The formula with every symbol wrapped in `\\htmlData{sym=ID}{…}`."""
+    """The formula with every symbol wrapped in `\\textcolor{#ID}{…}`."""
     return _marked(tex)[0]
 
 
@@ -113,7 +116,7 @@ def _marked(tex: str) -> tuple[str, bool]:
             i += 1
             continue
         end, identity = symbol
-        marked = f"\\htmlData{{sym={symbol_id(identity)}}}{{{''.join(tokens[i:end])}}}"
+        marked = f"\\textcolor{{#{symbol_id(identity)}}}{{{''.join(tokens[i:end])}}}"
         # A script takes one argument: `\nabla_\theta` needs the marked symbol in braces
         after_script = next((t for t in reversed(out) if not t.isspace()), "") in ("_", "^")
         out.append("{" + marked + "}" if after_script else marked)

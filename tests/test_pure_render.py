@@ -16,7 +16,6 @@ import json
 import shutil
 from pathlib import Path
 
-from site_gen import assets as site_assets
 from site_gen import config as site_config
 from site_gen.build import _renderer
 from site_gen.cache import Cache
@@ -78,10 +77,9 @@ def _stages(root: Path):
     cache = Cache(None, [])
     files = Files(config, discover(config), FileMap.gather(config))
     reading = read_all(config, files.sources, cache, [], 1)
-    assets = site_assets.collect(config.templates, cache)
     definitions = collect_definitions(reading.documents)
-    planned = plan(config, files, reading.documents, assets, definitions)
-    return planned, _renderer(config, files, reading, planned, assets, cache, definitions)()
+    planned = plan(config, files, reading.documents, definitions)
+    return planned, _renderer(config, files, reading, planned, cache, definitions)()
 
 
 def test_rendering_reads_nothing_from_the_disk(tmp_path: Path) -> None:

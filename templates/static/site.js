@@ -56,7 +56,7 @@
   // ## Symbols: one click lights up a symbol in every equation of the page
 
   let activeSymbol = null;
-  const symbolBoxes = (id) => document.querySelectorAll(`.katex [data-sym="${CSS.escape(id)}"]`);
+  const symbolBoxes = (id) => document.querySelectorAll(`.math [data-sym="${CSS.escape(id)}"]`);
   const hueOf = (id) => parseInt(id.slice(0, 6), 16) % 360;
 
   function clearSymbol() {
@@ -79,7 +79,7 @@
   // tabindex); arrows move through all their symbols, carrying the focus from
   // formula to formula, Enter highlights, Escape clears
   const formulaGroups = new Map();
-  laterEach(".katex", (formula) => {
+  laterEach(".math", (formula) => {
     if (!formula.querySelector("[data-sym]")) return;
     const group = formula.closest(".doc, main") || body;
     if (!formulaGroups.has(group)) formulaGroups.set(group, []);
@@ -97,7 +97,7 @@
       : (index + step + boxes.length) % boxes.length;
     const box = boxes[index];
     box.classList.add("sym-cursor");
-    const next = box.closest(".katex");
+    const next = box.closest(".math");
     if (next !== formula) {
       group.forEach((each) => { each.tabIndex = each === next ? 0 : -1; });
       moving = true;
@@ -114,7 +114,7 @@
       clearIdentifier();
       return;
     }
-    const formula = event.target.closest?.(".katex");
+    const formula = event.target.closest?.(".math");
     if (!formula || !formula.hasAttribute("tabindex")) return;
     if (event.key === "ArrowRight" || event.key === "ArrowLeft") {
       event.preventDefault();
@@ -156,7 +156,7 @@
   }
 
   document.addEventListener("click", (event) => {
-    const box = event.target.closest(".katex [data-sym]");
+    const box = event.target.closest(".math [data-sym]");
     if (box) {
       toggleSymbol(box.dataset.sym);
       return;
