@@ -7,6 +7,8 @@ MathML, drawn by the browser; it lays them out well only with an OpenType MATH
 font, so the site ships Latin Modern Math (Debian's `fonts-lmodern`), cut down
 to the characters formulas use (the MATH table keeps what they need to
 stretch delimiters, enlarge operators and draw radicals) and stored as woff2.
+Its script positions are set to TeX's text-style ones (`TEX_SCRIPTS`), which
+is how KaTeX drew them.
 Without the font installed, formulas use the reader's own math font (the CSS
 `math` family), and the build says so.
 
@@ -46,6 +48,13 @@ MATH_CHARACTERS = [
         (0x1D400, 0x1D4CF), (0x1D538, 0x1D56B), (0x1D6A8, 0x1D755), (0x1D7CE, 0x1D7E1),
     ) for code in _span(first, last)
 ]
+
+
+# Latin Modern Math's script constants follow TeX's display style, and browsers also lower a subscript
+# by the depth of its base (β, g): `m_t` and `\\beta_1` sat a quarter em low beside KaTeX's drawing.
+# TeX's text style (cmsy10's sub1): a subscript 0.15 em down, no drop for a letter's depth; a
+# superscript stays clear of a tall letter without being pushed above TeX's 0.363 em.
+TEX_SCRIPTS = {"SubscriptShiftDown": 150, "SubscriptBaselineDropMin": 0, "SuperscriptBaselineDropMax": 360}
 
 
 def search_index(lang: str) -> PurePosixPath:
@@ -121,6 +130,9 @@ def subset_math_font(original: bytes) -> bytes:
     subsetter = subset.Subsetter(options)
     subsetter.populate(unicodes=MATH_CHARACTERS)
     subsetter.subset(font)  # keeps the MATH table's variants and assemblies of the glyphs kept
+    constants = font["MATH"].table.MathConstants
+    for name, value in TEX_SCRIPTS.items():
+        getattr(constants, name).Value = round(value * font["head"].unitsPerEm / 1000)
     out = io.BytesIO()
     subset.save_font(font, out, options)
     return out.getvalue()

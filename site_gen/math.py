@@ -41,6 +41,7 @@ from html import escape, unescape
 from typing import Iterable
 
 from . import katex_process
+from .mathml import for_browsers
 from .symbols import is_markable, mark_symbols, mark_whole_symbols
 
 from .assets import KATEX_VERSION  # noqa: F401  (re-exported: the version this module renders with)
@@ -151,7 +152,7 @@ class KatexRenderer:
 def _render(tex: str, display: bool) -> str:
     """KaTeX's MathML of a formula, in our wrapper; raises `KatexError`."""
     mathml = katex_process.render(tex, displayMode=display, **_OPTIONS).removeprefix(_KATEX).removesuffix(_END)
-    mathml = mathml.replace(_NAMESPACE, "", 1)  # HTML knows `<math>`: the namespace is bytes on every formula
+    mathml = for_browsers(mathml.replace(_NAMESPACE, "", 1))  # HTML knows `<math>`: the namespace is only bytes
     return f"{_BLOCK if display else _INLINE}{mathml}{_END}"
 
 
