@@ -39,13 +39,14 @@ def _span(first: int, last: int) -> range:
 
 # What formulas draw: ASCII, Latin-1, accents, Greek, punctuation, letter-like symbols, arrows,
 # operators, brackets, and the math alphabets KaTeX's MathML and the browser's automatic italic
-# use (italic, bold, bold italic, script, double-struck; Latin and Greek; bold and double-struck digits)
+# use (italic, bold, bold italic, script, fraktur, double-struck; Latin and Greek; bold and double-struck
+# digits)
 MATH_CHARACTERS = [
     code for first, last in (
         (0x20, 0x7E), (0xA0, 0xFF), (0x2C6, 0x2DC), (0x300, 0x30F), (0x391, 0x3C9), (0x3D1, 0x3F5),
         (0x2000, 0x206F), (0x2100, 0x214F), (0x2190, 0x21FF), (0x2200, 0x22FF), (0x2308, 0x230B),
         (0x23B4, 0x23B5), (0x23DC, 0x23E1), (0x27E6, 0x27EF), (0x2A00, 0x2A0C),
-        (0x1D400, 0x1D4CF), (0x1D538, 0x1D56B), (0x1D6A8, 0x1D755), (0x1D7CE, 0x1D7E1),
+        (0x1D400, 0x1D4CF), (0x1D504, 0x1D56B), (0x1D6A8, 0x1D755), (0x1D7CE, 0x1D7E1),
     ) for code in _span(first, last)
 ]
 
