@@ -80,14 +80,15 @@ def collect(templates: Path, cache: Cache | None = None) -> Assets:
     ours = files.get(STATIC / "site.css", b"")
     css = ours + b"\n" + _pygments_css(cache).encode()
     source = next((font for font in MATH_FONT_CANDIDATES if font.is_file()), None)
-    note = None
-    if source is None:
-        note = "math font not installed (Debian: fonts-lmodern); formulas use the reader's own math font"
-    else:
-        files[MATH_FONT] = _math_font(source, cache)
+    font, note = _math_font(source, cache) if source else (None, _MISSING)
+    if font is not None:
+        files[MATH_FONT] = font
         css += _FONT_FACE.encode()
     files[STATIC / "site.css"] = css
     return Assets(files, note)
+
+
+_MISSING = "math font not installed (Debian: fonts-lmodern); formulas use the reader's own math font"
 
 
 # `swap`: prose never waits for the font; `math` is the family the stylesheet's formulas ask for first
@@ -100,17 +101,23 @@ _FONT_FACE = f"""
 """
 
 
-def _math_font(source: Path, cache: Cache | None) -> bytes:
-    """The math font, subset to `MATH_CHARACTERS`, as woff2 (five seconds' work: kept in the cache)."""
-    original = source.read_bytes()
-    key = cache.key("math-font", digest(original), _fonttools_version()) if cache else ""
-    stored = cache.get("asset", key) if cache else None
-    if stored is not None:
-        return base64.b64decode(stored)
-    font = subset_math_font(original)
+def _math_font(source: Path, cache: Cache | None) -> tuple[bytes | None, str | None]:
+    """
+    The math font, subset to `MATH_CHARACTERS`, as woff2 (five seconds' work: kept in the cache);
+    or no font and a note saying why it could not be used.
+    """
+    try:
+        original = source.read_bytes()
+        key = cache.key("math-font", digest(original), _fonttools_version()) if cache else ""
+        stored = cache.get("asset", key) if cache else None
+        if stored is not None:
+            return base64.b64decode(stored), None
+        font = subset_math_font(original)
+    except Exception as error:  # noqa: BLE001 - fontTools raises many kinds for a damaged font
+        return None, f"{source}: not a usable math font ({type(error).__name__}: {error}); {_MISSING.split('; ')[1]}"
     if cache:
         cache.put("asset", key, base64.b64encode(font).decode("ascii"))
-    return font
+    return font, None
 
 
 def subset_math_font(original: bytes) -> bytes:

@@ -138,25 +138,26 @@ class KatexRenderer:
     def _render(self, tex: str, display: bool) -> Rendered:
         if not self.number_all:
             tex = unnumbered(tex)
-        marked = _marked(tex, display)
+        marked = _marked(tex, display, self.number_all)
         if marked is not None and mark_whole_symbols(tex) is not None:
             return Rendered(marked)
         try:
-            plain = _render(tex, display)
+            plain = _render(tex, display, self.number_all)
         except katex_process.KatexError as error:
             message = str(error).removeprefix("KaTeX parse error: ")
             return Rendered(error_html(tex, display, message), message)
         return Rendered(marked if marked is not None and without_marks(marked) == plain else plain)
 
 
-def _render(tex: str, display: bool) -> str:
+def _render(tex: str, display: bool, counted: bool = False) -> str:
     """KaTeX's MathML of a formula, in our wrapper; raises `KatexError`."""
     mathml = katex_process.render(tex, displayMode=display, **_OPTIONS).removeprefix(_KATEX).removesuffix(_END)
+    mathml = _row_numbers(mathml, tex, counted)
     mathml = for_browsers(mathml.replace(_NAMESPACE, "", 1))  # HTML knows `<math>`: the namespace is only bytes
     return f"{_BLOCK if display else _INLINE}{mathml}{_END}"
 
 
-def _marked(tex: str, display: bool) -> str | None:
+def _marked(tex: str, display: bool, counted: bool) -> str | None:
     """
     The MathML of a formula with its symbols marked, its annotation the formula
     as written; None if it has no marks or KaTeX rejects it marked.
@@ -165,7 +166,7 @@ def _marked(tex: str, display: bool) -> str | None:
     if marked == tex:
         return None
     try:
-        mathml = _render(marked, display)
+        mathml = _render(marked, display, counted)
     except katex_process.KatexError:  # the formula as written is rendered, and reports its own message
         return None
     # KaTeX escapes the annotation as `html.escape` does: & < > " '
@@ -173,6 +174,53 @@ def _marked(tex: str, display: bool) -> str | None:
     if mathml.count(annotated) != 1:
         return None
     return _COLOUR_MARK.sub(r'<mstyle data-sym="\1">', mathml.replace(annotated, written))
+
+
+_ROW_NUMBER = '<mtd class ="mml-eqn-num"></mtd>'
+_ROW_CELL = re.compile(r"<mtable|</mtable>|<mtr>|" + re.escape(_ROW_NUMBER))
+_ROW_END = re.compile(r"\\begin\{|\\end\{|\\\\|\\tag(\*?)\{([^{}]*)\}")
+
+
+def _row_numbers(mathml: str, tex: str, counted: bool) -> str:
+    """
+    KaTeX's MathML leaves the number cell of each row of `align` (and its
+    kin) empty, for a stylesheet counter to fill, and drops the row's `\\tag`.
+    A tagged row's cell gets its tag; any other row's cell is counted only
+    when every equation is numbered (`counted`), and otherwise left plain.
+    """
+    if _ROW_NUMBER not in mathml:
+        return mathml
+    tags: dict[int, str] = {}
+    row = depth = 0
+    for found in _ROW_END.finditer(tex):  # rows of the outermost environment; nested ones keep theirs
+        token = found.group(0)
+        if token.startswith("\\begin"):
+            depth += 1
+        elif token.startswith("\\end"):
+            depth -= 1
+        elif token == "\\\\" and depth == 1:
+            row += 1
+        elif token.startswith("\\tag"):
+            tags[row] = found.group(2) if found.group(1) else f"({found.group(2)})"
+    out: list[str] = []
+    row = depth = at = 0
+    for found in _ROW_CELL.finditer(mathml):  # the rows of the outermost table, as the LaTeX's
+        token = found.group(0)
+        if token == "<mtable":
+            depth += 1
+        elif token == "</mtable>":
+            depth -= 1
+        elif token == "<mtr>" and depth == 1:
+            row += 1
+        elif token == _ROW_NUMBER:
+            out.append(mathml[at : found.start()])
+            at = found.end()
+            if row - 1 in tags:
+                out.append(f'<mtd class="eqn-tag"><mtext>{escape(tags[row - 1], quote=False)}</mtext></mtd>')
+            else:
+                out.append(_ROW_NUMBER if counted else "<mtd></mtd>")
+    out.append(mathml[at:])
+    return "".join(out)
 
 
 def without_marks(mathml: str) -> str:

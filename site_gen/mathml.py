@@ -26,7 +26,7 @@ KaTeX leaves to TeX's rules would read worse than KaTeX's own drawing:
   `\\mathbf{W}` would be plain letters. Their letters become the Unicode
   mathematical alphanumeric characters (𝔼, ℒ, 𝐖), as MathML Core asks.
 * Chromium ignores `columnalign` on a table: each cell gets the alignment of
-  its column (`mtd columnalign`), which the stylesheet applies.
+  its column (`mtd columnalign`), which the stylesheet applies (number cells excepted).
 * `\\lVert x \\rVert` is a pair of non-stretching `<mo>` bars between
   others, which the operator dictionary spaces as relations: they get no
   spaces, as KaTeX draws them.
@@ -162,7 +162,7 @@ def _aligned_cells(mathml: str) -> str:
                 tables.append([found.group(1).split() if found else [], 0])
         elif name == "mtr" and not closing and tables:
             tables[-1][1] = 0
-        elif name == "mtd" and not closing and tables and "mtr-glue" not in attributes and "eqn-num" not in attributes:
+        elif name == "mtd" and not closing and tables and "mtr-glue" not in attributes and "eqn-" not in attributes:
             aligns, column = tables[-1]
             tables[-1][1] += 1
             align = aligns[min(column, len(aligns) - 1)] if aligns else "center"

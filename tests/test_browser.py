@@ -97,11 +97,15 @@ def adam(browser, base):
     page.close()
 
 
-def test_katex_fonts_load_from_the_site(adam) -> None:
+def test_formulas_are_drawn_in_the_math_font_from_the_site(adam) -> None:
     page = adam.open("optimizers/adam.html")
     page.evaluate("document.fonts.ready")
     loaded = page.evaluate("[...document.fonts].filter(f => f.status === 'loaded').map(f => f.family)")
-    assert "KaTeX_Main" in loaded and "KaTeX_Math" in loaded
+    assert any("Latin Modern Math" in family for family in loaded)
+    assert page.evaluate("getComputedStyle(document.querySelector('.doc math')).fontFamily").startswith('"Latin Modern Math"')
+    # MathML is all there is: no drawn copy, no KaTeX stylesheet
+    assert page.locator(".katex, .katex-html, link[href*=katex]").count() == 0
+    assert page.evaluate("document.querySelector('.doc math').getBoundingClientRect().width") > 0
 
 
 def test_prose_and_code_side_by_side_then_stacked(browser, base) -> None:
@@ -125,12 +129,12 @@ def test_prose_and_code_side_by_side_then_stacked(browser, base) -> None:
 
 def test_clicking_a_symbol_lights_it_up_in_several_equations(adam) -> None:
     page = adam.open("optimizers/adam.html")
-    symbol = page.locator(".katex-display [data-sym]").first
+    symbol = page.locator(".math-block [data-sym]").first
     symbol_id = symbol.get_attribute("data-sym")
     symbol.click()
-    active = page.locator(f".katex .sym-active[data-sym='{symbol_id}']")
+    active = page.locator(f".math .sym-active[data-sym='{symbol_id}']")
     equations = page.evaluate("""id => new Set([...document.querySelectorAll(`.sym-active[data-sym='${id}']`)]
-                                      .map(box => box.closest('.katex'))).size""", symbol_id)
+                                      .map(box => box.closest('.math'))).size""", symbol_id)
     assert active.count() >= 2 and equations >= 2
     assert page.locator(".sym-active").count() == active.count()
     assert page.evaluate("document.body.classList.contains('sym-focus')")
@@ -146,16 +150,16 @@ def test_a_symbol_has_the_same_identifier_on_every_page_and_language(browser, ba
     ids = []
     for path in ("optimizers/adam.html", "optimizers/amsgrad.html", "zh/optimizers/adam.html"):
         page = viewer.open(path)
-        ids.append(page.evaluate("""() => [...document.querySelectorAll('.katex-mathml annotation')]
+        ids.append(page.evaluate("""() => [...document.querySelectorAll('.math annotation')]
             .filter(a => a.textContent.trim() === 'm_t')
-            .map(a => a.closest('.katex').querySelector('[data-sym]').dataset.sym)[0] || null"""))
+            .map(a => a.closest('.math').querySelector('[data-sym]').dataset.sym)[0] || null"""))
     viewer.close()
     assert ids[0] and ids[0] == ids[2]
 
 
 def test_keyboard_enter_highlights_a_symbol(adam) -> None:
     page = adam.open("optimizers/adam.html")
-    formula = page.locator(".doc .katex[tabindex='0']").first  # the tab stop of a block of formulas
+    formula = page.locator(".doc .math[tabindex='0']").first  # the tab stop of a block of formulas
     formula.focus()
     page.keyboard.press("ArrowRight")
     page.keyboard.press("Enter")
@@ -292,10 +296,13 @@ def test_an_equation_number_never_overlaps_its_formula(browser, tmp_path: Path, 
     assert not build(load(tmp_path, source=tmp_path / "src", out=out)).problems
     page = Page(browser, out.as_uri() + "/", width=width)
     try:
-        boxes = page.open("eq.html").evaluate("""() => [...document.querySelectorAll('.katex-display')].map(d => {
-            const tag = d.querySelector('.tag').getBoundingClientRect();
-            const bases = [...d.querySelectorAll('.katex-html > .base')].map(b => b.getBoundingClientRect());
-            return {tag: [tag.left, tag.right], bases: bases.map(b => [b.left, b.right])};
+        # A numbered formula is a row of table cells: the number's last, the formula's those with content
+        boxes = page.open("eq.html").evaluate("""() => [...document.querySelectorAll('.math-block')].map(d => {
+            const cell = d.querySelector('mtd.eqn-tag') || d.querySelector('mtable[width="100%"] > mtr').lastElementChild;
+            const tag = cell.getBoundingClientRect();
+            const bases = [...cell.parentElement.children].filter(c => c !== cell && c.firstElementChild)
+                .map(c => c.firstElementChild.getBoundingClientRect());
+            return {tag: [tag.left, tag.right], bases: bases.map(b => [b.left, b.right]), text: cell.textContent};
         })""")
     finally:
         page.close()
@@ -303,4 +310,5 @@ def test_an_equation_number_never_overlaps_its_formula(browser, tmp_path: Path, 
     for box in boxes:
         left, right = box["tag"]
         assert right > left
-        assert all(base_right <= left + 0.5 for _, base_right in box["bases"]), box
+        assert box["bases"] and all(base_right <= left + 0.5 for _, base_right in box["bases"]), box
+    assert all(box["text"].startswith("(") and box["text"].endswith(")") for box in boxes)  # the numbers show

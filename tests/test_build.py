@@ -213,16 +213,44 @@ def test_builds_a_stdlib_package(tmp_path: Path) -> None:
     assert (tmp_path / "out" / "decoder.html").is_file()
 
 
-def test_without_katex_assets_the_build_says_so_and_links_the_matching_cdn(tree: Path, tmp_path: Path,
-                                                                         monkeypatch) -> None:
+@pytest.mark.parametrize("font", ["missing", "damaged"])
+def test_without_a_usable_math_font_the_build_says_so_and_pages_ask_for_the_readers(tree: Path, tmp_path: Path,
+                                                                                  monkeypatch, font: str) -> None:
     from site_gen import assets
 
-    monkeypatch.setattr(assets, "KATEX_CSS_CANDIDATES", [tmp_path / "missing.css"])
+    path = tmp_path / "latinmodern-math.otf"
+    if font == "damaged":
+        path.write_bytes(b"OTTO not really a font")
+    monkeypatch.setattr(assets, "MATH_FONT_CANDIDATES", [path])
     report = build(load(tree, out=tmp_path / "html"))
-    assert any("libjs-katex" in note for note in report.notes)
-    page = (tmp_path / "html" / "model.html").read_text()
-    assert f'<link rel="stylesheet" href="https://cdn.jsdelivr.net/npm/katex@{assets.KATEX_VERSION}/dist/katex.min.css">' in page
-    assert not (tmp_path / "html" / "_static" / "katex").exists()
+    assert any("fonts-lmodern" in note or "not a usable math font" in note for note in report.notes)
+    assert not (tmp_path / "html" / assets.MATH_FONT).exists()
+    css = (tmp_path / "html" / "_static" / "site.css").read_text()
+    assert "@font-face" not in css and '"Latin Modern Math", math' in css  # the reader's `math` font
+    assert "<math" in (tmp_path / "html" / "model.html").read_text()
+
+
+def test_pages_ship_a_math_font_whose_math_table_survives_subsetting(tree: Path, tmp_path: Path) -> None:
+    """The font is an OpenType MATH font cut to what formulas use, with stretchy delimiters and large operators."""
+    import io
+
+    from fontTools.ttLib import TTFont
+
+    from site_gen import assets
+
+    if not any(path.is_file() for path in assets.MATH_FONT_CANDIDATES):
+        pytest.skip("Debian's fonts-lmodern is not installed")
+    build(load(tree, out=tmp_path / "html"))
+    data = (tmp_path / "html" / assets.MATH_FONT).read_bytes()
+    assert data[:4] == b"wOF2" and len(data) < 300_000
+    font = TTFont(io.BytesIO(data))
+    cmap = font.getBestCmap()
+    assert all(ord(c) in cmap for c in "xθ∑∫√(){}[]|‖⟨⟩ˆ˜→") and 0x1D465 in cmap  # 𝑥: the browser's italic x
+    variants = font["MATH"].table.MathVariants
+    vertical = set(variants.VertGlyphCoverage.glyphs)
+    assert {cmap[ord(c)] for c in "(∑√{"} <= vertical  # grow with what they enclose
+    assert font["MATH"].table.MathConstants.SubscriptShiftDown.Value == assets.TEX_SCRIPTS["SubscriptShiftDown"]
+    assert "@font-face" in (tmp_path / "html" / "_static" / "site.css").read_text()
 
 
 def test_the_katex_version_matches_the_renderer() -> None:

@@ -64,11 +64,13 @@ def test_language_links_keep_the_section(view) -> None:
 
 # ## 3. Formulas: numbers beside them, no needless scrollbar, a hint when they scroll
 
-FORMULAS = """() => [...document.querySelectorAll('.doc .katex-display')].map(display => {
+# A numbered formula is a row of table cells: the number's last, the formula's those with content
+FORMULAS = """() => [...document.querySelectorAll('.doc .math-block')].map(display => {
   const overflow = display.scrollWidth - display.clientWidth;
-  const tag = display.querySelector('.katex-html > .tag');
+  const tag = display.querySelector('mtd.eqn-tag') || display.querySelector('mtable[width="100%"] > mtr')?.lastElementChild;
   const t = tag && tag.getBoundingClientRect();
-  const overlaps = !!tag && [...display.querySelectorAll('.katex-html > .base')].some(base => {
+  const formula = tag ? [...tag.parentElement.children].filter(c => c !== tag && c.firstElementChild) : [];
+  const overlaps = !!tag && formula.map(c => c.firstElementChild).some(base => {
     const b = base.getBoundingClientRect();
     return b.right > t.left + 0.5 && t.right > b.left + 0.5 && b.bottom > t.top && t.bottom > b.top;
   });
@@ -252,8 +254,8 @@ def test_skip_link_first_and_one_tab_stop_per_block_of_formulas(view) -> None:
     assert page.evaluate("document.activeElement.closest('main') !== null")
 
     stops = _tab_stops(page)
-    formula_stops = [s for s in stops if " SPAN katex" in s]
-    blocks = page.evaluate("new Set([...document.querySelectorAll('.katex [data-sym]')].map(b => b.closest('.doc'))).size")
+    formula_stops = [s for s in stops if " SPAN math" in s]
+    blocks = page.evaluate("new Set([...document.querySelectorAll('.math [data-sym]')].map(b => b.closest('.doc'))).size")
     assert len(formula_stops) == blocks
     assert len(stops) < 100  # was 129: every formula, Copy button and line range was a stop
     # At most one stop per row for its code tools (its permalink), and a code block only if it scrolls
@@ -262,8 +264,8 @@ def test_skip_link_first_and_one_tab_stop_per_block_of_formulas(view) -> None:
     assert len([s for s in stops if " PRE" in s]) <= scrolling
 
     # Arrows walk through every symbol of the block, from formula to formula
-    doc = page.locator(".doc:has(.katex-display)").first
-    formulas = doc.locator(".katex[tabindex]")
+    doc = page.locator(".doc:has(.math-block)").first
+    formulas = doc.locator(".math[tabindex]")
     first_count = formulas.first.locator("[data-sym]").count()
     formulas.first.focus()
     for _ in range(first_count + 1):
@@ -346,8 +348,8 @@ def test_no_title_is_shared_or_repeated_in_its_breadcrumbs(view) -> None:
 
 STRANDED = """() => {
   const found = [];
-  for (const formula of document.querySelectorAll('.doc .katex')) {
-    if (formula.closest('.katex-display')) continue;
+  for (const formula of document.querySelectorAll('.doc .math')) {
+    if (formula.classList.contains('math-block')) continue;
     const next = formula.nextSibling;
     if (!next || next.nodeType !== 3) continue;
     const text = next.textContent;
@@ -357,8 +359,7 @@ STRANDED = """() => {
     range.setStart(next, at);
     range.setEnd(next, at + 1);
     const mark = range.getClientRects()[0];
-    const bases = formula.querySelectorAll('.katex-html > .base');
-    const last = bases[bases.length - 1].getBoundingClientRect();
+    const last = formula.getBoundingClientRect();
     if (mark && mark.top > last.bottom - 2) found.push(formula.textContent.slice(0, 20) + text.slice(0, 5));
   }
   return found;
@@ -463,7 +464,7 @@ ELEMENTS = r"""async ([path, prefix]) => {
     const english = [...e.childNodes].filter(t => t.nodeType === Node.TEXT_NODE
         && /[A-Za-z]+[^A-Za-z\u3040-\u30ff\u3400-\u9fff]+[A-Za-z]+/.test(t.data) && !/[\u3040-\u30ff\u3400-\u9fff\uff00-\uffef]/.test(t.data))
       .map(t => squash(t.data));
-    const neutral = !!e.closest('code, .katex, math, script, style');
+    const neutral = !!e.closest('code, .math, math, script, style');
     found[e.id ? '#' + e.id : group + ' ' + n] = {text: squash(e.textContent), english: neutral ? [] : english,
                                                   lang: e.closest('[lang]')?.lang};
   }

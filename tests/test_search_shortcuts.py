@@ -1,7 +1,7 @@
 """
 Shortcuts over formula HTML give exactly what parsing it all gives: search
-text read from the MathML part only (`readable_part`), and `element_ids`
-skipping HTML where no attribute can be named `id`.
+text read from a formula's annotation (`latex_of`) rather than its MathML, and
+`element_ids` skipping HTML where no attribute can be named `id`.
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from site_gen.math import KatexRenderer, readable_part
+from site_gen.math import KatexRenderer, latex_of
 from site_gen.prose import _Ids, element_ids
 from site_gen.search_text import plain_text
 
@@ -38,16 +38,16 @@ def test_formula_text_is_the_same_from_the_mathml_alone(tex: str, display: bool,
     html = _RENDER(tex, display).html
     assert _via_stash(html) == _whole(html)
     if "</math>" in html:
-        assert len(readable_part(html)) < len(html)  # the drawn copy really is left out
+        assert latex_of(html) is not None  # the shortcut is taken
 
 
 def test_other_html_is_read_whole() -> None:
     error = _RENDER(r"\frac{", False)  # KaTeX rejects it: the source is shown as code
-    assert error.error and readable_part(error.html) == error.html
+    assert error.error and latex_of(error.html) is None
     assert _via_stash(error.html) == _whole(error.html)
-    # Something that merely starts like KaTeX but has text after it is never cut
-    odd = '<span class="katex"><math><annotation>x</annotation></math></span> tail'
-    assert readable_part(odd) == odd
+    # Something that merely starts like a formula but has text after it is read whole
+    odd = '<span class="math"><math><annotation>x</annotation></math></span> tail'
+    assert latex_of(odd) is None
     assert "tail" in _via_stash(odd)[0][2]
 
 

@@ -202,27 +202,28 @@ def test_a_source_swapped_with_a_symbolic_link_is_built(tree: Path, tmp_path: Pa
 
 
 @pytest.mark.parametrize("change", ["installed", "removed"])
-def test_katex_installed_or_removed_is_built(tree: Path, tmp_path: Path, capsys: pytest.CaptureFixture,
-                                             monkeypatch: pytest.MonkeyPatch, change: str) -> None:
-    """KaTeX's files live outside the project, yet whether they are there decides local files or the CDN."""
-    from site_gen import assets, katex_files
+def test_math_font_installed_or_removed_is_built(tree: Path, tmp_path: Path, capsys: pytest.CaptureFixture,
+                                                monkeypatch: pytest.MonkeyPatch, change: str) -> None:
+    """The math font lives outside the project, yet whether it is there decides the site's font and stylesheet."""
+    from site_gen import assets, math_files
 
-    katex = tmp_path / "katex"
-    (katex / "fonts").mkdir(parents=True)
-    (katex / "fonts" / "KaTeX_Main-Regular.woff2").write_bytes(b"not really a font")
-    for module in (assets, katex_files):  # where the build looks and what the stamp watches
-        monkeypatch.setattr(module, "KATEX_CSS_CANDIDATES", [katex / "katex.min.css"])
-        monkeypatch.setattr(module, "KATEX_FONT_CANDIDATES", [katex / "fonts"])
+    installed = next((path for path in math_files.MATH_FONT_CANDIDATES if path.is_file()), None)
+    if installed is None:
+        pytest.skip("Debian's fonts-lmodern is not installed")
+    font = tmp_path / "fonts" / "latinmodern-math.otf"
+    font.parent.mkdir()
+    for module in (assets, math_files):  # where the build looks and what the stamp watches
+        monkeypatch.setattr(module, "MATH_FONT_CANDIDATES", [font])
     if change == "removed":
-        (katex / "katex.min.css").write_text(".katex { font: inherit }")
+        font.write_bytes(installed.read_bytes())
     _build(tree, capsys)
     if change == "installed":
-        (katex / "katex.min.css").write_text(".katex { font: inherit }")
+        font.write_bytes(installed.read_bytes())
     else:
-        (katex / "katex.min.css").unlink()
+        font.unlink()
     assert "nothing changed" not in _build(tree, capsys)
     site = _site(tree / "html")
-    assert ("_static/katex/katex.min.css" in site) == (change == "installed")
+    assert (str(assets.MATH_FONT) in site) == (change == "installed")
     assert site == _fresh(tree, tmp_path)
 
 

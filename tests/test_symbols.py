@@ -1,4 +1,4 @@
-"""Symbol marking: what counts as a symbol, stable identities, and no trust for untrusted input."""
+"""Symbol marking: what counts as a symbol, stable identities, and no author colour taken for a mark."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from site_gen.symbols import is_markable, mark_symbols, symbol_id
 
 
 def ids(tex: str) -> list[str]:
-    return re.findall(r"\\htmlData\{sym=(\w+)\}", mark_symbols(tex))
+    return re.findall(r"\\textcolor\{#([0-9a-f]{6})\}", mark_symbols(tex))
 
 
 @pytest.mark.parametrize(
@@ -40,7 +40,7 @@ def test_the_same_symbol_written_differently_is_the_same_symbol() -> None:
 
 
 def test_marking_keeps_stacked_scripts_together() -> None:
-    assert mark_symbols("g_t^2") == r"\htmlData{sym=%s}{g_t^2}" % symbol_id("g_t")
+    assert mark_symbols("g_t^2") == r"\textcolor{#%s}{g_t^2}" % symbol_id("g_t")
 
 
 @pytest.mark.parametrize("tex", [r"\href{javascript:alert(1)}{x}", r"\htmlClass{evil}{x}", r"\def\a{\href}\a{x}{y}",
@@ -53,9 +53,20 @@ def test_formulas_with_trust_commands_are_not_marked_nor_trusted(tex: str) -> No
 
 def test_rendered_symbols_carry_their_identity_and_the_mathml_the_source() -> None:
     html = KatexRenderer()(r"\hat{m}_t + \hat{m}_t", True).html
-    assert html.count(f'data-sym="{symbol_id(chr(92) + "hat{m}_t")}"') == 2
+    assert html.count(f'<mstyle data-sym="{symbol_id(chr(92) + "hat{m}_t")}">') == 2
     assert '<annotation encoding="application/x-tex">\\hat{m}_t + \\hat{m}_t</annotation>' in html
-    assert "htmlData" not in html
+    assert "textcolor" not in html and "mathcolor" not in html  # the mark's colour is gone
+
+
+@pytest.mark.parametrize("tex", [r"\color{red} x_t", r"\textcolor{#%s}{m}_t + m_t" % symbol_id("m_t"),
+                                 r"\colorbox{yellow}{$y$} + y", r"\fcolorbox{red}{blue}{z} + z"])
+def test_formulas_that_set_colours_are_not_marked(tex: str) -> None:
+    """An author's colour, even one spelled like a mark, stays a colour and marks nothing."""
+    assert not is_markable(tex)
+    html = KatexRenderer()(tex, False).html
+    assert "data-sym" not in html
+    if "textcolor{#" in tex:
+        assert f'mathcolor="#{symbol_id("m_t")}"' in html
 
 
 # Pieces KaTeX accepts alone, among them commands whose arguments are colours, sizes or
@@ -74,7 +85,7 @@ def _marked_errors(formulas: list[str]) -> list[tuple[str, str]]:
     failed = []
     for tex in formulas:
         try:
-            pykatex.renderToString(mark_symbols(tex), displayMode=True, trust=True, throwOnError=True)
+            pykatex.renderToString(mark_symbols(tex), displayMode=True, output="mathml", throwOnError=True)
         except Exception as error:  # noqa: BLE001 - pykatex raises its own ParseError for every kind
             failed.append((tex, str(error)))
     return failed
