@@ -7,7 +7,7 @@ PIP    := $(PYTHON) -m pip --disable-pip-version-check -q
 # torch first, pinned: a plain `torch` requirement would pull a multi-GB CUDA build
 TORCH  ?= torch==2.13.0
 
-.PHONY: install install-test katex-assets html translations bench lighthouse test test-fast figures serve clean
+.PHONY: install install-test math-font html translations bench lighthouse test test-fast figures serve clean
 
 $(PYTHON):
 	python3 -m venv $(VENV)
@@ -26,15 +26,16 @@ $(VENV)/.installed-test: pyproject.toml | $(PYTHON)
 install: $(VENV)/.installed
 install-test: $(VENV)/.installed-test
 
-# KaTeX's stylesheet and fonts, so that pages work offline (Debian packages)
-KATEX_CSS := /usr/share/javascript/katex/katex.min.css
-katex-assets:
-	@test -f $(KATEX_CSS) || { \
+# The math font the pages ship (Latin Modern Math, an OpenType MATH font: Debian's fonts-lmodern);
+# without it formulas use the reader's own math font
+MATH_FONT := /usr/share/texmf/fonts/opentype/public/lm-math/latinmodern-math.otf
+math-font:
+	@test -f $(MATH_FONT) || { \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libjs-katex fonts-katex; \
-	  else echo "note: install Debian's libjs-katex and fonts-katex for offline math"; fi; }
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-lmodern; \
+	  else echo "note: install Debian's fonts-lmodern so that pages ship their math font"; fi; }
 
-html: install katex-assets
+html: install math-font
 	$(VENV)/bin/site-gen build
 
 # Bring the translation tables in line with the English (keeps every translation)
@@ -42,14 +43,14 @@ translations: install
 	$(VENV)/bin/site-gen translate update
 	$(VENV)/bin/site-gen translate status
 
-test: install-test katex-assets
+test: install-test math-font
 	$(PYTHON) -m pytest
 
 test-fast: install-test
 	$(PYTHON) -m pytest -m "not slow"
 
 # Build speed and memory against pycco (a formula-heavy corpus, the stdlib) and on this site (cold, no-op, one edit)
-bench: install-test katex-assets
+bench: install-test math-font
 	$(PYTHON) bench/bench.py
 	$(PYTHON) -m labml_nn.optimizers.performance_test
 
@@ -62,7 +63,7 @@ figures: install-test
 	$(PYTHON) -m labml_nn.optimizers.figures
 
 # Serve html/ on 127.0.0.1:8000, rebuild on every change, reload the browser
-serve: install katex-assets
+serve: install math-font
 	$(VENV)/bin/site-gen serve --port 8000
 
 clean:

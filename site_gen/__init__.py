@@ -25,14 +25,15 @@ reads it as text. A source goes through these stages, one module each:
 | workers | [workers](workers.py) | work shared out between cores, results in order |
 | symbols | [symbols](symbols.py) | a formula → the same, each symbol marked |
 | grammar | [grammar](grammar.py) | Markdown-with-math → tokens: formulas, code, comments, raw HTML |
-| math | [math](math.py) | LaTeX → HTML and MathML |
+| math | [math](math.py) | LaTeX → MathML, symbols marked |
+| MathML | [mathml](mathml.py) | KaTeX's MathML → the same, as browsers should draw it |
 | KaTeX process | [katex_process](katex_process.py) | KaTeX run in a child process that errors cannot damage |
 | prose | [prose](prose.py) | Markdown → HTML, math and links handled, sanitised |
 | roles | [roles](roles.py) | Sphinx cross-references (`:class:`, `:meth:`…) → the code they name |
 | translate | [translate](translate.py) | string tables: load, look up, check, update |
 | templates | [page](page.py) | Jinja2 templates → HTML |
 | render | [render](render.py) | a document in one language → its page (pure: no disk reads) |
-| assets | [assets](assets.py) | stylesheets, script, KaTeX's CSS and fonts |
+| assets | [assets](assets.py) | stylesheets, script, the math font (subset) |
 | assemble | [assemble](assemble.py) | per-page records → the other files of the site: search indexes, sitemap, linked files |
 | write | [write](write.py) | each file, as it is made → a staging folder → `html/`, whole or not at all |
 | cache | [cache](cache.py) | results kept by the hash of their inputs |

@@ -9,7 +9,7 @@ the problems only the whole site shows: links to a `#fragment` no page has.
 
 Besides the pages: one search index per language, the files the pages link
 to (images, data), the sitemap, `robots.txt`, our stylesheet, script and
-KaTeX's fonts, and the marker that says the folder is ours to replace.
+math font, and the marker that says the folder is ours to replace.
 """
 
 from __future__ import annotations

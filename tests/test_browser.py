@@ -99,9 +99,11 @@ def adam(browser, base):
 
 def test_formulas_are_drawn_in_the_math_font_from_the_site(adam) -> None:
     page = adam.open("optimizers/adam.html")
+    page.wait_for_function("document.documentElement.classList.contains('math-font')")  # asked for after load
     page.evaluate("document.fonts.ready")
     loaded = page.evaluate("[...document.fonts].filter(f => f.status === 'loaded').map(f => f.family)")
     assert any("Latin Modern Math" in family for family in loaded)
+    assert page.evaluate("localStorage.getItem('math-font')") == "1"  # the next page asks for it at once
     assert page.evaluate("getComputedStyle(document.querySelector('.doc math')).fontFamily").startswith('"Latin Modern Math"')
     # MathML is all there is: no drawn copy, no KaTeX stylesheet
     assert page.locator(".katex, .katex-html, link[href*=katex]").count() == 0

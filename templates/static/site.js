@@ -29,6 +29,20 @@
     else html.dataset.enhanced = "";
   }
 
+  // ## The math font: asked for once the page has loaded, so that its download never delays the
+  // first paint (formulas show in the reader's own math font until then); once it is in the
+  // browser's cache, the next pages ask for it at once (the script in <head>)
+
+  const useMathFont = () => {
+    if (!document.querySelector("math")) return;
+    html.classList.add("math-font");
+    document.fonts?.load('1em "Latin Modern Math"').then((fonts) => {
+      try { if (fonts.length) localStorage.setItem("math-font", "1"); } catch { /* private mode */ }
+    });
+  };
+  if (document.readyState === "complete") useMathFont();
+  else window.addEventListener("load", useMathFont, { once: true });
+
   // ## Theme: follows the system until the reader chooses, then remembers the choice
 
   const themeButton = document.querySelector(".theme-toggle");
