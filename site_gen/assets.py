@@ -127,7 +127,7 @@ def subset_math_font(original: bytes) -> bytes:
     from fontTools import subset
     from fontTools.ttLib import TTFont
 
-    font = TTFont(io.BytesIO(original))
+    font = TTFont(io.BytesIO(original), recalcTimestamp=False)  # the same bytes from every build
     options = subset.Options()
     options.layout_features = ["*"]  # script-size glyphs (`ssty`), flattened accents, dotless letters
     options.name_IDs = [0, 1, 2, 3, 4, 5, 6, 13, 14]  # names, version, licence (the GUST font licence asks for it)

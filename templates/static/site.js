@@ -29,7 +29,7 @@
     else html.dataset.enhanced = "";
   }
 
-  // ## The math font: asked for once the page has loaded, so that its download never delays the
+  // ## The math font: asked for once the page has loaded and painted, so that its download never delays the
   // first paint (formulas show in the reader's own math font until then); once it is in the
   // browser's cache, the next pages ask for it at once (the script in <head>)
 
@@ -40,8 +40,10 @@
       try { if (fonts.length) localStorage.setItem("math-font", "1"); } catch { /* private mode */ }
     });
   };
-  if (document.readyState === "complete") useMathFont();
-  else window.addEventListener("load", useMathFont, { once: true });
+  // After the first frame painted once the page has loaded: a page served fast paints after its load event
+  const afterPaint = () => requestAnimationFrame(() => setTimeout(useMathFont, 0));
+  if (document.readyState === "complete") afterPaint();
+  else window.addEventListener("load", afterPaint, { once: true });
 
   // ## Theme: follows the system until the reader chooses, then remembers the choice
 
