@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import json
 import zlib
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from typing import TYPE_CHECKING, Callable
 
@@ -144,7 +144,7 @@ def _render(site: Site, item: tuple[Task, bool]) -> tuple[PageResult, bytes, byt
     sections = site.memo.take()
     html = result.html.encode("utf-8")
     sha256 = content_hash(html)
-    record, entries = (encode_value({**asdict(result), "html": sha256}),  # JSON turns section numbers into strings
+    record, entries = (encode_value(_to_json(result, sha256)),  # JSON turns section numbers into strings
                        _entries(result.html, sha256, sections)) if wanted else (None, [])
     result.html = sha256
     return result, html, record, entries, {k: v for k, v in site.math.fresh.items() if k not in before}
@@ -191,6 +191,11 @@ def _text(value: object) -> str:
     if not isinstance(value, str):
         raise ValueError("not a page's HTML")
     return value
+
+
+def _to_json(result: PageResult, sha256: str) -> dict:
+    """An output's record as `asdict` makes it (but sharing its lists: it is encoded at once), its HTML's hash for its HTML."""
+    return {**vars(result), "html": sha256, "problems": [vars(p).copy() for p in result.problems]}
 
 
 def _from_json(data: dict) -> PageResult:
