@@ -37,7 +37,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Callable
 
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from . import assets as site_assets
 from .config import Config
@@ -142,6 +142,7 @@ class Site:
         definitions = self.definitions.page(source.url, self.config.language_folder(lang),
                                             lambda u: (self.frame.title(self.by_url[u], lang),
                                                        self.frame.title_lang(self.by_url[u], lang)))
+        line_href = self.addresses.source_href(source, [0]).removesuffix("0")
         rows = []
         headings: list[Heading] = []
         prose_ids: list[str] = []  # headings' and the author's raw HTML's
@@ -193,6 +194,7 @@ class Site:
                     headed=rendered.section_anchor is not None,  # its heading carries the permalink
                     doc=Markup(html),
                     code=[(n, Markup(highlighted[n - 1])) for n in section.code_lines],
+                    lines=code_lines([(n, highlighted[n - 1]) for n in section.code_lines], shown, line_href),
                     uses=[definitions["used"][n] for n in section.code_lines if n in definitions["used"]],
                     shown=(shown[0], shown[-1]) if shown else (0, 0),
                     code_href=self.addresses.source_href(source, shown),
@@ -215,7 +217,7 @@ class Site:
             source_path=str(source.path),
             source_href=self.addresses.source_href(source, []),
             listing=self.frame.listing(source.url.parent, lang) if source.rel.name == "__init__.py" else [],
-            line_href=self.addresses.source_href(source, [0]).removesuffix("0"),
+            line_href=line_href,
             content_lang=lang if (lang == self.default or source.translate) else self.default,
             coverage=coverage if table is not None and coverage.done < coverage.total else None,
             english_only=english_only,
@@ -390,6 +392,27 @@ class Frame:
             lang=lang,
             locale=og_locale(lang),
         )
+
+def code_lines(code: list[tuple[int, str]], shown: list[int], line_href: str) -> Markup:
+    """
+    A row's code lines as its `<pre>` holds them: each a `<span class="line">`
+    with its number (a link to the line in the repository, with `line_href`)
+    and its highlighted HTML. The blank lines before and after the `shown`
+    ones are kept (their numbers link) but marked `edge`, to take no room;
+    a line break follows each shown line but the last.
+    """
+    first, last = (shown[0], shown[-1]) if shown else (0, 0)
+    href = escape(line_href)
+    parts = []
+    for number, html in code:
+        edge = number < first or number > last
+        parts.append(f'<span class="line edge" id="L{number}">' if edge else f'<span class="line" id="L{number}">')
+        parts.append(f'<a class="ln" href="{href}{number}" aria-hidden="true" tabindex="-1">{number}</a>' if line_href
+                     else f'<span class="ln" aria-hidden="true">{number}</span>')
+        parts.append(html)
+        parts.append("</span>" if edge or number >= last else "</span>\n")
+    return Markup("".join(parts))
+
 
 def locate(document: Document, section: Section, issue: Issue, seen: Counter) -> Problem:
     """Find the source line an issue is about, from the text it quotes (its next line if quoted before)."""
