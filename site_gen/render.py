@@ -151,7 +151,7 @@ class Site:
             section_anchors = list(anchors.get(number, ())) if lang != self.default else None
             names = identifiers(document.lines[n - 1] for n in section.code_lines)
             position = prose.position()
-            key = self.memo.key(*page_inputs, json.dumps([number, doc, section_anchors, names, position]))
+            key = self.memo.key(page_inputs, [number, doc, section_anchors, names, position])
             rendered = self.memo.get(key)
             if rendered is None:
                 used.clear()
@@ -516,11 +516,15 @@ class SectionMemo:
     """
 
     def __init__(self, recall: Callable[[str], SectionMade | None] = lambda key: None,
-                 key: Callable[..., str] = lambda *parts: "") -> None:
+                 key: Callable[..., str] | None = None) -> None:
         self._recall = recall
-        self.key = key  # of the section's inputs (`digest`, with the versions of the tools)
+        self._key = key  # of the section's inputs (`digest`, with the versions of the tools); none without a cache
         self._owner = os.getpid()
         self.fresh: dict[str, SectionMade] = {}
+
+    def key(self, page_inputs: tuple[str, ...], section_inputs: list) -> str:
+        """The key of a section's rendering; "" without a cache (its inputs are not even encoded: nothing is kept)."""
+        return self._key(*page_inputs, json.dumps(section_inputs)) if self._key is not None else ""
 
     def get(self, key: str) -> SectionMade | None:
         return self._recall(key) if key and os.getpid() == self._owner else None
