@@ -193,7 +193,7 @@ class Site:
                     anchor=anchor,
                     headed=rendered.section_anchor is not None,  # its heading carries the permalink
                     doc=Markup(html),
-                    code=[(n, Markup(highlighted[n - 1])) for n in section.code_lines],
+                    numbers=section.code_lines,
                     lines=code_lines([(n, highlighted[n - 1]) for n in section.code_lines], shown, line_href),
                     uses=[definitions["used"][n] for n in section.code_lines if n in definitions["used"]],
                     shown=(shown[0], shown[-1]) if shown else (0, 0),
@@ -226,7 +226,7 @@ class Site:
         result.formulas = sorted([tex, display] for tex, display in page_formulas)
         # Every id the page holds, counted without parsing it again: the template's, the rows', the code lines'
         ids = Counter([*self.template_ids, *prose_ids, *(row["anchor"] for row in rows),
-                       *(f"L{n}" for row in rows if row["has_code"] for n, _ in row["code"])])
+                       *(f"L{n}" for row in rows if row["has_code"] for n in row["numbers"])])
         result.ids = sorted(ids)
         if lang == self.default:
             problems.extend(Problem(str(source.path), _line_of(document, f'id="{anchor}"'),
