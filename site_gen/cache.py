@@ -135,6 +135,9 @@ class Cache:
                 if tables and db.execute("PRAGMA user_version").fetchone()[0] != _MARK:
                     db.close()
                     raise sqlite3.DatabaseError("not a site-gen cache of this version")
+                # No waiting for the disk at each commit: a killed build keeps what it committed all the same
+                # (the system has it), and a database a system crash damaged is found so and started anew
+                db.execute("PRAGMA synchronous = OFF")
                 db.execute("CREATE TABLE IF NOT EXISTS entries (kind TEXT, key TEXT, value TEXT, sum TEXT, PRIMARY KEY (kind, key))")
                 db.execute(f"PRAGMA user_version = {_MARK}")
                 db.execute("SELECT count(*) FROM entries").fetchone()
