@@ -37,15 +37,15 @@ def highlight_lines(text: str, line_count: int) -> list[str]:
     _lines_lexed += text.count("\n")
     lexer = _FAST_LEXER if _lines_lexed > _JOIN_AFTER else _STOCK_LEXER
     # What `lexer.get_tokens` yields (the lexers have no filters), without its generator around each token
-    lines = _html_lines((kind, value) for _, kind, value in
-                        lexer.get_tokens_unprocessed(lexer._preprocess_lexer_input(text)))
+    lines = _html_lines(lexer.get_tokens_unprocessed(lexer._preprocess_lexer_input(text)))
     # Anything past the source's lines is empty
     return (lines + [""] * line_count)[:line_count]
 
 
 def _html_lines(tokens: Iterable[tuple]) -> list[str]:
     """
-    The lines `_FORMATTER` writes for `tokens` (without their line breaks),
+    The lines `_FORMATTER` writes for `tokens` (`(offset, type, text)`, as a
+    lexer's `get_tokens_unprocessed` yields them), without their line breaks,
     made as its `_format_lines` makes them: a token's class opens a span that
     stays open while the next tokens have the same class, and closes at the
     end of each line (reopened on the next if the token goes on).
@@ -54,7 +54,7 @@ def _html_lines(tokens: Iterable[tuple]) -> list[str]:
     lines: list[str] = []
     line: list[str] = []  # the line being made
     open_span = ""  # the span open in it
-    for kind, value in tokens:
+    for _, kind, value in tokens:
         span = openers.get(kind)
         if span is None:
             css = _FORMATTER._get_css_classes(kind)

@@ -48,7 +48,7 @@ _VALUES = st.lists(st.sampled_from(["", "\n", "\n\n", "a", " ", "&", "<", ">", "
 @given(st.lists(st.tuples(_KINDS, _VALUES), max_size=30))
 def test_lines_are_the_formatters_on_any_token_stream(tokens: list) -> None:
     expected = "".join(piece for _, piece in _REFERENCE._format_lines(iter(tokens)))
-    lines = highlight._html_lines(tokens)
+    lines = highlight._html_lines((0, kind, value) for kind, value in tokens)
     assert "".join(line + "\n" for line in lines) == expected
 
 
