@@ -86,14 +86,30 @@ def encode_value(value: Any) -> bytes:
     return b"".join([*packed, packer.flush()])
 
 
+def encode_text(text: bytes) -> bytes:
+    """
+    A text (UTF-8) as the cache stores it, for `encode_value` of the `str`:
+    itself behind a NUL byte (no JSON text starts with one), compressed fast.
+    A page's HTML is stored so: JSON would escape every quote of it, then encode it all again.
+    """
+    packer = zlib.compressobj(1)
+    return b"".join([packer.compress(_TEXT), packer.compress(text), packer.flush()])
+
+
+_TEXT = b"\0"
+
+
 def _decode_value(stored: bytes) -> Any:
-    """The value `encode_value` made `stored` from; `ValueError` for anything else."""
+    """The value `encode_value` or `encode_text` made `stored` from; `ValueError` for anything else."""
     if not isinstance(stored, bytes):
         raise ValueError("not an encoded value")
     try:
-        return json.loads(zlib.decompress(stored).decode("utf-8", "surrogatepass"))
+        data = zlib.decompress(stored)
     except zlib.error as error:
         raise ValueError(f"not compressed: {error}") from None
+    if data.startswith(_TEXT):
+        return str(memoryview(data)[len(_TEXT):], "utf-8", "surrogatepass")
+    return json.loads(data.decode("utf-8", "surrogatepass"))
 
 
 def tool_versions() -> str:

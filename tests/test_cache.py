@@ -436,3 +436,19 @@ def test_a_pages_record_is_stored_as_asdict_makes_it_and_comes_back_equal(result
     stored = json.loads(json.dumps(produce._to_json(result, "hash")))
     assert stored == json.loads(json.dumps({**asdict(result), "html": "hash"}))
     assert produce._from_json(stored) == replace(result, html="hash")
+
+
+@settings(max_examples=60, deadline=None)
+@given(text=st.text(), value=_json_values)
+def test_a_stored_text_comes_back_equal_beside_json_values(tmp_path_factory, text: str, value) -> None:
+    """A page's HTML is stored as its UTF-8 (`encode_text`): it comes back the same `str`, and a JSON value as itself."""
+    from site_gen.cache import Cache, encode_text
+
+    cache = Cache(tmp_path_factory.mktemp("cache") / "cache.sqlite")
+    cache.put_encoded("html", "k", encode_text(text.encode("utf-8", "surrogatepass")))
+    cache.put("html", "j", value)
+    cache.save()
+    cache.close()
+    again = Cache(cache.path)
+    assert again.get("html", "k") == text and again.get("html", "j") == value
+    again.close()
