@@ -117,6 +117,11 @@ def relative_url(target: PurePosixPath | str, page: PurePosixPath) -> str:
     return _relative(str(target), str(page.parent) or ".")
 
 
+def relative_from(target: str, folder: str) -> str:
+    """`relative_url` from any page of `folder` (`str` paths, "." for the root): for links made by the thousand."""
+    return _relative(target, folder)
+
+
 @lru_cache(maxsize=1 << 16)
 def _relative(target: str, folder: str) -> str:
     # Every page links every other through the site's tree: pages of one folder share the answers.

@@ -24,7 +24,7 @@ from pathlib import PurePosixPath
 from typing import Callable, Iterable, Protocol
 from urllib.parse import urlsplit
 
-from .files import relative_url
+from .files import relative_from, relative_url
 from .model import Source
 from .prose import inventory
 
@@ -141,8 +141,8 @@ class SiteTree:
         self._page_urls: dict[PurePosixPath, list[PurePosixPath]] = {}  # by folder, its pages' URLs, in order
         self._sub_paths: dict[PurePosixPath, list[PurePosixPath]] = {}  # by folder, its sub-folders
         self._title = title
-        self._language = language
-        self._seen_from = seen_from
+        self._prefix = "" if language == PurePosixPath(".") else f"{language}/"  # of a page's URL in this language
+        self._folder = str(seen_from.parent) or "."
         folders: dict[PurePosixPath, Folder] = {}
 
         def add(path: PurePosixPath) -> Folder:
@@ -168,7 +168,7 @@ class SiteTree:
 
     def link(self, url: PurePosixPath, here: PurePosixPath | None) -> Link:
         text, lang = self._title(url)
-        return Link(text, relative_url(self._language / url, self._seen_from), url == here, lang)
+        return Link(text, relative_from(f"{self._prefix}{url}", self._folder), url == here, lang)
 
     def marked(self, here: PurePosixPath) -> Folder:
         """The tree with `here` current and the folders that hold it open; the others are shared, unchanged."""
