@@ -112,6 +112,8 @@ class Folder:
     folders: list[Folder] = field(default_factory=list)
     # Its HTML in the tree, where that is the same on every page that sees it (none of its pages shown)
     html: str = ""
+    # The top of the tree: its pages' list as HTML, where none of them is shown (every page has this list)
+    pages_html: str = ""
 
 
 @dataclass
@@ -134,7 +136,8 @@ class SiteTree:
     def __init__(self, order: list[PurePosixPath], folder: PurePosixPath, language: PurePosixPath,
                  title: Callable[[PurePosixPath], tuple[str, str]],
                  folder_title: Callable[[PurePosixPath], tuple[str, str]],
-                 render: Callable[[Folder], str] | None = None) -> None:
+                 render: Callable[[Folder], str] | None = None,
+                 render_pages: Callable[[list[Link]], str] | None = None) -> None:
         seen_from = language / folder / "index.html"  # a link's href depends only on the folder it is seen from
         self._order = order
         self._at = {url: at for at, url in enumerate(order)}
@@ -165,6 +168,8 @@ class SiteTree:
         if render is not None:  # the deepest first: a folder's HTML takes in its sub-folders'
             for path in sorted(folders, key=lambda p: -len(p.parts)):
                 folders[path].html = render(folders[path]) if path != PurePosixPath(".") else ""
+        if render_pages is not None:
+            self._tree.pages_html = render_pages(self._tree.pages)
 
     def link(self, url: PurePosixPath, here: PurePosixPath | None) -> Link:
         text, lang = self._title(url)
@@ -180,7 +185,8 @@ class SiteTree:
             index = replace(folder.index, current=True) if path / "index.html" == here else folder.index
             pages = [replace(link, current=True) if url == here else link
                      for url, link in zip(self._page_urls[path], folder.pages)]
-            return Folder(index, True, pages, [mark(sub, f) for sub, f in zip(self._sub_paths[path], folder.folders)])
+            return Folder(index, True, pages, [mark(sub, f) for sub, f in zip(self._sub_paths[path], folder.folders)],
+                          pages_html=folder.pages_html if here.parent != path else "")
 
         return mark(PurePosixPath("."), self._tree)
 

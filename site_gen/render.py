@@ -46,7 +46,7 @@ from .files import Files, relative_url
 from .grammar import formulas
 from .math import KatexRenderer, Rendered, equation_labels
 from .definitions import Definitions
-from .navigation import Folder, SiteTree
+from .navigation import Folder, Link, SiteTree
 from .addresses import Addresses
 from .model import Heading, PageResult, Problem, Section, Source
 from .page import Templates
@@ -91,7 +91,7 @@ class Site:
         self.by_url = {d.source.url: d for d in reading.documents}
         self.addresses = Addresses(config)
         self.frame = Frame(config, reading.documents, math, katex_stylesheet, plan, self.addresses,
-                           self.templates.macro("tree.html", "tree_folder"))
+                           self.templates.macro("tree.html", "tree_folder"), self.templates.macro("tree.html", "top_pages"))
         self.definitions = definitions
         # Ids the templates write (search box, contents): a heading never takes one, a link may point at one
         self.template_ids = {i for name, text in self.templates.sources.items() if name.endswith(".html")
@@ -263,7 +263,8 @@ class Frame:
     """
 
     def __init__(self, config: Config, documents: list[Document], math: KatexRenderer, katex_stylesheet: str,
-                 plan: Plan, addresses: Addresses, render_folder: Callable[[Folder], str] | None = None) -> None:
+                 plan: Plan, addresses: Addresses, render_folder: Callable[[Folder], str] | None = None,
+                 render_pages: Callable[[list[Link]], str] | None = None) -> None:
         self.config = config
         self.addresses = addresses
         self.documents = documents
@@ -278,6 +279,7 @@ class Frame:
         self._plain: dict[str, str] = {}
         self._trees: dict[tuple[PurePosixPath, str], SiteTree] = {}
         self.render_folder = render_folder  # a folder of the site's tree as HTML (the template's macro)
+        self.render_pages = render_pages  # the pages at the top of the tree as HTML (the template's macro)
 
     def translated(self, source: Source, lang: str) -> bool:
         return self.config.translated(source.translate, lang)
@@ -350,7 +352,7 @@ class Frame:
                 self.order, folder, self.config.language_folder(lang),
                 lambda u: (self.title(self.by_url[u], lang), self.title_lang(self.by_url[u], lang)),
                 lambda f: (self.folder_title(f, lang), self.folder_title_lang(f, lang)),
-                self.render_folder)
+                self.render_folder, self.render_pages)
         return self._trees[key]
 
     def common(self, url: PurePosixPath, lang: str, title: str, summary: str) -> dict:
