@@ -25,11 +25,11 @@ from __future__ import annotations
 
 import json
 import zlib
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from typing import TYPE_CHECKING, Callable
 
-from .cache import Cache, encode_value
+from .cache import Cache, encode_text, encode_value
 from .model import PageResult, Problem
 from .plan import Task, with_anchors
 from .workers import in_parallel
@@ -144,20 +144,20 @@ def _render(site: Site, item: tuple[Task, bool]) -> tuple[PageResult, bytes, byt
     sections = site.memo.take()
     html = result.html.encode("utf-8")
     sha256 = content_hash(html)
-    record, entries = (encode_value({**asdict(result), "html": sha256}),  # JSON turns section numbers into strings
-                       _entries(result.html, sha256, sections)) if wanted else (None, [])
+    record, entries = (encode_value(_to_json(result, sha256)),  # JSON turns section numbers into strings
+                       _entries(html, sha256, sections)) if wanted else (None, [])
     result.html = sha256
     return result, html, record, entries, {k: v for k, v in site.math.fresh.items() if k not in before}
 
 
-def _entries(html: str, sha256: str, sections: dict[str, dict]) -> list[Entry]:
+def _entries(html: bytes, sha256: str, sections: dict[str, dict]) -> list[Entry]:
     """
     The cache entries of a rendered output besides its record (which holds
     the hash of its HTML in place of the HTML), encoded: the HTML on its own,
     under that hash, fetched only when the old site does not hold it already
     (`_reused`); and its sections (`render.SectionMemo`).
     """
-    return [("html", sha256, encode_value(html)), *(("section", key, encode_value(made)) for key, made in sections.items())]
+    return [("html", sha256, encode_text(html)), *(("section", key, encode_value(made)) for key, made in sections.items())]
 
 
 def _reused(path: PurePosixPath, found: PageResult, cache: Cache, staging: Staging) -> bool:
@@ -191,6 +191,11 @@ def _text(value: object) -> str:
     if not isinstance(value, str):
         raise ValueError("not a page's HTML")
     return value
+
+
+def _to_json(result: PageResult, sha256: str) -> dict:
+    """An output's record as `asdict` makes it (but sharing its lists: it is encoded at once), its HTML's hash for its HTML."""
+    return {**vars(result), "html": sha256, "problems": [vars(p).copy() for p in result.problems]}
 
 
 def _from_json(data: dict) -> PageResult:
