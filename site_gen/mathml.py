@@ -89,7 +89,7 @@ def _narrow_accent(match: re.Match[str]) -> str:
 
 
 def _tight_scripts(mathml: str) -> str:
-    """Every `<mo>` inside a script (at any depth) without spaces of its own gets none."""
+    """Every `<mo>` inside a script (at any depth) without a space of its own (`lspace`, `rspace`) gets none."""
     out: list[str] = []
     # For each open element: is it a script, or inside one; and how many children it has had
     open_elements: list[list] = []
@@ -106,7 +106,7 @@ def _tight_scripts(mathml: str) -> str:
             in_script = parent[1] or (parent[0] in _SCRIPTED and parent[2] >= 1)
             stacked = parent[0] in _STACKED  # an accent, brace or limit sign: its spaces show nowhere
             parent[2] += 1
-        if in_script and not stacked and name == "mo" and "lspace" not in attributes and not empty:
+        if in_script and not stacked and name == "mo" and "space=" not in attributes and not empty:
             out.append(mathml[at : tag.start()])
             out.append(f'<mo{attributes} lspace="0" rspace="0">')
             at = tag.end()
