@@ -58,10 +58,10 @@ def _unmarked(html: str) -> str:
     return ET.canonicalize(ET.tostring(root, encoding="unicode"))
 
 
-def _as_written(tex: str, display: bool) -> tuple[str | None, str | None]:
+def _as_written(tex: str, display: bool, counted: bool = False) -> tuple[str | None, str | None]:
     """The formula's own render (no marks) and KaTeX's message for it, through the renderer's own KaTeX call."""
     try:
-        return site_math._render(tex, display), None
+        return site_math._render(tex, display, counted), None
     except katex_process.KatexError as error:
         return None, str(error).removeprefix("KaTeX parse error: ")
 
@@ -70,7 +70,7 @@ def _as_written(tex: str, display: bool) -> tuple[str | None, str | None]:
 @given(_formulas(), st.booleans())
 def test_the_page_shows_the_formula_as_written_plus_marks(tex: str, display: bool) -> None:
     rendered = KatexRenderer(number_all=True)(tex, display)
-    plain, message = _as_written(tex, display)
+    plain, message = _as_written(tex, display, counted=True)
     assert rendered.error == message
     if plain is not None:
         assert _unmarked(rendered.html) == _unmarked(plain)
