@@ -108,6 +108,8 @@ def produce(plan: list[list[Task]], cache: Cache, site: Callable[[], Site], jobs
         missing = [i for i, output in enumerate(made) if output is None]
         done += len(tasks) - len(missing)
         if missing:
+            # Their code read from the cache here: forked workers cannot use its connection
+            site().load_code([tasks[i].url for i in missing if tasks[i].kind == "page"])
             fresh = in_parallel(_render, [(tasks[i], cache.storing) for i in missing], jobs, shared=site())
             for i, (result, html, record, entries, formulas) in zip(missing, fresh):
                 site().math.learn(formulas)

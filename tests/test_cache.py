@@ -147,6 +147,23 @@ def test_a_no_op_build_keeps_the_formulas_for_the_next_edit(tree: Path, tmp_path
     assert build(load(tree, out=out)).formulas == 0
 
 
+def test_code_the_cache_lost_is_highlighted_again(tree: Path, tmp_path: Path) -> None:
+    """A source's code is stored apart from its document: a page rendered without it is the same page."""
+    import sqlite3
+
+    config = load(tree, out=tmp_path / "html")
+    build(config)
+    with sqlite3.connect(config.cache) as db:
+        assert db.execute("DELETE FROM entries WHERE kind = 'code'").rowcount > 0
+    templates = tree / "templates"
+    shutil.copytree(Path(__file__).parent.parent / "templates", templates)
+    (templates / "page.html").write_text((templates / "page.html").read_text() + "\n")
+    report = build(load(tree, out=tmp_path / "html"))
+    build(load(tree, out=tmp_path / "reference"), use_cache=False)
+    assert report.rendered > 0 and same_tree(tmp_path / "reference", tmp_path / "html")
+    assert 'class="k"' in (tmp_path / "html" / "model.html").read_text()
+
+
 def test_editing_a_stylesheet_renders_no_page(tree: Path, tmp_path: Path) -> None:
     out = tmp_path / "html"
     templates = tree / "templates"
