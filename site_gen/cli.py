@@ -152,10 +152,12 @@ def _build(args: argparse.Namespace) -> int:
     from .build import build
 
     with _progress_bar() as progress:
-        report = build(config, jobs=args.jobs, use_cache=use_cache, progress=progress)
+        report = build(config, jobs=args.jobs, use_cache=use_cache, progress=progress,
+                       known_outputs=stamp.known_outputs(config) if use_cache else None)
     if use_cache:
         stamp.record(config, key, inputs, scanned_at, dict(
-            pages=report.pages, outputs=report.outputs, notes=report.notes, problems=[str(p) for p in report.problems]))
+            pages=report.pages, outputs=report.outputs, notes=report.notes, problems=[str(p) for p in report.problems]),
+            report.page_hashes)
     _print_report(report.notes, report.problems)
     print(
         f"built {plural(report.pages, 'page')} ({plural(report.outputs, 'file')}, {report.rendered} rendered, "

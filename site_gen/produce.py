@@ -114,7 +114,7 @@ def produce(plan: list[list[Task]], cache: Cache, site: Callable[[], Site], jobs
             fresh = in_parallel(_render, [(tasks[i], cache.storing) for i in missing], jobs, shared=site())
             for i, (result, packs, html, record, entries, formulas) in zip(missing, fresh):
                 site().math.learn(formulas)
-                staging.put(tasks[i].path, html)
+                staging.put(tasks[i].path, html, result.html)
                 if record is not None:
                     cache.put_encoded(tasks[i].kind, keys[i], record)
                 for kind, key, entry in entries:
@@ -186,7 +186,7 @@ def _reused(path: PurePosixPath, found: PageResult, cache: Cache, staging: Stagi
     html = cache.get("html", found.html, _text)
     if html is None or content_hash(html.encode("utf-8")) != found.html:
         return False
-    staging.put(path, html.encode("utf-8"))
+    staging.put(path, html.encode("utf-8"), found.html)
     return True
 
 

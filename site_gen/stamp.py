@@ -27,6 +27,11 @@ while the build ran keeps no entry, so an edit is never mistaken for the
 state the build saw. A file whose hash the last stamp holds and whose status
 has not changed since is not hashed again.
 
+The stamp also holds the hash of each page the build wrote (`pages`, as its
+cache record has it): the next build takes a page of the old site whose size
+and times are still those the stamp saw as the page it means to write,
+without reading it (`known_outputs`).
+
 This module and `config` are all a build with nothing to do imports of ours.
 """
 
@@ -43,7 +48,7 @@ from pathlib import Path
 from . import katex_files
 from .config import Config
 
-_FORMAT = 3
+_FORMAT = 4
 _TOOLS = ("markdown", "pygments", "jinja2", "pykatex", "nh3", "yaml", "pylatexenc", "markupsafe")
 _OWN_CODE = Path(__file__).resolve().parent
 _SKIP = {"__pycache__", ".git"}
@@ -60,6 +65,7 @@ class Stamp:
     hashes: dict[str, str]  # path → sha256 of the inputs
     outputs: Stats
     report: dict = field(default_factory=dict)
+    pages: dict[str, str] = field(default_factory=dict)  # path of an output → sha256 of its bytes (pages only)
 
 
 def stamp_path(config: Config) -> Path | None:
@@ -120,7 +126,8 @@ def unchanged(config: Config, key: str, inputs: Stats) -> Stamp | None:
     return stamp
 
 
-def record(config: Config, key: str, inputs: Stats, scanned_at: int, report: dict) -> None:
+def record(config: Config, key: str, inputs: Stats, scanned_at: int, report: dict,
+           pages: dict[str, str] | None = None) -> None:
     """
     Keep what this (complete) build saw; a file edited since `inputs` were
     scanned (at `scanned_at`, ns) gets no entry. A file changed just before
@@ -138,14 +145,16 @@ def record(config: Config, key: str, inputs: Stats, scanned_at: int, report: dic
     for name, stat in inputs.items():
         if name != cache:
             digest = known.get(name) or _hash(name)
-            if digest is not None and _stat(name) == stat:
+            if digest is not None and file_stat(name) == stat:
                 hashes[name] = digest
     racy = scanned_at - _RACY_NS
     kept = {name: stat if max(stat[1:3]) < racy else [stat[0], -1, -1, stat[3]] for name, stat in inputs.items()
             if name in hashes}
-    if cache is not None and (written := _stat(cache)) is not None:
+    if cache is not None and (written := file_stat(cache)) is not None:
         kept[cache] = written  # as the build left it: any other change to it is noticed
-    stamp = Stamp(key, kept, hashes, output_stats(config), report)
+    outputs = output_stats(config)
+    stamp = Stamp(key, kept, hashes, outputs, report, {name: digest for name, digest in (pages or {}).items()
+                                                        if name in outputs})
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         temporary = path.with_suffix(".tmp")
@@ -153,6 +162,18 @@ def record(config: Config, key: str, inputs: Stats, scanned_at: int, report: dic
         os.replace(temporary, path)
     except OSError:
         pass  # no stamp: the next build simply does not skip
+
+
+def known_outputs(config: Config) -> dict[str, tuple[list[int], str]]:
+    """
+    The pages the last complete build wrote: path → (size and times it saw
+    after the build, sha256). A file whose stat is still that has not been
+    written since, so it holds those bytes.
+    """
+    stamp = load(config)
+    if stamp is None:
+        return {}
+    return {name: (stamp.outputs[name], digest) for name, digest in stamp.pages.items() if name in stamp.outputs}
 
 
 def forget(config: Config) -> None:
@@ -174,6 +195,7 @@ def load(config: Config) -> Stamp | None:
     report = stamp.report if isinstance(stamp.report, dict) else {}
     if not (all(isinstance(stat, list) and len(stat) == 4 and all(type(n) is int for n in stat) for stat in stats)
             and isinstance(stamp.hashes, dict) and type(report.get("pages")) is int
+            and isinstance(stamp.pages, dict) and all(isinstance(v, str) for v in stamp.pages.values())
             and type(report.get("outputs")) is int
             and all(isinstance(lines := report.get(key), list) and all(isinstance(line, str) for line in lines)
                     for key in ("notes", "problems"))):
@@ -207,12 +229,13 @@ def _walk(folder: str, skip: set[str], found: Stats, deep: bool = True) -> None:
 
 
 def _file(path: str, found: Stats) -> None:
-    stat = _stat(path)
+    stat = file_stat(path)
     if stat is not None:
         found[path] = stat
 
 
-def _stat(path: str) -> list[int] | None:
+def file_stat(path: str) -> list[int] | None:
+    """A file as `scan` and `output_stats` see it; None if there is none."""
     try:
         stat = os.stat(path)
         link = os.path.islink(path)

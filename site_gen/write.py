@@ -28,6 +28,7 @@ from typing import Iterator
 
 from .cache import digest
 from .config import Config, user_cache
+from .stamp import file_stat
 
 MARKER = ".site-gen"  # marks a folder as ours to replace
 
@@ -118,9 +119,13 @@ class Staging:
     as it was. A file the same as the old site's is hard-linked, not copied, and
     nothing touches the disk before the first file that differs, so a build that
     changes nothing writes nothing.
+
+    `known`: the pages the last build wrote, by path, with the size and times
+    it saw after it and their hash (`stamp.known_outputs`); `hashes`: the
+    hash of each page put, for the next build's.
     """
 
-    def __init__(self, out: Path) -> None:
+    def __init__(self, out: Path, known: dict[str, tuple[list[int], str]] | None = None) -> None:
         with _reported(out):
             _recover(out)
         if out.exists() and any(out.iterdir()) and not (out / MARKER).exists():
@@ -133,6 +138,8 @@ class Staging:
         self._put: set[PurePosixPath] = set()
         self._unlinked: set[PurePosixPath] = set()  # put, the same as the old site's, and not in the folder yet
         self._changed: set[PurePosixPath] = set()  # put last with other bytes than the old site's
+        self._known = known or {}
+        self.hashes: dict[PurePosixPath, str] = {}
         self._started = False
         shutil.rmtree(self.folder, ignore_errors=True)  # left by a build that was killed
 
@@ -143,9 +150,10 @@ class Staging:
         if kind is not None:
             self.abandon()
 
-    def put(self, site_path: PurePosixPath, data: bytes) -> None:
-        """One file of the new site (a second `put` of a path replaces the first)."""
+    def put(self, site_path: PurePosixPath, data: bytes, sha256: str | None = None) -> None:
+        """One file of the new site (a second `put` of a path replaces the first); a page's `content_hash` if known."""
         self._place(site_path, data, site_path in self._current and _same(self.out / site_path, data))
+        self._hashed(site_path, sha256)
 
     def reuse(self, site_path: PurePosixPath, sha256: str) -> bool:
         """
@@ -155,14 +163,24 @@ class Staging:
         """
         if site_path not in self._current:
             return False
-        try:
-            data = (self.out / site_path).read_bytes()
-        except OSError:
-            return False
-        if content_hash(data) != sha256:
-            return False
-        self._place(site_path, data, True)
+        path = self.out / site_path
+        seen = self._known.get(str(path))
+        if seen is None or seen[1] != sha256 or file_stat(str(path)) != seen[0]:  # else not written since
+            try:
+                data = path.read_bytes()
+            except OSError:
+                return False
+            if content_hash(data) != sha256:
+                return False
+        self._place(site_path, b"", True)
+        self._hashed(site_path, sha256)
         return True
+
+    def _hashed(self, site_path: PurePosixPath, sha256: str | None) -> None:
+        if sha256 is None:
+            self.hashes.pop(site_path, None)
+        else:
+            self.hashes[site_path] = sha256
 
     def _place(self, site_path: PurePosixPath, data: bytes, same: bool) -> None:
         """`data` at `site_path` in the new site; `same`: as the old site has it (linked, not written)."""

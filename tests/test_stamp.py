@@ -107,6 +107,39 @@ def test_an_edit_that_keeps_size_and_time_right_after_a_build_is_built(tree: Pat
     assert _site(tree / "html") == _fresh(tree, tmp_path)
 
 
+def test_an_edit_build_takes_the_pages_it_keeps_without_reading_them(tree: Path, tmp_path: Path,
+                                                                     capsys: pytest.CaptureFixture,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """The stamp knows each page's hash and how the file looked after the build: unchanged, it is not read."""
+    _build(tree, capsys)
+    read = []
+    real = Path.read_bytes
+    monkeypatch.setattr(Path, "read_bytes", lambda path: read.append(path) or real(path))
+    source = tree / "pkg" / "model.py"
+    source.write_text(source.read_text() + "\n# A new closing remark.\n")
+    _build(tree, capsys)
+    pages = {p for p in read if p.suffix == ".html" and (tree / "html") in p.parents}
+    assert all(p.name == "model.html" for p in pages)  # at most the edited pages, compared before writing
+    assert len(list((tree / "html").rglob("*.html"))) > 2  # pages were kept
+    monkeypatch.undo()
+    assert _site(tree / "html") == _fresh(tree, tmp_path)
+
+
+def test_a_page_edited_by_hand_keeping_size_and_time_is_written_again(tree: Path, tmp_path: Path,
+                                                                      capsys: pytest.CaptureFixture) -> None:
+    """Its status-change time moved, which no program can set back: the page is read, found changed, rewritten."""
+    _build(tree, capsys)
+    page = tree / "html" / "readme.html"
+    before, data = page.stat(), page.read_bytes()
+    page.write_bytes(data.replace(b"<", b"(", 1))
+    os.utime(page, ns=(before.st_atime_ns, before.st_mtime_ns))
+    source = tree / "pkg" / "model.py"
+    source.write_text(source.read_text() + "\n# A new closing remark.\n")  # not a build with nothing to do
+    _build(tree, capsys)
+    assert page.read_bytes() == data
+    assert _site(tree / "html") == _fresh(tree, tmp_path)
+
+
 @pytest.mark.parametrize("damage", ["edit", "delete", "add"])
 def test_a_damaged_output_folder_is_rebuilt(tree: Path, tmp_path: Path, capsys: pytest.CaptureFixture,
                                             damage: str) -> None:
