@@ -92,7 +92,7 @@ def plan(config: Config, files: Files, documents: list[Document], assets: Assets
         tables = {d.source.url: read_table(table_path(config.translations, lang, d.source.table))
                   for d in documents if config.translated(d.source.translate, lang)}
         ui = "" if lang == config.default_language else _interface(config, lang, result)
-        result.titles[lang] = titles = _titles(documents, tables)
+        result.titles[lang] = titles = _titles(documents, tables, remember)
         structure = digest(files.map.listing(), order, linked, repr(sorted(titles.items())))
         result.tasks.append(_tasks(config, files, documents, tables, lang, ui, settings, structure))
     return result
@@ -155,15 +155,36 @@ def with_anchors(task: Task, english: dict[PurePosixPath, dict[int, list[str]]])
     return replace(task, anchors=tuple(tuple(anchors.get(n, ())) for n in range(1, max(anchors, default=0) + 1)))
 
 
-def _titles(documents: list[Document], tables: dict[PurePosixPath, TableText]) -> Titles:
-    """Titles and summaries of every page, translated where `tables` has a page's table: listings and links show them."""
+def _titles(documents: list[Document], tables: dict[PurePosixPath, TableText], remember: Remember = recompute) -> Titles:
+    """
+    Titles and summaries of every page, translated where `tables` has a
+    page's table: listings and links show them. Remembered for each table,
+    title and summary: an edit build parses no table but the edited page's.
+    """
     titles = {}
     for document in documents:
         read = tables.get(document.source.url)
-        table = usable_table(read)[0] if read is not None else None  # a broken table is reported by its page
-        titles[document.source.url] = (translated(table, document.title), translated(table, document.summary),
-                                       table is not None and table.get(document.title) is not None)
+        if read is None:
+            titles[document.source.url] = (document.title, document.summary, False)
+            continue
+        inputs = json.dumps([asdict(read), document.title, document.summary], ensure_ascii=False)
+        titles[document.source.url] = remember("titles", inputs, lambda: _translated_titles(document, read),
+                                               list, _titles_shape)
     return titles
+
+
+def _translated_titles(document: Document, read: TableText) -> tuple[str, str, bool]:
+    table = usable_table(read)[0]  # a broken table is reported by its page
+    return (translated(table, document.title), translated(table, document.summary),
+            table.get(document.title) is not None)
+
+
+def _titles_shape(value: list) -> tuple[str, str, bool]:
+    """Remembered titles; `ValueError` (a miss) for anything else."""
+    title, summary, translated_title = value
+    if not (isinstance(title, str) and isinstance(summary, str) and isinstance(translated_title, bool)):
+        raise ValueError("not a page's titles")
+    return title, summary, translated_title
 
 
 def translated(table: Table | None, english: str,
