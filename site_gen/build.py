@@ -94,7 +94,8 @@ def build(config: Config, jobs: int | None = None, use_cache: bool = True,
             reading.forget_names()
             planned = plan(config, files, documents, assets, definitions, cache.remember)
             site = _renderer(config, files, reading, planned, assets, cache, definitions)
-            with Staging(config.out, known_outputs) as staging:  # dropped, old site untouched, if anything below fails
+            spare = config.cache.parent / "old-site" if use_cache and config.cache is not None else None
+            with Staging(config.out, known_outputs, spare) as staging:  # dropped, old site untouched, if anything below fails
                 produced = produce(planned.tasks, cache, site, jobs, staging, progress, config.equation_numbers)
                 problems, notes = assemble(config, produced, assets, cache, site, staging.put)
                 _audit_translations(config, reading, report, cache)

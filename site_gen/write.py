@@ -13,6 +13,12 @@ process forked while it is held (a pool worker) does not keep it. A disk that
 is full or read-only, or an output folder that cannot be renamed (a mount
 point), stops the build with a `BuildError` naming the path; the old site
 stays as it was.
+
+Removing a folder waits for the disk (a few ms each, far more than the rest
+of an edit build's writing), so with a place for it (`spare`, in the cache
+folder) the old site's folders are kept, emptied of files, and the next build
+stages its site in them: only a folder the site gains or loses is made or
+removed.
 """
 
 from __future__ import annotations
@@ -122,10 +128,13 @@ class Staging:
 
     `known`: the pages the last build wrote, by path, with the size and times
     it saw after it and their hash (`stamp.known_outputs`); `hashes`: the
-    hash of each page put, for the next build's.
+    hash of each page put, for the next build's. `spare`: where the old
+    site's folders, emptied, wait for the next build to stage in (none:
+    removed).
     """
 
-    def __init__(self, out: Path, known: dict[str, tuple[list[int], str]] | None = None) -> None:
+    def __init__(self, out: Path, known: dict[str, tuple[list[int], str]] | None = None,
+                 spare: Path | None = None) -> None:
         with _reported(out):
             _recover(out)
         if out.exists() and any(out.iterdir()) and not (out / MARKER).exists():
@@ -140,6 +149,8 @@ class Staging:
         self._changed: set[PurePosixPath] = set()  # put last with other bytes than the old site's
         self._known = known or {}
         self.hashes: dict[PurePosixPath, str] = {}
+        self._spare = spare
+        self._recycled = False  # staging in the folders of an earlier site: anything not put is removed
         self._started = False
         shutil.rmtree(self.folder, ignore_errors=True)  # left by a build that was killed
 
@@ -194,7 +205,7 @@ class Staging:
         target = self.folder / site_path
         with _reported(target):
             target.parent.mkdir(parents=True, exist_ok=True)
-            target.unlink(missing_ok=True)  # may be a link to the old site's file, which must not change
+            _clear(target)  # may be a link to the old site's file, which must not change
             if same:
                 os.link(self.out / site_path, target)
             else:
@@ -211,6 +222,9 @@ class Staging:
             self.abandon()  # a file changed and was put back: the old site is the new one
             return False
         self._start()
+        if self._recycled:
+            with _reported(self.folder):
+                self._tidy()
         if self.out.exists():
             shutil.rmtree(self._old, ignore_errors=True)
             try:
@@ -222,8 +236,27 @@ class Staging:
         except OSError as error:
             _recover(self.out)  # the old site back in place
             raise BuildError(_cannot_replace(self.out, error)) from None
-        shutil.rmtree(self._old, ignore_errors=True)
+        self._keep_folders(self._old)
         return True
+
+    def _tidy(self) -> None:
+        """Remove the recycled folders the new site does not have (it has every file in the staging folder)."""
+        needed = {str(self.folder / parent) for site_path in self._put for parent in site_path.parents}
+        for folder, folders, _ in os.walk(self.folder, topdown=False):
+            for name in folders:
+                if (path := os.path.join(folder, name)) not in needed:
+                    shutil.rmtree(path)
+
+    def _keep_folders(self, old: Path) -> None:
+        """The old site's folders, emptied of files, moved to `spare` for the next build; else removed."""
+        if self._spare is not None and not self._spare.exists():
+            try:
+                _folders_only(old)
+                os.rename(old, self._spare)
+                return
+            except OSError:
+                pass  # another file system, say: removed
+        shutil.rmtree(old, ignore_errors=True)
 
     def abandon(self) -> None:
         shutil.rmtree(self.folder, ignore_errors=True)
@@ -234,7 +267,15 @@ class Staging:
             return
         self._started = True
         try:
-            self.folder.mkdir(parents=True)
+            if self._spare is not None:
+                os.rename(self._spare, self.folder)
+                self._recycled = True
+                _folders_only(self.folder)  # as we leave it; anything else put there is not ours
+        except OSError:
+            pass  # none, or not movable here: a new folder
+        try:
+            if not self._recycled:
+                self.folder.mkdir(parents=True)
         except OSError as error:
             if error.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
                 raise BuildError(_cannot_replace(self.out, error, self.folder)) from None
@@ -243,6 +284,8 @@ class Staging:
             target = self.folder / site_path
             with _reported(target):
                 target.parent.mkdir(parents=True, exist_ok=True)
+                if self._recycled:
+                    _clear(target)
                 os.link(self.out / site_path, target)
         self._unlinked.clear()
 
@@ -275,6 +318,21 @@ def _cannot_replace(out: Path, error: OSError, beside: Path | None = None) -> st
 def content_hash(data: bytes) -> str:
     """What `Staging.reuse` compares a file of the old site with."""
     return hashlib.sha256(data).hexdigest()
+
+
+def _clear(path: Path) -> None:
+    """Nothing at `path`: a file or link removed; a recycled folder too."""
+    try:
+        path.unlink(missing_ok=True)
+    except IsADirectoryError:
+        shutil.rmtree(path)
+
+
+def _folders_only(top: Path) -> None:
+    """Remove every file and link under `top`, keeping its folders."""
+    for folder, folders, files in os.walk(top):
+        for name in files + [name for name in folders if os.path.islink(os.path.join(folder, name))]:
+            os.unlink(os.path.join(folder, name))
 
 
 def _same(path: Path, data: bytes) -> bool:
