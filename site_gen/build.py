@@ -69,20 +69,23 @@ class Report:
     notes: list[str] = field(default_factory=list)
     seconds: float = 0.0
     page_hashes: dict[str, str] = field(default_factory=dict)  # path of each page written → sha256 of its bytes
+    salt: str = ""  # the cache's: the versions of the tools and of our code
 
 
 def build(config: Config, jobs: int | None = None, use_cache: bool = True,
-          progress: Progress | None = None, known_outputs: dict[str, tuple[list[int], str]] | None = None) -> Report:
+          progress: Progress | None = None, known_outputs: dict[str, tuple[list[int], str]] | None = None,
+          salt: str | None = None) -> Report:
     """
     Build the whole site into `config.out`. `known_outputs`: the pages the
-    last build wrote, as its stamp saw them (`stamp.known_outputs`).
+    last build wrote, as its stamp saw them (`stamp.known_outputs`); `salt`:
+    the cache's, if known (`stamp.known_salt`).
     """
     started = time.perf_counter()
     report = Report()
     jobs = jobs or os.cpu_count() or 1
     check_out(config)
     with lock(config.out):
-        cache = Cache(config.cache if use_cache else None, report.notes)
+        cache = Cache(config.cache if use_cache else None, report.notes, salt)
         complete = False
         try:
             files = Files(config, discover(config), FileMap.gather(config))
@@ -109,6 +112,7 @@ def build(config: Config, jobs: int | None = None, use_cache: bool = True,
         report.pages, report.outputs, report.cache_hits = len(documents), staging.files, cache.hits
         report.rendered, report.formulas = produced.rendered, produced.formulas
         report.page_hashes = {str(config.out / path): sha256 for path, sha256 in staging.hashes.items()}
+        report.salt = cache.salt
     report.problems = sorted(set(report.problems), key=lambda p: (p.path, p.line, p.message))
     report.seconds = time.perf_counter() - started
     return report

@@ -41,7 +41,6 @@ import hashlib
 import json
 import sqlite3
 import zlib
-from importlib import metadata
 from pathlib import Path
 from typing import Any, Callable
 
@@ -98,6 +97,8 @@ def _decode_value(stored: bytes) -> Any:
 
 def tool_versions() -> str:
     """The versions of everything that renders, and a hash of our own code."""
+    from importlib import metadata  # 15 ms of imports: a build whose stamp knows the salt does without
+
     versions = []
     for name in _TOOLS:
         try:
@@ -112,10 +113,11 @@ def tool_versions() -> str:
 class Cache:
     """Entries by kind and key; JSON values. `Cache(None)` stores nothing."""
 
-    def __init__(self, path: Path | None, notes: list[str] | None = None) -> None:
+    def __init__(self, path: Path | None, notes: list[str] | None = None, salt: str | None = None) -> None:
+        """`salt`: `tool_versions()` if known (`stamp.known_salt`)."""
         self.path = path
         self.notes = notes if notes is not None else []
-        self.salt = tool_versions() if path is not None else ""
+        self.salt = (salt or tool_versions()) if path is not None else ""
         self.hits = 0
         self.misses = 0
         self._pending = self._pending_bytes = 0  # entries (and their bytes) put since the last commit

@@ -275,3 +275,35 @@ def test_an_upgraded_tool_is_noticed_by_any_file_of_its_package(tree: Path, tmp_
     assert "nothing changed" in _build(tree, capsys)
     (package / "renderer.abi3.so").write_bytes(b"version 2, larger")
     assert "nothing changed" not in _build(tree, capsys)
+
+
+def test_an_edit_build_finds_the_caches_salt_in_the_stamp(tree: Path, tmp_path: Path, capsys: pytest.CaptureFixture,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """The versions of the tools and the hash of our code are not looked up again while their files stay."""
+    from site_gen import cache
+
+    _build(tree, capsys)
+    looked_up = []
+    real = cache.tool_versions
+    monkeypatch.setattr(cache, "tool_versions", lambda: looked_up.append(1) or real())
+    source = tree / "pkg" / "model.py"
+    source.write_text(source.read_text() + "\n# A new closing remark.\n")
+    assert "nothing changed" not in _build(tree, capsys)
+    assert looked_up == []
+    assert _site(tree / "html") == _fresh(tree, tmp_path)
+
+
+def test_the_tools_fingerprint_follows_their_files_and_distrusts_recent_ones() -> None:
+    from site_gen import stamp
+
+    ours = str(stamp._OWN_CODE / "cache.py")
+    inputs = {ours: [100, 10**18, 10**18, 0], "/project/pkg/model.py": [5, 10**18, 10**18, 0]}
+    later = 10**18 + 10 * stamp._RACY_NS
+    fingerprint = stamp.tools_fingerprint(inputs, later)
+    assert fingerprint is not None
+    assert stamp.tools_fingerprint({**inputs, "/project/pkg/model.py": [6, 1, 1, 0]}, later) == fingerprint
+    assert stamp.tools_fingerprint({**inputs, ours: [101, 10**18, 10**18, 0]}, later) != fingerprint
+    beside = str(stamp._OWN_CODE) + "_old/cache.py"  # not in the folder
+    assert stamp.tools_fingerprint({**inputs, beside: [1, 1, 1, 0]}, later) == fingerprint
+    assert stamp.tools_fingerprint({**inputs, str(stamp._OWN_CODE / "new.py"): [1, 1, 1, 0]}, later) != fingerprint
+    assert stamp.tools_fingerprint(inputs, 10**18 + stamp._RACY_NS // 2) is None  # changed too recently
