@@ -142,8 +142,7 @@ class Staging:
         self.out = out
         self.folder = out.parent / f".{out.name}.new"
         self._old = out.parent / f".{out.name}.old"
-        self._current = {PurePosixPath(p.relative_to(out).as_posix()) for p in out.rglob("*") if p.is_file()} \
-            if out.exists() else set()
+        self._current = _files(out)
         self._put: set[PurePosixPath] = set()
         self._unlinked: set[PurePosixPath] = set()  # put, the same as the old site's, and not in the folder yet
         self._changed: set[PurePosixPath] = set()  # put last with other bytes than the old site's
@@ -318,6 +317,21 @@ def _cannot_replace(out: Path, error: OSError, beside: Path | None = None) -> st
 def content_hash(data: bytes) -> str:
     """What `Staging.reuse` compares a file of the old site with."""
     return hashlib.sha256(data).hexdigest()
+
+
+def _files(top: Path, within: PurePosixPath = PurePosixPath()) -> set[PurePosixPath]:
+    """The files under `top` (links to files too, as `Path.is_file`), by path within it; folders linked are not followed."""
+    found = set()
+    try:
+        entries = list(os.scandir(top))
+    except OSError:
+        return found
+    for entry in entries:
+        if entry.is_dir(follow_symlinks=False):
+            found |= _files(Path(entry.path), within / entry.name)
+        elif entry.is_file():
+            found.add(within / entry.name)
+    return found
 
 
 def _clear(path: Path) -> None:
