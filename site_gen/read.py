@@ -14,7 +14,9 @@ languages.
 A source's highlighted code is most of its cache entry and only its own
 page needs it, so it is stored apart, under the same key, and read only when
 the page is rendered (`Reading.load`): an edit build reads the code of the
-pages it renders, not of the whole site.
+pages it renders, not of the whole site. A source's YAML front matter is
+remembered by its text (`FrontMatterMemo`), so a page edited below it is read
+without PyYAML, which takes longer to import than the page takes to split.
 """
 
 from __future__ import annotations
@@ -94,16 +96,18 @@ def read_all(config: Config, sources: list[Source], cache: Cache, problems: list
             texts.append((source, text, units, cache.key("document", repr(source), text, str(units))))
     cached = [cache.get("document", key, partial(_from_json, source, text)) for source, text, _, key in texts]
     missing = [(source, text, units, cache.storing) for (source, text, units, _), hit in zip(texts, cached) if hit is None]
-    parsed = iter(in_parallel(_parse, missing, jobs))
+    parsed = iter(in_parallel(_parse, missing, jobs, shared=FrontMatterMemo(cache)))
     code_keys: dict[PurePosixPath, str] = {}
     reading = Reading([], {}, {}, partial(_stored, cache, code_keys, os.getpid()))
     numbers: dict[int, int] = {}
     for (source, text, _, key), hit in zip(texts, cached):
         if hit is not None:
-            document, found, units = hit
+            document, found, units, front_matter = hit
             code = None if source.kind == "python" else b""
             code_keys[source.url] = key
             cache.keep("code", key)  # read only if the page is rendered, kept either way
+            if front_matter is not None:
+                cache.keep("front matter", front_matter)  # for the page's next edit
         else:
             document, found, code, units, entries = next(parsed)
             for kind, entry in entries:
@@ -141,25 +145,57 @@ def _shared_numbers(document: Document, numbers: dict[int, int]) -> Document:
     return document
 
 
-def _from_json(source: Source, text: str, hit: dict) -> tuple[Document, list[Problem], list[str] | None]:
-    units = hit["units"]
+def _from_json(source: Source, text: str, hit: dict) -> tuple[Document, list[Problem], list[str] | None, str | None]:
+    units, front_matter = hit["units"], hit["front matter"]
     if units is not None and not (isinstance(units, list) and all(isinstance(unit, str) for unit in units)):
         raise ValueError("units are not a list of strings")
-    return Document.from_json(source, text, hit["document"]), [Problem(*p) for p in hit["problems"]], units
+    if not (front_matter is None or isinstance(front_matter, str)):
+        raise ValueError("not the key of front matter")
+    return Document.from_json(source, text, hit["document"]), [Problem(*p) for p in hit["problems"]], units, front_matter
 
 
-def _parse(_: None, item: tuple[Source, str, bool, bool]) -> tuple[Document, list[Problem], bytes, list[str] | None,
-                                                                  list[tuple[str, bytes]]]:
+class FrontMatterMemo:
+    """
+    Front matter as earlier builds read it (`document.FrontMatter`), by its
+    YAML, in the build's own process only (workers cannot use the cache's
+    connection); `key` is that of the last one asked for, which a source's
+    cache entry keeps.
+    """
+
+    def __init__(self, cache: Cache) -> None:
+        self._cache = cache
+        self._owner = os.getpid()
+        self.key: str | None = None
+
+    def __call__(self, yaml: str, read: Callable[[str], list]) -> list:
+        self.key = self._cache.key("front matter", yaml)
+        if os.getpid() != self._owner:
+            return read(yaml)
+        return self._cache.remember("front matter", yaml, lambda: read(yaml), decode=_front_matter_shape)
+
+
+def _front_matter_shape(value: list) -> list:
+    """Remembered front matter (`document.read_front_matter`); `ValueError` (a miss) for anything else."""
+    title, summary, problem = value
+    if not (all(part is None or isinstance(part, str) for part in (title, summary)) and
+            (problem is None or (type(problem[0]) is int and isinstance(problem[1], str) and len(problem) == 2))):
+        raise ValueError("not front matter")
+    return value
+
+
+def _parse(memo: FrontMatterMemo, item: tuple[Source, str, bool, bool]) -> tuple[
+        Document, list[Problem], bytes, list[str] | None, list[tuple[str, bytes]]]:
     """
     One source read: its document, problems, packed code, units, and its cache
     entries (document, code) if wanted (encoded here, in the worker: the code is most of it).
     """
     source, text, wants_units, wanted = item
     found: list[Problem] = []
-    document = parse(source, text, found)
+    memo.key = None
+    document = parse(source, text, found, memo)
     units = units_of(document) if wants_units else None
     lines = _highlight(source, text)
-    entries = [("document", encode_value({"document": document.to_json(), "units": units,
+    entries = [("document", encode_value({"document": document.to_json(), "units": units, "front matter": memo.key,
                                           "problems": [[p.path, p.line, p.message] for p in found]})),
                ("code", encode_value(lines))] if wanted else []
     return document, found, _pack(lines), units, entries

@@ -307,3 +307,26 @@ def test_the_tools_fingerprint_follows_their_files_and_distrusts_recent_ones() -
     assert stamp.tools_fingerprint({**inputs, beside: [1, 1, 1, 0]}, later) == fingerprint
     assert stamp.tools_fingerprint({**inputs, str(stamp._OWN_CODE / "new.py"): [1, 1, 1, 0]}, later) != fingerprint
     assert stamp.tools_fingerprint(inputs, 10**18 + stamp._RACY_NS // 2) is None  # changed too recently
+
+
+@pytest.mark.parametrize("front_matter, warned", [("title: A model\nsummary: Small.", False),
+                                                  ("title: [unclosed", True), ("- a list", True)])
+def test_front_matter_is_remembered_by_its_text(tree: Path, tmp_path: Path, capsys: pytest.CaptureFixture,
+                                                front_matter: str, warned: bool) -> None:
+    """A page edited below its front matter is read without PyYAML: the same title, summary and warnings."""
+    source = tree / "pkg" / "model.py"
+    text = source.read_text()
+    assert text.startswith('"""')
+    source.write_text(f'"""\n---\n{front_matter}\n---\n' + text[3:])
+    command = [sys.executable, "-c", "import sys; from site_gen.cli import main; code = main(sys.argv[1:]); "
+               "print('yaml' in sys.modules)", "build", "--root", str(tree)]
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    first = subprocess.run(command, env=env, check=True, capture_output=True, text=True)
+    source.write_text(source.read_text() + "\n# A new closing remark.\n")
+    edited = subprocess.run(command, env=env, check=True, capture_output=True, text=True)
+    assert edited.stdout.strip().endswith("False")
+    warnings = [line for line in edited.stderr.splitlines() if "front matter" in line]
+    assert bool(warnings) == warned and warnings == [line for line in first.stderr.splitlines() if "front matter" in line]
+    assert main(["build", "--root", str(tree), "--out", str(tmp_path / "fresh"), "--no-cache"]) == 0
+    assert [line for line in capsys.readouterr().err.splitlines() if "front matter" in line] == warnings
+    assert _site(tree / "html") == _site(tmp_path / "fresh")
