@@ -87,14 +87,15 @@ def plan(config: Config, files: Files, documents: list[Document], assets: Assets
     result = Plan(order=_reading_order(documents, config.nav, remember))
     settings = settings_digest(config, assets)
     order = "\n".join(str(url) for url in result.order)  # previous/next links and the site's tree
-    linked = definitions.fingerprint()  # code links and "used in" lists
+    shared = digest(files.map.listing(), order, definitions.fingerprint())  # links, the tree, code links, "used in"
+    sources = [digest(repr(d.source), d.text) for d in documents]  # once, whatever the languages
     for lang in config.languages:
         tables = {d.source.url: read_table(table_path(config.translations, lang, d.source.table))
                   for d in documents if config.translated(d.source.translate, lang)}
         ui = "" if lang == config.default_language else _interface(config, lang, result)
         result.titles[lang] = titles = _titles(documents, tables, remember)
-        structure = digest(files.map.listing(), order, linked, repr(sorted(titles.items())))
-        result.tasks.append(_tasks(config, files, documents, tables, lang, ui, settings, structure))
+        structure = digest(shared, repr(sorted(titles.items())))
+        result.tasks.append(_tasks(config, files, documents, sources, tables, lang, ui, settings, structure))
     return result
 
 
@@ -131,13 +132,14 @@ def settings_digest(config: Config, assets: Assets) -> str:
     )
 
 
-def _tasks(config: Config, files: Files, documents: list[Document], tables: dict[PurePosixPath, TableText],
-           lang: str, ui: str, settings: str, structure: str) -> list[Task]:
+def _tasks(config: Config, files: Files, documents: list[Document], sources: list[str],
+           tables: dict[PurePosixPath, TableText], lang: str, ui: str, settings: str, structure: str) -> list[Task]:
+    """`sources`: the digest of each document's source record and text."""
     folder = config.language_folder(lang)
     tasks = []
-    for document in documents:
+    for document, source_digest in zip(documents, sources):
         source = document.source
-        tasks.append(Task("page", lang, folder / source.url, source.url, digest(repr(source), document.text),
+        tasks.append(Task("page", lang, folder / source.url, source.url, source_digest,
                           tables.get(source.url), ui, settings, structure))
     pages = {d.source.url for d in documents}
     for index_page in (f / "index.html" for f in files.folders()):

@@ -240,10 +240,17 @@ class Staging:
 
     def _tidy(self) -> None:
         """Remove the recycled folders the new site does not have (it has every file in the staging folder)."""
-        needed = {str(self.folder / parent) for site_path in self._put for parent in site_path.parents}
-        for folder, folders, _ in os.walk(self.folder, topdown=False):
+        needed = set()
+        for site_path in self._put:
+            folder = os.path.dirname(str(site_path))
+            while folder and folder not in needed:
+                needed.add(folder)
+                folder = os.path.dirname(folder)
+        top = str(self.folder)
+        for folder, folders, _ in os.walk(top, topdown=False):
             for name in folders:
-                if (path := os.path.join(folder, name)) not in needed:
+                path = os.path.join(folder, name)
+                if os.path.relpath(path, top) not in needed:
                     shutil.rmtree(path)
 
     def _keep_folders(self, old: Path) -> None:

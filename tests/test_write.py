@@ -39,7 +39,7 @@ def _read(out: Path) -> dict[PurePosixPath, bytes]:
 
 # Left in the folder of spare folders by hand, or by a build killed while it emptied them
 LEFTOVERS = st.lists(st.sampled_from(["stray.html", "sub/stray.html", "gone/x.svg", "sub/deep", "a.html/x",
-                                      "link"]), max_size=3)
+                                      "link"]), max_size=3, unique=True)
 
 
 @settings(max_examples=100, deadline=None)
