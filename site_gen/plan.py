@@ -39,7 +39,7 @@ from .files import Files
 from .model import Problem
 from .definitions import Definitions
 from .navigation import is_guide, reading_order
-from .translate import UI_TABLE, Table, TableText, read_table, table_path, usable_table
+from .translate import UI_TABLE, Table, TableText, read_table, table_digest, table_path, usable_table
 
 # A page's title and summary in one language (Markdown, translated where a translation is published),
 # and whether its title is translated
@@ -169,7 +169,7 @@ def _titles(documents: list[Document], tables: dict[PurePosixPath, TableText], r
         if read is None:
             titles[document.source.url] = (document.title, document.summary, False)
             continue
-        inputs = json.dumps([asdict(read), document.title, document.summary], ensure_ascii=False)
+        inputs = json.dumps([table_digest(read), document.title, document.summary], ensure_ascii=False)
         titles[document.source.url] = remember("titles", inputs, lambda: _translated_titles(document, read),
                                                list, _titles_shape)
     return titles
