@@ -28,6 +28,7 @@ import fcntl
 import hashlib
 import os
 import shutil
+import stat
 from contextlib import contextmanager
 from pathlib import Path, PurePosixPath
 from typing import Iterator
@@ -273,7 +274,8 @@ class Staging:
             return
         self._started = True
         try:
-            if self._spare is not None:
+            # A real folder only: a link would have the site written wherever it points
+            if self._spare is not None and stat.S_ISDIR(os.lstat(self._spare).st_mode):
                 os.rename(self._spare, self.folder)
                 self._recycled = True
                 _folders_only(self.folder)  # as we leave it; anything else put there is not ours

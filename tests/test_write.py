@@ -69,6 +69,22 @@ def test_a_site_staged_in_the_old_sites_folders_is_exactly_the_files_put(sites, 
         assert sorted(p.name for p in Path(tmp).iterdir()) == ["cache", "html"]
 
 
+@pytest.mark.parametrize("spare_is", ["a file", "a link to a folder"])
+def test_a_spare_folder_that_is_not_a_folder_is_never_written_through(tmp_path: Path, spare_is: str) -> None:
+    out, spare, elsewhere = tmp_path / "html", tmp_path / "cache" / "old-site", tmp_path / "elsewhere"
+    spare.parent.mkdir()
+    elsewhere.mkdir()
+    (elsewhere / "mine.txt").write_bytes(b"mine")
+    spare.write_bytes(b"not a folder") if spare_is == "a file" else spare.symlink_to(elsewhere)
+    _write(out, {PurePosixPath("a.html"): b"old"})
+    staging = Staging(out, spare=spare)
+    for path, data in {PurePosixPath(MARKER): b"ours\n", PurePosixPath("sub/b.html"): b"new"}.items():
+        staging.put(path, data)
+    assert staging.commit()
+    assert _read(out) == {PurePosixPath(MARKER): b"ours\n", PurePosixPath("sub/b.html"): b"new"}
+    assert sorted(p.name for p in elsewhere.iterdir()) == ["mine.txt"]
+
+
 @settings(max_examples=150, deadline=None)
 @given(old=SITES, puts=PUTS, commit=st.booleans())
 def test_the_old_site_stays_whole_until_commit_and_then_is_exactly_the_files_put(old, puts, commit) -> None:
