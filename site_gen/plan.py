@@ -62,8 +62,11 @@ class Task:
     anchors: tuple[tuple[str, ...], ...] = ()  # English heading ids of each section (translated pages)
 
     def key(self, cache: Cache) -> str:
-        # Every field, one level deep (`asdict` would copy the whole record first)
+        # Every field, one level deep (`asdict` would copy the whole record first); the table by its digest,
+        # made once for the plan's titles
         record = {f.name: getattr(self, f.name) for f in fields(self)}
+        if self.table is not None:
+            record["table"] = table_digest(self.table)
         return cache.key(self.kind, json.dumps(record, default=_jsonable, sort_keys=True))
 
 

@@ -202,11 +202,15 @@ def packed(lines: list) -> bytes:
 
 def unpacked(data: bytes) -> list[bytes]:
     """`ValueError` for anything `packed` did not make."""
+    text = _unpack(data)
+    return text.split(b"\n") if text else []
+
+
+def _unpack(data: bytes) -> bytes:
     try:
-        text = zlib.decompress(data)
+        return zlib.decompress(data)
     except zlib.error as error:
         raise ValueError(f"not packed: {error}") from None
-    return text.split(b"\n") if text else []
 
 
 def _text(value: object) -> str:
@@ -219,7 +223,7 @@ def _from_json(data: dict) -> tuple[PageResult, tuple[bytes, bytes]]:
     """A stored output's record (its `html` is the hash of the HTML), and its packed search sections and ids."""
     packs = binascii.a2b_base64(data["search"]), binascii.a2b_base64(data["ids"])
     for pack in packs:
-        unpacked(pack)  # `ValueError` (a miss) for anything else
+        _unpack(pack)  # `ValueError` (a miss) for anything else
     return PageResult(**{**data, "problems": [Problem(**p) for p in data["problems"]], "search": [], "ids": [],
                          "anchors": {int(k): v for k, v in data["anchors"].items()}}), packs
 
