@@ -131,7 +131,7 @@ def _renderer(config: Config, files: Files, reading: Reading, planned: Plan, ass
                              number_all=config.equation_numbers == "all")
         compiled = cache.path.parent / "templates" if cache.path is not None else None
         memo = SectionMemo(lambda key: cache.get("section", key, SectionMade.from_json),
-                           lambda *parts: cache.key("section", *parts))
+                           lambda *parts: cache.key("section", *parts)) if cache.path is not None else None
         return Site(config, files, reading, math, assets.katex_stylesheet, planned, definitions, compiled, memo)
 
     return site

@@ -85,14 +85,30 @@ def encode_value(value: Any) -> bytes:
     return b"".join([*packed, packer.flush()])
 
 
+def encode_text(text: bytes) -> bytes:
+    """
+    A text (UTF-8) as the cache stores it, for `encode_value` of the `str`:
+    itself behind a NUL byte (no JSON text starts with one), compressed fast.
+    A page's HTML is stored so: JSON would escape every quote of it, then encode it all again.
+    """
+    packer = zlib.compressobj(1)
+    return b"".join([packer.compress(_TEXT), packer.compress(text), packer.flush()])
+
+
+_TEXT = b"\0"
+
+
 def _decode_value(stored: bytes) -> Any:
-    """The value `encode_value` made `stored` from; `ValueError` for anything else."""
+    """The value `encode_value` or `encode_text` made `stored` from; `ValueError` for anything else."""
     if not isinstance(stored, bytes):
         raise ValueError("not an encoded value")
     try:
-        return json.loads(zlib.decompress(stored).decode("utf-8", "surrogatepass"))
+        data = zlib.decompress(stored)
     except zlib.error as error:
         raise ValueError(f"not compressed: {error}") from None
+    if data.startswith(_TEXT):
+        return str(memoryview(data)[len(_TEXT):], "utf-8", "surrogatepass")
+    return json.loads(data.decode("utf-8", "surrogatepass"))
 
 
 def tool_versions() -> str:
@@ -137,9 +153,8 @@ class Cache:
                 if tables and db.execute("PRAGMA user_version").fetchone()[0] != _MARK:
                     db.close()
                     raise sqlite3.DatabaseError("not a site-gen cache of this version")
-                # A commit waits for the disk (fsync), about 15 ms each, twice a build: a cache can do without. A
-                # process killed loses nothing the system has; a power cut may damage the file, which is then
-                # found damaged (its checksums, SQLite's checks) and started afresh, as any damaged cache
+                # No waiting for the disk at each commit: a killed build keeps what it committed all the same
+                # (the system has it), and a database a system crash damaged is found so and started anew
                 db.execute("PRAGMA synchronous = OFF")
                 db.execute("CREATE TABLE IF NOT EXISTS entries (kind TEXT, key TEXT, value TEXT, sum TEXT, PRIMARY KEY (kind, key))")
                 if not tables:

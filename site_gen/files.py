@@ -117,11 +117,29 @@ def relative_url(target: PurePosixPath | str, page: PurePosixPath) -> str:
     return _relative(str(target), str(page.parent) or ".")
 
 
+def relative_from(target: str, folder: str) -> str:
+    """`relative_url` from any page of `folder` (`str` paths, "." for the root): for links made by the thousand."""
+    return _relative(target, folder)
+
+
 @lru_cache(maxsize=1 << 16)
 def _relative(target: str, folder: str) -> str:
-    # Every page links every other through the site's tree: pages of one folder share the answers,
-    # and `relpath` asks the operating system for the working directory on every call
-    return quote(posixpath.relpath(target, folder))
+    # Every page links every other through the site's tree: pages of one folder share the answers.
+    # `relpath` asks the operating system for the working directory on every call: paths of the
+    # site (no empty, `.` or `..` part; `.` alone for the root) are walked here, as it would
+    to = [] if target == "." else target.split("/")
+    at = [] if folder == "." else folder.split("/")
+    if not _ODD_PARTS.isdisjoint(to) or not _ODD_PARTS.isdisjoint(at):
+        return quote(posixpath.relpath(target, folder))
+    shared = 0
+    for mine, theirs in zip(to, at):
+        if mine != theirs:
+            break
+        shared += 1
+    return quote("/".join([".."] * (len(at) - shared) + to[shared:]) or ".")
+
+
+_ODD_PARTS = frozenset(["", ".", ".."])
 
 
 @dataclass(frozen=True)

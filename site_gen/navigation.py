@@ -24,7 +24,7 @@ from pathlib import PurePosixPath
 from typing import Callable, Iterable, Protocol
 from urllib.parse import urlsplit
 
-from .files import relative_url
+from .files import relative_from, relative_url
 from .model import Source
 from .prose import inventory
 
@@ -112,6 +112,8 @@ class Folder:
     folders: list[Folder] = field(default_factory=list)
     # Its HTML in the tree, where that is the same on every page that sees it (none of its pages shown)
     html: str = ""
+    # The top of the tree: its pages' list as HTML, where none of them is shown (every page has this list)
+    pages_html: str = ""
 
 
 @dataclass
@@ -134,15 +136,16 @@ class SiteTree:
     def __init__(self, order: list[PurePosixPath], folder: PurePosixPath, language: PurePosixPath,
                  title: Callable[[PurePosixPath], tuple[str, str]],
                  folder_title: Callable[[PurePosixPath], tuple[str, str]],
-                 render: Callable[[Folder], str] | None = None) -> None:
+                 render: Callable[[Folder], str] | None = None,
+                 render_pages: Callable[[list[Link]], str] | None = None) -> None:
         seen_from = language / folder / "index.html"  # a link's href depends only on the folder it is seen from
         self._order = order
         self._at = {url: at for at, url in enumerate(order)}
         self._page_urls: dict[PurePosixPath, list[PurePosixPath]] = {}  # by folder, its pages' URLs, in order
         self._sub_paths: dict[PurePosixPath, list[PurePosixPath]] = {}  # by folder, its sub-folders
         self._title = title
-        self._language = language
-        self._seen_from = seen_from
+        self._prefix = "" if language == PurePosixPath(".") else f"{language}/"  # of a page's URL in this language
+        self._folder = str(seen_from.parent) or "."
         folders: dict[PurePosixPath, Folder] = {}
 
         def add(path: PurePosixPath) -> Folder:
@@ -165,10 +168,12 @@ class SiteTree:
         if render is not None:  # the deepest first: a folder's HTML takes in its sub-folders'
             for path in sorted(folders, key=lambda p: -len(p.parts)):
                 folders[path].html = render(folders[path]) if path != PurePosixPath(".") else ""
+        if render_pages is not None:
+            self._tree.pages_html = render_pages(self._tree.pages)
 
     def link(self, url: PurePosixPath, here: PurePosixPath | None) -> Link:
         text, lang = self._title(url)
-        return Link(text, relative_url(self._language / url, self._seen_from), url == here, lang)
+        return Link(text, relative_from(f"{self._prefix}{url}", self._folder), url == here, lang)
 
     def marked(self, here: PurePosixPath) -> Folder:
         """The tree with `here` current and the folders that hold it open; the others are shared, unchanged."""
@@ -180,7 +185,8 @@ class SiteTree:
             index = replace(folder.index, current=True) if path / "index.html" == here else folder.index
             pages = [replace(link, current=True) if url == here else link
                      for url, link in zip(self._page_urls[path], folder.pages)]
-            return Folder(index, True, pages, [mark(sub, f) for sub, f in zip(self._sub_paths[path], folder.folders)])
+            return Folder(index, True, pages, [mark(sub, f) for sub, f in zip(self._sub_paths[path], folder.folders)],
+                          pages_html=folder.pages_html if here.parent != path else "")
 
         return mark(PurePosixPath("."), self._tree)
 

@@ -28,11 +28,11 @@ from __future__ import annotations
 import binascii
 import json
 import zlib
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from typing import TYPE_CHECKING, Callable
 
-from .cache import Cache, encode_value
+from .cache import Cache, encode_text, encode_value
 from .model import PageResult, Problem
 from .plan import Task, with_anchors
 from .workers import in_parallel
@@ -151,9 +151,8 @@ def _render(site: Site, item: tuple[Task, bool]) -> tuple[PageResult, tuple[byte
     sha256 = content_hash(html)
     packs = _packs(result)
     result.search, result.ids = [], []
-    record, entries = (encode_value({**asdict(result), "html": sha256,  # JSON turns section numbers into strings
-                                     "search": _ascii(packs[0]), "ids": _ascii(packs[1])}),
-                       _entries(result.html, sha256, sections)) if wanted else (None, [])
+    record, entries = (encode_value(_record(result, sha256, packs)),  # JSON turns section numbers into strings
+                       _entries(html, sha256, sections)) if wanted else (None, [])
     result.html = sha256
     return result, packs, html, record, entries, {k: v for k, v in site.math.fresh.items() if k not in before}
 
@@ -168,14 +167,14 @@ def _ascii(data: bytes) -> str:
     return binascii.b2a_base64(data, newline=False).decode("ascii")
 
 
-def _entries(html: str, sha256: str, sections: dict[str, dict]) -> list[Entry]:
+def _entries(html: bytes, sha256: str, sections: dict[str, dict]) -> list[Entry]:
     """
     The cache entries of a rendered output besides its record (which holds
     the hash of its HTML in place of the HTML), encoded: the HTML on its own,
     under that hash, fetched only when the old site does not hold it already
     (`_reused`); and its sections (`render.SectionMemo`).
     """
-    return [("html", sha256, encode_value(html)), *(("section", key, encode_value(made)) for key, made in sections.items())]
+    return [("html", sha256, encode_text(html)), *(("section", key, encode_value(made)) for key, made in sections.items())]
 
 
 def _reused(path: PurePosixPath, found: PageResult, cache: Cache, staging: Staging) -> bool:
@@ -217,6 +216,16 @@ def _text(value: object) -> str:
     if not isinstance(value, str):
         raise ValueError("not a page's HTML")
     return value
+
+
+def _record(result: PageResult, sha256: str, packs: tuple[bytes, bytes]) -> dict:
+    """An output's record: `_to_json`, its search sections and ids as `Made` holds them (`_packs`), in base64."""
+    return {**_to_json(result, sha256), "search": _ascii(packs[0]), "ids": _ascii(packs[1])}
+
+
+def _to_json(result: PageResult, sha256: str) -> dict:
+    """An output's record as `asdict` makes it (but sharing its lists: it is encoded at once), its HTML's hash for its HTML."""
+    return {**vars(result), "html": sha256, "problems": [vars(p).copy() for p in result.problems]}
 
 
 def _from_json(data: dict) -> tuple[PageResult, tuple[bytes, bytes]]:

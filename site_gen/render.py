@@ -37,7 +37,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Callable
 
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from . import assets as site_assets
 from .config import Config
@@ -46,7 +46,7 @@ from .files import Files, relative_url
 from .grammar import formulas
 from .math import KatexRenderer, Rendered, equation_labels
 from .definitions import Definitions
-from .navigation import Folder, SiteTree
+from .navigation import Folder, Link, SiteTree
 from .addresses import Addresses
 from .model import Heading, PageResult, Problem, Section, Source
 from .page import Templates
@@ -92,7 +92,7 @@ class Site:
         self.by_url = {d.source.url: d for d in reading.documents}
         self.addresses = Addresses(config)
         self.frame = Frame(config, reading.documents, math, katex_stylesheet, plan, self.addresses,
-                           self.templates.macro("tree.html", "tree_folder"))
+                           self.templates.macro("tree.html", "tree_folder"), self.templates.macro("tree.html", "top_pages"))
         self.definitions = definitions
         # Ids the templates write (search box, contents): a heading never takes one, a link may point at one
         self.template_ids = {i for name, text in self.templates.sources.items() if name.endswith(".html")
@@ -143,6 +143,7 @@ class Site:
         definitions = self.definitions.page(source.url, self.config.language_folder(lang),
                                             lambda u: (self.frame.title(self.by_url[u], lang),
                                                        self.frame.title_lang(self.by_url[u], lang)))
+        line_href = self.addresses.source_href(source, [0]).removesuffix("0")
         rows = []
         headings: list[Heading] = []
         prose_ids: list[str] = []  # headings' and the author's raw HTML's
@@ -151,7 +152,7 @@ class Site:
             section_anchors = list(anchors.get(number, ())) if lang != self.default else None
             names = identifiers(document.lines[n - 1] for n in section.code_lines)
             position = prose.position()
-            key = self.memo.key(*page_inputs, json.dumps([number, doc, section_anchors, names, position]))
+            key = self.memo.key(page_inputs, [number, doc, section_anchors, names, position])
             rendered = self.memo.get(key)
             if rendered is None:
                 used.clear()
@@ -193,7 +194,8 @@ class Site:
                     anchor=anchor,
                     headed=rendered.section_anchor is not None,  # its heading carries the permalink
                     doc=Markup(html),
-                    code=[(n, Markup(highlighted[n - 1])) for n in section.code_lines],
+                    numbers=section.code_lines,
+                    lines=code_lines([(n, highlighted[n - 1]) for n in section.code_lines], shown, line_href),
                     uses=[definitions["used"][n] for n in section.code_lines if n in definitions["used"]],
                     shown=(shown[0], shown[-1]) if shown else (0, 0),
                     code_href=self.addresses.source_href(source, shown),
@@ -216,7 +218,7 @@ class Site:
             source_path=str(source.path),
             source_href=self.addresses.source_href(source, []),
             listing=self.frame.listing(source.url.parent, lang) if source.rel.name == "__init__.py" else [],
-            line_href=self.addresses.source_href(source, [0]).removesuffix("0"),
+            line_href=line_href,
             content_lang=lang if (lang == self.default or source.translate) else self.default,
             coverage=coverage if table is not None and coverage.done < coverage.total else None,
             english_only=english_only,
@@ -225,7 +227,7 @@ class Site:
         result.formulas = sorted([tex, display] for tex, display in page_formulas)
         # Every id the page holds, counted without parsing it again: the template's, the rows', the code lines'
         ids = Counter([*self.template_ids, *prose_ids, *(row["anchor"] for row in rows),
-                       *(f"L{n}" for row in rows if row["has_code"] for n, _ in row["code"])])
+                       *(f"L{n}" for row in rows if row["has_code"] for n in row["numbers"])])
         result.ids = sorted(ids)
         if lang == self.default:
             problems.extend(Problem(str(source.path), _line_of(document, f'id="{anchor}"'),
@@ -262,7 +264,8 @@ class Frame:
     """
 
     def __init__(self, config: Config, documents: list[Document], math: KatexRenderer, katex_stylesheet: str,
-                 plan: Plan, addresses: Addresses, render_folder: Callable[[Folder], str] | None = None) -> None:
+                 plan: Plan, addresses: Addresses, render_folder: Callable[[Folder], str] | None = None,
+                 render_pages: Callable[[list[Link]], str] | None = None) -> None:
         self.config = config
         self.addresses = addresses
         self.documents = documents
@@ -277,6 +280,7 @@ class Frame:
         self._plain: dict[str, str] = {}
         self._trees: dict[tuple[PurePosixPath, str], SiteTree] = {}
         self.render_folder = render_folder  # a folder of the site's tree as HTML (the template's macro)
+        self.render_pages = render_pages  # the pages at the top of the tree as HTML (the template's macro)
 
     def translated(self, source: Source, lang: str) -> bool:
         return self.config.translated(source.translate, lang)
@@ -349,7 +353,7 @@ class Frame:
                 self.order, folder, self.config.language_folder(lang),
                 lambda u: (self.title(self.by_url[u], lang), self.title_lang(self.by_url[u], lang)),
                 lambda f: (self.folder_title(f, lang), self.folder_title_lang(f, lang)),
-                self.render_folder)
+                self.render_folder, self.render_pages)
         return self._trees[key]
 
     def common(self, url: PurePosixPath, lang: str, title: str, summary: str) -> dict:
@@ -391,6 +395,27 @@ class Frame:
             lang=lang,
             locale=og_locale(lang),
         )
+
+def code_lines(code: list[tuple[int, str]], shown: list[int], line_href: str) -> Markup:
+    """
+    A row's code lines as its `<pre>` holds them: each a `<span class="line">`
+    with its number (a link to the line in the repository, with `line_href`)
+    and its highlighted HTML. The blank lines before and after the `shown`
+    ones are kept (their numbers link) but marked `edge`, to take no room;
+    a line break follows each shown line but the last.
+    """
+    first, last = (shown[0], shown[-1]) if shown else (0, 0)
+    href = escape(line_href)
+    parts = []
+    for number, html in code:
+        edge = number < first or number > last
+        parts.append(f'<span class="line edge" id="L{number}">' if edge else f'<span class="line" id="L{number}">')
+        parts.append(f'<a class="ln" href="{href}{number}" aria-hidden="true" tabindex="-1">{number}</a>' if line_href
+                     else f'<span class="ln" aria-hidden="true">{number}</span>')
+        parts.append(html)
+        parts.append("</span>" if edge or number >= last else "</span>\n")
+    return Markup("".join(parts))
+
 
 def locate(document: Document, section: Section, issue: Issue, seen: Counter) -> Problem:
     """Find the source line an issue is about, from the text it quotes (its next line if quoted before)."""
@@ -494,11 +519,15 @@ class SectionMemo:
     """
 
     def __init__(self, recall: Callable[[str], SectionMade | None] = lambda key: None,
-                 key: Callable[..., str] = lambda *parts: "") -> None:
+                 key: Callable[..., str] | None = None) -> None:
         self._recall = recall
-        self.key = key  # of the section's inputs (`digest`, with the versions of the tools)
+        self._key = key  # of the section's inputs (`digest`, with the versions of the tools); none without a cache
         self._owner = os.getpid()
         self.fresh: dict[str, SectionMade] = {}
+
+    def key(self, page_inputs: tuple[str, ...], section_inputs: list) -> str:
+        """The key of a section's rendering; "" without a cache (its inputs are not even encoded: nothing is kept)."""
+        return self._key(*page_inputs, json.dumps(section_inputs)) if self._key is not None else ""
 
     def get(self, key: str) -> SectionMade | None:
         return self._recall(key) if key and os.getpid() == self._owner else None

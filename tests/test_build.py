@@ -235,3 +235,20 @@ def test_the_katex_version_matches_the_renderer() -> None:
 
     assert f"KaTeX v{KATEX_VERSION}" in metadata("pykatex")["Description"]
     assert pykatex.renderToString("x")
+
+
+def test_the_site_tree_marks_each_page_itself_wherever_it_sits(tmp_path: Path) -> None:
+    """The pages at the top of the tree are made once for the pages not among them: never with another's mark."""
+    source = tmp_path / "src"
+    for name in ["a.py", "b.py", "c.py", "sub/__init__.py", "sub/d.py", "sub/deeper/e.py"]:
+        (source / name).parent.mkdir(parents=True, exist_ok=True)
+        (source / name).write_text(f'"""# {name}"""\nx = 1\n', encoding="utf-8")
+    out = tmp_path / "out"
+    assert main(["build", str(source), "--out", str(out), "--root", str(tmp_path), "--no-cache"]) == 0
+    pages = sorted(p for p in out.rglob("*.html") if p.name != "index.html" or p.parent != out)
+    assert len(pages) >= 6
+    for page in pages:
+        nav = page.read_text("utf-8").split('<nav class="site-tree"', 1)[1].split("</nav>", 1)[0]
+        assert nav.count('aria-current="page"') == 1, page
+        current = nav.split('aria-current="page"', 1)[0].rsplit("<a ", 1)[1]
+        assert f'href="{page.name}"' in current, page

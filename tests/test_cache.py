@@ -3,16 +3,22 @@
 from __future__ import annotations
 
 import filecmp
+import json
 import shutil
 import zlib
-from pathlib import Path
+from dataclasses import asdict, replace
+from pathlib import Path, PurePosixPath
 
 import pytest
 from hypothesis import given, settings, strategies as st
 
 from site_gen.build import build
 from site_gen.cli import main
+from site_gen import produce
 from site_gen.config import load
+from site_gen.definitions import ModuleNames
+from site_gen.document import Document, pack
+from site_gen.model import PageResult, Problem, Section, Source
 
 @pytest.fixture
 def tree(bilingual_tree: Path) -> Path:
@@ -416,4 +422,54 @@ def test_a_stored_value_comes_back_equal(tmp_path_factory, value, filler: int, w
     cache.close()
     again = Cache(cache.path)
     assert again.get("page", "k") == big
+    again.close()
+
+
+_lines = st.lists(st.integers(1, 10**6), max_size=5)
+_text = st.text(max_size=20)
+
+
+@settings(max_examples=50, deadline=None)
+@given(sections=st.lists(st.builds(Section, _text, _lines, _lines), max_size=4), title=_text,
+       names=st.none() | st.builds(ModuleNames, st.lists(st.lists(_text, max_size=3), max_size=3),
+                                    st.lists(st.lists(_text | st.none(), max_size=3), max_size=3),
+                                    st.lists(st.lists(_text | st.integers(), max_size=5), max_size=3),
+                                    st.lists(_text, max_size=3)))
+def test_a_document_is_stored_as_asdict_makes_it_and_comes_back_equal(sections, title: str, names) -> None:
+    source = Source(PurePosixPath("a.py"), PurePosixPath("a.html"), PurePosixPath("a.py"), "python")
+    document = Document(source, sections, title, title[::-1], pack("x = 1\n"), names)
+    stored = json.loads(json.dumps(document.to_json()))
+    assert stored == json.loads(json.dumps(dict(sections=[asdict(s) for s in sections], title=title,
+                                                summary=title[::-1], names=asdict(names) if names else None)))
+    assert Document.from_json(source, "x = 1\n", stored) == document
+
+
+@settings(max_examples=50, deadline=None)
+@given(result=st.builds(PageResult, _text, st.lists(st.builds(Problem, _text, st.integers(0, 99), _text), max_size=3),
+                        st.dictionaries(_text, _text, max_size=2),
+                        st.dictionaries(st.integers(1, 99), st.lists(_text, max_size=2), max_size=2), _text,
+                        st.lists(st.dictionaries(_text, _text, max_size=2), max_size=2), st.lists(_text, max_size=3)))
+def test_a_pages_record_is_stored_as_asdict_makes_it_and_comes_back_equal(result: PageResult) -> None:
+    """Its search sections and ids as the build holds them, packed; the rest as `asdict` makes it."""
+    stored = json.loads(json.dumps(produce._to_json(result, "hash")))
+    assert stored == json.loads(json.dumps({**asdict(result), "html": "hash"}))
+    packs = produce.packed([produce.compact_json(section) for section in result.search]), produce.packed(result.ids)
+    stored = json.loads(json.dumps(produce._record(replace(result, search=[], ids=[]), "hash", packs)))
+    assert produce._from_json(stored) == (replace(result, html="hash", search=[], ids=[]), packs)
+    assert [json.loads(line) for line in produce.unpacked(packs[0])] == result.search
+
+
+@settings(max_examples=60, deadline=None)
+@given(text=st.text(), value=_json_values)
+def test_a_stored_text_comes_back_equal_beside_json_values(tmp_path_factory, text: str, value) -> None:
+    """A page's HTML is stored as its UTF-8 (`encode_text`): it comes back the same `str`, and a JSON value as itself."""
+    from site_gen.cache import Cache, encode_text
+
+    cache = Cache(tmp_path_factory.mktemp("cache") / "cache.sqlite")
+    cache.put_encoded("html", "k", encode_text(text.encode("utf-8", "surrogatepass")))
+    cache.put("html", "j", value)
+    cache.save()
+    cache.close()
+    again = Cache(cache.path)
+    assert again.get("html", "k") == text and again.get("html", "j") == value
     again.close()

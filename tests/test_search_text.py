@@ -5,12 +5,14 @@ is never run into the next one's, and inline markup never splits a word.
 
 from __future__ import annotations
 
+import keyword
+import re
 from html import escape
 
 from hypothesis import given
 from hypothesis import strategies as st
 
-from site_gen.search_text import plain_text
+from site_gen.search_text import identifiers, plain_text
 
 words = st.lists(st.text("abcxyzαβ学习", min_size=1, max_size=6), min_size=1, max_size=4).map(" ".join)
 
@@ -57,3 +59,17 @@ def test_a_formula_reads_the_same_from_its_latex_as_from_its_html(tex, display) 
 
     html = KatexRenderer()(tex, display).html
     assert _stash_text(html) == parsed_text(html)
+
+
+_code_line = st.lists(st.sampled_from(["x", "ñame", "if", "def", "_", "__init__", "a1", "1a", " ", "#", "# note", ".",
+                                       "(", "'s'", "größe", "\t", "lambda", "None", "é", "日本"]), max_size=8).map("".join)
+
+
+@given(st.lists(_code_line, max_size=6))
+def test_code_names_are_each_name_of_the_code_outside_comments_once_in_order(lines: list[str]) -> None:
+    expected: list[str] = []
+    for line in lines:
+        for name in re.findall(r"[^\W\d]\w*", line.split("#", 1)[0]):
+            if len(name) > 1 and not keyword.iskeyword(name) and name not in expected:
+                expected.append(name)
+    assert identifiers(lines) == expected

@@ -1,0 +1,72 @@
+"""
+Highlighting makes exactly the HTML of Pygments' own `HtmlFormatter`
+(`nowrap`) and `PythonLexer`, cut into lines: `highlight._html_lines` writes it
+in one pass, so it is checked against Pygments on arbitrary token streams,
+arbitrary text, this project's sources and a slice of the standard library.
+"""
+
+from __future__ import annotations
+
+import sysconfig
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from pygments import highlight as pygments_highlight
+from pygments.formatters import HtmlFormatter
+from pygments.lexers import PythonLexer
+from pygments.token import Comment, Keyword, Name, String, Text, Token
+
+from site_gen import highlight
+from test_lexing import _PIECES
+
+ROOT = Path(__file__).resolve().parent.parent
+STDLIB = Path(sysconfig.get_paths()["stdlib"])
+_REFERENCE = HtmlFormatter(nowrap=True)
+
+
+def reference(text: str, line_count: int) -> list[str]:
+    """Pygments' HTML of `text`, a line per source line."""
+    html = pygments_highlight(text, PythonLexer(stripnl=False, stripall=False, ensurenl=True), _REFERENCE)
+    return (html.split("\n") + [""] * line_count)[:line_count]
+
+
+def same_as_pygments(text: str) -> None:
+    count = text.count("\n") + 1
+    assert highlight.highlight_lines(text, count) == reference(text, count)
+
+
+# Token types with and without a class of their own, and one nested below a standard type
+_KINDS = st.sampled_from([Text, Text.Whitespace, Token, Keyword, Name, Name.Function, String.Doc, Comment.Single,
+                          Name.Builtin.Pseudo, Token.Made.Up])
+_VALUES = st.lists(st.sampled_from(["", "\n", "\n\n", "a", " ", "&", "<", ">", "<&>", "'", '"', "x\ny", "é"]),
+                   max_size=4).map("".join)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.tuples(_KINDS, _VALUES), max_size=30))
+def test_lines_are_the_formatters_on_any_token_stream(tokens: list) -> None:
+    expected = "".join(piece for _, piece in _REFERENCE._format_lines(iter(tokens)))
+    lines = highlight._html_lines((0, kind, value) for kind, value in tokens)
+    assert "".join(line + "\n" for line in lines) == expected
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_PIECES, max_size=60).map("".join))
+def test_same_html_as_pygments_on_python_like_text(text: str) -> None:
+    same_as_pygments(text)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.text(max_size=200))
+def test_same_html_as_pygments_on_arbitrary_characters(text: str) -> None:
+    same_as_pygments(text)
+
+
+@pytest.mark.parametrize("fast", [False, True], ids=["stock lexer", "fast lexer"])
+@pytest.mark.parametrize("path", sorted((ROOT / "site_gen").glob("*.py"))[::4] + sorted(STDLIB.glob("*.py"))[::12],
+                         ids=lambda p: p.name)
+def test_same_html_as_pygments_on_real_sources(path: Path, fast: bool, monkeypatch) -> None:
+    monkeypatch.setattr(highlight, "_lines_lexed", highlight._JOIN_AFTER + 1 if fast else -10**9)
+    same_as_pygments(path.read_text(encoding="utf-8", errors="surrogateescape"))
