@@ -67,17 +67,24 @@ class Report:
     problems: list[Problem] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    page_hashes: dict[str, str] = field(default_factory=dict)  # path of each page written → sha256 of its bytes
+    salt: str = ""  # the cache's: the versions of the tools and of our code
 
 
 def build(config: Config, jobs: int | None = None, use_cache: bool = True,
-          progress: Progress | None = None) -> Report:
-    """Build the whole site into `config.out`."""
+          progress: Progress | None = None, known_outputs: dict[str, tuple[list[int], str]] | None = None,
+          salt: str | None = None) -> Report:
+    """
+    Build the whole site into `config.out`. `known_outputs`: the pages the
+    last build wrote, as its stamp saw them (`stamp.known_outputs`); `salt`:
+    the cache's, if known (`stamp.known_salt`).
+    """
     started = time.perf_counter()
     report = Report()
     jobs = jobs or os.cpu_count() or 1
     check_out(config)
     with lock(config.out):
-        cache = Cache(config.cache if use_cache else None, report.notes)
+        cache = Cache(config.cache if use_cache else None, report.notes, salt)
         complete = False
         try:
             files = Files(config, discover(config), FileMap.gather(config))
@@ -89,7 +96,8 @@ def build(config: Config, jobs: int | None = None, use_cache: bool = True,
             reading.forget_names()
             planned = plan(config, files, documents, definitions, cache.remember)
             site = _renderer(config, files, reading, planned, cache, definitions)
-            with Staging(config.out) as staging:  # dropped, old site untouched, if anything below fails
+            spare = config.cache.parent / "old-site" if use_cache and config.cache is not None else None
+            with Staging(config.out, known_outputs, spare) as staging:  # dropped, old site untouched, if anything below fails
                 produced = produce(planned.tasks, cache, site, jobs, staging, progress, config.equation_numbers)
                 problems, notes = assemble(config, produced, assets, cache, site, staging.put)
                 _audit_translations(config, reading, report, cache)
@@ -102,6 +110,8 @@ def build(config: Config, jobs: int | None = None, use_cache: bool = True,
         report.notes += ([assets.note] if assets.note else []) + notes
         report.pages, report.outputs, report.cache_hits = len(documents), staging.files, cache.hits
         report.rendered, report.formulas = produced.rendered, produced.formulas
+        report.page_hashes = {str(config.out / path): sha256 for path, sha256 in staging.hashes.items()}
+        report.salt = cache.salt
     report.problems = sorted(set(report.problems), key=lambda p: (p.path, p.line, p.message))
     report.seconds = time.perf_counter() - started
     return report

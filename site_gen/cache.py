@@ -41,7 +41,6 @@ import hashlib
 import json
 import sqlite3
 import zlib
-from importlib import metadata
 from pathlib import Path
 from typing import Any, Callable
 
@@ -114,6 +113,8 @@ def _decode_value(stored: bytes) -> Any:
 
 def tool_versions() -> str:
     """The versions of everything that renders, and a hash of our own code."""
+    from importlib import metadata  # 15 ms of imports: a build whose stamp knows the salt does without
+
     versions = []
     for name in _TOOLS:
         try:
@@ -128,10 +129,11 @@ def tool_versions() -> str:
 class Cache:
     """Entries by kind and key; JSON values. `Cache(None)` stores nothing."""
 
-    def __init__(self, path: Path | None, notes: list[str] | None = None) -> None:
+    def __init__(self, path: Path | None, notes: list[str] | None = None, salt: str | None = None) -> None:
+        """`salt`: `tool_versions()` if known (`stamp.known_salt`)."""
         self.path = path
         self.notes = notes if notes is not None else []
-        self.salt = tool_versions() if path is not None else ""
+        self.salt = (salt or tool_versions()) if path is not None else ""
         self.hits = 0
         self.misses = 0
         self._pending = self._pending_bytes = 0  # entries (and their bytes) put since the last commit
@@ -155,7 +157,8 @@ class Cache:
                 # (the system has it), and a database a system crash damaged is found so and started anew
                 db.execute("PRAGMA synchronous = OFF")
                 db.execute("CREATE TABLE IF NOT EXISTS entries (kind TEXT, key TEXT, value TEXT, sum TEXT, PRIMARY KEY (kind, key))")
-                db.execute(f"PRAGMA user_version = {_MARK}")
+                if not tables:
+                    db.execute(f"PRAGMA user_version = {_MARK}")  # a write: only when the file is new
                 db.execute("SELECT count(*) FROM entries").fetchone()
                 return db
             except (sqlite3.DatabaseError, OSError) as error:

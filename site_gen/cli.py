@@ -140,9 +140,8 @@ def _build(args: argparse.Namespace) -> int:
     use_cache = not args.no_cache
     if use_cache:
         scanned_at = time.time_ns()
-        key, inputs = stamp.settings_key(config), stamp.scan(config)
-        last = stamp.unchanged(config, key, inputs)
-        if last is not None:
+        key, inputs, last = stamp.settings_key(config), stamp.scan(config), stamp.load(config)
+        if stamp.unchanged(config, key, inputs, last):
             problems = last.report["problems"]  # as printed
             _print_report(last.report["notes"], problems)
             print(f"nothing changed since the last build: {plural(last.report['pages'], 'page')} "
@@ -152,10 +151,16 @@ def _build(args: argparse.Namespace) -> int:
     from .build import build
 
     with _progress_bar() as progress:
-        report = build(config, jobs=args.jobs, use_cache=use_cache, progress=progress)
+        if use_cache:
+            fingerprint = stamp.tools_fingerprint(inputs, scanned_at)
+            report = build(config, jobs=args.jobs, progress=progress, known_outputs=stamp.known_outputs(last),
+                           salt=stamp.known_salt(last, fingerprint))
+        else:
+            report = build(config, jobs=args.jobs, use_cache=False, progress=progress)
     if use_cache:
         stamp.record(config, key, inputs, scanned_at, dict(
-            pages=report.pages, outputs=report.outputs, notes=report.notes, problems=[str(p) for p in report.problems]))
+            pages=report.pages, outputs=report.outputs, notes=report.notes, problems=[str(p) for p in report.problems]),
+            last, report.page_hashes, [fingerprint, report.salt] if fingerprint and report.salt else None)
     _print_report(report.notes, report.problems)
     print(
         f"built {plural(report.pages, 'page')} ({plural(report.outputs, 'file')}, {report.rendered} rendered, "

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from io import BytesIO
 from pathlib import Path
+from typing import Callable
 
 from .model import Problem, Section, Source
 from .grammar import headings
@@ -109,7 +110,12 @@ def read_text(path: Path, source: Source, problems: list[Problem]) -> str | None
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
-def parse(source: Source, text: str, problems: list[Problem]) -> Document:
+# `front_matter(yaml, read)`: `read(yaml)` (`read_front_matter`), or what it gave an earlier build for that YAML
+FrontMatter = Callable[[str, Callable[[str], list]], list]
+
+
+def parse(source: Source, text: str, problems: list[Problem],
+          front_matter: FrontMatter = lambda yaml, read: read(yaml)) -> Document:
     """Split normalised text into a document and find its title and summary."""
     path = str(source.path)
     lines = source_lines(text)
@@ -121,9 +127,9 @@ def parse(source: Source, text: str, problems: list[Problem]) -> Document:
         names = module_names(tree, source, text) if isinstance(tree, ast.Module) else None
     else:
         sections = [Section(text, list(range(1, len(lines) + 1)), [])]
-    meta = _front_matter(sections, path, problems)
-    title = str(meta.get("title") or _first_heading(_module_prose(sections, lines)) or _default_title(source))
-    summary = str(meta.get("summary") or "")
+    title, summary = _front_matter(sections, path, problems, front_matter)
+    title = title or _first_heading(_module_prose(sections, lines)) or _default_title(source)
+    summary = summary or ""
     return Document(source, sections, title.strip(), summary.strip(), pack(text), names)
 
 
@@ -149,28 +155,41 @@ def _decode(data: bytes, path: str, kind: str, problems: list[Problem]) -> str:
         return data.decode("utf-8", "replace")
 
 
-def _front_matter(sections: list[Section], path: str, problems: list[Problem]) -> dict:
-    """YAML between `---` lines at the top of the first prose; removed from it."""
+def _front_matter(sections: list[Section], path: str, problems: list[Problem],
+                  remembered: FrontMatter) -> tuple[str | None, str | None]:
+    """The title and summary of YAML between `---` lines at the top of the first prose; removed from it."""
     first = next((s for s in sections if s.doc), None)
     if first is None:
-        return {}
+        return None, None
     match = _FRONT_MATTER.match(first.doc)
     if not match:
-        return {}
+        return None, None
     first.doc = first.doc[match.end() :].lstrip("\n")
-    import yaml  # only documents with front matter need it
+    title, summary, problem = remembered(match.group(1), read_front_matter)
+    if problem is not None:
+        below, message = problem
+        problems.append(Problem(path, first.doc_line + below, message))
+    return title, summary
+
+
+def read_front_matter(yaml: str) -> list:
+    """
+    `[title, summary, problem]` of front matter (each None if absent; the
+    problem `[lines below the first prose line, message]`): JSON, so that
+    later builds can remember it.
+    """
+    import yaml as pyyaml  # only documents with front matter need it
 
     try:
-        meta = yaml.safe_load(match.group(1))
-    except yaml.YAMLError as error:
+        meta = pyyaml.safe_load(yaml)
+    except pyyaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
-        line = first.doc_line + 1 + (mark.line if mark else 0)
-        problems.append(Problem(path, line, f"front matter is not valid YAML: {getattr(error, 'problem', error)}"))
-        return {}
+        return [None, None, [1 + (mark.line if mark else 0),
+                             f"front matter is not valid YAML: {getattr(error, 'problem', error)}"]]
     if not isinstance(meta, dict):
-        problems.append(Problem(path, first.doc_line, "front matter must be a mapping (title: …, summary: …)"))
-        return {}
-    return meta
+        return [None, None, [0, "front matter must be a mapping (title: …, summary: …)"]]
+    return [str(meta["title"]) if meta.get("title") else None, str(meta["summary"]) if meta.get("summary") else None,
+            None]
 
 
 def _module_prose(sections: list[Section], lines: list[str]) -> str:

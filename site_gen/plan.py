@@ -38,7 +38,7 @@ from .files import Files
 from .model import Problem
 from .definitions import Definitions
 from .navigation import is_guide, reading_order
-from .translate import UI_TABLE, Table, TableText, read_table, table_path, usable_table
+from .translate import UI_TABLE, Table, TableText, read_table, table_digest, table_path, usable_table
 
 # A page's title and summary in one language (Markdown, translated where a translation is published),
 # and whether its title is translated
@@ -61,8 +61,11 @@ class Task:
     anchors: tuple[tuple[str, ...], ...] = ()  # English heading ids of each section (translated pages)
 
     def key(self, cache: Cache) -> str:
-        # Every field, one level deep (`asdict` would copy the whole record first)
+        # Every field, one level deep (`asdict` would copy the whole record first); the table by its digest,
+        # made once for the plan's titles
         record = {f.name: getattr(self, f.name) for f in fields(self)}
+        if self.table is not None:
+            record["table"] = table_digest(self.table)
         return cache.key(self.kind, json.dumps(record, default=_jsonable, sort_keys=True))
 
 
@@ -86,14 +89,15 @@ def plan(config: Config, files: Files, documents: list[Document],
     result = Plan(order=_reading_order(documents, config.nav, remember))
     settings = settings_digest(config)
     order = "\n".join(str(url) for url in result.order)  # previous/next links and the site's tree
-    linked = definitions.fingerprint()  # code links and "used in" lists
+    shared = digest(files.map.listing(), order, definitions.fingerprint())  # links, the tree, code links, "used in"
+    sources = [digest(repr(d.source), d.text) for d in documents]  # once, whatever the languages
     for lang in config.languages:
         tables = {d.source.url: read_table(table_path(config.translations, lang, d.source.table))
                   for d in documents if config.translated(d.source.translate, lang)}
         ui = "" if lang == config.default_language else _interface(config, lang, result)
-        result.titles[lang] = titles = _titles(documents, tables)
-        structure = digest(files.map.listing(), order, linked, repr(sorted(titles.items())))
-        result.tasks.append(_tasks(config, files, documents, tables, lang, ui, settings, structure))
+        result.titles[lang] = titles = _titles(documents, tables, remember)
+        structure = digest(shared, repr(sorted(titles.items())))
+        result.tasks.append(_tasks(config, files, documents, sources, tables, lang, ui, settings, structure))
     return result
 
 
@@ -129,13 +133,14 @@ def settings_digest(config: Config) -> str:
     )
 
 
-def _tasks(config: Config, files: Files, documents: list[Document], tables: dict[PurePosixPath, TableText],
-           lang: str, ui: str, settings: str, structure: str) -> list[Task]:
+def _tasks(config: Config, files: Files, documents: list[Document], sources: list[str],
+           tables: dict[PurePosixPath, TableText], lang: str, ui: str, settings: str, structure: str) -> list[Task]:
+    """`sources`: the digest of each document's source record and text."""
     folder = config.language_folder(lang)
     tasks = []
-    for document in documents:
+    for document, source_digest in zip(documents, sources):
         source = document.source
-        tasks.append(Task("page", lang, folder / source.url, source.url, digest(repr(source), document.text),
+        tasks.append(Task("page", lang, folder / source.url, source.url, source_digest,
                           tables.get(source.url), ui, settings, structure))
     pages = {d.source.url for d in documents}
     for index_page in (f / "index.html" for f in files.folders()):
@@ -153,15 +158,36 @@ def with_anchors(task: Task, english: dict[PurePosixPath, dict[int, list[str]]])
     return replace(task, anchors=tuple(tuple(anchors.get(n, ())) for n in range(1, max(anchors, default=0) + 1)))
 
 
-def _titles(documents: list[Document], tables: dict[PurePosixPath, TableText]) -> Titles:
-    """Titles and summaries of every page, translated where `tables` has a page's table: listings and links show them."""
+def _titles(documents: list[Document], tables: dict[PurePosixPath, TableText], remember: Remember = recompute) -> Titles:
+    """
+    Titles and summaries of every page, translated where `tables` has a
+    page's table: listings and links show them. Remembered for each table,
+    title and summary: an edit build parses no table but the edited page's.
+    """
     titles = {}
     for document in documents:
         read = tables.get(document.source.url)
-        table = usable_table(read)[0] if read is not None else None  # a broken table is reported by its page
-        titles[document.source.url] = (translated(table, document.title), translated(table, document.summary),
-                                       table is not None and table.get(document.title) is not None)
+        if read is None:
+            titles[document.source.url] = (document.title, document.summary, False)
+            continue
+        inputs = json.dumps([table_digest(read), document.title, document.summary], ensure_ascii=False)
+        titles[document.source.url] = remember("titles", inputs, lambda: _translated_titles(document, read),
+                                               list, _titles_shape)
     return titles
+
+
+def _translated_titles(document: Document, read: TableText) -> tuple[str, str, bool]:
+    table = usable_table(read)[0]  # a broken table is reported by its page
+    return (translated(table, document.title), translated(table, document.summary),
+            table.get(document.title) is not None)
+
+
+def _titles_shape(value: list) -> tuple[str, str, bool]:
+    """Remembered titles; `ValueError` (a miss) for anything else."""
+    title, summary, translated_title = value
+    if not (isinstance(title, str) and isinstance(summary, str) and isinstance(translated_title, bool)):
+        raise ValueError("not a page's titles")
+    return title, summary, translated_title
 
 
 def translated(table: Table | None, english: str,

@@ -18,11 +18,14 @@ none of its formulas; a formula no page shows any more is forgotten; so are
 its sections' prose (`render.SectionMemo`), so that only the sections an edit
 changed are rendered again. An output's cache entry holds the hash of its
 HTML, which is stored on its own: an output the old site already holds is
-linked from it without its HTML being read from the cache.
+linked from it without its HTML being read from the cache. It holds its search
+sections and ids as `Made` does, packed (in base64): an output from the cache
+is not encoded and compressed again.
 """
 
 from __future__ import annotations
 
+import binascii
 import json
 import zlib
 from dataclasses import dataclass, field
@@ -84,16 +87,14 @@ def produce(plan: list[list[Task]], cache: Cache, site: Callable[[], Site], jobs
     total, done = sum(len(tasks) for tasks in plan), 0
     anchors: dict[PurePosixPath, dict[int, list[str]]] = {}  # of the default language's pages
 
-    def written(task: Task, result: PageResult, default: bool) -> Made:
+    def written(task: Task, result: PageResult, packs: tuple[bytes, bytes], default: bool) -> Made:
         for tex, display in result.formulas:  # whether the page was rendered or came from the cache
             cache.keep("formula", formula_key(cache, tex, display, numbering))
         for key in result.sections:  # its sections, for the next edit of the page
             cache.keep("section", key)
         if default and task.kind == "page":
             anchors[task.url] = result.anchors
-        searched = [compact_json(section) for section in result.search if section["x"] or section["h"] or section["c"]]
-        return Made(task, result.problems, result.assets, result.title, packed(searched), packed(result.ids),
-                    result.fragment_links)
+        return Made(task, result.problems, result.assets, result.title, *packs, result.fragment_links)
 
     for number, tasks in enumerate(plan):
         if number:
@@ -102,21 +103,23 @@ def produce(plan: list[list[Task]], cache: Cache, site: Callable[[], Site], jobs
         made: list[Made | None] = []
         for task, key in zip(tasks, keys):
             found = cache.get(task.kind, key, _from_json)
-            if found is not None and not _reused(task.path, found, cache, staging):
+            if found is not None and not _reused(task.path, found[0], cache, staging):
                 found = None  # its HTML is no longer in the cache: rendered again
-            made.append(found if found is None else written(task, found, number == 0))
+            made.append(found if found is None else written(task, *found, number == 0))
         missing = [i for i, output in enumerate(made) if output is None]
         done += len(tasks) - len(missing)
         if missing:
+            # Their code read from the cache here: forked workers cannot use its connection
+            site().load_code([tasks[i].url for i in missing if tasks[i].kind == "page"])
             fresh = in_parallel(_render, [(tasks[i], cache.storing) for i in missing], jobs, shared=site())
-            for i, (result, html, record, entries, formulas) in zip(missing, fresh):
+            for i, (result, packs, html, record, entries, formulas) in zip(missing, fresh):
                 site().math.learn(formulas)
-                staging.put(tasks[i].path, html)
+                staging.put(tasks[i].path, html, result.html)
                 if record is not None:
                     cache.put_encoded(tasks[i].kind, keys[i], record)
                 for kind, key, entry in entries:
                     cache.put_encoded(kind, key, entry)
-                made[i] = written(tasks[i], result, number == 0)
+                made[i] = written(tasks[i], result, packs, number == 0)
                 produced.rendered += 1
                 done += 1
                 if progress:
@@ -126,13 +129,15 @@ def produce(plan: list[list[Task]], cache: Cache, site: Callable[[], Site], jobs
     return produced
 
 
-def _render(site: Site, item: tuple[Task, bool]) -> tuple[PageResult, bytes, bytes | None, list[Entry], dict]:
+def _render(site: Site, item: tuple[Task, bool]) -> tuple[PageResult, tuple[bytes, bytes], bytes, bytes | None,
+                                                          list[Entry], dict]:
     """
-    One task: its record (`html`: the hash of its HTML), its HTML (UTF-8), if
-    cache entries are wanted its record's (under the task's key) and the others
-    (`_entries`), and the formulas its rendering had to send to KaTeX (for the
-    main process to keep). The entries are encoded here, in the worker, so the
-    main process never holds a page's JSON, nor its HTML twice.
+    One task: its record (`html`: the hash of its HTML; its search sections
+    and ids packed apart, `_packs`), its HTML (UTF-8), if cache entries are
+    wanted its record's (under the task's key) and the others (`_entries`),
+    and the formulas its rendering had to send to KaTeX (for the main process
+    to keep). The entries are encoded here, in the worker, so the main process
+    never holds a page's JSON, nor its HTML twice.
     """
     task, wanted = item
     before = set(site.math.fresh)
@@ -144,10 +149,22 @@ def _render(site: Site, item: tuple[Task, bool]) -> tuple[PageResult, bytes, byt
     sections = site.memo.take()
     html = result.html.encode("utf-8")
     sha256 = content_hash(html)
-    record, entries = (encode_value(_to_json(result, sha256)),  # JSON turns section numbers into strings
+    packs = _packs(result)
+    result.search, result.ids = [], []
+    record, entries = (encode_value(_record(result, sha256, packs)),  # JSON turns section numbers into strings
                        _entries(html, sha256, sections)) if wanted else (None, [])
     result.html = sha256
-    return result, html, record, entries, {k: v for k, v in site.math.fresh.items() if k not in before}
+    return result, packs, html, record, entries, {k: v for k, v in site.math.fresh.items() if k not in before}
+
+
+def _packs(result: PageResult) -> tuple[bytes, bytes]:
+    """An output's search sections (those worth finding, as compact JSON) and ids, as `Made` holds them."""
+    searched = [compact_json(section) for section in result.search if section["x"] or section["h"] or section["c"]]
+    return packed(searched), packed(result.ids)
+
+
+def _ascii(data: bytes) -> str:
+    return binascii.b2a_base64(data, newline=False).decode("ascii")
 
 
 def _entries(html: bytes, sha256: str, sections: dict[str, dict]) -> list[Entry]:
@@ -168,7 +185,7 @@ def _reused(path: PurePosixPath, found: PageResult, cache: Cache, staging: Stagi
     html = cache.get("html", found.html, _text)
     if html is None or content_hash(html.encode("utf-8")) != found.html:
         return False
-    staging.put(path, html.encode("utf-8"))
+    staging.put(path, html.encode("utf-8"), found.html)
     return True
 
 
@@ -183,8 +200,16 @@ def packed(lines: list) -> bytes:
 
 
 def unpacked(data: bytes) -> list[bytes]:
-    text = zlib.decompress(data)
+    """`ValueError` for anything `packed` did not make."""
+    text = _unpack(data)
     return text.split(b"\n") if text else []
+
+
+def _unpack(data: bytes) -> bytes:
+    try:
+        return zlib.decompress(data)
+    except zlib.error as error:
+        raise ValueError(f"not packed: {error}") from None
 
 
 def _text(value: object) -> str:
@@ -193,15 +218,23 @@ def _text(value: object) -> str:
     return value
 
 
+def _record(result: PageResult, sha256: str, packs: tuple[bytes, bytes]) -> dict:
+    """An output's record: `_to_json`, its search sections and ids as `Made` holds them (`_packs`), in base64."""
+    return {**_to_json(result, sha256), "search": _ascii(packs[0]), "ids": _ascii(packs[1])}
+
+
 def _to_json(result: PageResult, sha256: str) -> dict:
     """An output's record as `asdict` makes it (but sharing its lists: it is encoded at once), its HTML's hash for its HTML."""
     return {**vars(result), "html": sha256, "problems": [vars(p).copy() for p in result.problems]}
 
 
-def _from_json(data: dict) -> PageResult:
-    """A stored output's record; its `html` is the hash of the HTML (`_store`)."""
-    return PageResult(**{**data, "problems": [Problem(**p) for p in data["problems"]],
-                         "anchors": {int(k): v for k, v in data["anchors"].items()}})
+def _from_json(data: dict) -> tuple[PageResult, tuple[bytes, bytes]]:
+    """A stored output's record (its `html` is the hash of the HTML), and its packed search sections and ids."""
+    packs = binascii.a2b_base64(data["search"]), binascii.a2b_base64(data["ids"])
+    for pack in packs:
+        _unpack(pack)  # `ValueError` (a miss) for anything else
+    return PageResult(**{**data, "problems": [Problem(**p) for p in data["problems"]], "search": [], "ids": [],
+                         "anchors": {int(k): v for k, v in data["anchors"].items()}}), packs
 
 
 def _formula(entry: list) -> tuple[str, bool, str, str | None]:

@@ -84,6 +84,7 @@ class Site:
         self.memo = memo or SectionMemo()
         self.files = files
         self.highlighted = reading.highlighted  # a source's lines, unpacked page by page
+        self.load_code = reading.load  # the code of pages about to be rendered, read from the cache
         # Read and compiled now: rendering reads nothing from the disk
         self.templates = Templates(config.templates, compiled)
         self.math = math

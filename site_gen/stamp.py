@@ -27,6 +27,14 @@ while the build ran keeps no entry, so an edit is never mistaken for the
 state the build saw. A file whose hash the last stamp holds and whose status
 has not changed since is not hashed again.
 
+The stamp also holds the hash of each page the build wrote (`pages`, as its
+cache record has it): the next build takes a page of the old site whose size
+and times are still those the stamp saw as the page it means to write,
+without reading it (`known_outputs`). And it holds the cache's salt (the
+versions of the tools and the hash of our code, which take `importlib.metadata`
+and reading every module of ours to find), with the size and times of the
+files it was found from (`tools_fingerprint`): while they stay, so does the salt.
+
 This module and `config` are all a build with nothing to do imports of ours.
 """
 
@@ -43,7 +51,7 @@ from pathlib import Path
 from . import math_files
 from .config import Config
 
-_FORMAT = 3
+_FORMAT = 4
 _TOOLS = ("markdown", "pygments", "jinja2", "pykatex", "nh3", "yaml", "pylatexenc", "markupsafe")
 _OWN_CODE = Path(__file__).resolve().parent
 _SKIP = {"__pycache__", ".git"}
@@ -60,6 +68,8 @@ class Stamp:
     hashes: dict[str, str]  # path → sha256 of the inputs
     outputs: Stats
     report: dict = field(default_factory=dict)
+    pages: dict[str, str] = field(default_factory=dict)  # path of an output → sha256 of its bytes (pages only)
+    salt: list[str] = field(default_factory=list)  # [`tools_fingerprint`, the cache's salt], or none
 
 
 def stamp_path(config: Config) -> Path | None:
@@ -100,27 +110,46 @@ def scan(config: Config) -> Stats:
     return found
 
 
+def tools_fingerprint(inputs: Stats, scanned_at: int) -> str | None:
+    """
+    A digest of the size and times of our code and the tools' files (what
+    the cache's salt is found from); None if one changed too recently to trust.
+    """
+    places = tuple(place if place.endswith(".py") else place + os.sep for place in (str(_OWN_CODE), *_tool_places()))
+    files = sorted((path, stat) for path, stat in inputs.items() if path.startswith(places))
+    if any(max(stat[1:3]) >= scanned_at - _RACY_NS for _, stat in files):
+        return None
+    return hashlib.sha256(json.dumps(files).encode()).hexdigest()
+
+
+def known_salt(last: Stamp | None, fingerprint: str | None) -> str | None:
+    """The cache's salt the last build found, if found from the same files."""
+    if last is None or fingerprint is None or len(last.salt) != 2 or last.salt[0] != fingerprint:
+        return None
+    return last.salt[1]
+
+
 def output_stats(config: Config) -> Stats:
     found: Stats = {}
     _walk(str(config.out), set(), found)
     return found
 
 
-def unchanged(config: Config, key: str, inputs: Stats) -> Stamp | None:
-    """The last build's stamp if nothing has changed since, else None."""
-    stamp = load(config)
+def unchanged(config: Config, key: str, inputs: Stats, stamp: Stamp | None) -> bool:
+    """Whether nothing has changed since the build of `stamp` (`load`)."""
     if stamp is None or stamp.key != key or stamp.inputs.keys() != inputs.keys():
         return None
     if output_stats(config) != stamp.outputs:
-        return None
+        return False
     for path, stat in inputs.items():
         if stat != stamp.inputs[path]:
             if stat[::3] != stamp.inputs[path][::3] or path not in stamp.hashes or _hash(path) != stamp.hashes[path]:
-                return None
-    return stamp
+                return False
+    return True
 
 
-def record(config: Config, key: str, inputs: Stats, scanned_at: int, report: dict) -> None:
+def record(config: Config, key: str, inputs: Stats, scanned_at: int, report: dict, last: Stamp | None,
+           pages: dict[str, str] | None = None, salt: list[str] | None = None) -> None:
     """
     Keep what this (complete) build saw; a file edited since `inputs` were
     scanned (at `scanned_at`, ns) gets no entry. A file changed just before
@@ -131,21 +160,22 @@ def record(config: Config, key: str, inputs: Stats, scanned_at: int, report: dic
     if path is None:
         return
     cache = str(config.cache) if config.cache is not None else None
-    last = load(config)
     known = {name: last.hashes[name] for name, stat in last.inputs.items()
              if name in last.hashes and inputs.get(name) == stat} if last is not None else {}
     hashes = {}
     for name, stat in inputs.items():
         if name != cache:
             digest = known.get(name) or _hash(name)
-            if digest is not None and _stat(name) == stat:
+            if digest is not None and file_stat(name) == stat:
                 hashes[name] = digest
     racy = scanned_at - _RACY_NS
     kept = {name: stat if max(stat[1:3]) < racy else [stat[0], -1, -1, stat[3]] for name, stat in inputs.items()
             if name in hashes}
-    if cache is not None and (written := _stat(cache)) is not None:
+    if cache is not None and (written := file_stat(cache)) is not None:
         kept[cache] = written  # as the build left it: any other change to it is noticed
-    stamp = Stamp(key, kept, hashes, output_stats(config), report)
+    outputs = output_stats(config)
+    stamp = Stamp(key, kept, hashes, outputs, report, {name: digest for name, digest in (pages or {}).items()
+                                                        if name in outputs}, salt or [])
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         temporary = path.with_suffix(".tmp")
@@ -153,6 +183,17 @@ def record(config: Config, key: str, inputs: Stats, scanned_at: int, report: dic
         os.replace(temporary, path)
     except OSError:
         pass  # no stamp: the next build simply does not skip
+
+
+def known_outputs(stamp: Stamp | None) -> dict[str, tuple[list[int], str]]:
+    """
+    The pages the last complete build wrote: path → (size and times it saw
+    after the build, sha256). A file whose stat is still that has not been
+    written since, so it holds those bytes.
+    """
+    if stamp is None:
+        return {}
+    return {name: (stamp.outputs[name], digest) for name, digest in stamp.pages.items() if name in stamp.outputs}
 
 
 def forget(config: Config) -> None:
@@ -174,6 +215,8 @@ def load(config: Config) -> Stamp | None:
     report = stamp.report if isinstance(stamp.report, dict) else {}
     if not (all(isinstance(stat, list) and len(stat) == 4 and all(type(n) is int for n in stat) for stat in stats)
             and isinstance(stamp.hashes, dict) and type(report.get("pages")) is int
+            and isinstance(stamp.pages, dict) and all(isinstance(v, str) for v in stamp.pages.values())
+            and isinstance(stamp.salt, list) and all(isinstance(part, str) for part in stamp.salt)
             and type(report.get("outputs")) is int
             and all(isinstance(lines := report.get(key), list) and all(isinstance(line, str) for line in lines)
                     for key in ("notes", "problems"))):
@@ -207,12 +250,13 @@ def _walk(folder: str, skip: set[str], found: Stats, deep: bool = True) -> None:
 
 
 def _file(path: str, found: Stats) -> None:
-    stat = _stat(path)
+    stat = file_stat(path)
     if stat is not None:
         found[path] = stat
 
 
-def _stat(path: str) -> list[int] | None:
+def file_stat(path: str) -> list[int] | None:
+    """A file as `scan` and `output_stats` see it; None if there is none."""
     try:
         stat = os.stat(path)
         link = os.path.islink(path)

@@ -45,7 +45,7 @@ from functools import cache as once, lru_cache
 from pathlib import Path, PurePosixPath
 from typing import Callable, Iterable
 
-from .cache import Remember, recompute
+from .cache import Remember, digest, recompute
 from .grammar import blocks, headings, tokenize, words
 from .model import Problem
 
@@ -288,6 +288,12 @@ def table_path(folder: Path, lang: str, rel: PurePosixPath) -> Path:
 
 def sidecar(path: Path, kind: str) -> Path:
     return path.with_name(f"{path.stem}.{kind}.json")
+
+
+@lru_cache(maxsize=1024)  # the plan and the audit each ask for every table's
+def table_digest(read: TableText) -> str:
+    """A table as read (text, review list, error), in one hash: what checks remembered of it are keyed by."""
+    return digest(json.dumps(asdict(read), ensure_ascii=False))
 
 
 def load_table(path: Path) -> Table:
@@ -830,12 +836,12 @@ def audit(folder: Path, lang: str, pages: dict[PurePosixPath, list[str]], invent
         rel = path.relative_to(root).as_posix()
         read, interface, units = read_table(path), rel == UI_TABLE, expected.get(rel)
         parsed = once(lambda: parse_table(read))  # parsed only if a check is not remembered
-        found = [remember("audit", json.dumps(["translations", asdict(read), interface], ensure_ascii=False),
+        found = [remember("audit", json.dumps(["translations", table_digest(read), interface]),
                           lambda: _usable(parsed, lambda table: Audit(check_table(table, inventory, raw_html_ok,
                                                                                   interface)), broken=True),
                           Audit.to_json, Audit.from_json)]
         if not interface:
-            page = remember("audit", json.dumps(["page", asdict(read), units], ensure_ascii=False),
+            page = remember("audit", json.dumps(["page", table_digest(read), units], ensure_ascii=False),
                             lambda: _usable(parsed, lambda table: _against_page(table, units)),
                             Audit.to_json, Audit.from_json)
             found.insert(0 if units is None else 1, page)  # a table with no page says so first

@@ -13,6 +13,12 @@ process forked while it is held (a pool worker) does not keep it. A disk that
 is full or read-only, or an output folder that cannot be renamed (a mount
 point), stops the build with a `BuildError` naming the path; the old site
 stays as it was.
+
+Removing a folder waits for the disk (a few ms each, far more than the rest
+of an edit build's writing), so with a place for it (`spare`, in the cache
+folder) the old site's folders are kept, emptied of files, and the next build
+stages its site in them: only a folder the site gains or loses is made or
+removed.
 """
 
 from __future__ import annotations
@@ -22,12 +28,14 @@ import fcntl
 import hashlib
 import os
 import shutil
+import stat
 from contextlib import contextmanager
 from pathlib import Path, PurePosixPath
 from typing import Iterator
 
 from .cache import digest
 from .config import Config, user_cache
+from .stamp import file_stat
 
 MARKER = ".site-gen"  # marks a folder as ours to replace
 
@@ -118,9 +126,16 @@ class Staging:
     as it was. A file the same as the old site's is hard-linked, not copied, and
     nothing touches the disk before the first file that differs, so a build that
     changes nothing writes nothing.
+
+    `known`: the pages the last build wrote, by path, with the size and times
+    it saw after it and their hash (`stamp.known_outputs`); `hashes`: the
+    hash of each page put, for the next build's. `spare`: where the old
+    site's folders, emptied, wait for the next build to stage in (none:
+    removed).
     """
 
-    def __init__(self, out: Path) -> None:
+    def __init__(self, out: Path, known: dict[str, tuple[list[int], str]] | None = None,
+                 spare: Path | None = None) -> None:
         with _reported(out):
             _recover(out)
         if out.exists() and any(out.iterdir()) and not (out / MARKER).exists():
@@ -128,11 +143,14 @@ class Staging:
         self.out = out
         self.folder = out.parent / f".{out.name}.new"
         self._old = out.parent / f".{out.name}.old"
-        self._current = {PurePosixPath(p.relative_to(out).as_posix()) for p in out.rglob("*") if p.is_file()} \
-            if out.exists() else set()
+        self._current = _files(out)
         self._put: set[PurePosixPath] = set()
         self._unlinked: set[PurePosixPath] = set()  # put, the same as the old site's, and not in the folder yet
         self._changed: set[PurePosixPath] = set()  # put last with other bytes than the old site's
+        self._known = known or {}
+        self.hashes: dict[PurePosixPath, str] = {}
+        self._spare = spare
+        self._recycled = False  # staging in the folders of an earlier site: anything not put is removed
         self._started = False
         shutil.rmtree(self.folder, ignore_errors=True)  # left by a build that was killed
 
@@ -143,9 +161,10 @@ class Staging:
         if kind is not None:
             self.abandon()
 
-    def put(self, site_path: PurePosixPath, data: bytes) -> None:
-        """One file of the new site (a second `put` of a path replaces the first)."""
+    def put(self, site_path: PurePosixPath, data: bytes, sha256: str | None = None) -> None:
+        """One file of the new site (a second `put` of a path replaces the first); a page's `content_hash` if known."""
         self._place(site_path, data, site_path in self._current and _same(self.out / site_path, data))
+        self._hashed(site_path, sha256)
 
     def reuse(self, site_path: PurePosixPath, sha256: str) -> bool:
         """
@@ -155,14 +174,24 @@ class Staging:
         """
         if site_path not in self._current:
             return False
-        try:
-            data = (self.out / site_path).read_bytes()
-        except OSError:
-            return False
-        if content_hash(data) != sha256:
-            return False
-        self._place(site_path, data, True)
+        path = self.out / site_path
+        seen = self._known.get(str(path))
+        if seen is None or seen[1] != sha256 or file_stat(str(path)) != seen[0]:  # else not written since
+            try:
+                data = path.read_bytes()
+            except OSError:
+                return False
+            if content_hash(data) != sha256:
+                return False
+        self._place(site_path, b"", True)
+        self._hashed(site_path, sha256)
         return True
+
+    def _hashed(self, site_path: PurePosixPath, sha256: str | None) -> None:
+        if sha256 is None:
+            self.hashes.pop(site_path, None)
+        else:
+            self.hashes[site_path] = sha256
 
     def _place(self, site_path: PurePosixPath, data: bytes, same: bool) -> None:
         """`data` at `site_path` in the new site; `same`: as the old site has it (linked, not written)."""
@@ -176,7 +205,7 @@ class Staging:
         target = self.folder / site_path
         with _reported(target):
             target.parent.mkdir(parents=True, exist_ok=True)
-            target.unlink(missing_ok=True)  # may be a link to the old site's file, which must not change
+            _clear(target)  # may be a link to the old site's file, which must not change
             if same:
                 os.link(self.out / site_path, target)
             else:
@@ -193,6 +222,9 @@ class Staging:
             self.abandon()  # a file changed and was put back: the old site is the new one
             return False
         self._start()
+        if self._recycled:
+            with _reported(self.folder):
+                self._tidy()
         if self.out.exists():
             shutil.rmtree(self._old, ignore_errors=True)
             try:
@@ -204,8 +236,34 @@ class Staging:
         except OSError as error:
             _recover(self.out)  # the old site back in place
             raise BuildError(_cannot_replace(self.out, error)) from None
-        shutil.rmtree(self._old, ignore_errors=True)
+        self._keep_folders(self._old)
         return True
+
+    def _tidy(self) -> None:
+        """Remove the recycled folders the new site does not have (it has every file in the staging folder)."""
+        needed = set()
+        for site_path in self._put:
+            folder = os.path.dirname(str(site_path))
+            while folder and folder not in needed:
+                needed.add(folder)
+                folder = os.path.dirname(folder)
+        top = str(self.folder)
+        for folder, folders, _ in os.walk(top, topdown=False):
+            for name in folders:
+                path = os.path.join(folder, name)
+                if os.path.relpath(path, top) not in needed:
+                    shutil.rmtree(path)
+
+    def _keep_folders(self, old: Path) -> None:
+        """The old site's folders, emptied of files, moved to `spare` for the next build; else removed."""
+        if self._spare is not None and not self._spare.exists():
+            try:
+                _folders_only(old)
+                os.rename(old, self._spare)
+                return
+            except OSError:
+                pass  # another file system, say: removed
+        shutil.rmtree(old, ignore_errors=True)
 
     def abandon(self) -> None:
         shutil.rmtree(self.folder, ignore_errors=True)
@@ -216,7 +274,16 @@ class Staging:
             return
         self._started = True
         try:
-            self.folder.mkdir(parents=True)
+            # A real folder only: a link would have the site written wherever it points
+            if self._spare is not None and stat.S_ISDIR(os.lstat(self._spare).st_mode):
+                os.rename(self._spare, self.folder)
+                self._recycled = True
+                _folders_only(self.folder)  # as we leave it; anything else put there is not ours
+        except OSError:
+            pass  # none, or not movable here: a new folder
+        try:
+            if not self._recycled:
+                self.folder.mkdir(parents=True)
         except OSError as error:
             if error.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
                 raise BuildError(_cannot_replace(self.out, error, self.folder)) from None
@@ -225,6 +292,8 @@ class Staging:
             target = self.folder / site_path
             with _reported(target):
                 target.parent.mkdir(parents=True, exist_ok=True)
+                if self._recycled:
+                    _clear(target)
                 os.link(self.out / site_path, target)
         self._unlinked.clear()
 
@@ -257,6 +326,36 @@ def _cannot_replace(out: Path, error: OSError, beside: Path | None = None) -> st
 def content_hash(data: bytes) -> str:
     """What `Staging.reuse` compares a file of the old site with."""
     return hashlib.sha256(data).hexdigest()
+
+
+def _files(top: Path, within: PurePosixPath = PurePosixPath()) -> set[PurePosixPath]:
+    """The files under `top` (links to files too, as `Path.is_file`), by path within it; folders linked are not followed."""
+    found = set()
+    try:
+        entries = list(os.scandir(top))
+    except OSError:
+        return found
+    for entry in entries:
+        if entry.is_dir(follow_symlinks=False):
+            found |= _files(Path(entry.path), within / entry.name)
+        elif entry.is_file():
+            found.add(within / entry.name)
+    return found
+
+
+def _clear(path: Path) -> None:
+    """Nothing at `path`: a file or link removed; a recycled folder too."""
+    try:
+        path.unlink(missing_ok=True)
+    except IsADirectoryError:
+        shutil.rmtree(path)
+
+
+def _folders_only(top: Path) -> None:
+    """Remove every file and link under `top`, keeping its folders."""
+    for folder, folders, files in os.walk(top):
+        for name in files + [name for name in folders if os.path.islink(os.path.join(folder, name))]:
+            os.unlink(os.path.join(folder, name))
 
 
 def _same(path: Path, data: bytes) -> bool:

@@ -153,6 +153,23 @@ def test_a_no_op_build_keeps_the_formulas_for_the_next_edit(tree: Path, tmp_path
     assert build(load(tree, out=out)).formulas == 0
 
 
+def test_code_the_cache_lost_is_highlighted_again(tree: Path, tmp_path: Path) -> None:
+    """A source's code is stored apart from its document: a page rendered without it is the same page."""
+    import sqlite3
+
+    config = load(tree, out=tmp_path / "html")
+    build(config)
+    with sqlite3.connect(config.cache) as db:
+        assert db.execute("DELETE FROM entries WHERE kind = 'code'").rowcount > 0
+    templates = tree / "templates"
+    shutil.copytree(Path(__file__).parent.parent / "templates", templates)
+    (templates / "page.html").write_text((templates / "page.html").read_text() + "\n")
+    report = build(load(tree, out=tmp_path / "html"))
+    build(load(tree, out=tmp_path / "reference"), use_cache=False)
+    assert report.rendered > 0 and same_tree(tmp_path / "reference", tmp_path / "html")
+    assert 'class="k"' in (tmp_path / "html" / "model.html").read_text()
+
+
 def test_editing_a_stylesheet_renders_no_page(tree: Path, tmp_path: Path) -> None:
     out = tmp_path / "html"
     templates = tree / "templates"
@@ -433,9 +450,13 @@ def test_a_document_is_stored_as_asdict_makes_it_and_comes_back_equal(sections, 
                         st.dictionaries(st.integers(1, 99), st.lists(_text, max_size=2), max_size=2), _text,
                         st.lists(st.dictionaries(_text, _text, max_size=2), max_size=2), st.lists(_text, max_size=3)))
 def test_a_pages_record_is_stored_as_asdict_makes_it_and_comes_back_equal(result: PageResult) -> None:
+    """Its search sections and ids as the build holds them, packed; the rest as `asdict` makes it."""
     stored = json.loads(json.dumps(produce._to_json(result, "hash")))
     assert stored == json.loads(json.dumps({**asdict(result), "html": "hash"}))
-    assert produce._from_json(stored) == replace(result, html="hash")
+    packs = produce.packed([produce.compact_json(section) for section in result.search]), produce.packed(result.ids)
+    stored = json.loads(json.dumps(produce._record(replace(result, search=[], ids=[]), "hash", packs)))
+    assert produce._from_json(stored) == (replace(result, html="hash", search=[], ids=[]), packs)
+    assert [json.loads(line) for line in produce.unpacked(packs[0])] == result.search
 
 
 @settings(max_examples=60, deadline=None)

@@ -232,16 +232,21 @@ class IncrementalEqualsClean(RuleBasedStateMachine):
     # ## Edits of the built site
 
     @precondition(lambda self: (self.tmp / "incremental").is_dir())
-    @rule(data=st.data(), how=st.sampled_from(["same size", "appended", "deleted"]))
+    @rule(data=st.data(), how=st.sampled_from(["same size", "same size and time", "appended", "deleted"]))
     def edit_output(self, data: st.DataObject, how: str) -> None:
-        """A page of the last build changed or deleted by hand: the next build puts it back."""
+        """
+        A page of the last build changed or deleted by hand: the next build
+        puts it back (the stamp knows each page's hash and how its file looked).
+        """
         pages = sorted((self.tmp / "incremental").rglob("*.html"))
         path = data.draw(st.sampled_from(pages))
         if how == "deleted":
             path.unlink()
         else:
-            text = path.read_bytes()
-            path.write_bytes(text.replace(b"<", b"(", 1) if how == "same size" else text + b"<!-- mine -->\n")
+            before, text = path.stat(), path.read_bytes()
+            path.write_bytes(text.replace(b"<", b"(", 1) if how.startswith("same size") else text + b"<!-- mine -->\n")
+            if how == "same size and time":
+                os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
 
     # ## Edits the file's size and time do not show
 

@@ -107,6 +107,39 @@ def test_an_edit_that_keeps_size_and_time_right_after_a_build_is_built(tree: Pat
     assert _site(tree / "html") == _fresh(tree, tmp_path)
 
 
+def test_an_edit_build_takes_the_pages_it_keeps_without_reading_them(tree: Path, tmp_path: Path,
+                                                                     capsys: pytest.CaptureFixture,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """The stamp knows each page's hash and how the file looked after the build: unchanged, it is not read."""
+    _build(tree, capsys)
+    read = []
+    real = Path.read_bytes
+    monkeypatch.setattr(Path, "read_bytes", lambda path: read.append(path) or real(path))
+    source = tree / "pkg" / "model.py"
+    source.write_text(source.read_text() + "\n# A new closing remark.\n")
+    _build(tree, capsys)
+    pages = {p for p in read if p.suffix == ".html" and (tree / "html") in p.parents}
+    assert all(p.name == "model.html" for p in pages)  # at most the edited pages, compared before writing
+    assert len(list((tree / "html").rglob("*.html"))) > 2  # pages were kept
+    monkeypatch.undo()
+    assert _site(tree / "html") == _fresh(tree, tmp_path)
+
+
+def test_a_page_edited_by_hand_keeping_size_and_time_is_written_again(tree: Path, tmp_path: Path,
+                                                                      capsys: pytest.CaptureFixture) -> None:
+    """Its status-change time moved, which no program can set back: the page is read, found changed, rewritten."""
+    _build(tree, capsys)
+    page = tree / "html" / "readme.html"
+    before, data = page.stat(), page.read_bytes()
+    page.write_bytes(data.replace(b"<", b"(", 1))
+    os.utime(page, ns=(before.st_atime_ns, before.st_mtime_ns))
+    source = tree / "pkg" / "model.py"
+    source.write_text(source.read_text() + "\n# A new closing remark.\n")  # not a build with nothing to do
+    _build(tree, capsys)
+    assert page.read_bytes() == data
+    assert _site(tree / "html") == _fresh(tree, tmp_path)
+
+
 @pytest.mark.parametrize("damage", ["edit", "delete", "add"])
 def test_a_damaged_output_folder_is_rebuilt(tree: Path, tmp_path: Path, capsys: pytest.CaptureFixture,
                                             damage: str) -> None:
@@ -243,3 +276,58 @@ def test_an_upgraded_tool_is_noticed_by_any_file_of_its_package(tree: Path, tmp_
     assert "nothing changed" in _build(tree, capsys)
     (package / "renderer.abi3.so").write_bytes(b"version 2, larger")
     assert "nothing changed" not in _build(tree, capsys)
+
+
+def test_an_edit_build_finds_the_caches_salt_in_the_stamp(tree: Path, tmp_path: Path, capsys: pytest.CaptureFixture,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """The versions of the tools and the hash of our code are not looked up again while their files stay."""
+    from site_gen import cache
+
+    _build(tree, capsys)
+    looked_up = []
+    real = cache.tool_versions
+    monkeypatch.setattr(cache, "tool_versions", lambda: looked_up.append(1) or real())
+    source = tree / "pkg" / "model.py"
+    source.write_text(source.read_text() + "\n# A new closing remark.\n")
+    assert "nothing changed" not in _build(tree, capsys)
+    assert looked_up == []
+    assert _site(tree / "html") == _fresh(tree, tmp_path)
+
+
+def test_the_tools_fingerprint_follows_their_files_and_distrusts_recent_ones() -> None:
+    from site_gen import stamp
+
+    ours = str(stamp._OWN_CODE / "cache.py")
+    inputs = {ours: [100, 10**18, 10**18, 0], "/project/pkg/model.py": [5, 10**18, 10**18, 0]}
+    later = 10**18 + 10 * stamp._RACY_NS
+    fingerprint = stamp.tools_fingerprint(inputs, later)
+    assert fingerprint is not None
+    assert stamp.tools_fingerprint({**inputs, "/project/pkg/model.py": [6, 1, 1, 0]}, later) == fingerprint
+    assert stamp.tools_fingerprint({**inputs, ours: [101, 10**18, 10**18, 0]}, later) != fingerprint
+    beside = str(stamp._OWN_CODE) + "_old/cache.py"  # not in the folder
+    assert stamp.tools_fingerprint({**inputs, beside: [1, 1, 1, 0]}, later) == fingerprint
+    assert stamp.tools_fingerprint({**inputs, str(stamp._OWN_CODE / "new.py"): [1, 1, 1, 0]}, later) != fingerprint
+    assert stamp.tools_fingerprint(inputs, 10**18 + stamp._RACY_NS // 2) is None  # changed too recently
+
+
+@pytest.mark.parametrize("front_matter, warned", [("title: A model\nsummary: Small.", False),
+                                                  ("title: [unclosed", True), ("- a list", True)])
+def test_front_matter_is_remembered_by_its_text(tree: Path, tmp_path: Path, capsys: pytest.CaptureFixture,
+                                                front_matter: str, warned: bool) -> None:
+    """A page edited below its front matter is read without PyYAML: the same title, summary and warnings."""
+    source = tree / "pkg" / "model.py"
+    text = source.read_text()
+    assert text.startswith('"""')
+    source.write_text(f'"""\n---\n{front_matter}\n---\n' + text[3:])
+    command = [sys.executable, "-c", "import sys; from site_gen.cli import main; code = main(sys.argv[1:]); "
+               "print('yaml' in sys.modules)", "build", "--root", str(tree)]
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    first = subprocess.run(command, env=env, check=True, capture_output=True, text=True)
+    source.write_text(source.read_text() + "\n# A new closing remark.\n")
+    edited = subprocess.run(command, env=env, check=True, capture_output=True, text=True)
+    assert edited.stdout.strip().endswith("False")
+    warnings = [line for line in edited.stderr.splitlines() if "front matter" in line]
+    assert bool(warnings) == warned and warnings == [line for line in first.stderr.splitlines() if "front matter" in line]
+    assert main(["build", "--root", str(tree), "--out", str(tmp_path / "fresh"), "--no-cache"]) == 0
+    assert [line for line in capsys.readouterr().err.splitlines() if "front matter" in line] == warnings
+    assert _site(tree / "html") == _site(tmp_path / "fresh")

@@ -37,6 +37,54 @@ def _read(out: Path) -> dict[PurePosixPath, bytes]:
     return {PurePosixPath(p.relative_to(out).as_posix()): p.read_bytes() for p in out.rglob("*") if p.is_file()}
 
 
+# Left in the folder of spare folders by hand, or by a build killed while it emptied them
+LEFTOVERS = st.lists(st.sampled_from(["stray.html", "sub/stray.html", "gone/x.svg", "sub/deep", "a.html/x",
+                                      "link"]), max_size=3, unique=True)
+
+
+@settings(max_examples=100, deadline=None)
+@given(sites=st.lists(SITES, min_size=1, max_size=4), leftovers=LEFTOVERS)
+def test_a_site_staged_in_the_old_sites_folders_is_exactly_the_files_put(sites, leftovers) -> None:
+    """The old site's folders are kept, emptied, for the next build: they never add a file or hold one."""
+    with tempfile.TemporaryDirectory() as tmp:
+        out, spare = Path(tmp) / "html", Path(tmp) / "cache" / "old-site"
+        spare.parent.mkdir()
+        _write(out, {})
+        for number, site in enumerate(sites):
+            if number == 1 and spare.is_dir():
+                for leftover in leftovers:
+                    path = spare / leftover
+                    path.parent.mkdir(parents=True, exist_ok=True)
+                    path.symlink_to(out) if leftover == "link" else path.write_bytes(b"stale")
+            staging = Staging(out, spare=spare)
+            files = {PurePosixPath(MARKER): b"ours\n", **site}
+            for path, data in files.items():
+                staging.put(path, data)
+            staging.commit()
+            assert _read(out) == files
+            folders = {p.relative_to(out) for p in out.rglob("*") if p.is_dir()}
+            assert folders == {parent for path in files for parent in path.parents} - {PurePosixPath(".")}
+            kept = {p.relative_to(spare).as_posix() for p in spare.rglob("*") if p.is_symlink() or not p.is_dir()}
+            assert kept <= set(leftovers)  # no file of a site (until used, leftovers stay where they were put)
+        assert sorted(p.name for p in Path(tmp).iterdir()) == ["cache", "html"]
+
+
+@pytest.mark.parametrize("spare_is", ["a file", "a link to a folder"])
+def test_a_spare_folder_that_is_not_a_folder_is_never_written_through(tmp_path: Path, spare_is: str) -> None:
+    out, spare, elsewhere = tmp_path / "html", tmp_path / "cache" / "old-site", tmp_path / "elsewhere"
+    spare.parent.mkdir()
+    elsewhere.mkdir()
+    (elsewhere / "mine.txt").write_bytes(b"mine")
+    spare.write_bytes(b"not a folder") if spare_is == "a file" else spare.symlink_to(elsewhere)
+    _write(out, {PurePosixPath("a.html"): b"old"})
+    staging = Staging(out, spare=spare)
+    for path, data in {PurePosixPath(MARKER): b"ours\n", PurePosixPath("sub/b.html"): b"new"}.items():
+        staging.put(path, data)
+    assert staging.commit()
+    assert _read(out) == {PurePosixPath(MARKER): b"ours\n", PurePosixPath("sub/b.html"): b"new"}
+    assert sorted(p.name for p in elsewhere.iterdir()) == ["mine.txt"]
+
+
 @settings(max_examples=150, deadline=None)
 @given(old=SITES, puts=PUTS, commit=st.booleans())
 def test_the_old_site_stays_whole_until_commit_and_then_is_exactly_the_files_put(old, puts, commit) -> None:
