@@ -29,6 +29,22 @@
     else html.dataset.enhanced = "";
   }
 
+  // ## The math font: asked for once the page has loaded and painted, so that its download never delays the
+  // first paint (formulas show in the reader's own math font until then); once it is in the
+  // browser's cache, the next pages ask for it at once (the script in <head>)
+
+  const useMathFont = () => {
+    if (!document.querySelector("math")) return;
+    html.classList.add("math-font");
+    document.fonts?.load('1em "Latin Modern Math"').then((fonts) => {
+      try { if (fonts.length) localStorage.setItem("math-font", "1"); } catch { /* private mode */ }
+    });
+  };
+  // After the first frame painted once the page has loaded: a page served fast paints after its load event
+  const afterPaint = () => requestAnimationFrame(() => setTimeout(useMathFont, 0));
+  if (document.readyState === "complete") afterPaint();
+  else window.addEventListener("load", afterPaint, { once: true });
+
   // ## Theme: follows the system until the reader chooses, then remembers the choice
 
   const themeButton = document.querySelector(".theme-toggle");
@@ -56,7 +72,7 @@
   // ## Symbols: one click lights up a symbol in every equation of the page
 
   let activeSymbol = null;
-  const symbolBoxes = (id) => document.querySelectorAll(`.katex [data-sym="${CSS.escape(id)}"]`);
+  const symbolBoxes = (id) => document.querySelectorAll(`.math [data-sym="${CSS.escape(id)}"]`);
   const hueOf = (id) => parseInt(id.slice(0, 6), 16) % 360;
 
   function clearSymbol() {
@@ -79,7 +95,7 @@
   // tabindex); arrows move through all their symbols, carrying the focus from
   // formula to formula, Enter highlights, Escape clears
   const formulaGroups = new Map();
-  laterEach(".katex", (formula) => {
+  laterEach(".math", (formula) => {
     if (!formula.querySelector("[data-sym]")) return;
     const group = formula.closest(".doc, main") || body;
     if (!formulaGroups.has(group)) formulaGroups.set(group, []);
@@ -97,7 +113,7 @@
       : (index + step + boxes.length) % boxes.length;
     const box = boxes[index];
     box.classList.add("sym-cursor");
-    const next = box.closest(".katex");
+    const next = box.closest(".math");
     if (next !== formula) {
       group.forEach((each) => { each.tabIndex = each === next ? 0 : -1; });
       moving = true;
@@ -114,7 +130,7 @@
       clearIdentifier();
       return;
     }
-    const formula = event.target.closest?.(".katex");
+    const formula = event.target.closest?.(".math");
     if (!formula || !formula.hasAttribute("tabindex")) return;
     if (event.key === "ArrowRight" || event.key === "ArrowLeft") {
       event.preventDefault();
@@ -156,7 +172,7 @@
   }
 
   document.addEventListener("click", (event) => {
-    const box = event.target.closest(".katex [data-sym]");
+    const box = event.target.closest(".math [data-sym]");
     if (box) {
       toggleSymbol(box.dataset.sym);
       return;
