@@ -18,11 +18,12 @@ bytes), and a note when the math font is missing.
 
 from __future__ import annotations
 
-import base64
+import os
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from .cache import Cache, digest
+from .config import user_cache
 from .math_files import MATH_FONT_CANDIDATES  # shared with `stamp`
 
 # The KaTeX that pykatex 0.1.1 embeds (kept here so that no build imports KaTeX just to know it)
@@ -80,7 +81,7 @@ def collect(templates: Path, cache: Cache | None = None) -> Assets:
     ours = files.get(STATIC / "site.css", b"")
     css = ours + b"\n" + _pygments_css(cache).encode()
     source = next((font for font in MATH_FONT_CANDIDATES if font.is_file()), None)
-    font, note = _math_font(source, cache) if source else (None, _MISSING)
+    font, note = _math_font(source) if source else (None, _MISSING)
     if font is not None:
         files[MATH_FONT] = font
         css += _FONT_FACE.encode()
@@ -101,23 +102,34 @@ _FONT_FACE = f"""
 """
 
 
-def _math_font(source: Path, cache: Cache | None) -> tuple[bytes | None, str | None]:
+def _math_font(source: Path) -> tuple[bytes | None, str | None]:
     """
-    The math font, subset to `MATH_CHARACTERS`, as woff2 (five seconds' work: kept in the cache);
-    or no font and a note saying why it could not be used.
+    The math font, subset to `MATH_CHARACTERS`, as woff2; or no font and a note
+    saying why it could not be used. Subsetting takes seconds and depends only on
+    the installed font, fontTools and this module, never on the site: its result
+    is kept in the user's cache folder, shared by every build and by `--no-cache`.
     """
     try:
         original = source.read_bytes()
-        key = cache.key("math-font", digest(original), _fonttools_version()) if cache else ""
-        stored = cache.get("asset", key) if cache else None
-        if stored is not None:
-            return base64.b64decode(stored), None
+        kept = user_cache("fonts") / f"{digest(original, _fonttools_version(), Path(__file__).read_bytes())[:32]}.woff2"
+        if kept.is_file():
+            return kept.read_bytes(), None
         font = subset_math_font(original)
     except Exception as error:  # noqa: BLE001 - fontTools raises many kinds for a damaged font
         return None, f"{source}: not a usable math font ({type(error).__name__}: {error}); {_MISSING.split('; ')[1]}"
-    if cache:
-        cache.put("asset", key, base64.b64encode(font).decode("ascii"))
+    _keep(kept, font)
     return font, None
+
+
+def _keep(path: Path, data: bytes) -> None:
+    """Write `path` whole or not at all (a build beside this one may read it); a read-only cache folder only costs time."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        partial = path.with_name(f"{path.name}.{os.getpid()}.partial")
+        partial.write_bytes(data)
+        os.replace(partial, path)
+    except OSError:
+        pass
 
 
 def subset_math_font(original: bytes) -> bytes:

@@ -47,9 +47,18 @@ def bilingual_tree(tmp_path: Path) -> Path:
     return root
 
 
+@pytest.fixture(scope="session")
+def math_fonts(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One folder of subset math fonts for the whole run: subsetting takes seconds, and depends on no test."""
+    return tmp_path_factory.mktemp("math-fonts")
+
+
 @pytest.fixture(autouse=True)
-def user_cache_folder(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+def user_cache_folder(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch,
+                      math_fonts: Path) -> Path:
     """Builds with no project keep their cache and locks in the user's cache folder: a temporary one here."""
     folder = tmp_path_factory.mktemp("user-cache")
+    (folder / "site-gen").mkdir()
+    (folder / "site-gen" / "fonts").symlink_to(math_fonts)
     monkeypatch.setenv("XDG_CACHE_HOME", str(folder))
     return folder

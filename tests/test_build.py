@@ -253,6 +253,28 @@ def test_pages_ship_a_math_font_whose_math_table_survives_subsetting(tree: Path,
     assert "@font-face" in (tmp_path / "html" / "_static" / "site.css").read_text()
 
 
+def test_the_math_font_is_subset_once_per_machine_not_once_per_build(tree: Path, tmp_path: Path, monkeypatch) -> None:
+    """Subsetting takes seconds and depends only on the installed font: builds, with or without a cache, share it."""
+    from site_gen import assets
+
+    if not any(path.is_file() for path in assets.MATH_FONT_CANDIDATES):
+        pytest.skip("Debian's fonts-lmodern is not installed")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "fresh-user-cache"))
+    calls = []
+    subset = assets.subset_math_font
+    monkeypatch.setattr(assets, "subset_math_font", lambda original: calls.append(1) or subset(original))
+    build(load(tree, out=tmp_path / "first"))
+    build(load(tree, out=tmp_path / "second"), use_cache=False)
+    assert len(calls) == 1
+    assert (tmp_path / "first" / assets.MATH_FONT).read_bytes() == (tmp_path / "second" / assets.MATH_FONT).read_bytes()
+    # Another font (an update of the package) is subset anew, never served from the old one's file
+    other = tmp_path / "other-math.otf"
+    other.write_bytes(next(p for p in assets.MATH_FONT_CANDIDATES if p.is_file()).read_bytes() + b"\0")
+    monkeypatch.setattr(assets, "MATH_FONT_CANDIDATES", [other])
+    build(load(tree, out=tmp_path / "third"), use_cache=False)
+    assert len(calls) == 2
+
+
 def test_the_katex_version_matches_the_renderer() -> None:
     import pykatex
 
