@@ -40,10 +40,22 @@
       try { if (fonts.length) localStorage.setItem("math-font", "1"); } catch { /* private mode */ }
     });
   };
-  // After the first frame painted once the page has loaded: a page served fast paints after its load event
-  const afterPaint = () => requestAnimationFrame(() => setTimeout(useMathFont, 0));
-  if (document.readyState === "complete") afterPaint();
-  else window.addEventListener("load", afterPaint, { once: true });
+  // Once the page has loaded and its first contents are on screen (a page served fast paints only
+  // after its load event); where the browser cannot say when it painted, after the next frame
+  const afterFirstPaint = (then) => {
+    if (!window.PerformanceObserver?.supportedEntryTypes?.includes("paint")) {
+      requestAnimationFrame(() => setTimeout(then, 0));
+      return;
+    }
+    new PerformanceObserver((entries, observer) => {
+      if (!entries.getEntriesByName("first-contentful-paint").length) return;
+      observer.disconnect();
+      setTimeout(then, 0);
+    }).observe({ type: "paint", buffered: true });
+  };
+  const afterLoad = () => afterFirstPaint(useMathFont);
+  if (document.readyState === "complete") afterLoad();
+  else window.addEventListener("load", afterLoad, { once: true });
 
   // ## Theme: follows the system until the reader chooses, then remembers the choice
 
