@@ -92,12 +92,13 @@ def collect(templates: Path, cache: Cache | None = None) -> Assets:
 _MISSING = "math font not installed (Debian: fonts-lmodern); formulas use the reader's own math font"
 
 
-# `swap`: prose never waits for the font; `math` is the family the stylesheet's formulas ask for first
+# Only pages that find the font in the browser's cache ask for it (site.js): `fallback` waits the
+# moment that takes rather than drawing the formulas twice; `math` is the family they ask for first
 _FONT_FACE = f"""
 @font-face {{
   font-family: "Latin Modern Math";
   src: url("{MATH_FONT.relative_to(STATIC)}") format("woff2");
-  font-display: swap;
+  font-display: fallback;
 }}
 """
 

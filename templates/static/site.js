@@ -29,13 +29,14 @@
     else html.dataset.enhanced = "";
   }
 
-  // ## The math font: asked for once the page has loaded and painted, so that its download never delays the
-  // first paint (formulas show in the reader's own math font until then); once it is in the
-  // browser's cache, the next pages ask for it at once (the script in <head>)
+  // ## The math font: never swapped under a page being read. A first visit keeps the reader's own
+  // math font, and fetches ours once the first contents are on screen (its download never delays
+  // them); a flag then has later pages use it from their first paint (the script in <head>), out of
+  // the browser's cache. Swapping fonts under painted formulas moved the text (a layout shift of
+  // 0.14 on a phone, wherever the reader has no Latin Modern Math).
 
-  const useMathFont = () => {
-    if (!document.querySelector("math")) return;
-    html.classList.add("math-font");
+  const fetchMathFont = () => {
+    if (html.classList.contains("math-font") || !document.querySelector("math")) return;
     document.fonts?.load('1em "Latin Modern Math"').then((fonts) => {
       try { if (fonts.length) localStorage.setItem("math-font", "1"); } catch { /* private mode */ }
     });
@@ -53,7 +54,7 @@
       setTimeout(then, 0);
     }).observe({ type: "paint", buffered: true });
   };
-  const afterLoad = () => afterFirstPaint(useMathFont);
+  const afterLoad = () => afterFirstPaint(fetchMathFont);
   if (document.readyState === "complete") afterLoad();
   else window.addEventListener("load", afterLoad, { once: true });
 
