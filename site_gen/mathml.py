@@ -31,6 +31,15 @@ KaTeX leaves to TeX's rules would read worse than KaTeX's own drawing:
   others, which the operator dictionary spaces as relations: they get no
   spaces, as KaTeX draws them.
 
+* A sign that starts a term (`-1`, `f(-x)`, `\\theta = -1`, `[-1, 1]`) is an `<mo>`
+  like any subtraction, and the operator dictionary spaces it as one ("= − 1").
+  TeX's rule says when a sign is binary: after an ordinary atom or a closing
+  fence. After the start of a row or after any other operator it is a sign
+  of what follows, and gets no space.
+* A fence written with `\\left`, `\\bigl` or `\\binom` (`<mo fence="true">`) is
+  spaced by the dictionary as its character, so `\\left\\| x \\right\\|_2`
+  spread like relations ("‖ x ‖ ₂"): fences get no space.
+
 In: one formula's MathML from KaTeX. Out: the same MathML with those
 changes; the elements, their order and the annotation are otherwise untouched.
 """
@@ -60,6 +69,10 @@ _THIN = "0.1667em"
 _WIDE_ACCENT = re.compile(r'<mo stretchy="true">([\^~])</mo></mover>')
 _COMBINING = {"^": "\u0302", "~": "\u0303"}
 _BAR = re.compile(r'<mo stretchy="false">([∥∣|])</mo>')
+# A sign after the start of a row or an operator that is not a closing fence (TeX's Ord, not Bin)
+_SIGN = re.compile(r'(<m(?!o[ >]|i[ >]|n[ >]|text[ >])[a-z]+(?: [^>]*)?>|<mo(?: [^>]*)?>(?![)\]}⟩⌋⌉|‖∥!′″])[^<]*</mo>)'
+                   r'<mo>([+−±∓])</mo>')
+_FENCE = re.compile(r'<mo fence="true"((?:(?! [lr]space=)[^>])*)>')
 _VARIANT = re.compile(r'<(mi|mn) mathvariant="([a-z-]+)">([^<]+)</\1>')
 # MathML's variants as Unicode names them
 _VARIANT_NAMES = {
@@ -78,6 +91,8 @@ def for_browsers(mathml: str) -> str:
     mathml = _APPLIED_TO_ORDINARY.sub(f'<mo rspace="{_THIN}">\u2061</mo>', mathml)
     mathml = _WIDE_ACCENT.sub(lambda m: f'<mo stretchy="true">{_COMBINING[m.group(1)]}</mo></mover>', mathml)
     mathml = _BAR.sub(r'<mo stretchy="false" lspace="0" rspace="0">\1</mo>', mathml)
+    mathml = _SIGN.sub(r'\1<mo lspace="0" rspace="0">\2</mo>', mathml)
+    mathml = _FENCE.sub(r'<mo fence="true"\1 lspace="0" rspace="0">', mathml)
     mathml = _VARIANT.sub(_in_variant, mathml)
     mathml = _aligned_cells(mathml)
     return _tight_scripts(mathml)
