@@ -74,23 +74,45 @@ def unnumbered(tex: str) -> str:
     return _NUMBERED.sub(r"\\\1{\2*}", tex)
 
 
-def equation_labels(formulas: Iterable[str]) -> dict[str, int]:
-    """The number of each `\\label` of a page, in the order its formulas come."""
-    labels: dict[str, int] = {}
+_TAG = re.compile(r"\\tag\*?\{([^{}]*)\}")
+_ROW_BREAK = re.compile(r"(\\\\)")  # `\\`: a row of a numbered environment ends, and so does its tag's reach
+
+
+def equation_labels(formulas: Iterable[str]) -> dict[str, str]:
+    """
+    What each `\\label` of a page shows, in the order its formulas come: the
+    `\\tag` of its row if the author gave one (as amsmath does), else the next number.
+    """
+    labels: dict[str, str] = {}
+    numbered = 0
     for tex in formulas:
-        for label in _LABEL.findall(tex):
-            labels.setdefault(label, len(labels) + 1)
+        for row in _ROW_BREAK.split(tex):
+            tag = _TAG.search(row)
+            for label in _LABEL.findall(row):
+                if label not in labels:
+                    if tag is None:
+                        numbered += 1
+                    labels[label] = tag.group(1) if tag else str(numbered)
     return labels
 
 
-def unknown_labels(tex: str, labels: dict[str, int]) -> list[str]:
+def unknown_labels(tex: str, labels: dict[str, str]) -> list[str]:
     """The labels `\\eqref{…}`/`\\ref{…}` refer to that no `\\label` of the page defines."""
     return [label for _, label in _REFERENCE.findall(tex) if label not in labels]
 
 
-def number_labels(tex: str, labels: dict[str, int]) -> str:
-    """`\\label{k}` becomes its `\\tag`, `\\eqref{k}` its number; an unknown label shows `(?)` (see `unknown_labels`)."""
-    tex = _LABEL.sub(lambda m: f"\\tag{{{labels[m.group(1)]}}}" if m.group(1) in labels else m.group(0), tex)
+def number_labels(tex: str, labels: dict[str, str]) -> str:
+    """
+    `\\label{k}` becomes its `\\tag` (or goes, in a row the author tagged), `\\eqref{k}`
+    its number; an unknown label shows `(?)` (see `unknown_labels`).
+    """
+
+    def row_labels(row: str) -> str:
+        tagged = _TAG.search(row) is not None
+        return _LABEL.sub(lambda m: m.group(0) if m.group(1) not in labels else
+                          "" if tagged else f"\\tag{{{labels[m.group(1)]}}}", row)
+
+    tex = "".join(row_labels(row) for row in _ROW_BREAK.split(tex))
 
     def reference(match: re.Match[str]) -> str:
         number = labels.get(match.group(2), "?")

@@ -526,7 +526,7 @@ class ProseExtension(Extension):
         self.state = _State()
         # Page-level, set by the page's renderer: survive `reset()` between its sections
         self.page_ids: set[str] = set()  # ids taken on the page (template and sections included)
-        self.equation_labels: dict[str, int] = {}  # the page's `\label`s and their numbers
+        self.equation_labels: dict[str, str] = {}  # the page's `\label`s and their numbers
 
     def extendMarkdown(self, md: markdown.Markdown) -> None:
         md.registerExtension(self)
@@ -557,7 +557,7 @@ class ProseRenderer:
     """
 
     def __init__(self, render_math: MathRenderer, resolve_link: LinkResolver = keep_link,
-                 reserved_ids: Iterable[str] = (), equation_labels: dict[str, int] | None = None,
+                 reserved_ids: Iterable[str] = (), equation_labels: dict[str, str] | None = None,
                  **options: str) -> None:
         self._md, self.extension, self._footnotes, first_prefix = _markdown(tuple(sorted(options.items())))
         self._render_math = render_math

@@ -209,13 +209,25 @@ def test_names_in_fonts_are_not_letters() -> None:
 def test_labels_are_numbered_in_page_order_and_references_show_the_number() -> None:
     formulas = [r"a \eqref{second}", r"\begin{align}x \label{first}\end{align}", r"y \label{second}"]
     labels = equation_labels(formulas)
-    assert labels == {"first": 1, "second": 2}
+    assert labels == {"first": "1", "second": "2"}
     assert number_labels(formulas[0], labels) == r"a \text{(2)}"
     rendered = KatexRenderer()(number_labels(formulas[1], labels), True)
     assert rendered.error is None and _TAGGED_ROW in rendered.html and "<mtext>(1)</mtext>" in rendered.html
     plain = KatexRenderer()(r"\begin{align}x\end{align}", True).html
     assert _NUMBERED not in plain and _COUNTED not in plain
     assert _COUNTED in KatexRenderer(number_all=True)(r"\begin{align}x\end{align}", True).html
+
+
+def test_a_label_beside_the_authors_tag_shows_that_tag_as_amsmath_does() -> None:
+    formulas = [r"L = \sum_i \ell_i \tag{A}\label{loss}", r"y \label{next}",
+                r"\begin{align}a &= b \tag{*} \label{star} \\ c &= d \label{row}\end{align}", r"\eqref{loss} \eqref{star}"]
+    labels = equation_labels(formulas)
+    assert labels == {"loss": "A", "next": "1", "star": "*", "row": "2"}  # a tag takes no number
+    for tex in formulas[:3]:
+        numbered = number_labels(tex, labels)
+        assert numbered.count(r"\tag") == tex.count(r"\label")  # one tag a row: none added beside the author's
+        assert KatexRenderer()(numbered, True).error is None, numbered
+    assert number_labels(formulas[3], labels) == r"\text{(A)} \text{(*)}"
 
 
 def test_an_authors_raw_anchor_is_an_id_and_headings_avoid_it() -> None:
