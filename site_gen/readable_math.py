@@ -22,6 +22,7 @@ from functools import lru_cache
 
 from pylatexenc.latex2text import LatexNodes2Text, MacroTextSpec, get_default_latex_context_db
 from pylatexenc.latexwalker import LatexCharsNode
+from pylatexenc.macrospec import MacroSpec
 from pylatexenc.latexwalker import get_default_latex_context_db as default_parsing_context
 
 SUBSCRIPTS = dict(zip("0123456789+-=()aehijklmnoprstuvxβγρφχ", "₀₁₂₃₄₅₆₇₈₉₊₋₌₍₎ₐₑₕᵢⱼₖₗₘₙₒₚᵣₛₜᵤᵥₓᵦᵧᵨᵩᵪ"))
@@ -115,22 +116,37 @@ class _GroupingText(LatexNodes2Text):
         return "".join(pieces) + pending
 
 
+def _binomial(node, l2tobj) -> str:
+    top, bottom = (l2tobj.node_arg_to_text(node, k).strip() for k in (0, 1))
+    return f"C({top}, {bottom})"
+
+
 def _context():
     context = get_default_latex_context_db()
     fractions = [MacroTextSpec(name, simplify_repl=_fraction) for name in ("frac", "dfrac", "tfrac")]
-    context.add_context_category("grouped-fractions", macros=fractions, prepend=True)
+    binomials = [MacroTextSpec(name, simplify_repl=_binomial) for name in ("binom", "dbinom", "tbinom")]
+    norms = [MacroTextSpec(name, simplify_repl="‖") for name in ("|", "Vert", "lVert", "rVert")]
+    context.add_context_category("grouped-fractions", macros=fractions + binomials + norms, prepend=True)
     return context
 
 
+# Primes: pylatexenc reads `''` as a closing quotation mark (`f''(x)` read `f”(x)`)
+_PRIMES = re.compile(r"'+")
+_PRIME_MARKS = {1: "′", 2: "″", 3: "‴"}
+
+
 _CONVERTER = _GroupingText(latex_context=_context(), math_mode="verbatim", strict_latex_spaces=True)
-# The macros the parser knows: the walker would build this table afresh for every formula
+# The macros the parser knows (and `\\binom`'s two arguments): the walker would build this table afresh for every formula
 _PARSING = default_parsing_context()
+_PARSING.add_context_category("binomials", macros=[MacroSpec(name, "{{") for name in ("binom", "dbinom", "tbinom")],
+                              prepend=True)
 
 
 @lru_cache(maxsize=8192)  # a formula recurs on its page and in every language
 def readable(tex: str) -> str:
     """`tex` as Unicode text on one line; the TeX itself if it cannot be parsed."""
     flat = _ROW_BREAK.sub(";", _ENVIRONMENT.sub(" ", tex)).replace("&", " ")
+    flat = _PRIMES.sub(lambda m: _PRIME_MARKS.get(len(m[0]), "′" * len(m[0])), flat)
     try:
         text = _CONVERTER.latex_to_text(flat, latex_context=_PARSING)
     except Exception:  # noqa: BLE001 - pylatexenc raises assorted errors on broken TeX; the source is still text

@@ -159,3 +159,11 @@ def test_the_reviewers_examples_keep_their_grouping() -> None:
 
 def test_broken_tex_still_gives_text() -> None:
     assert readable(r"x_{") and readable(r"\frac{a}") is not None and readable("^") is not None
+
+
+def test_norms_primes_and_binomials_keep_their_meaning() -> None:
+    """Found by a hostile review: the norm vanished (λ/2θ², read as λ/(2θ²)), `f''` read as a quotation mark."""
+    assert readable(r"\frac{\lambda}{2}\|\theta\|^2") == "λ/2‖θ‖²"
+    assert readable(r"\|x\|_2") == readable(r"\lVert x\rVert_2") == "‖x‖₂"
+    assert readable(r"f''(x) + f'(x)") == "f″(x) + f′(x)"
+    assert readable(r"\binom{n}{k}") == "C(n, k)"
