@@ -151,6 +151,32 @@ def test_clicking_a_symbol_lights_it_up_in_several_equations(adam) -> None:
     assert page.locator(".sym-active").count() == 0
 
 
+_CONTRAST = """box => {
+    const rgb = (value) => value.match(/[\\d.]+/g).slice(0, 3).map(Number);
+    const luminance = (value) => {
+        const [r, g, b] = rgb(value).map((c) => { c /= 255; return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4; });
+        return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+    };
+    const style = getComputedStyle(box);
+    const [a, b] = [luminance(style.color), luminance(style.backgroundColor)].sort((x, y) => y - x);
+    return (a + 0.05) / (b + 0.05);
+}"""
+
+
+@pytest.mark.parametrize("theme", ["light", "dark"])
+def test_a_lit_symbol_is_readable_whatever_its_colour(browser, server, theme: str) -> None:
+    """WCAG's 4.5:1 between a lit symbol and its background, for every hue a symbol can get (light failed at 2.7:1)."""
+    viewer = Page(browser, server, theme=theme)
+    page = viewer.open("optimizers/adam.html")
+    symbol = page.locator(".math-block [data-sym]").first
+    symbol.click()
+    box = page.locator(".sym-active").first.element_handle()
+    worst = min(page.evaluate(f"(box) => {{ document.body.style.setProperty('--sym-hue', {hue}); return ({_CONTRAST})(box); }}", box)
+                for hue in range(0, 360, 6))
+    viewer.close()
+    assert worst >= 4.5
+
+
 def test_a_symbol_has_the_same_identifier_on_every_page_and_language(browser, base) -> None:
     viewer = Page(browser, base)
     ids = []
