@@ -177,6 +177,35 @@ def test_a_lit_symbol_is_readable_whatever_its_colour(browser, server, theme: st
     assert worst >= 4.5
 
 
+_COPY = """([start, startOffset, end, endOffset]) => {
+    const range = document.createRange();
+    range.setStart(start, startOffset);
+    range.setEnd(end, endOffset);
+    getSelection().removeAllRanges();
+    getSelection().addRange(range);
+    const event = new ClipboardEvent("copy", { clipboardData: new DataTransfer(), bubbles: true, cancelable: true });
+    document.activeElement.dispatchEvent(event);
+    return event.clipboardData.getData("text/plain");
+}"""
+
+
+def test_copying_prose_copies_its_formulas_as_latex(adam) -> None:
+    page = adam.open("optimizers/adam.html")
+    paragraph = page.locator(".doc p:has(.math)").first
+    formulas = page.evaluate("p => [...p.querySelectorAll('annotation')].map(a => a.textContent)", paragraph.element_handle())
+    copied = page.evaluate(f"p => ({_COPY})([p, 0, p, p.childNodes.length])", paragraph.element_handle())
+    assert all(f"${tex}$" in copied for tex in formulas), copied
+    assert "\n" not in copied  # one paragraph: no glyph on a line of its own
+    # A selection that starts inside a formula and ends inside a display formula copies both whole
+    block = page.locator(".doc:has(.math-block)").first
+    copied = page.evaluate(f"""d => {{ const first = d.querySelector('.math mi').firstChild;
+        const last = [...d.querySelector('.math-block').querySelectorAll('mi')].pop().firstChild;
+        return ({_COPY})([first, 0, last, 1]); }}""", block.element_handle())
+    first, last = page.evaluate("""d => [d.querySelector('.math annotation').textContent,
+                                          d.querySelector('.math-block annotation').textContent]""", block.element_handle())
+    assert copied.startswith(f"${first}$") and copied.endswith(f"$${last}$$"), copied
+
+
 def test_a_symbol_has_the_same_identifier_on_every_page_and_language(browser, base) -> None:
     viewer = Page(browser, base)
     ids = []

@@ -241,6 +241,38 @@
     }
   });
 
+  // ## Copying prose copies its formulas as the LaTeX they were written in
+  // (MathML copies as one character per line); a formula cut by the selection is copied whole
+
+  const latexOf = (formula) => {
+    const tex = formula.querySelector('annotation[encoding="application/x-tex"]')?.textContent ?? formula.textContent;
+    if (!formula.classList.contains("math-block")) return `$${tex}$`;
+    const block = document.createElement("div");  // a line of its own, its own lines kept
+    block.style.whiteSpace = "pre";
+    block.textContent = `$$${tex}$$`;
+    return block;
+  };
+  document.addEventListener("copy", (event) => {
+    const selection = document.getSelection();
+    if (!selection || selection.isCollapsed || !event.clipboardData) return;
+    const range = selection.getRangeAt(0).cloneRange();
+    const formulaAt = (node) => (node.nodeType === 1 ? node : node.parentElement)?.closest(".math");
+    const first = formulaAt(range.startContainer), last = formulaAt(range.endContainer);
+    if (first) range.setStartBefore(first);
+    if (last) range.setEndAfter(last);
+    const copy = document.createElement("div");
+    copy.append(range.cloneContents());
+    const formulas = copy.querySelectorAll(".math");
+    if (!formulas.length) return;
+    formulas.forEach((formula) => formula.replaceWith(latexOf(formula)));
+    // innerText keeps paragraphs apart, and needs the copy laid out: off screen, for a moment
+    copy.style.cssText = "position: fixed; left: -10000px; top: 0";
+    body.append(copy);
+    event.clipboardData.setData("text/plain", copy.innerText.trim());
+    copy.remove();
+    event.preventDefault();
+  });
+
   // ## Copy buttons on code sections (without the line numbers)
 
   laterEach(".row .code", (column) => {
