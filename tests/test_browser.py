@@ -343,6 +343,28 @@ def test_every_page_loads_cleanly(browser) -> None:
     assert wide == []
 
 
+def test_an_inline_formula_wider_than_a_phone_scrolls_inside_its_line(browser, tmp_path: Path) -> None:
+    from site_gen.build import build
+    from site_gen.config import load
+
+    (tmp_path / "src").mkdir()
+    wide = " + ".join(f"a_{{{n}}}" for n in range(30))
+    (tmp_path / "src" / "long.py").write_text(f'r"""\n# Long\n\nA sum ${wide}$ in a sentence, then $x$ and words.\n"""\n')
+    out = tmp_path / "html"
+    assert not build(load(tmp_path, source=tmp_path / "src", out=out)).problems
+    page = Page(browser, out.as_uri() + "/", width=375)
+    try:
+        sizes = page.open("long.html").evaluate("""() => { const [long, short] = document.querySelectorAll('.doc p math');
+            const p = long.closest('p');
+            return {page: document.documentElement.scrollWidth, p: [p.clientWidth, p.scrollWidth],
+                    long: [long.clientWidth, long.scrollWidth], short: [short.clientWidth, short.scrollWidth]}; }""")
+    finally:
+        page.close()
+    assert sizes["page"] <= 375 and sizes["p"][1] <= sizes["p"][0]  # nothing cut off, nothing wider than the phone
+    assert sizes["long"][1] > sizes["long"][0]  # the rest of the formula is there, a scroll away
+    assert sizes["short"][0] == sizes["short"][1]  # a formula that fits is left alone
+
+
 @pytest.mark.parametrize("width", [360, 1280])
 def test_an_equation_number_never_overlaps_its_formula(browser, tmp_path: Path, width: int) -> None:
     from site_gen.build import build
