@@ -40,6 +40,11 @@ KaTeX leaves to TeX's rules would read worse than KaTeX's own drawing:
   spaced by the dictionary as its character, so `\\left\\| x \\right\\|_2`
   spread like relations ("‖ x ‖ ₂"): fences get no space.
 
+* `<menclose>` (`\\boxed`, `\\fbox`, `\\cancel`, `\\bcancel`, `\\xcancel`, `\\sout`)
+  is not MathML Core: Chromium draws its content bare, so a box or a strike
+  vanished without a word. It becomes an `<mrow data-enclose="…">` that the
+  stylesheet draws, the same in every browser.
+
 In: one formula's MathML from KaTeX. Out: the same MathML with those
 changes; the elements, their order and the annotation are otherwise untouched.
 """
@@ -94,8 +99,20 @@ def for_browsers(mathml: str) -> str:
     mathml = _SIGN.sub(r'\1<mo lspace="0" rspace="0">\2</mo>', mathml)
     mathml = _FENCE.sub(r'<mo fence="true"\1 lspace="0" rspace="0">', mathml)
     mathml = _VARIANT.sub(_in_variant, mathml)
+    mathml = _enclosed(mathml)
     mathml = _aligned_cells(mathml)
     return _tight_scripts(mathml)
+
+
+def _enclosed(mathml: str) -> str:
+    """Every `<menclose notation>` as an `<mrow data-enclose>` (inner ones first: the pattern finds the innermost)."""
+    while "<menclose" in mathml:
+        changed = re.sub(r'<menclose notation="([a-z ]+)">((?:(?!<menclose).)*?)</menclose>',
+                         r'<mrow data-enclose="\1">\2</mrow>', mathml, flags=re.S)
+        if changed == mathml:
+            break
+        mathml = changed
+    return mathml
 
 
 def _narrow_accent(match: re.Match[str]) -> str:

@@ -365,6 +365,32 @@ def test_an_inline_formula_wider_than_a_phone_scrolls_inside_its_line(browser, t
     assert sizes["short"][0] == sizes["short"][1]  # a formula that fits is left alone
 
 
+def test_boxes_and_strikes_are_drawn(browser, tmp_path: Path) -> None:
+    """`\\boxed`, `\\cancel`… are MathML's menclose, which Chromium draws bare: the box or strike vanished silently."""
+    from site_gen.build import build
+    from site_gen.config import load
+
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "enc.py").write_text(
+        'r"""\n# Enclosures\n\n$\\boxed{x = 1}$, $\\cancel{y}$, $\\bcancel{z}$, $\\xcancel{w}$, $\\sout{ab}$, '
+        '$\\boxed{\\cancel{q}}$\n"""\n')
+    out = tmp_path / "html"
+    assert not build(load(tmp_path, source=tmp_path / "src", out=out)).problems
+    page = Page(browser, out.as_uri() + "/", width=375)
+    try:
+        drawn = page.open("enc.html").evaluate("""() => [...document.querySelectorAll('.doc math')].map(m => {
+            const marks = [...m.querySelectorAll('[data-enclose]')].map(e => { const s = getComputedStyle(e);
+                return [e.dataset.enclose, parseFloat(s.borderTopWidth) > 0, s.backgroundImage.includes('gradient'),
+                        e.getBoundingClientRect().width > 0]; });
+            return [m.querySelectorAll('menclose').length, marks]; })""")
+    finally:
+        page.close()
+    assert [len(marks) for _, marks in drawn] == [1, 1, 1, 1, 1, 2] and all(n == 0 for n, _ in drawn)
+    for _, marks in drawn:
+        for notation, bordered, striked, visible in marks:
+            assert visible and bordered == ("box" in notation) and striked == ("strike" in notation), notation
+
+
 @pytest.mark.parametrize("width", [360, 1280])
 def test_an_equation_number_never_overlaps_its_formula(browser, tmp_path: Path, width: int) -> None:
     from site_gen.build import build
