@@ -81,7 +81,7 @@ def collect(templates: Path, cache: Cache | None = None) -> Assets:
     ours = files.get(STATIC / "site.css", b"")
     css = ours + b"\n" + _pygments_css(cache).encode()
     source = next((font for font in MATH_FONT_CANDIDATES if font.is_file()), None)
-    font, note = _math_font(source) if source else (None, _MISSING)
+    font, note = _math_font(source, cache) if source else (None, _MISSING)
     if font is not None:
         files[MATH_FONT] = font
         css += _FONT_FACE.encode()
@@ -103,23 +103,40 @@ _FONT_FACE = f"""
 """
 
 
-def _math_font(source: Path) -> tuple[bytes | None, str | None]:
+def _math_font(source: Path, cache: Cache | None) -> tuple[bytes | None, str | None]:
     """
     The math font, subset to `MATH_CHARACTERS`, as woff2; or no font and a note
     saying why it could not be used. Subsetting takes seconds and depends only on
     the installed font, fontTools and this module, never on the site: its result
     is kept in the user's cache folder, shared by every build and by `--no-cache`.
+    Its name there is a digest of all three; the site's cache remembers it by the
+    font's size and time (its salt holds the fontTools version and our code), so an
+    edit build neither reads the 700 KB font nor imports `importlib.metadata`.
     """
+    read: list[bytes] = []
+
+    def kept_name() -> str:
+        read.append(source.read_bytes())
+        return digest(read[0], _fonttools_version(), Path(__file__).read_bytes())[:32]
+
     try:
-        original = source.read_bytes()
-        kept = user_cache("fonts") / f"{digest(original, _fonttools_version(), Path(__file__).read_bytes())[:32]}.woff2"
+        stat = source.stat()
+        inputs = f"{source}\0{stat.st_size}\0{stat.st_mtime_ns}"
+        name = cache.remember("math font", inputs, kept_name, decode=_name_shape) if cache else kept_name()
+        kept = user_cache("fonts") / f"{name}.woff2"
         if kept.is_file():
             return kept.read_bytes(), None
-        font = subset_math_font(original)
+        font = subset_math_font(read[0] if read else source.read_bytes())
     except Exception as error:  # noqa: BLE001 - fontTools raises many kinds for a damaged font
         return None, f"{source}: not a usable math font ({type(error).__name__}: {error}); {_MISSING.split('; ')[1]}"
     _keep(kept, font)
     return font, None
+
+
+def _name_shape(value: object) -> str:
+    if not (isinstance(value, str) and len(value) == 32 and value.isalnum()):
+        raise ValueError("not the name of a kept font")
+    return value
 
 
 def _keep(path: Path, data: bytes) -> None:

@@ -53,7 +53,7 @@ _BATCH = 200
 _BATCH_BYTES = 4 * 2**20
 # SQLite's own words for a damaged database (any other error, a full disk say, is not the file's fault)
 _CORRUPT = {sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB}
-_TOOLS = ("markdown", "pygments", "jinja2", "pykatex", "nh3", "pyyaml")
+_TOOLS = ("markdown", "pygments", "jinja2", "pykatex", "nh3", "pyyaml", "fonttools")
 
 
 def digest(*parts: str | bytes) -> str:

@@ -24,6 +24,7 @@ not run (bad settings, output folder in use, a table it refuses to overwrite).
 from __future__ import annotations
 
 import argparse
+import gc
 import sys
 import time
 from contextlib import contextmanager
@@ -60,6 +61,18 @@ def main(argv: list[str] | None = None) -> int:
         traceback.print_exc()
         print("site-gen: internal error (a bug in site-gen, please report it with the lines above)", file=sys.stderr)
         return 2
+
+
+def run() -> int:
+    """
+    The `site-gen` command: `main`, then out without taking apart what it
+    made. Collecting a build's objects on the way out cost a tenth of an edit
+    build (~50 ms); frozen, they are left to the operating system, which frees
+    the whole process at once. (Not in `main`: tests call it many times in one process.)
+    """
+    code = main()
+    gc.freeze()
+    return code
 
 
 def _build_error() -> type[Exception]:
@@ -482,4 +495,4 @@ def _review(args: argparse.Namespace) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run())

@@ -52,7 +52,7 @@ from . import math_files
 from .config import Config
 
 _FORMAT = 4
-_TOOLS = ("markdown", "pygments", "jinja2", "pykatex", "nh3", "yaml", "pylatexenc", "markupsafe")
+_TOOLS = ("markdown", "pygments", "jinja2", "pykatex", "nh3", "yaml", "pylatexenc", "markupsafe", "fontTools")
 _OWN_CODE = Path(__file__).resolve().parent
 _SKIP = {"__pycache__", ".git"}
 _RACY_NS = 2_000_000_000

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import filecmp
+import os
 import shutil
 import sysconfig
 import xml.etree.ElementTree as ET
@@ -273,6 +274,31 @@ def test_the_math_font_is_subset_once_per_machine_not_once_per_build(tree: Path,
     monkeypatch.setattr(assets, "MATH_FONT_CANDIDATES", [other])
     build(load(tree, out=tmp_path / "third"), use_cache=False)
     assert len(calls) == 2
+
+
+def test_a_build_with_a_cache_finds_the_subset_font_without_reading_the_original(tree: Path, tmp_path: Path,
+                                                                                   monkeypatch) -> None:
+    """The kept subset's name is remembered by the font's size and time: a font replaced in place is read anew."""
+    from site_gen import assets
+
+    original = next((path for path in assets.MATH_FONT_CANDIDATES if path.is_file()), None)
+    if original is None:
+        pytest.skip("Debian's fonts-lmodern is not installed")
+    font = tmp_path / "latinmodern-math.otf"
+    font.write_bytes(original.read_bytes())
+    monkeypatch.setattr(assets, "MATH_FONT_CANDIDATES", [font])
+    reads = []
+    version = assets._fonttools_version
+    monkeypatch.setattr(assets, "_fonttools_version", lambda: reads.append(1) or version())
+    build(load(tree, out=tmp_path / "first"))
+    build(load(tree, out=tmp_path / "second"))
+    assert len(reads) == 1
+    assert (tmp_path / "second" / assets.MATH_FONT).read_bytes() == (tmp_path / "first" / assets.MATH_FONT).read_bytes()
+    # The same font rewritten (a package update that keeps the size): its time differs, so it is read again
+    font.write_bytes(font.read_bytes())
+    os.utime(font, ns=(font.stat().st_atime_ns, font.stat().st_mtime_ns + 10**9))
+    build(load(tree, out=tmp_path / "third"))
+    assert len(reads) == 2
 
 
 def test_the_katex_version_matches_the_renderer() -> None:
