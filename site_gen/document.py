@@ -115,14 +115,17 @@ FrontMatter = Callable[[str, Callable[[str], list]], list]
 
 
 def parse(source: Source, text: str, problems: list[Problem],
-          front_matter: FrontMatter = lambda yaml, read: read(yaml)) -> Document:
-    """Split normalised text into a document and find its title and summary."""
+          front_matter: FrontMatter = lambda yaml, read: read(yaml), comment_rows: list[int] | None = None) -> Document:
+    """
+    Split normalised text into a document and find its title and summary;
+    `comment_rows`, if given, receives the lines known to be whole-line comments (`split`).
+    """
     path = str(source.path)
     lines = source_lines(text)
     names = None
     if source.kind == "python":
         tree = tree_or_error(text)  # parsed once: the splitter and the definitions both read the tree
-        sections, found = split(text, path, tree)
+        sections, found = split(text, path, tree, comment_rows)
         problems.extend(found)
         names = module_names(tree, source, text) if isinstance(tree, ast.Module) else None
     else:

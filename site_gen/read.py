@@ -12,9 +12,13 @@ answered from the cache. Each source is read once, whatever the number of
 languages.
 
 A source's highlighted code is most of its cache entry and only its own
-page needs it, so it is stored apart, under the same key, and read only when
-the page is rendered (`Reading.load`): an edit build reads the code of the
-pages it renders, not of the whole site. A source's YAML front matter is
+page needs it, so it is stored apart and read only when the page is rendered
+(`Reading.load`): an edit build reads the code of the pages it renders, not of
+the whole site. It is stored under a key of the code alone: Pygments lexes the
+text with each run of comment lines the page shows as prose folded into one
+line, `#` (a comment runs to the end of its line whatever it says, so the code
+is highlighted the same: `code_view`), and a page whose prose was edited, even
+by lines added or removed, finds its code highlighted already. A source's YAML front matter is
 remembered by its text (`FrontMatterMemo`), so a page edited below it is read
 without PyYAML, which takes longer to import than the page takes to split.
 """
@@ -46,7 +50,8 @@ class Reading:
     code: dict[PurePosixPath, bytes | None]
     # The translation units of each source that is translated, by page URL (a site with one language has none)
     units: dict[PurePosixPath, list[str]]
-    # A source's highlighted lines as the cache holds them (None if it does not, or in another process)
+    # A source's highlighted lines from the cache, a line per source line (None if it does not hold them,
+    # or in another process)
     stored: Callable[[PurePosixPath], list[str] | None] = lambda url: None
 
     def load(self, urls: list[PurePosixPath]) -> None:
@@ -60,7 +65,11 @@ class Reading:
                 lines = self.stored(url)
                 if lines is None:
                     document = next(d for d in self.documents if d.source.url == url)
-                    lines = _highlight(document.source, document.text)
+                    text = document.text
+                    comment_rows: list[int] = []
+                    parse(document.source, text, [], comment_rows=comment_rows)  # split again: the cache lost it
+                    view, folds = code_view(text, document, comment_rows)
+                    lines = unfold(_highlight(document.source, view), folds)
                 self.code[url] = _pack(lines)
 
     def forget_names(self) -> None:
@@ -96,22 +105,22 @@ def read_all(config: Config, sources: list[Source], cache: Cache, problems: list
             texts.append((source, text, units, cache.key("document", repr(source), text, str(units))))
     cached = [cache.get("document", key, partial(_from_json, source, text)) for source, text, _, key in texts]
     missing = [(source, text, units, cache.storing) for (source, text, units, _), hit in zip(texts, cached) if hit is None]
-    parsed = iter(in_parallel(_parse, missing, jobs, shared=FrontMatterMemo(cache)))
-    code_keys: dict[PurePosixPath, str] = {}
+    parsed = iter(in_parallel(_parse, missing, jobs, shared=(FrontMatterMemo(cache), CodeMemo(cache))))
+    code_keys: dict[PurePosixPath, tuple[str, list[list[int]]]] = {}
     reading = Reading([], {}, {}, partial(_stored, cache, code_keys, os.getpid()))
     numbers: dict[int, int] = {}
     for (source, text, _, key), hit in zip(texts, cached):
         if hit is not None:
-            document, found, units, front_matter = hit
+            document, found, units, front_matter, code_key, folds = hit
             code = None if source.kind == "python" else b""
-            code_keys[source.url] = key
-            cache.keep("code", key)  # read only if the page is rendered, kept either way
+            code_keys[source.url] = code_key, folds
+            cache.keep("code", code_key)  # read only if the page is rendered, kept either way
             if front_matter is not None:
                 cache.keep("front matter", front_matter)  # for the page's next edit
         else:
             document, found, code, units, entries = next(parsed)
-            for kind, entry in entries:
-                cache.put_encoded(kind, key, entry)
+            for kind, entry_key, entry in entries:
+                cache.put_encoded(kind, entry_key or key, entry)
         problems.extend(found)
         reading.documents.append(_shared_numbers(document, numbers))
         reading.code[source.url] = code
@@ -120,11 +129,14 @@ def read_all(config: Config, sources: list[Source], cache: Cache, problems: list
     return reading
 
 
-def _stored(cache: Cache, keys: dict[PurePosixPath, str], owner: int, url: PurePosixPath) -> list[str] | None:
+def _stored(cache: Cache, keys: dict[PurePosixPath, tuple[str, list[list[int]]]], owner: int,
+            url: PurePosixPath) -> list[str] | None:
     """A source's highlighted lines from the cache: only in the process that opened it."""
     if os.getpid() != owner or url not in keys:
         return None
-    return cache.get("code", keys[url], _lines)
+    key, folds = keys[url]
+    lines = cache.get("code", key, _lines)
+    return None if lines is None else unfold(lines, folds)
 
 
 def _lines(value: object) -> list[str]:
@@ -145,13 +157,17 @@ def _shared_numbers(document: Document, numbers: dict[int, int]) -> Document:
     return document
 
 
-def _from_json(source: Source, text: str, hit: dict) -> tuple[Document, list[Problem], list[str] | None, str | None]:
-    units, front_matter = hit["units"], hit["front matter"]
+def _from_json(source: Source, text: str, hit: dict) -> tuple[
+        Document, list[Problem], list[str] | None, str | None, str, list[list[int]]]:
+    units, front_matter, code, folds = hit["units"], hit["front matter"], hit["code"], hit["folds"]
     if units is not None and not (isinstance(units, list) and all(isinstance(unit, str) for unit in units)):
         raise ValueError("units are not a list of strings")
-    if not (front_matter is None or isinstance(front_matter, str)):
-        raise ValueError("not the key of front matter")
-    return Document.from_json(source, text, hit["document"]), [Problem(*p) for p in hit["problems"]], units, front_matter
+    if not (front_matter is None or isinstance(front_matter, str)) or not isinstance(code, str):
+        raise ValueError("not the key of front matter or code")
+    if not all(type(first) is int and type(count) is int and count > 0 for first, count in folds):
+        raise ValueError("not the folds of a code view")
+    return (Document.from_json(source, text, hit["document"]), [Problem(*p) for p in hit["problems"]], units,
+            front_matter, code, folds)
 
 
 class FrontMatterMemo:
@@ -183,22 +199,96 @@ def _front_matter_shape(value: list) -> list:
     return value
 
 
-def _parse(memo: FrontMatterMemo, item: tuple[Source, str, bool, bool]) -> tuple[
-        Document, list[Problem], bytes, list[str] | None, list[tuple[str, bytes]]]:
+def _parse(memos: tuple[FrontMatterMemo, CodeMemo], item: tuple[Source, str, bool, bool]) -> tuple[
+        Document, list[Problem], bytes, list[str] | None, list[tuple[str, str | None, bytes]]]:
     """
     One source read: its document, problems, packed code, units, and its cache
-    entries (document, code) if wanted (encoded here, in the worker: the code is most of it).
+    entries (kind, key if not the source's, encoded value) if wanted (encoded
+    here, in the worker: the code is most of it).
     """
+    front_matter, code_memo = memos
     source, text, wants_units, wanted = item
     found: list[Problem] = []
-    memo.key = None
-    document = parse(source, text, found, memo)
+    front_matter.key = None
+    comment_rows: list[int] = []
+    document = parse(source, text, found, front_matter, comment_rows)
     units = units_of(document) if wants_units else None
-    lines = _highlight(source, text)
-    entries = [("document", encode_value({"document": document.to_json(), "units": units, "front matter": memo.key,
-                                          "problems": [[p.path, p.line, p.message] for p in found]})),
-               ("code", encode_value(lines))] if wanted else []
-    return document, found, _pack(lines), units, entries
+    view, folds = code_view(text, document, comment_rows) if source.kind == "python" else ("", [])
+    code_key, lines = code_memo(view)
+    entries: list[tuple[str, str | None, bytes]] = []
+    if lines is None:
+        lines = _highlight(source, view)
+        if wanted:
+            entries.append(("code", code_key, encode_value(lines)))
+    if wanted:
+        entries.append(("document", None, encode_value({
+            "document": document.to_json(), "units": units, "front matter": front_matter.key, "code": code_key,
+            "folds": folds, "problems": [[p.path, p.line, p.message] for p in found]})))
+    return document, found, _pack(unfold(lines, folds)), units, entries
+
+
+def code_view(text: str, document: Document, comment_rows: list[int]) -> tuple[str, list[list[int]]]:
+    """
+    The text a source's code is highlighted from, and what it folds: each run of
+    comment lines the page shows as prose is one line there, the first one's
+    indentation and `#`. A comment runs to the end of its line whatever it says,
+    so every line shown as code is highlighted as from the whole text; and the
+    view depends on the code alone. Folds: [first line, lines] of each run.
+    """
+    shown = {number for section in document.sections for number in section.code_lines}
+    folds: list[list[int]] = []
+    for number in sorted(comment_rows):
+        if number in shown:
+            continue
+        if folds and sum(folds[-1]) == number:
+            folds[-1][1] += 1
+        else:
+            folds.append([number, 1])
+    if not folds:
+        return text, folds
+    lines = text.split("\n")
+    view: list[str] = []
+    at = 0  # index of the first source line not yet in the view
+    for first, count in folds:
+        view += lines[at : first - 1]
+        line = lines[first - 1]
+        view.append(line[: len(line) - len(line.lstrip(" \t\f"))] + "#")
+        at = first - 1 + count
+    view += lines[at:]
+    return "\n".join(view), folds
+
+
+def unfold(lines: list[str], folds: list[list[int]]) -> list[str]:
+    """The highlighted lines of a code view put back at their source lines (folded lines are never shown: empty)."""
+    if not folds:
+        return lines
+    unfolded: list[str] = []
+    at = 0  # index in `lines` of the first view line not yet placed
+    for first, count in folds:
+        before = first - 1 - len(unfolded)
+        unfolded += lines[at : at + before]
+        unfolded += [""] * count
+        at += before + 1
+    unfolded += lines[at:]
+    return unfolded
+
+
+class CodeMemo:
+    """
+    Highlighted code by the text it is highlighted from (`code_view`), and
+    that text's key: looked up in the build's own process only (workers
+    cannot use the cache's connection, and they highlight new sources anyway).
+    """
+
+    def __init__(self, cache: Cache) -> None:
+        self._cache = cache
+        self._owner = os.getpid()
+
+    def __call__(self, view: str) -> tuple[str, list[str] | None]:
+        if not self._cache.storing:
+            return "", None  # nothing to look up or store: no key hashed
+        key = self._cache.key("code", view)
+        return key, self._cache.get("code", key, _lines) if os.getpid() == self._owner else None
 
 
 def _highlight(source: Source, text: str) -> list[str]:

@@ -51,10 +51,13 @@ class _Docstring:
     text: str
 
 
-def split(text: str, path: str = "<source>", tree: ast.Module | Exception | None = None) -> tuple[list[Section], list[Problem]]:
+def split(text: str, path: str = "<source>", tree: ast.Module | Exception | None = None,
+          comment_rows: list[int] | None = None) -> tuple[list[Section], list[Problem]]:
     r"""
     Split normalised source text (`\n` line endings) into sections. `tree` is
     what `parse_tree(text)` gave, when the caller needs the tree too (parsed once).
+    `comment_rows`, if given, receives the numbers of the lines known to be
+    whole-line comments (by the tree or by `tokenize`; none for a file neither reads).
     """
     lines = source_lines(text)
     problems: list[Problem] = []
@@ -67,6 +70,8 @@ def split(text: str, path: str = "<source>", tree: ast.Module | Exception | None
             line = _error_line(error, len(lines))
             problems.append(Problem(path, line, f"could not tokenize, split on comment lines only: {_reason(error)}"))
             return _assemble(lines, _plain_comment_lines(lines), []), problems
+    if comment_rows is not None:
+        comment_rows.extend(comments)
     if isinstance(tree, Exception):
         problems.append(Problem(path, _error_line(tree, len(lines)),
                                 f"could not parse, docstrings shown as code: {_reason(tree)}"))

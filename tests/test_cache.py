@@ -153,6 +153,30 @@ def test_a_no_op_build_keeps_the_formulas_for_the_next_edit(tree: Path, tmp_path
     assert build(load(tree, out=out)).formulas == 0
 
 
+@pytest.mark.parametrize("edit, highlighted", [
+    (("# A comment with no heading", "# An edited comment with no heading"), False),  # prose: the code is as it was
+    (("DONE = True", "DONE = False"), True),  # code
+    (("# A comment with no heading", "# A comment (\"quoted\") with no heading\n# and a line more"), False),
+])
+def test_an_edit_of_prose_finds_its_code_highlighted(tree: Path, tmp_path: Path, monkeypatch, edit, highlighted) -> None:
+    """Code is cached by the code alone: an edit of a comment shown as prose highlights nothing, and changes no code."""
+    from site_gen import highlight
+
+    out = tmp_path / "html"
+    build(load(tree, out=out))
+    source = tree / "pkg" / "model.py"
+    assert edit[0] in source.read_text()
+    source.write_text(source.read_text().replace(*edit))
+    calls = []
+    lines = highlight.highlight_lines
+    monkeypatch.setattr(highlight, "highlight_lines", lambda *args: calls.append(args) or lines(*args))
+    report = build(load(tree, out=out))
+    assert report.rendered >= 2 and bool(calls) == highlighted  # a line more moves other pages' links to lines
+    monkeypatch.undo()
+    build(load(tree, out=tmp_path / "reference"), use_cache=False)
+    assert same_tree(tmp_path / "reference", out)
+
+
 def test_code_the_cache_lost_is_highlighted_again(tree: Path, tmp_path: Path) -> None:
     """A source's code is stored apart from its document: a page rendered without it is the same page."""
     import sqlite3

@@ -8,7 +8,7 @@ arbitrary text, this project's sources and a slice of the standard library.
 from __future__ import annotations
 
 import sysconfig
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 import pytest
 from hypothesis import given, settings
@@ -19,6 +19,9 @@ from pygments.lexers import PythonLexer
 from pygments.token import Comment, Keyword, Name, String, Text, Token
 
 from site_gen import highlight
+from site_gen.document import parse
+from site_gen.model import Source
+from site_gen.read import code_view, unfold
 from test_lexing import _PIECES
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -70,3 +73,49 @@ def test_same_html_as_pygments_on_arbitrary_characters(text: str) -> None:
 def test_same_html_as_pygments_on_real_sources(path: Path, fast: bool, monkeypatch) -> None:
     monkeypatch.setattr(highlight, "_lines_lexed", highlight._JOIN_AFTER + 1 if fast else -10**9)
     same_as_pygments(path.read_text(encoding="utf-8", errors="surrogateescape"))
+
+
+# ## Code highlighted from the code alone
+# A page's code is highlighted from its text with each run of comment lines shown as prose folded into one
+# line, `#` (`read.code_view`), so that an edit of prose finds the code's highlighting in the cache. Invariant:
+# every line the page shows as code is highlighted exactly as from the whole text.
+
+_SOURCE = Source(PurePosixPath("m.py"), PurePosixPath("m.html"), PurePosixPath("m.py"), "python")
+
+
+def same_code_from_its_view(text: str) -> None:
+    comment_rows: list[int] = []
+    document = parse(_SOURCE, text, [], comment_rows=comment_rows)
+    view, folds = code_view(text, document, comment_rows)
+    count = text.count("\n") + 1
+    whole = highlight.highlight_lines(text, count)
+    alone = unfold(highlight.highlight_lines(view, view.count("\n") + 1), folds)
+    assert len(alone) == count
+    shown = [number for section in document.sections for number in section.code_lines]
+    assert [alone[n - 1] for n in shown] == [whole[n - 1] for n in shown]
+
+
+_LINES = st.sampled_from([
+    "# prose", "    # indented prose with 'quotes' and \"more\"", "# {braces} %s \\", "#", "x = 1  # trailing",
+    "def f(a):", '    """Doc.', '    # in a docstring"""', '    """One line."""', "    return a", "s = '''",
+    "# inside a string", "'''", 'y = f"{x}"  # c', "if x:", "    pass", "", "@dec", "class C:", "# -*- coding: utf-8 -*-",
+    "z = (1,", "     # between arguments", "     2)", "t = 'a' \\", "    'b'", "# noqa: E501", "u = r'\\'",
+])
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(_LINES, max_size=25).map("\n".join))
+def test_code_lines_highlight_the_same_from_the_code_alone(text: str) -> None:
+    same_code_from_its_view(text)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(_PIECES, max_size=60).map("".join))
+def test_code_lines_highlight_the_same_from_the_code_alone_on_python_like_text(text: str) -> None:
+    same_code_from_its_view(text)
+
+
+@pytest.mark.parametrize("path", sorted((ROOT / "site_gen").glob("*.py")) + sorted((ROOT / "labml_nn").rglob("*.py"))
+                         + sorted(STDLIB.glob("*.py"))[::6], ids=lambda p: p.name)
+def test_code_lines_highlight_the_same_from_the_code_alone_on_real_sources(path: Path) -> None:
+    same_code_from_its_view(path.read_text(encoding="utf-8", errors="surrogateescape").replace("\r\n", "\n"))
