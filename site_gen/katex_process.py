@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -38,7 +37,8 @@ class KatexError(Exception):
 
 class _Child:
     def __init__(self) -> None:
-        from multiprocessing.connection import Connection  # on first use: an edit build may render no formula
+        import socket  # on first use: an edit build may render no formula
+        from multiprocessing.connection import Connection
 
         ours, theirs = socket.socketpair()
         self.pid = os.fork()

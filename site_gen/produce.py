@@ -86,10 +86,13 @@ def produce(plan: list[list[Task]], cache: Cache, site: Callable[[], Site], jobs
     produced = Produced()
     total, done = sum(len(tasks) for tasks in plan), 0
     anchors: dict[PurePosixPath, dict[int, list[str]]] = {}  # of the default language's pages
+    kept: set[tuple[str, bool]] = set()  # formulas marked in use (each page of each language has its own)
 
     def written(task: Task, result: PageResult, packs: tuple[bytes, bytes], default: bool) -> Made:
         for tex, display in result.formulas:  # whether the page was rendered or came from the cache
-            cache.keep("formula", formula_key(cache, tex, display, numbering))
+            if (tex, display) not in kept:
+                kept.add((tex, display))
+                cache.keep("formula", formula_key(cache, tex, display, numbering))
         for key in result.sections:  # its sections, for the next edit of the page
             cache.keep("section", key)
         if default and task.kind == "page":

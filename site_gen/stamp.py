@@ -44,7 +44,7 @@ import hashlib
 import json
 import os
 import sys
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from importlib.machinery import PathFinder
 from pathlib import Path
 
@@ -179,7 +179,7 @@ def record(config: Config, key: str, inputs: Stats, scanned_at: int, report: dic
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         temporary = path.with_suffix(".tmp")
-        temporary.write_text(json.dumps(asdict(stamp)), encoding="utf-8")
+        temporary.write_text(json.dumps(vars(stamp)), encoding="utf-8")  # not `asdict`: it deep-copies every stat
         os.replace(temporary, path)
     except OSError:
         pass  # no stamp: the next build simply does not skip
