@@ -173,20 +173,23 @@ def _from_json(source: Source, text: str, hit: dict) -> tuple[
 class FrontMatterMemo:
     """
     Front matter as earlier builds read it (`document.FrontMatter`), by its
-    YAML, in the build's own process only (workers cannot use the cache's
-    connection); `key` is that of the last one asked for, which a source's
-    cache entry keeps.
+    YAML, looked up in the build's own process only (workers cannot use the
+    cache's connection); `key` is that of the last one asked for, which a
+    source's cache entry keeps, and `read` what a worker read (for the build
+    to store: the next edit of the page then needs no PyYAML).
     """
 
     def __init__(self, cache: Cache) -> None:
         self._cache = cache
         self._owner = os.getpid()
         self.key: str | None = None
+        self.read: list | None = None
 
     def __call__(self, yaml: str, read: Callable[[str], list]) -> list:
         self.key = self._cache.key("front matter", yaml)
         if os.getpid() != self._owner:
-            return read(yaml)
+            self.read = read(yaml)
+            return self.read
         return self._cache.remember("front matter", yaml, lambda: read(yaml), decode=_front_matter_shape)
 
 
@@ -209,7 +212,7 @@ def _parse(memos: tuple[FrontMatterMemo, CodeMemo], item: tuple[Source, str, boo
     front_matter, code_memo = memos
     source, text, wants_units, wanted = item
     found: list[Problem] = []
-    front_matter.key = None
+    front_matter.key = front_matter.read = None
     comment_rows: list[int] = []
     document = parse(source, text, found, front_matter, comment_rows)
     units = units_of(document) if wants_units else None
@@ -220,6 +223,8 @@ def _parse(memos: tuple[FrontMatterMemo, CodeMemo], item: tuple[Source, str, boo
         lines = _highlight(source, view)
         if wanted:
             entries.append(("code", code_key, encode_value(lines)))
+    if wanted and front_matter.read is not None:
+        entries.append(("front matter", front_matter.key, encode_value(front_matter.read)))
     if wanted:
         entries.append(("document", None, encode_value({
             "document": document.to_json(), "units": units, "front matter": front_matter.key, "code": code_key,

@@ -177,6 +177,25 @@ def test_an_edit_of_prose_finds_its_code_highlighted(tree: Path, tmp_path: Path,
     assert same_tree(tmp_path / "reference", out)
 
 
+def test_front_matter_read_by_workers_is_remembered_for_the_next_edit(tmp_path: Path, monkeypatch) -> None:
+    """A cold build reads front matter in its workers; the first edit after it still needs no YAML read."""
+    from site_gen import document
+
+    (tmp_path / "pyproject.toml").write_text('[[tool.site_gen.sources]]\ndir = "src"\n')
+    (tmp_path / "src").mkdir()
+    for i in range(10):  # enough sources for the build to share them between workers
+        (tmp_path / "src" / f"m{i}.py").write_text(f'"""\n---\ntitle: Page {i}\n---\nProse {i}.\n"""\n\nx = {i}\n')
+    config = load(tmp_path, out=tmp_path / "html")
+    build(config, jobs=2)
+    edited = tmp_path / "src" / "m3.py"
+    edited.write_text(edited.read_text().replace("x = 3", "x = 33"))
+    reads = []
+    monkeypatch.setattr(document, "read_front_matter", lambda yaml: reads.append(yaml) or [None, None, None])
+    report = build(load(tmp_path, out=tmp_path / "html"), jobs=2)
+    assert report.rendered >= 1 and reads == []
+    assert "<title>Page 3" in (tmp_path / "html" / "m3.html").read_text()
+
+
 def test_code_the_cache_lost_is_highlighted_again(tree: Path, tmp_path: Path) -> None:
     """A source's code is stored apart from its document: a page rendered without it is the same page."""
     import sqlite3
