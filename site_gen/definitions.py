@@ -200,10 +200,9 @@ def collect(documents: Iterable[_Readable]) -> Definitions:
 
 def _parsed_names(source: Source, text: str, also: Iterable[str] = ()) -> ModuleNames | None:
     try:
-        tree = parse_tree(text)
-    except PARSE_ERRORS:
+        return module_names(parse_tree(text), source, text, also)
+    except PARSE_ERRORS:  # a `RecursionError` too: a tree that parses but nests deeper than our walk may go
         return None
-    return module_names(tree, source, text, also)
 
 
 def _resolved(reads: list[list], scope: dict[str, Definition],

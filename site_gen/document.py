@@ -127,7 +127,10 @@ def parse(source: Source, text: str, problems: list[Problem],
         tree = tree_or_error(text)  # parsed once: the splitter and the definitions both read the tree
         sections, found = split(text, path, tree, comment_rows)
         problems.extend(found)
-        names = module_names(tree, source, text) if isinstance(tree, ast.Module) else None
+        try:
+            names = module_names(tree, source, text) if isinstance(tree, ast.Module) else None
+        except RecursionError:  # an expression Python parses but nests deeper than our walk of it may go
+            problems.append(Problem(path, 1, "nested too deeply to find its definitions: its names link nowhere"))
     else:
         sections = [Section(text, list(range(1, len(lines) + 1)), [])]
     title, summary = _front_matter(sections, path, problems, front_matter)

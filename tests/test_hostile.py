@@ -100,6 +100,19 @@ def test_fifty_thousand_lines(project: Path) -> None:
     assert 'id="L50000"' in page
 
 
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_code_nested_deeper_than_the_walk_of_its_tree(project: Path, jobs: int) -> None:
+    """A long chain of `+` parses, as a tree deeper than a recursive walk may go (sympy has one): a warning, no crash."""
+    deep = "# A long sum\ntotal = " + " + ".join(f"good.x{i}" for i in range(900)) + "\nimport good\n"
+    (project / "src" / "deep.py").write_text(deep)
+    for i in range(8):  # enough pages for workers to read them when there are two jobs
+        (project / "src" / f"other{i}.py").write_text(f"# Other {i}\nx = {i}\n")
+    report = build_src(project, jobs=jobs)
+    assert messages(report) == ["src/deep.py:1: nested too deeply to find its definitions: its names link nowhere"]
+    assert ">x899<" in (project / "html" / "deep.html").read_text("utf-8")  # its code is shown
+    assert_good_page(project)
+
+
 def test_a_loop_of_symbolic_links_is_a_broken_link_not_a_crash(project: Path) -> None:
     (project / "src" / "loop.png").symlink_to("loop2.png")
     (project / "src" / "loop2.png").symlink_to("loop.png")
