@@ -133,7 +133,7 @@ def parse(source: Source, text: str, problems: list[Problem],
             problems.append(Problem(path, 1, "nested too deeply to find its definitions: its names link nowhere"))
     else:
         sections = [Section(text, list(range(1, len(lines) + 1)), [])]
-    title, summary = _front_matter(sections, path, problems, front_matter)
+    title, summary = _front_matter(sections, lines, path, problems, front_matter)
     title = title or _first_heading(_module_prose(sections, lines)) or _default_title(source)
     summary = summary or ""
     return Document(source, sections, title.strip(), summary.strip(), pack(text), names)
@@ -161,7 +161,7 @@ def _decode(data: bytes, path: str, kind: str, problems: list[Problem]) -> str:
         return data.decode("utf-8", "replace")
 
 
-def _front_matter(sections: list[Section], path: str, problems: list[Problem],
+def _front_matter(sections: list[Section], lines: list[str], path: str, problems: list[Problem],
                   remembered: FrontMatter) -> tuple[str | None, str | None]:
     """The title and summary of YAML between `---` lines at the top of the first prose; removed from it."""
     first = next((s for s in sections if s.doc), None)
@@ -174,7 +174,9 @@ def _front_matter(sections: list[Section], path: str, problems: list[Problem],
     title, summary, problem = remembered(match.group(1), read_front_matter)
     if problem is not None:
         below, message = problem
-        problems.append(Problem(path, first.doc_line + below, message))
+        # Counted from the opening `---`: on the docstring's first line (`"""---`) or below it (`r"""` alone)
+        opening = next((n for n in first.doc_lines if lines[n - 1].strip(' \t#rRuU"\'') == "---"), first.doc_line)
+        problems.append(Problem(path, opening + below, message))
     return title, summary
 
 
@@ -188,14 +190,16 @@ def read_front_matter(yaml: str) -> list:
 
     try:
         meta = pyyaml.safe_load(yaml)
+        if not isinstance(meta, dict):
+            return [None, None, [0, "front matter must be a mapping (title: …, summary: …)"]]
+        return [str(meta["title"]) if meta.get("title") else None,
+                str(meta["summary"]) if meta.get("summary") else None, None]
     except pyyaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         return [None, None, [1 + (mark.line if mark else 0),
                              f"front matter is not valid YAML: {getattr(error, 'problem', error)}"]]
-    if not isinstance(meta, dict):
-        return [None, None, [0, "front matter must be a mapping (title: …, summary: …)"]]
-    return [str(meta["title"]) if meta.get("title") else None, str(meta["summary"]) if meta.get("summary") else None,
-            None]
+    except RecursionError:  # PyYAML reads nested collections recursively
+        return [None, None, [0, "front matter nests too deeply to read"]]
 
 
 def _module_prose(sections: list[Section], lines: list[str]) -> str:

@@ -113,6 +113,26 @@ def test_code_nested_deeper_than_the_walk_of_its_tree(project: Path, jobs: int) 
     assert_good_page(project)
 
 
+@pytest.mark.parametrize("opening", ['"""---\n', 'r"""\n---\n', '# ---\n'], ids=["same line", "line below", "comment"])
+def test_a_yaml_error_in_front_matter_names_its_line(project: Path, opening: str) -> None:
+    comment = opening.startswith("#")
+    body = ["title: Adam", "summary: [unclosed", "other: x", "---", "# Heading"]
+    text = opening + "".join(("# " if comment else "") + line + "\n" for line in body) + ("" if comment else '"""\n') + "x = 1\n"
+    (project / "src" / "meta.py").write_text(text)
+    report = build_src(project)
+    where = text.split("\n").index(("# " if comment else "") + "other: x") + 1  # where PyYAML stops
+    assert [m.split(": front matter")[0] for m in messages(report)] == [f"src/meta.py:{where}"]
+    assert_good_page(project)
+
+
+def test_front_matter_nested_too_deeply_is_a_warning_not_a_crash(project: Path) -> None:
+    (project / "src" / "deep.py").write_text('"""\n---\ntitle: ' + "[" * 3000 + "]" * 3000 + '\n---\n# Deep\n"""\nx = 1\n')
+    report = build_src(project)
+    assert messages(report) == ["src/deep.py:2: front matter nests too deeply to read"]
+    assert "<title>Deep" in (project / "html" / "deep.html").read_text("utf-8")
+    assert_good_page(project)
+
+
 def test_a_loop_of_symbolic_links_is_a_broken_link_not_a_crash(project: Path) -> None:
     (project / "src" / "loop.png").symlink_to("loop2.png")
     (project / "src" / "loop2.png").symlink_to("loop.png")
