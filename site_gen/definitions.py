@@ -92,10 +92,20 @@ class Definitions:
                 self._on_page.setdefault(d.url, []).append(d)
         return self._members, self._on_page
 
-    def fingerprint(self) -> str:
-        """Everything a page shows of other pages' definitions, for cache keys."""
-        return repr(sorted((d.module, d.name, str(d.url), d.line, d.summary, [str(u) for u in self.users(d)])
-                           for d in self.defined.values()))
+    def fingerprint(self, url: PurePosixPath) -> str:
+        """
+        Everything page `url` shows of definitions, its own and other pages'
+        (lines, summaries, the pages that use its own), for its cache key: a
+        definition that moves re-renders the pages that link to it, not the site.
+        """
+        members, on_page = self._indexes()
+        shown = lambda d: (d.module, d.name, str(d.url), d.line, d.summary)  # noqa: E731 - a target as `page` shows it
+        return repr((
+            [(r.line, r.column, r.text, shown(r.target)) for r in self.references.get(url, [])],
+            [(name, shown(d), [(qualified, shown(member)) for qualified, member in members.get((d.module, d.name), [])])
+             for name, d in self.scopes.get(url, {}).items()],
+            [(d.name, d.line, [str(user) for user in self.users(d)]) for d in on_page.get(url, [])],  # titles: in the plan
+        ))
 
     def page(self, url: PurePosixPath, language: PurePosixPath,
              title: Callable[[PurePosixPath], tuple[str, str]]) -> dict:

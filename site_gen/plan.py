@@ -53,7 +53,7 @@ class Task:
     lang: str
     path: PurePosixPath  # where it goes in the site
     url: PurePosixPath  # language-neutral: the source's page, or the folder's index
-    source: str = ""  # the Source record and its text (pages)
+    source: str = ""  # the Source record, its text and what it shows of definitions (pages)
     table: TableText | None = None  # the page's translation table in `lang`, and its review list
     ui: str = ""  # the interface table in `lang` (held by the `Plan`)
     settings: str = ""  # settings and templates
@@ -89,8 +89,9 @@ def plan(config: Config, files: Files, documents: list[Document],
     result = Plan(order=_reading_order(documents, config.nav, remember))
     settings = settings_digest(config)
     order = "\n".join(str(url) for url in result.order)  # previous/next links and the site's tree
-    shared = digest(files.map.listing(), order, definitions.fingerprint())  # links, the tree, code links, "used in"
-    sources = [digest(repr(d.source), d.text) for d in documents]  # once, whatever the languages
+    shared = digest(files.map.listing(), order)  # links, the tree
+    # Once, whatever the languages: a page's source and text, and what it shows of definitions (code links, "used in")
+    sources = [digest(repr(d.source), d.text, definitions.fingerprint(d.source.url)) for d in documents]
     for lang in config.languages:
         tables = {d.source.url: read_table(table_path(config.translations, lang, d.source.table))
                   for d in documents if config.translated(d.source.translate, lang)}
@@ -135,7 +136,7 @@ def settings_digest(config: Config) -> str:
 
 def _tasks(config: Config, files: Files, documents: list[Document], sources: list[str],
            tables: dict[PurePosixPath, TableText], lang: str, ui: str, settings: str, structure: str) -> list[Task]:
-    """`sources`: the digest of each document's source record and text."""
+    """`sources`: the digest of each document's source record, text and definitions shown."""
     folder = config.language_folder(lang)
     tasks = []
     for document, source_digest in zip(documents, sources):

@@ -496,7 +496,7 @@ class SectionMade:
     @classmethod
     def from_json(cls, data: dict) -> SectionMade:
         """A remembered section; `TypeError`/`ValueError` (a miss, never a crash) for any other shape."""
-        made = cls(**{**data, "headings": [Heading(**h) for h in data["headings"]],
+        made = cls(**{**data, "headings": [Heading(**{**h, "text": _html(h["text"])}) for h in data["headings"]],
                       "issues": [Issue(**i) for i in data["issues"]],
                       "anchor_links": [(url, (page, fragment)) for url, (page, fragment) in data["anchor_links"]],
                       "formulas": [(tex, display) for tex, display in data["formulas"]]})
@@ -505,6 +505,13 @@ class SectionMade:
                 and all(isinstance(tex, str) and isinstance(display, bool) for tex, display in made.formulas)):
             raise ValueError("not a rendered section")
         return made
+
+
+def _html(text: object) -> Markup:
+    """A remembered heading's HTML, safe again as when it was made (JSON keeps only the string)."""
+    if not isinstance(text, str):
+        raise ValueError("a heading's HTML is not a string")
+    return Markup(text)
 
 
 class SectionMemo:

@@ -196,6 +196,37 @@ def test_front_matter_read_by_workers_is_remembered_for_the_next_edit(tmp_path: 
     assert "<title>Page 3" in (tmp_path / "html" / "m3.html").read_text()
 
 
+def test_a_heading_from_an_earlier_build_reads_as_a_fresh_one(tmp_path: Path) -> None:
+    """A page re-rendered around a remembered section lists its heading in the contents as a fresh build does."""
+    (tmp_path / "pyproject.toml").write_text('[[tool.site_gen.sources]]\ndir = "src"\n')
+    (tmp_path / "src").mkdir()
+    page = tmp_path / "src" / "page.py"
+    page.write_text("# # Page\n\n# ## Alice's & Bob's $x_1$\nx = 1\n\n# ## Other\ny = 2\n")
+    build(load(tmp_path, out=tmp_path / "html"))
+    page.write_text(page.read_text().replace("## Other", "## Another"))
+    assert build(load(tmp_path, out=tmp_path / "html")).rendered == 1
+    build(load(tmp_path, out=tmp_path / "reference"), use_cache=False)
+    assert same_tree(tmp_path / "reference", tmp_path / "html")
+    assert "Alice&#39;s &amp; Bob" in (tmp_path / "html" / "page.html").read_text()  # escaped once, in the contents too
+
+
+def test_a_definition_that_moves_re_renders_the_pages_that_link_to_it_not_the_site(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text('[[tool.site_gen.sources]]\ndir = "pkg"\n')
+    (tmp_path / "pkg").mkdir()
+    (tmp_path / "pkg" / "a.py").write_text("# # A\ndef f():\n    return 1\n")
+    (tmp_path / "pkg" / "b.py").write_text("# # B\nfrom pkg.a import f\n\nx = f()\n")
+    for name in "cde":
+        (tmp_path / "pkg" / f"{name}.py").write_text(f"# # {name.upper()}\n{name} = 1\n")
+    build(load(tmp_path, out=tmp_path / "html"))
+    a = tmp_path / "pkg" / "a.py"
+    a.write_text(a.read_text().replace("# # A\n", "# # A\n\n# A line more: `f` moves down.\n"))
+    report = build(load(tmp_path, out=tmp_path / "html"))
+    assert report.rendered == 2  # a.html, and b.html whose `f` links to its new line; c, d, e and the index as they were
+    build(load(tmp_path, out=tmp_path / "reference"), use_cache=False)
+    assert same_tree(tmp_path / "reference", tmp_path / "html")
+    assert 'a.html#L4' in (tmp_path / "html" / "b.html").read_text()
+
+
 def test_code_the_cache_lost_is_highlighted_again(tree: Path, tmp_path: Path) -> None:
     """A source's code is stored apart from its document: a page rendered without it is the same page."""
     import sqlite3
