@@ -16,9 +16,8 @@ page needs it, so it is stored apart and read only when the page is rendered
 (`Reading.load`): an edit build reads the code of the pages it renders, not of
 the whole site. It is stored under a key of the code alone: Pygments lexes the
 text with each run of comment lines the page shows as prose folded into one
-line, `#` (a comment runs to the end of its line whatever it says, so the code
-is highlighted the same: `code_view`), and a page whose prose was edited, even
-by lines added or removed, finds its code highlighted already. A source's YAML front matter is
+line, `#` (`code_view`), and a page whose prose was edited, even by lines added
+or removed, finds its code highlighted already. A source's YAML front matter is
 remembered by its text (`FrontMatterMemo`), so a page edited below it is read
 without PyYAML, which takes longer to import than the page takes to split.
 """
@@ -236,9 +235,14 @@ def code_view(text: str, document: Document, comment_rows: list[int]) -> tuple[s
     """
     The text a source's code is highlighted from, and what it folds: each run of
     comment lines the page shows as prose is one line there, the first one's
-    indentation and `#`. A comment runs to the end of its line whatever it says,
-    so every line shown as code is highlighted as from the whole text; and the
-    view depends on the code alone. Folds: [first line, lines] of each run.
+    indentation and `#`. The code's colours then depend on the code alone: what
+    a comment says never changes them. Where Pygments reads a comment as Python
+    does (to the end of its line, whatever it says) they are those of the whole
+    text; where it misreads the Python before it (an escaped quote in a raw
+    triple-quoted string, a name `case` alone on its line, a format field its
+    pattern follows past the end of a string), the comment's words no longer
+    decide how the code after it is coloured.
+    Folds: [first line, lines] of each run.
     """
     shown = {number for section in document.sections for number in section.code_lines}
     folds: list[list[int]] = []
