@@ -76,9 +76,19 @@ def recompute(kind: str, inputs: str, compute: Callable[[], Any], encode: Any = 
     return compute()
 
 
+# Values shorter than this are stored as they are: setting zlib up costs ~50 µs whatever the size (its
+# tables are cleared each time), more than encoding a small value, and a cold stdlib build stores 20,000
+_COMPRESS_FROM = 4096
+
+
 def encode_value(value: Any) -> bytes:
-    """A JSON value as the cache stores it (`Cache.put_encoded`): compact JSON, UTF-8, compressed fast."""
+    """
+    A JSON value as the cache stores it (`Cache.put_encoded`): compact JSON,
+    UTF-8, compressed fast unless short.
+    """
     text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    if len(text) < _COMPRESS_FROM:
+        return text.encode("utf-8", "surrogatepass")
     packer = zlib.compressobj(1)
     # UTF-8 a megabyte at a time: a big page's JSON is never held twice (a slice never splits a character)
     packed = [packer.compress(text[at : at + 2**20].encode("utf-8", "surrogatepass")) for at in range(0, len(text), 2**20)]
@@ -88,24 +98,29 @@ def encode_value(value: Any) -> bytes:
 def encode_text(text: bytes) -> bytes:
     """
     A text (UTF-8) as the cache stores it, for `encode_value` of the `str`:
-    itself behind a NUL byte (no JSON text starts with one), compressed fast.
+    itself behind a NUL byte (no JSON text starts with one), compressed fast unless short.
     A page's HTML is stored so: JSON would escape every quote of it, then encode it all again.
     """
+    if len(text) < _COMPRESS_FROM:
+        return _TEXT + text
     packer = zlib.compressobj(1)
     return b"".join([packer.compress(_TEXT), packer.compress(text), packer.flush()])
 
 
 _TEXT = b"\0"
+_ZLIB = b"\x78"  # the first byte of what `zlib.compressobj` makes (deflate, 32 KB window); no JSON text starts so
 
 
 def _decode_value(stored: bytes) -> Any:
     """The value `encode_value` or `encode_text` made `stored` from; `ValueError` for anything else."""
     if not isinstance(stored, bytes):
         raise ValueError("not an encoded value")
-    try:
-        data = zlib.decompress(stored)
-    except zlib.error as error:
-        raise ValueError(f"not compressed: {error}") from None
+    data = stored
+    if stored[:1] == _ZLIB:
+        try:
+            data = zlib.decompress(stored)
+        except zlib.error as error:
+            raise ValueError(f"not compressed: {error}") from None
     if data.startswith(_TEXT):
         return str(memoryview(data)[len(_TEXT):], "utf-8", "surrogatepass")
     return json.loads(data.decode("utf-8", "surrogatepass"))
