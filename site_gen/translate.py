@@ -48,6 +48,7 @@ from typing import Callable, Iterable
 from .cache import Remember, digest, recompute
 from .grammar import blocks, headings, tokenize, words
 from .model import Problem
+from .split import PARSE_ERRORS, parse_tree
 
 UI_TABLE = "_ui.json"
 # Interface strings the generator uses outside its templates
@@ -131,9 +132,9 @@ def units_of(document) -> list[str]:
 def marked_strings(python: str) -> list[tuple[str, int]]:
     """`(string, line)` of each `_("…")` call with one literal string, in source order."""
     try:
-        tree = ast.parse(python)
-    except (SyntaxError, ValueError):
-        return []  # the page reports the syntax error; its prose is still translatable
+        tree = parse_tree(python)  # as the splitter parses: the documented code's invalid escapes are not ours to warn of
+    except PARSE_ERRORS:
+        return []  # the page reports why it does not parse; its prose is still translatable
     calls = [node for node in ast.walk(tree) if isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
              and node.func.id == "_" and len(node.args) == 1 and not node.keywords
              and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str)]

@@ -478,3 +478,21 @@ def test_the_pool_has_ended_when_the_last_result_is_taken() -> None:
     assert [next(results) for _ in items] == [item * 2 for item in items]
     assert multiprocessing.active_children() == []
     results.close()
+
+
+def test_a_translated_site_reads_code_python_cannot_parse_or_warns_of_without_a_crash_or_noise(tmp_path: Path) -> None:
+    """The strings a translated page's code marks for translation are found in a tree parsed as the splitter parses."""
+    import warnings
+
+    (tmp_path / "pyproject.toml").write_text('[tool.site_gen]\nlanguages = ["en", "ja"]\n\n[[tool.site_gen.sources]]\ndir = "src"\n')
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "good.py").write_text(GOOD)
+    (tmp_path / "src" / "deep.py").write_text("# Too deep for Python's parser\ntotal = " + " + ".join(["1"] * 5000) + "\n")
+    (tmp_path / "src" / "escape.py").write_text('# An invalid escape\npattern = "\\$x"\n')
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        report = build(load(tmp_path, out=tmp_path / "html"))
+    assert [m.split(": ")[0] for m in messages(report)] == ["src/deep.py:1"]  # could not parse, docstrings shown as code
+    assert not [w for w in caught if "escape" in str(w.message)]
+    assert (tmp_path / "html" / "ja" / "deep.html").is_file()
+    assert_good_page(tmp_path)
