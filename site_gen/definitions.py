@@ -68,6 +68,7 @@ class Definitions:
     # Indexed once, in definition order: the members of each class (by module and class), the definitions of each page
     _members: dict[tuple[str, str], list[tuple[str, Definition]]] | None = field(default=None, repr=False, compare=False)
     _on_page: dict[PurePosixPath, list[Definition]] | None = field(default=None, repr=False, compare=False)
+    _shown_texts: dict[int, str] = field(default_factory=dict, repr=False, compare=False)  # by `id`: they live as long
 
     def users(self, target: Definition) -> list[PurePosixPath]:
         """The other pages that use a definition, in page order."""
@@ -99,13 +100,23 @@ class Definitions:
         definition that moves re-renders the pages that link to it, not the site.
         """
         members, on_page = self._indexes()
-        shown = lambda d: (d.module, d.name, str(d.url), d.line, d.summary)  # noqa: E731 - a target as `page` shows it
-        return repr((
-            [(r.line, r.column, r.text, shown(r.target)) for r in self.references.get(url, [])],
-            [(name, shown(d), [(qualified, shown(member)) for qualified, member in members.get((d.module, d.name), [])])
-             for name, d in self.scopes.get(url, {}).items()],
-            [(d.name, d.line, [str(user) for user in self.users(d)]) for d in on_page.get(url, [])],  # titles: in the plan
-        ))
+        targets: dict[int, tuple[int, Definition]] = {}  # by identity: hashing one hashes its path, ~10x slower
+
+        def target(d: Definition) -> int:  # each shown once, however many lines name it
+            return targets.setdefault(id(d), (len(targets), d))[0]
+
+        refs = [(r.line, r.column, r.text, target(r.target)) for r in self.references.get(url, [])]
+        names = [(name, target(d), [(qualified, target(member)) for qualified, member in members.get((d.module, d.name), [])])
+                 for name, d in self.scopes.get(url, {}).items()]
+        own = [(d.name, d.line, [str(user) for user in self.users(d)]) for d in on_page.get(url, [])]  # titles: in the plan
+        return "\n".join([repr((refs, names, own)), *(self._shown(d) for _, d in targets.values())])
+
+    def _shown(self, d: Definition) -> str:
+        """A target as `page` shows it, for `fingerprint`: made once a build (a page shows hundreds, most shown by many)."""
+        found = self._shown_texts.get(id(d))
+        if found is None:
+            found = self._shown_texts[id(d)] = repr((d.module, d.name, str(d.url), d.line, d.summary))
+        return found
 
     def page(self, url: PurePosixPath, language: PurePosixPath,
              title: Callable[[PurePosixPath], tuple[str, str]]) -> dict:
