@@ -45,15 +45,18 @@ class Document:
     sections: list[Section]
     title: str
     summary: str
-    # Its normalised text, UTF-8 and compressed (`text` unpacks it)
-    packed: bytes = b""
+    # Its normalised text: as read (a document found in the cache), or UTF-8 and compressed
+    # (`pack`: one a worker read and sends back, held by the build to its end); `text` gives it
+    content: str | bytes = ""
     # What its code defines and reads, for links to definitions (a Python source that parses)
     names: ModuleNames | None = None
 
     @property
     def text(self) -> str:
-        """Its text, unpacked anew on each call: keep it in a local while it is needed."""
-        return zlib.decompress(self.packed).decode("utf-8", "surrogatepass") if self.packed else ""
+        """Its text, unpacked anew on each call if packed: keep it in a local while it is needed."""
+        if isinstance(self.content, str):
+            return self.content
+        return zlib.decompress(self.content).decode("utf-8", "surrogatepass") if self.content else ""
 
     @cached_property
     def lines(self) -> list[str]:
@@ -86,7 +89,7 @@ class Document:
     def from_json(cls, source: Source, text: str, data: dict) -> Document:
         sections = [Section(**s) for s in data["sections"]]
         names = ModuleNames(**data["names"]) if data["names"] else None
-        return cls(source, sections, data["title"], data["summary"], pack(text), names)
+        return cls(source, sections, data["title"], data["summary"], text, names)  # in the build's process: not packed
 
 
 def pack(text: str) -> bytes:

@@ -97,12 +97,26 @@ class Site:
         # Ids the templates write (search box, contents): a heading never takes one, a link may point at one
         self.template_ids = {i for name, text in self.templates.sources.items() if name.endswith(".html")
                              for i in element_ids(text) if "{" not in i}
+        self._page_marks: dict[PurePosixPath, tuple[set[str], dict[str, str]]] = {}  # `_marks`
 
     def sitemap(self) -> str:
         pages = {d.source.url for d in self.by_url.values()} | {f / "index.html" for f in self.files.folders()}
         return self.templates.render("sitemap.xml", entries=self.addresses.sitemap(list(pages)))
 
     # ### One page
+
+    def _marks(self, document: Document) -> tuple[set[str], dict[str, str]]:
+        """
+        The ids the author wrote anywhere on the page (`<a id="x">`: generated
+        ids step aside from them) and its equations' labels: of its English, so
+        found once for all its languages.
+        """
+        found = self._page_marks.get(document.source.url)
+        if found is None:
+            ids = {i for section in document.sections for i in element_ids(section.doc)}
+            labels = equation_labels(tex for s in document.sections for tex, _ in formulas(s.doc))
+            found = self._page_marks[document.source.url] = ids, labels
+        return found
 
     def render_page(self, task: Task) -> PageResult:
         """
@@ -127,9 +141,8 @@ class Site:
             used.add((tex, display))
             return self.math(tex, display)
 
-        # Ids the author wrote anywhere on the page (`<a id="x">`): generated ids step aside from them
-        reserved = self.template_ids | {i for section in document.sections for i in element_ids(section.doc)}
-        labels = equation_labels(tex for s in document.sections for tex, _ in formulas(s.doc))
+        written, labels = self._marks(document)
+        reserved = self.template_ids | written
         prose = ProseRenderer(math, self.files.resolver(source, self.config.language_folder(lang), linked),
                               lang=lang, untranslated_notice=gettext(UNTRANSLATED_NOTICE),
                               stale_notice=gettext(STALE_NOTICE), permalink_label=gettext(PERMALINK),

@@ -516,7 +516,8 @@ def test_a_document_is_stored_as_asdict_makes_it_and_comes_back_equal(sections, 
     stored = json.loads(json.dumps(document.to_json()))
     assert stored == json.loads(json.dumps(dict(sections=[asdict(s) for s in sections], title=title,
                                                 summary=title[::-1], names=asdict(names) if names else None)))
-    assert Document.from_json(source, "x = 1\n", stored) == document
+    found = Document.from_json(source, "x = 1\n", stored)  # its text as read, not packed: it stays in the build's process
+    assert found.text == document.text and replace(found, content="") == replace(document, content="")
 
 
 @settings(max_examples=50, deadline=None)
