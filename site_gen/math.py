@@ -40,9 +40,8 @@ from dataclasses import dataclass
 from html import escape, unescape
 from typing import Iterable
 
-from . import katex_process
-from .mathml import for_browsers
-from .symbols import is_markable, mark_symbols, mark_whole_symbols
+# `katex_process`, `mathml` and `symbols` are imported by the first formula no earlier build
+# rendered: an edit build seldom has one, and finds every other in the cache
 
 from .assets import KATEX_VERSION  # noqa: F401  (re-exported: the version this module renders with)
 
@@ -158,6 +157,9 @@ class KatexRenderer:
             self.fresh.setdefault(key, rendered)
 
     def _render(self, tex: str, display: bool) -> Rendered:
+        from . import katex_process
+        from .symbols import mark_whole_symbols
+
         if not self.number_all:
             tex = unnumbered(tex)
         marked = _marked(tex, display, self.number_all)
@@ -173,6 +175,9 @@ class KatexRenderer:
 
 def _render(tex: str, display: bool, counted: bool = False) -> str:
     """KaTeX's MathML of a formula, in our wrapper; raises `KatexError`."""
+    from . import katex_process
+    from .mathml import for_browsers
+
     mathml = katex_process.render(tex, displayMode=display, **_OPTIONS).removeprefix(_KATEX).removesuffix(_END)
     mathml = _row_numbers(mathml, tex, counted)
     mathml = for_browsers(mathml.replace(_NAMESPACE, "", 1))  # HTML knows `<math>`: the namespace is only bytes
@@ -184,6 +189,9 @@ def _marked(tex: str, display: bool, counted: bool) -> str | None:
     The MathML of a formula with its symbols marked, its annotation the formula
     as written; None if it has no marks or KaTeX rejects it marked.
     """
+    from . import katex_process
+    from .symbols import is_markable, mark_symbols
+
     marked = mark_symbols(tex) if is_markable(tex) else tex
     if marked == tex:
         return None
