@@ -159,6 +159,7 @@ def has_words(unit: str) -> bool:
 _BLOCK_START = re.compile(r"[ \t]*(?:[-*+][ \t]|\d+[.)][ \t]|#|\||>)")
 
 
+@lru_cache(maxsize=8192)  # every language's table of a page has the same English keys
 def normalise(unit: str) -> str:
     """`unit` with its layout taken out: equal for two units that differ only by reflow."""
     parts, run = [], []
