@@ -27,10 +27,12 @@ other program (or another version of this one) wrote or changed in place does
 not match it and is read as a miss, then recomputed. A value whose shape its
 reader cannot use is a miss too, never a crash.
 
-Values are stored as JSON, UTF-8, compressed (`encode_value`): a page is mostly
-repetitive HTML, so the cache is a few times smaller than the site, and a
-worker can encode its page's entry itself (`put_encoded`), so the build's
-main process never holds a page's JSON.
+Values are stored as JSON, UTF-8, compressed when long (`encode_value`); a
+page's HTML as its UTF-8 (`encode_text`), compressed too: a page is mostly
+repetitive HTML, so the cache is a few times smaller than the site; bytes
+compressed already beside the JSON they go with (`encode_parts`). A worker can
+encode its page's entries itself (`put_encoded`), so the build's main process
+never holds a page's JSON.
 
 In: kinds, keys and JSON values. Out: the values stored under those keys.
 """
@@ -107,14 +109,40 @@ def encode_text(text: bytes) -> bytes:
     return b"".join([packer.compress(_TEXT), packer.compress(text), packer.flush()])
 
 
+def encode_parts(value: Any, parts: list[bytes]) -> bytes:
+    """
+    A JSON value and some bytes (compressed already, say) as the cache stores
+    them: the bytes as they are, not written into the JSON as text nor compressed
+    again; each part behind its length. It comes back as `(value, parts)`.
+    """
+    pieces = [encode_value(value), *parts]
+    return b"".join([_PARTS, *(piece for part in pieces for piece in (len(part).to_bytes(4, "big"), part))])
+
+
+def _parts(stored: bytes) -> tuple[Any, list[bytes]]:
+    pieces, at = [], len(_PARTS)
+    while at < len(stored):
+        size = int.from_bytes(stored[at : at + 4], "big")
+        if at + 4 + size > len(stored):
+            raise ValueError("a part cut short")
+        pieces.append(stored[at + 4 : at + 4 + size])
+        at += 4 + size
+    if not pieces:
+        raise ValueError("no value")
+    return _decode_value(pieces[0]), pieces[1:]
+
+
 _TEXT = b"\0"
+_PARTS = b"\1"
 _ZLIB = b"\x78"  # the first byte of what `zlib.compressobj` makes (deflate, 32 KB window); no JSON text starts so
 
 
 def _decode_value(stored: bytes) -> Any:
-    """The value `encode_value` or `encode_text` made `stored` from; `ValueError` for anything else."""
+    """The value `encode_value`, `encode_text` or `encode_parts` made `stored` from; `ValueError` for anything else."""
     if not isinstance(stored, bytes):
         raise ValueError("not an encoded value")
+    if stored[:1] == _PARTS:
+        return _parts(stored)
     data = stored
     if stored[:1] == _ZLIB:
         try:
@@ -352,6 +380,13 @@ class Cache:
         pages = self._db.execute("PRAGMA page_count").fetchone()[0]
         if free and free * 4 >= pages:
             self._db.execute("VACUUM")
+
+    def drop_when_closed(self) -> None:
+        """
+        An entry that matched its checksum proved unusable later (some program
+        wrote it so on purpose): the whole file goes when the build closes it.
+        """
+        self._damaged = True
 
     def close(self) -> None:
         """Close the database; delete it if SQLite found it damaged, so the next build starts a new one."""

@@ -19,20 +19,20 @@ its sections' prose (`render.SectionMemo`), so that only the sections an edit
 changed are rendered again. An output's cache entry holds the hash of its
 HTML, which is stored on its own: an output the old site already holds is
 linked from it without its HTML being read from the cache. It holds its search
-sections and ids as `Made` does, packed (in base64): an output from the cache
-is not encoded and compressed again.
+sections and ids as `Made` does, packed, beside its JSON (`cache.encode_parts`):
+an output from the cache is neither decoded nor compressed again. (Their checksum
+is the entry's: a pack is unpacked only when the search index is assembled.)
 """
 
 from __future__ import annotations
 
-import binascii
 import json
 import zlib
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from typing import TYPE_CHECKING, Callable
 
-from .cache import Cache, encode_text, encode_value
+from .cache import Cache, encode_parts, encode_text, encode_value
 from .model import PageResult, Problem
 from .plan import Task, with_anchors
 from .workers import in_parallel
@@ -105,7 +105,7 @@ def produce(plan: list[list[Task]], cache: Cache, site: Callable[[], Site], jobs
         keys = [task.key(cache) for task in tasks]
         made: list[Made | None] = []
         for task, key in zip(tasks, keys):
-            found = cache.get(task.kind, key, _from_json)
+            found = cache.get(task.kind, key, _from_stored)
             if found is not None and not _reused(task.path, found[0], cache, staging):
                 found = None  # its HTML is no longer in the cache: rendered again
             made.append(found if found is None else written(task, *found, number == 0))
@@ -154,8 +154,7 @@ def _render(site: Site, item: tuple[Task, bool]) -> tuple[PageResult, tuple[byte
     sha256 = content_hash(html)
     packs = _packs(result)
     result.search, result.ids = [], []
-    record, entries = (encode_value(_record(result, sha256, packs)),  # JSON turns section numbers into strings
-                       _entries(html, sha256, sections)) if wanted else (None, [])
+    record, entries = (_record(result, sha256, packs), _entries(html, sha256, sections)) if wanted else (None, [])
     result.html = sha256
     return result, packs, html, record, entries, {k: v for k, v in site.math.fresh.items() if k not in before}
 
@@ -164,10 +163,6 @@ def _packs(result: PageResult) -> tuple[bytes, bytes]:
     """An output's search sections (those worth finding, as compact JSON) and ids, as `Made` holds them."""
     searched = [compact_json(section) for section in result.search if section["x"] or section["h"] or section["c"]]
     return packed(searched), packed(result.ids)
-
-
-def _ascii(data: bytes) -> str:
-    return binascii.b2a_base64(data, newline=False).decode("ascii")
 
 
 def _entries(html: bytes, sha256: str, sections: dict[str, dict]) -> list[Entry]:
@@ -202,17 +197,17 @@ def packed(lines: list) -> bytes:
     return zlib.compress(b"\n".join(line if isinstance(line, bytes) else line.encode("utf-8") for line in lines), 1)
 
 
+class NotPacked(ValueError):
+    """Bytes that `packed` did not make."""
+
+
 def unpacked(data: bytes) -> list[bytes]:
-    """`ValueError` for anything `packed` did not make."""
-    text = _unpack(data)
-    return text.split(b"\n") if text else []
-
-
-def _unpack(data: bytes) -> bytes:
+    """`NotPacked` for anything `packed` did not make."""
     try:
-        return zlib.decompress(data)
+        text = zlib.decompress(data)
     except zlib.error as error:
-        raise ValueError(f"not packed: {error}") from None
+        raise NotPacked(f"not packed: {error}") from None
+    return text.split(b"\n") if text else []
 
 
 def _text(value: object) -> str:
@@ -221,9 +216,9 @@ def _text(value: object) -> str:
     return value
 
 
-def _record(result: PageResult, sha256: str, packs: tuple[bytes, bytes]) -> dict:
-    """An output's record: `_to_json`, its search sections and ids as `Made` holds them (`_packs`), in base64."""
-    return {**_to_json(result, sha256), "search": _ascii(packs[0]), "ids": _ascii(packs[1])}
+def _record(result: PageResult, sha256: str, packs: tuple[bytes, bytes]) -> bytes:
+    """An output's record, encoded: `_to_json`, beside its search sections and ids as `Made` holds them (`_packs`)."""
+    return encode_parts(_to_json(result, sha256), list(packs))  # JSON turns section numbers into strings
 
 
 def _to_json(result: PageResult, sha256: str) -> dict:
@@ -231,13 +226,14 @@ def _to_json(result: PageResult, sha256: str) -> dict:
     return {**vars(result), "html": sha256, "problems": [vars(p).copy() for p in result.problems]}
 
 
-def _from_json(data: dict) -> tuple[PageResult, tuple[bytes, bytes]]:
+def _from_stored(stored: tuple[dict, list[bytes]]) -> tuple[PageResult, tuple[bytes, bytes]]:
     """A stored output's record (its `html` is the hash of the HTML), and its packed search sections and ids."""
-    packs = binascii.a2b_base64(data["search"]), binascii.a2b_base64(data["ids"])
-    for pack in packs:
-        _unpack(pack)  # `ValueError` (a miss) for anything else
+    data, packs = stored
+    search, ids = packs
+    if not (isinstance(search, bytes) and isinstance(ids, bytes)):
+        raise ValueError("not a record's packs")
     return PageResult(**{**data, "problems": [Problem(**p) for p in data["problems"]], "search": [], "ids": [],
-                         "anchors": {int(k): v for k, v in data["anchors"].items()}}), packs
+                         "anchors": {int(k): v for k, v in data["anchors"].items()}}), (search, ids)
 
 
 def _formula(entry: list) -> tuple[str, bool, str, str | None]:
