@@ -51,6 +51,7 @@ from .plan import Plan, plan
 from .produce import Progress, known_formulas, produce
 from .prose import inventory, raw_html_outside_allowlist
 from .read import Reading, read_all
+from .readable_math import remember as remember_texts
 from .write import BuildError, Staging, check_out, lock
 
 if TYPE_CHECKING:
@@ -125,8 +126,9 @@ def _renderer(config: Config, files: Files, reading: Reading, planned: Plan, cac
         from .math import KatexRenderer
         from .render import SectionMade, SectionMemo, Site
 
-        math = KatexRenderer(known=known_formulas(cache, config.equation_numbers),
-                             number_all=config.equation_numbers == "all")
+        known = known_formulas(cache, config.equation_numbers)
+        remember_texts({tex: text for (tex, _), (_, _, text) in known.items()})  # before workers fork
+        math = KatexRenderer(known=known, number_all=config.equation_numbers == "all")
         compiled = cache.path.parent / "templates" if cache.path is not None else None
         memo = SectionMemo(lambda key: cache.get("section", key, SectionMade.from_json),
                            lambda *parts: cache.key("section", *parts)) if cache.path is not None else None

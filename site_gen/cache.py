@@ -47,7 +47,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 # Bump to invalidate every entry when the meaning or layout of stored values changes
-FORMAT = 6
+FORMAT = 7
 # SQLite's `user_version` of our caches: a database without it is not ours
 _MARK = 0x5347_0000 + FORMAT
 # A commit after this many entries or this many bytes of them: a killed build loses at most these

@@ -40,6 +40,8 @@ from dataclasses import dataclass
 from html import escape, unescape
 from typing import Iterable
 
+from .readable_math import readable
+
 # `katex_process`, `mathml` and `symbols` are imported by the first formula no earlier build
 # rendered: an edit build seldom has one, and finds every other in the cache
 
@@ -124,6 +126,7 @@ def number_labels(tex: str, labels: dict[str, str]) -> str:
 class Rendered:
     html: str
     error: str | None = None
+    text: str = ""  # its words for the search index (`readable`): stored with it, so an edit build needs no pylatexenc
 
 
 class KatexRenderer:
@@ -133,7 +136,7 @@ class KatexRenderer:
     what this renderer had to send to KaTeX itself.
     """
 
-    def __init__(self, known: dict[tuple[str, bool], tuple[str, str | None]] | None = None,
+    def __init__(self, known: dict[tuple[str, bool], tuple[str, str | None, str]] | None = None,
                  number_all: bool = False) -> None:
         self.number_all = number_all
         self._done: dict[tuple[str, bool], Rendered] = {k: Rendered(*v) for k, v in (known or {}).items()}
@@ -147,7 +150,8 @@ class KatexRenderer:
     def __call__(self, tex: str, display: bool) -> Rendered:
         key = (tex, display)
         if key not in self._done:
-            self._done[key] = self.fresh[key] = self._render(tex, display)
+            rendered = self._render(tex, display)
+            self._done[key] = self.fresh[key] = Rendered(rendered.html, rendered.error, readable(tex))
         return self._done[key]
 
     def learn(self, results: dict[tuple[str, bool], Rendered]) -> None:

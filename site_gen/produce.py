@@ -236,25 +236,25 @@ def _from_stored(stored: tuple[dict, list[bytes]]) -> tuple[PageResult, tuple[by
                          "anchors": {int(k): v for k, v in data["anchors"].items()}}), (search, ids)
 
 
-def _formula(entry: list) -> tuple[str, bool, str, str | None]:
-    """A stored formula, `[tex, display, html, error]`; `ValueError` for any other shape."""
-    tex, display, html, error = entry
+def _formula(entry: list) -> tuple[str, bool, str, str | None, str]:
+    """A stored formula, `[tex, display, html, error, text]`; `ValueError` for any other shape."""
+    tex, display, html, error, text = entry
     if not (isinstance(tex, str) and isinstance(display, bool) and isinstance(html, str)
-            and (error is None or isinstance(error, str))):
+            and (error is None or isinstance(error, str)) and isinstance(text, str)):
         raise ValueError(f"not a formula: {entry!r:.60}")
-    return tex, display, html, error
+    return tex, display, html, error, text
 
 
 def formula_key(cache: Cache, tex: str, display: bool, numbering: str) -> str:
     return cache.key("formula", tex, str(display), numbering)
 
 
-def known_formulas(cache: Cache, numbering: str) -> dict[tuple[str, bool], tuple[str, str | None]]:
-    """Formulas of earlier builds by these same tools (entries under other keys are stale)."""
+def known_formulas(cache: Cache, numbering: str) -> dict[tuple[str, bool], tuple[str, str | None, str]]:
+    """Formulas of earlier builds by these same tools (entries under other keys are stale): HTML, error, text."""
     known = {}
-    for key, (tex, display, html, error) in cache.all("formula", _formula).items():
+    for key, (tex, display, html, error, text) in cache.all("formula", _formula).items():
         if key == formula_key(cache, tex, display, numbering):
-            known[(tex, display)] = (html, error)
+            known[(tex, display)] = (html, error, text)
     return known
 
 
@@ -262,5 +262,6 @@ def _store_formulas(cache: Cache, site: Callable[[], Site], numbering: str) -> i
     """Store the formulas KaTeX rendered in this build; returns how many there were."""
     fresh = site().math.fresh
     for (tex, display), rendered in sorted(fresh.items()):
-        cache.put("formula", formula_key(cache, tex, display, numbering), [tex, display, rendered.html, rendered.error])
+        cache.put("formula", formula_key(cache, tex, display, numbering),
+                  [tex, display, rendered.html, rendered.error, rendered.text])
     return len(fresh)

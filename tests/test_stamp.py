@@ -331,3 +331,20 @@ def test_front_matter_is_remembered_by_its_text(tree: Path, tmp_path: Path, caps
     assert main(["build", "--root", str(tree), "--out", str(tmp_path / "fresh"), "--no-cache"]) == 0
     assert [line for line in capsys.readouterr().err.splitlines() if "front matter" in line] == warnings
     assert _site(tree / "html") == _site(tmp_path / "fresh")
+
+
+def test_prose_edited_around_a_known_formula_needs_no_pylatexenc(tree: Path, tmp_path: Path) -> None:
+    """A formula's words for the search index come back with it from the cache: the edit build reads no LaTeX."""
+    source = tree / "pkg" / "model.py"
+    command = [sys.executable, "-c", "import sys; from site_gen.cli import main; code = main(sys.argv[1:]); "
+               "print('pylatexenc' in sys.modules)", "build", "--root", str(tree)]
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    first = subprocess.run(command, env=env, check=True, capture_output=True, text=True)
+    assert first.stdout.strip().endswith("True")
+    text = source.read_text()
+    assert "# The same formula again: $\\theta_t" in text
+    source.write_text(text.replace("# The same formula again:", "# Once more, the same formula:"))
+    edited = subprocess.run(command, env=env, check=True, capture_output=True, text=True)
+    assert edited.stdout.strip().endswith("False")
+    assert "Once more, the same formula: θₜ = θₜ₋₁ - αgₜ." in (tree / "html" / "_search" / "en.js").read_text()
+    assert _site(tree / "html") == _fresh(tree, tmp_path)
