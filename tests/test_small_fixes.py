@@ -88,3 +88,20 @@ def test_a_folder_listing_shows_its_title_once(tmp_path: Path) -> None:
         html = (tmp_path / "html" / page).read_text("utf-8")
         main_part = html[html.index("<main"):]
         assert len(re.findall(rf"<h[12][^>]*>(?:<a [^>]*>)?{re.escape(title)}<", main_part)) <= 1, page
+
+
+@pytest.mark.parametrize("argv", [["build"], ["build", "src", "--out", "o", "-j", "2", "--strict"], ["serve", "--port", "9"],
+                                  ["translate", "update", "--lang", "ja", "--prune"], ["translate", "import", "x.po"],
+                                  ["build", "translate"]])
+def test_a_parser_with_the_named_command_alone_reads_it_as_the_whole_one(argv: list[str]) -> None:
+    assert _parser(argv).parse_args(argv) == _parser().parse_args(argv)
+
+
+@pytest.mark.parametrize("argv", [["--help"], ["buidl"], ["build", "--bogus"]])
+def test_help_and_mistakes_say_what_the_whole_parser_says(argv: list[str], capsys: pytest.CaptureFixture) -> None:
+    with pytest.raises(SystemExit) as whole:
+        _parser().parse_args(argv)
+    expected = capsys.readouterr()
+    with pytest.raises(SystemExit) as chosen:
+        _parser(argv).parse_args(argv)
+    assert capsys.readouterr() == expected and chosen.value.code == whole.value.code
