@@ -152,6 +152,8 @@ class Staging:
         self._spare = spare
         self._recycled = False  # staging in the folders of an earlier site: anything not put is removed
         self._started = False
+        self._folders: set[str] = set()  # made in the staging folder
+        self._filed: set[PurePosixPath] = set()  # linked or written into it
         shutil.rmtree(self.folder, ignore_errors=True)  # left by a build that was killed
 
     def __enter__(self) -> Staging:
@@ -202,14 +204,28 @@ class Staging:
             self._unlinked.add(site_path)
             return
         self._start()
-        target = self.folder / site_path
+        self._file(site_path, data, same)
+
+    def _file(self, site_path: PurePosixPath, data: bytes, same: bool) -> None:
+        """
+        One file of the staging folder: a link to the old site's (`same`) or
+        `data`. In strings, with the folders made remembered: an edit build links
+        every page, and pathlib's objects and a `mkdir` each cost more than the link.
+        """
+        target = os.path.join(self.folder, site_path)
         with _reported(target):
-            target.parent.mkdir(parents=True, exist_ok=True)
-            _clear(target)  # may be a link to the old site's file, which must not change
-            if same:
-                os.link(self.out / site_path, target)
-            else:
-                target.write_bytes(data)
+            folder = os.path.dirname(target)
+            if folder not in self._folders:
+                os.makedirs(folder, exist_ok=True)
+                self._folders.add(folder)
+            if site_path in self._filed:
+                _clear(Path(target))  # may be a link to the old site's file, which must not change
+            self._filed.add(site_path)
+            try:
+                _link_or_write(os.path.join(self.out, site_path) if same else None, data, target)
+            except (FileExistsError, IsADirectoryError):  # a recycled folder where the new site has a file
+                _clear(Path(target))
+                _link_or_write(os.path.join(self.out, site_path) if same else None, data, target)
 
     @property
     def files(self) -> int:
@@ -289,17 +305,12 @@ class Staging:
                 raise BuildError(_cannot_replace(self.out, error, self.folder)) from None
             raise BuildError(_cannot_write(self.folder, error)) from None
         for site_path in sorted(self._unlinked):
-            target = self.folder / site_path
-            with _reported(target):
-                target.parent.mkdir(parents=True, exist_ok=True)
-                if self._recycled:
-                    _clear(target)
-                os.link(self.out / site_path, target)
+            self._file(site_path, b"", True)
         self._unlinked.clear()
 
 
 @contextmanager
-def _reported(path: Path) -> Iterator[None]:
+def _reported(path: Path | str) -> Iterator[None]:
     """An error of the disk (full, read-only) as a `BuildError` naming `path`, not a traceback."""
     try:
         yield
@@ -307,7 +318,7 @@ def _reported(path: Path) -> Iterator[None]:
         raise BuildError(_cannot_write(path, error)) from None
 
 
-def _cannot_write(path: Path, error: OSError) -> str:
+def _cannot_write(path: Path | str, error: OSError) -> str:
     return f"cannot write {error.filename or path}: {error.strerror or error}"
 
 
@@ -341,6 +352,15 @@ def _files(top: Path, within: PurePosixPath = PurePosixPath()) -> set[PurePosixP
         elif entry.is_file():
             found.add(within / entry.name)
     return found
+
+
+def _link_or_write(old: str | None, data: bytes, target: str) -> None:
+    """`target` as a new link to the file `old`, or (no `old`) a new file holding `data`; never through an existing one."""
+    if old is not None:
+        os.link(old, target)
+    else:
+        with open(target, "xb") as file:
+            file.write(data)
 
 
 def _clear(path: Path) -> None:
