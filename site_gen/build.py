@@ -36,7 +36,8 @@ import os
 import time
 from dataclasses import dataclass, field
 from functools import cache as once
-from typing import TYPE_CHECKING
+from pathlib import Path
+from typing import TYPE_CHECKING, Callable
 
 from . import assets as site_assets
 from . import translate
@@ -95,13 +96,14 @@ def build(config: Config, jobs: int | None = None, use_cache: bool = True,
             assets = site_assets.collect(config.templates, cache)
             definitions = collect_definitions(documents)  # once: the plan's cache keys and the pages both need it
             reading.forget_names()
-            planned = plan(config, files, documents, definitions, cache.remember)
+            read_table = once(translate.read_table)  # each table once, for the plan and the audit
+            planned = plan(config, files, documents, definitions, cache.remember, read_table)
             site = _renderer(config, files, reading, planned, cache, definitions)
             spare = config.cache.parent / "old-site" if use_cache and config.cache is not None else None
             with Staging(config.out, known_outputs, spare) as staging:  # dropped, old site untouched, if anything below fails
                 produced = produce(planned.tasks, cache, site, jobs, staging, progress, config.equation_numbers)
                 problems, notes = assemble(config, produced, assets, cache, site, staging.put)
-                _audit_translations(config, reading, report, cache)
+                _audit_translations(config, reading, report, cache, read_table)
                 staging.commit()
             complete = True
         finally:
@@ -144,7 +146,8 @@ def _empty_roots(config: Config, files: Files) -> list[Problem]:
             if not any(path.is_relative_to(root.dir) for path in found)]
 
 
-def _audit_translations(config: Config, reading: Reading, report: Report, cache: Cache) -> None:
+def _audit_translations(config: Config, reading: Reading, report: Report, cache: Cache,
+                        read_table: Callable[[Path], translate.TableText]) -> None:
     """
     The checks of `translate check` on every table, and the units shown in
     English awaiting review; each table's remembered until it or its page's units change.
@@ -153,7 +156,8 @@ def _audit_translations(config: Config, reading: Reading, report: Report, cache:
         return  # nothing to audit
     pages = {d.source.table: reading.units[d.source.url] for d in reading.documents if d.source.url in reading.units}
     for lang in config.languages[1:]:
-        audit = translate.audit(config.translations, lang, pages, inventory, raw_html_outside_allowlist, cache.remember)
+        audit = translate.audit(config.translations, lang, pages, inventory, raw_html_outside_allowlist, cache.remember,
+                                read_table)
         report.problems.extend(audit.problems)
         report.notes.extend(audit.notes())
 

@@ -85,7 +85,9 @@ class Plan:
 
 
 def plan(config: Config, files: Files, documents: list[Document],
-         definitions: Definitions, remember: Remember = recompute) -> Plan:
+         definitions: Definitions, remember: Remember = recompute,
+         read: Callable[[Path], TableText] = read_table) -> Plan:
+    """`read`: how a translation table is read (the build's reads each once for the plan and the audit)."""
     result = Plan(order=_reading_order(documents, config.nav, remember))
     settings = settings_digest(config)
     order = "\n".join(str(url) for url in result.order)  # previous/next links and the site's tree
@@ -93,9 +95,9 @@ def plan(config: Config, files: Files, documents: list[Document],
     # Once, whatever the languages: a page's source and text, and what it shows of definitions (code links, "used in")
     sources = [digest(repr(d.source), d.text, definitions.fingerprint(d.source.url)) for d in documents]
     for lang in config.languages:
-        tables = {d.source.url: read_table(table_path(config.translations, lang, d.source.table))
+        tables = {d.source.url: read(table_path(config.translations, lang, d.source.table))
                   for d in documents if config.translated(d.source.translate, lang)}
-        ui = "" if lang == config.default_language else _interface(config, lang, result)
+        ui = "" if lang == config.default_language else _interface(config, lang, result, read)
         result.titles[lang] = titles = _titles(documents, tables, remember)
         structure = digest(shared, repr(sorted(titles.items())))
         result.tasks.append(_tasks(config, files, documents, sources, tables, lang, ui, settings, structure))
@@ -117,12 +119,12 @@ def _urls(urls: list) -> list[PurePosixPath]:
     return [PurePosixPath(url) for url in urls]
 
 
-def _interface(config: Config, lang: str, result: Plan) -> str:
+def _interface(config: Config, lang: str, result: Plan, read: Callable[[Path], TableText]) -> str:
     """The digest of a language's interface table, kept (with its problem, if broken) in `result`."""
-    read = read_table(config.translations / lang / UI_TABLE)
-    result.interface[lang], problems = usable_table(read)
+    table = read(config.translations / lang / UI_TABLE)
+    result.interface[lang], problems = usable_table(table)
     result.problems += problems
-    return digest(json.dumps(asdict(read)))
+    return table_digest(table)
 
 
 def settings_digest(config: Config) -> str:

@@ -41,7 +41,7 @@ import tempfile
 from bisect import bisect_right
 from collections import Counter
 from dataclasses import asdict, dataclass, field
-from functools import cache as once, lru_cache
+from functools import cache as once, cached_property, lru_cache
 from pathlib import Path, PurePosixPath
 from typing import Callable, Iterable
 
@@ -295,7 +295,7 @@ def sidecar(path: Path, kind: str) -> Path:
 @lru_cache(maxsize=1024)  # the plan and the audit each ask for every table's
 def table_digest(read: TableText) -> str:
     """A table as read (text, review list, error), in one hash: what checks remembered of it are keyed by."""
-    return digest(json.dumps(asdict(read), ensure_ascii=False))
+    return read.fingerprint
 
 
 def load_table(path: Path) -> Table:
@@ -314,6 +314,11 @@ class TableText:
     text: str = ""
     review: str = ""
     error: tuple[str, int, int, str] | None = None  # unreadable: (file, line, column, message)
+
+    @cached_property
+    def fingerprint(self) -> str:
+        """`table_digest`: made once, though the plan, each task's key and the audit all ask for it."""
+        return digest(json.dumps(asdict(self), ensure_ascii=False))
 
 
 def read_table(path: Path) -> TableText:
@@ -820,7 +825,7 @@ class Audit:
 
 def audit(folder: Path, lang: str, pages: dict[PurePosixPath, list[str]], inventory: Inventory,
           raw_html_ok: Callable[[str], list[str]],
-          remember: Remember = recompute) -> Audit:
+          remember: Remember = recompute, read: Callable[[Path], TableText] = read_table) -> Audit:
     """
     Check every table of `lang` under `folder`; `pages` gives each translated
     source's units. The checks of a table's translations depend only on the
@@ -836,14 +841,14 @@ def audit(folder: Path, lang: str, pages: dict[PurePosixPath, list[str]], invent
         if path.name.endswith((".obsolete.json", ".review.json")):
             continue
         rel = path.relative_to(root).as_posix()
-        read, interface, units = read_table(path), rel == UI_TABLE, expected.get(rel)
-        parsed = once(lambda: parse_table(read))  # parsed only if a check is not remembered
-        found = [remember("audit", json.dumps(["translations", table_digest(read), interface]),
+        text, interface, units = read(path), rel == UI_TABLE, expected.get(rel)
+        parsed = once(lambda: parse_table(text))  # parsed only if a check is not remembered
+        found = [remember("audit", json.dumps(["translations", table_digest(text), interface]),
                           lambda: _usable(parsed, lambda table: Audit(check_table(table, inventory, raw_html_ok,
                                                                                   interface)), broken=True),
                           Audit.to_json, Audit.from_json)]
         if not interface:
-            page = remember("audit", json.dumps(["page", table_digest(read), units], ensure_ascii=False),
+            page = remember("audit", json.dumps(["page", table_digest(text), units], ensure_ascii=False),
                             lambda: _usable(parsed, lambda table: _against_page(table, units)),
                             Audit.to_json, Audit.from_json)
             found.insert(0 if units is None else 1, page)  # a table with no page says so first

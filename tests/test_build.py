@@ -155,15 +155,17 @@ def test_an_interrupted_build_leaves_the_previous_site_intact(tree: Path, tmp_pa
     before = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
     (tree / "pkg" / "model.py").write_text('"""# Changed"""\n')
     written = []
-    real_write = Path.write_bytes
+    import site_gen.write
 
-    def failing_write(self: Path, data: bytes) -> int:
-        written.append(self)
+    real_write = site_gen.write._link_or_write
+
+    def failing_write(old: str | None, data: bytes, target: str) -> None:
+        written.append(target)
         if len(written) > 1:  # one page written, then the build dies
             raise KeyboardInterrupt
-        return real_write(self, data)
+        real_write(old, data, target)
 
-    monkeypatch.setattr(Path, "write_bytes", failing_write)
+    monkeypatch.setattr(site_gen.write, "_link_or_write", failing_write)
     with pytest.raises(KeyboardInterrupt):
         build(load(tree, out=out))
     monkeypatch.undo()

@@ -258,7 +258,7 @@ def test_a_lock_removed_as_it_is_taken_is_taken_again(tmp_path: Path, monkeypatc
 
 def _build_until(project: Path, stage: str, reached, release) -> None:
     """In a forked child: build, and stop dead (until killed) once `stage` is under way."""
-    target = {"render": (produce, "_render"), "write": (Path, "write_bytes")}[stage]
+    target = {"render": (produce, "_render"), "write": (write, "_link_or_write")}[stage]
     original = getattr(*target)
     calls = []
 
