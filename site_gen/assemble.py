@@ -23,8 +23,8 @@ from .assets import Assets
 from .cache import Cache
 from .config import Config
 from .model import Problem
-from .produce import Made, NotPacked, Produced, Put, compact_json, unpacked
-from .write import MARKER, BuildError
+from .produce import Made, Produced, Put, compact_json, unpacked
+from .write import MARKER
 
 if TYPE_CHECKING:
     from .render import Site
@@ -33,16 +33,6 @@ if TYPE_CHECKING:
 def assemble(config: Config, produced: Produced, assets: Assets, cache: Cache,
              site: Callable[[], Site], put: Put) -> tuple[list[Problem], list[str]]:
     """Every file of the site besides the pages, each handed to `put`; the problems only the whole site shows, and notes."""
-    try:
-        return _assemble(config, produced, assets, cache, site, put)
-    except NotPacked as error:  # an output's packs come from the cache unchecked, under the entry's checksum
-        cache.drop_when_closed()
-        raise BuildError(f"{cache.path}: an entry holds search sections or ids that do not unpack ({error}); "
-                         "the cache is deleted: build again") from None
-
-
-def _assemble(config: Config, produced: Produced, assets: Assets, cache: Cache,
-              site: Callable[[], Site], put: Put) -> tuple[list[Problem], list[str]]:
     problems: list[Problem] = []
     notes: list[str] = []
     copied: dict[str, str] = {}  # site path of each copied file → the file on disk

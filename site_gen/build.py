@@ -42,7 +42,7 @@ from typing import TYPE_CHECKING, Callable
 from . import assets as site_assets
 from . import translate
 from .assemble import assemble
-from .cache import Cache
+from .cache import Cache, DamagedEntry
 from .config import Config
 from .definitions import Definitions, collect as collect_definitions
 from .document import read
@@ -106,6 +106,10 @@ def build(config: Config, jobs: int | None = None, use_cache: bool = True,
                 _audit_translations(config, reading, report, cache, read_table)
                 staging.commit()
             complete = True
+        except DamagedEntry as error:  # found only when used (in a worker too): the old site stays, the cache goes
+            cache.drop_when_closed()
+            raise BuildError(f"{cache.path}: an entry cannot be used ({error}); the cache is deleted: build again") \
+                from None
         finally:
             cache.save(prune=complete and config.whole_project)
             cache.close()

@@ -109,6 +109,14 @@ def encode_text(text: bytes) -> bytes:
     return b"".join([packer.compress(_TEXT), packer.compress(text), packer.flush()])
 
 
+class DamagedEntry(Exception):
+    """
+    A value that matched its entry's checksum, left undecoded when read (a page's
+    search sections, a document's sections) and found unusable when used: some
+    program wrote it so. The build stops, and the cache goes (`drop_when_closed`).
+    """
+
+
 def encode_parts(value: Any, parts: list[bytes]) -> bytes:
     """
     A JSON value and some bytes (compressed already, say) as the cache stores
@@ -129,7 +137,7 @@ def _parts(stored: bytes) -> tuple[Any, list[bytes]]:
         at += 4 + size
     if not pieces:
         raise ValueError("no value")
-    return _decode_value(pieces[0]), pieces[1:]
+    return decode_value(pieces[0]), pieces[1:]
 
 
 _TEXT = b"\0"
@@ -137,7 +145,7 @@ _PARTS = b"\1"
 _ZLIB = b"\x78"  # the first byte of what `zlib.compressobj` makes (deflate, 32 KB window); no JSON text starts so
 
 
-def _decode_value(stored: bytes) -> Any:
+def decode_value(stored: bytes) -> Any:
     """The value `encode_value`, `encode_text` or `encode_parts` made `stored` from; `ValueError` for anything else."""
     if not isinstance(stored, bytes):
         raise ValueError("not an encoded value")
@@ -267,7 +275,7 @@ class Cache:
         try:
             if not isinstance(value, bytes) or check != self._sum(kind, key, value):
                 raise ValueError("checksum does not match")
-            return shape(_decode_value(value))
+            return shape(decode_value(value))
         except (ValueError, TypeError, KeyError, IndexError, AttributeError) as error:
             self._entry_damaged(f"damaged {kind} entry in the cache ({error}); recomputed")
             return None

@@ -29,6 +29,7 @@ from io import BytesIO
 from pathlib import Path
 from typing import Callable
 
+from .cache import DamagedEntry, decode_value
 from .model import Problem, Section, Source
 from .grammar import headings
 from .definitions import ModuleNames, module_names
@@ -42,7 +43,9 @@ class Document:
     """A source file, read and split, before rendering."""
 
     source: Source
-    sections: list[Section]
+    # Its sections; for a document found in the cache, as stored (`encode_value`) until first used
+    # (`sections`): an edit build renders a page or two, and decoding every page's was most of reading it
+    stored_sections: list[Section] | bytes
     title: str
     summary: str
     # Its normalised text: as read (a document found in the cache), or UTF-8 and compressed
@@ -50,6 +53,12 @@ class Document:
     content: str | bytes = ""
     # What its code defines and reads, for links to definitions (a Python source that parses)
     names: ModuleNames | None = None
+
+    @property
+    def sections(self) -> list[Section]:
+        if isinstance(self.stored_sections, bytes):
+            self.stored_sections = _decoded_sections(self.stored_sections)
+        return self.stored_sections
 
     @property
     def text(self) -> str:
@@ -71,14 +80,15 @@ class Document:
         # A document crossing to or from a worker leaves its split lines behind: the text has them
         return {name: value for name, value in self.__dict__.items() if name != "lines"}
 
-    def to_json(self) -> dict:
+    def to_json(self) -> tuple[dict, list]:
         """
-        Everything but the source (which the build already knows), as `asdict`
-        makes it but field by field and sharing its lists (to be encoded at
-        once: `asdict` deep-copied every line number, a fifth of a cold build's cache work).
+        Everything but the source (which the build already knows) and the
+        sections, then the sections: as `asdict` makes them but field by field and
+        sharing their lists (to be encoded at once: `asdict` deep-copied every line
+        number, a fifth of a cold build's cache work). Stored apart (`from_json`).
         """
-        return dict(sections=[vars(s).copy() for s in self.sections], title=self.title, summary=self.summary,
-                    names=vars(self.names).copy() if self.names else None)
+        return (dict(title=self.title, summary=self.summary, names=vars(self.names).copy() if self.names else None),
+                [vars(s).copy() for s in self.sections])
 
     def holds(self, number: int, text: str) -> bool:
         """Whether line `number` shows `text`: a docstring's prose has its tabs expanded (as `inspect.cleandoc` does)."""
@@ -86,10 +96,18 @@ class Document:
         return text in line or ("\t" in line and text in line.expandtabs())
 
     @classmethod
-    def from_json(cls, source: Source, text: str, data: dict) -> Document:
-        sections = [Section(**s) for s in data["sections"]]
+    def from_json(cls, source: Source, text: str, data: dict, sections: bytes) -> Document:
+        """The document `to_json` gave, its sections as stored (`encode_value`), decoded when first used."""
         names = ModuleNames(**data["names"]) if data["names"] else None
         return cls(source, sections, data["title"], data["summary"], text, names)  # in the build's process: not packed
+
+
+def _decoded_sections(stored: bytes) -> list[Section]:
+    """`DamagedEntry` for what `Document.to_json` did not make: they are read long after their entry's checksum."""
+    try:
+        return [Section(**section) for section in decode_value(stored)]
+    except (ValueError, TypeError) as error:
+        raise DamagedEntry(f"a document's sections do not decode ({error})") from None
 
 
 def pack(text: str) -> bytes:

@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from typing import TYPE_CHECKING, Callable
 
-from .cache import Cache, encode_parts, encode_text, encode_value
+from .cache import Cache, DamagedEntry, encode_parts, encode_text, encode_value
 from .model import PageResult, Problem
 from .plan import Task, with_anchors
 from .workers import in_parallel
@@ -197,8 +197,8 @@ def packed(lines: list) -> bytes:
     return zlib.compress(b"\n".join(line if isinstance(line, bytes) else line.encode("utf-8") for line in lines), 1)
 
 
-class NotPacked(ValueError):
-    """Bytes that `packed` did not make."""
+class NotPacked(DamagedEntry):
+    """Bytes that `packed` did not make (all it packs itself unpack: these came from the cache)."""
 
 
 def unpacked(data: bytes) -> list[bytes]:
@@ -206,7 +206,7 @@ def unpacked(data: bytes) -> list[bytes]:
     try:
         text = zlib.decompress(data)
     except zlib.error as error:
-        raise NotPacked(f"not packed: {error}") from None
+        raise NotPacked(f"search sections or ids that do not unpack: {error}") from None
     return text.split(b"\n") if text else []
 
 

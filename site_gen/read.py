@@ -31,7 +31,7 @@ from functools import partial
 from pathlib import PurePosixPath
 from typing import Callable
 
-from .cache import Cache, encode_value
+from .cache import Cache, encode_parts, encode_value
 from .config import Config
 from .document import Document, parse, read_text
 from .split import source_lines
@@ -118,10 +118,11 @@ def read_all(config: Config, sources: list[Source], cache: Cache, problems: list
                 cache.keep("front matter", front_matter)  # for the page's next edit
         else:
             document, found, code, units, entries = next(parsed)
+            document = _shared_numbers(document, numbers)
             for kind, entry_key, entry in entries:
                 cache.put_encoded(kind, entry_key or key, entry)
         problems.extend(found)
-        reading.documents.append(_shared_numbers(document, numbers))
+        reading.documents.append(document)
         reading.code[source.url] = code
         if units is not None:
             reading.units[source.url] = units
@@ -147,8 +148,9 @@ def _lines(value: object) -> list[str]:
 def _shared_numbers(document: Document, numbers: dict[int, int]) -> Document:
     """
     `document`, its sections' line numbers made one object per value for the
-    whole site (`numbers`): each came from JSON or a worker as an int object of
-    its own, 28 bytes for each line of every source, held to the end of the build.
+    whole site (`numbers`): each came from a worker as an int object of its own,
+    28 bytes for each line of every source, held to the end of the build. (A
+    document from the cache holds its sections encoded until its page is rendered.)
     """
     for section in document.sections:
         section.doc_lines = [numbers.setdefault(n, n) for n in section.doc_lines]
@@ -156,8 +158,9 @@ def _shared_numbers(document: Document, numbers: dict[int, int]) -> Document:
     return document
 
 
-def _from_json(source: Source, text: str, hit: dict) -> tuple[
+def _from_json(source: Source, text: str, stored: tuple[dict, list[bytes]]) -> tuple[
         Document, list[Problem], list[str] | None, str | None, str, list[list[int]]]:
+    hit, (sections,) = stored
     units, front_matter, code, folds = hit["units"], hit["front matter"], hit["code"], hit["folds"]
     if units is not None and not (isinstance(units, list) and all(isinstance(unit, str) for unit in units)):
         raise ValueError("units are not a list of strings")
@@ -165,8 +168,8 @@ def _from_json(source: Source, text: str, hit: dict) -> tuple[
         raise ValueError("not the key of front matter or code")
     if not all(type(first) is int and type(count) is int and count > 0 for first, count in folds):
         raise ValueError("not the folds of a code view")
-    return (Document.from_json(source, text, hit["document"]), [Problem(*p) for p in hit["problems"]], units,
-            front_matter, code, folds)
+    return (Document.from_json(source, text, hit["document"], sections), [Problem(*p) for p in hit["problems"]],
+            units, front_matter, code, folds)
 
 
 class FrontMatterMemo:
@@ -225,9 +228,10 @@ def _parse(memos: tuple[FrontMatterMemo, CodeMemo], item: tuple[Source, str, boo
     if wanted and front_matter.read is not None:
         entries.append(("front matter", front_matter.key, encode_value(front_matter.read)))
     if wanted:
-        entries.append(("document", None, encode_value({
-            "document": document.to_json(), "units": units, "front matter": front_matter.key, "code": code_key,
-            "folds": folds, "problems": [[p.path, p.line, p.message] for p in found]})))
+        head, sections = document.to_json()
+        entries.append(("document", None, encode_parts({
+            "document": head, "units": units, "front matter": front_matter.key, "code": code_key,
+            "folds": folds, "problems": [[p.path, p.line, p.message] for p in found]}, [encode_value(sections)])))
     return document, found, _pack(unfold(lines, folds)), units, entries
 
 

@@ -263,10 +263,10 @@ def test_an_output_folder_inside_the_sources_does_not_defeat_the_cache(tree: Pat
 def formula_keys(config) -> set[str]:
     import sqlite3
 
-    from site_gen.cache import _decode_value
+    from site_gen.cache import decode_value
 
     with sqlite3.connect(config.cache) as db:  # values as the cache stores them (compressed when long)
-        return {json.dumps(_decode_value(row[0])) for row in db.execute("SELECT value FROM entries WHERE kind = 'formula'")}
+        return {json.dumps(decode_value(row[0])) for row in db.execute("SELECT value FROM entries WHERE kind = 'formula'")}
 
 
 def test_formulas_no_page_shows_are_forgotten_and_the_space_reclaimed(tree: Path, tmp_path: Path) -> None:
@@ -511,13 +511,44 @@ _text = st.text(max_size=20)
                                     st.lists(st.lists(_text | st.integers(), max_size=5), max_size=3),
                                     st.lists(_text, max_size=3)))
 def test_a_document_is_stored_as_asdict_makes_it_and_comes_back_equal(sections, title: str, names) -> None:
+    """Its sections apart, encoded, decoded when first used; its text as read, not packed (it stays in the build's process)."""
+    from site_gen.cache import encode_value
+
     source = Source(PurePosixPath("a.py"), PurePosixPath("a.html"), PurePosixPath("a.py"), "python")
     document = Document(source, sections, title, title[::-1], pack("x = 1\n"), names)
-    stored = json.loads(json.dumps(document.to_json()))
-    assert stored == json.loads(json.dumps(dict(sections=[asdict(s) for s in sections], title=title,
-                                                summary=title[::-1], names=asdict(names) if names else None)))
-    found = Document.from_json(source, "x = 1\n", stored)  # its text as read, not packed: it stays in the build's process
-    assert found.text == document.text and replace(found, content="") == replace(document, content="")
+    head, parts = json.loads(json.dumps(document.to_json()))
+    assert head == json.loads(json.dumps(dict(title=title, summary=title[::-1], names=asdict(names) if names else None)))
+    assert parts == json.loads(json.dumps([asdict(s) for s in sections]))
+    found = Document.from_json(source, "x = 1\n", head, encode_value(parts))
+    assert found.sections == sections and found.text == document.text
+    assert replace(found, content="") == replace(document, content="")
+
+
+def test_a_documents_sections_that_do_not_decode_stop_the_build_and_the_cache_goes(tree: Path, tmp_path: Path) -> None:
+    """Decoded only when its page is rendered: sections some program wrote so, checksum and all, are found then."""
+    import sqlite3
+
+    from site_gen.cache import Cache, decode_value, encode_parts, encode_value
+    from site_gen.write import BuildError
+
+    out = tmp_path / "html"
+    config = load(tree, out=out)
+    first = build(config)
+    before = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    with sqlite3.connect(config.cache) as db:
+        for kind, key, value in db.execute("SELECT kind, key, value FROM entries WHERE kind = 'document'").fetchall():
+            head, _ = decode_value(value)
+            forged = encode_parts(head, [encode_value([{"doc": "x", "no such field": 1}])])
+            db.execute("UPDATE entries SET value = ?, sum = ? WHERE kind = ? AND key = ?",
+                       (forged, Cache(None)._sum(kind, key, forged), kind, key))
+    with pytest.raises(BuildError, match="sections do not decode"):
+        build(config)  # a guide's sections, read for the reading order
+    assert {p: p.read_bytes() for p in out.rglob("*") if p.is_file()} == before
+    assert not config.cache.exists()
+    again = build(config)
+    assert again.cache_hits == 0 and again.problems == first.problems
+    build(load(tree, out=tmp_path / "clean"), use_cache=False)
+    assert same_tree(out, tmp_path / "clean")
 
 
 @settings(max_examples=50, deadline=None)
@@ -530,9 +561,9 @@ def test_a_pages_record_is_stored_as_asdict_makes_it_and_comes_back_equal(result
     stored = json.loads(json.dumps(produce._to_json(result, "hash")))
     assert stored == json.loads(json.dumps({**asdict(result), "html": "hash"}))
     packs = produce.packed([produce.compact_json(section) for section in result.search]), produce.packed(result.ids)
-    from site_gen.cache import _decode_value
+    from site_gen.cache import decode_value
 
-    stored = _decode_value(produce._record(replace(result, search=[], ids=[]), "hash", packs))
+    stored = decode_value(produce._record(replace(result, search=[], ids=[]), "hash", packs))
     assert produce._from_stored(stored) == (replace(result, html="hash", search=[], ids=[]), packs)
     assert [json.loads(line) for line in produce.unpacked(packs[0])] == result.search
 
@@ -580,7 +611,7 @@ def test_a_record_whose_packs_do_not_unpack_stops_the_build_and_the_cache_goes(t
     """
     import sqlite3
 
-    from site_gen.cache import Cache, _decode_value, encode_parts
+    from site_gen.cache import Cache, decode_value, encode_parts
     from site_gen.write import BuildError
 
     out = tmp_path / "html"
@@ -589,7 +620,7 @@ def test_a_record_whose_packs_do_not_unpack_stops_the_build_and_the_cache_goes(t
     before = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
     with sqlite3.connect(config.cache) as db:
         kind, key, value = db.execute("SELECT kind, key, value FROM entries WHERE kind = 'page' LIMIT 1").fetchone()
-        data, packs = _decode_value(value)
+        data, packs = decode_value(value)
         forged = encode_parts(data, [b"not zlib", packs[1]])
         db.execute("UPDATE entries SET value = ?, sum = ? WHERE kind = ? AND key = ?",
                    (forged, Cache(None)._sum(kind, key, forged), kind, key))
