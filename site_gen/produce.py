@@ -103,9 +103,9 @@ def produce(plan: list[list[Task]], cache: Cache, site: Callable[[], Site], jobs
         if number:
             tasks = [with_anchors(task, anchors) for task in tasks]
         keys = [task.key(cache) for task in tasks]
+        records = _records(cache, tasks, keys)
         made: list[Made | None] = []
-        for task, key in zip(tasks, keys):
-            found = cache.get(task.kind, key, _from_stored)
+        for task, found in zip(tasks, records):
             if found is not None and not _reused(task.path, found[0], cache, staging):
                 found = None  # its HTML is no longer in the cache: rendered again
             made.append(found if found is None else written(task, *found, number == 0))
@@ -173,6 +173,16 @@ def _entries(html: bytes, sha256: str, sections: dict[str, dict]) -> list[Entry]
     (`_reused`); and its sections (`render.SectionMemo`).
     """
     return [("html", sha256, encode_text(html)), *(("section", key, encode_value(made)) for key, made in sections.items())]
+
+
+def _records(cache: Cache, tasks: list[Task], keys: list[str]) -> list[tuple[PageResult, tuple[bytes, bytes]] | None]:
+    """Each task's record from the cache (`_from_stored`), or `None`: read a kind at a time, in a few queries."""
+    found: list = [None] * len(tasks)
+    for kind in sorted({task.kind for task in tasks}):
+        at = [i for i, task in enumerate(tasks) if task.kind == kind]
+        for i, record in zip(at, cache.get_many(kind, [keys[i] for i in at], [_from_stored] * len(at))):
+            found[i] = record
+    return found
 
 
 def _reused(path: PurePosixPath, found: PageResult, cache: Cache, staging: Staging) -> bool:

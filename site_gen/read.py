@@ -102,7 +102,8 @@ def read_all(config: Config, sources: list[Source], cache: Cache, problems: list
             units = source.translate and len(config.languages) > 1
             # The key is the whole record read from: a root's title or prefix is in it too
             texts.append((source, text, units, cache.key("document", repr(source), text, str(units))))
-    cached = [cache.get("document", key, partial(_from_json, source, text)) for source, text, _, key in texts]
+    cached = cache.get_many("document", [key for *_, key in texts],
+                            [partial(_from_json, source, text) for source, text, *_ in texts])
     missing = [(source, text, units, cache.storing) for (source, text, units, _), hit in zip(texts, cached) if hit is None]
     parsed = iter(in_parallel(_parse, missing, jobs, shared=(FrontMatterMemo(cache), CodeMemo(cache))))
     code_keys: dict[PurePosixPath, tuple[str, list[list[int]]]] = {}

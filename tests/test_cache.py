@@ -632,3 +632,24 @@ def test_a_record_whose_packs_do_not_unpack_stops_the_build_and_the_cache_goes(t
     assert again.problems == first.problems and again.cache_hits == 0
     build(load(tree, out=tmp_path / "clean"), use_cache=False)
     assert same_tree(out, tmp_path / "clean")
+
+
+@settings(max_examples=25, deadline=None)
+@given(stored=st.dictionaries(st.text(max_size=4), _json_values, max_size=20),
+       asked=st.lists(st.text(max_size=4), max_size=30), spread=st.sampled_from([1, 950, 2000]))
+def test_entries_read_many_at_a_time_are_those_read_one_by_one(tmp_path_factory, stored: dict, asked: list[str],
+                                                               spread: int) -> None:
+    """`get_many`: the same values, hits and misses as `get` of each key, across its queries' chunks of keys."""
+    from site_gen.cache import Cache
+
+    cache = Cache(tmp_path_factory.mktemp("cache") / "cache.sqlite")
+    for key, value in stored.items():
+        cache.put("page", key, value)
+    cache.put("html", next(iter(stored), "x"), "another kind, the same key")
+    cache.save()
+    keys = [key for key in asked for _ in range(spread // 950 + 1)] + [f"absent {i}" for i in range(spread)]
+    many = Cache(cache.path)
+    found = many.get_many("page", keys, [lambda value: value] * len(keys))
+    one = Cache(cache.path)
+    assert found == [one.get("page", key) for key in keys]
+    assert (many.hits, many.misses) == (one.hits, one.misses)
