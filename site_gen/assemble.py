@@ -36,11 +36,17 @@ def assemble(config: Config, produced: Produced, assets: Assets, cache: Cache,
     problems: list[Problem] = []
     notes: list[str] = []
     copied: dict[str, str] = {}  # site path of each copied file → the file on disk
+    # Where pages are, and their folders: a copied file of another source folder must not replace them
+    pages = {str(path) for made in produced.languages for output in made for path in
+             (output.task.path, *output.task.path.parents)}
     for made in produced.languages:
         for output in made:
             problems.extend(output.problems)
             for site_path, disk in output.assets.items():
-                if site_path not in copied:
+                if site_path in pages:
+                    problems.append(Problem(disk, 1, f"not copied: '{site_path}' is a page or a folder of pages "
+                                                     "(two source folders share a prefix)"))
+                elif site_path not in copied:
                     copied[site_path] = disk
                     put(PurePosixPath(site_path), Path(disk).read_bytes())
                 elif copied[site_path] != disk:

@@ -52,6 +52,7 @@ from .plan import Plan, plan
 from .produce import Progress, known_formulas, produce
 from .prose import inventory, raw_html_outside_allowlist
 from .read import Reading, read_all
+from .math import formula_texts
 from .readable_math import remember as remember_texts
 from .write import BuildError, Staging, check_out, lock
 
@@ -91,6 +92,10 @@ def build(config: Config, jobs: int | None = None, use_cache: bool = True,
         try:
             files = Files(config, discover(config), FileMap.gather(config))
             report.problems += _empty_roots(config, files)
+            known = known_formulas(cache, config.equation_numbers)
+            # Their words, by the LaTeX the search index reads: before any source is read (a docstring's first line
+            # may hold a formula) or page rendered, here and in the workers forked later, so pylatexenc is seldom needed
+            remember_texts(formula_texts(known))
             reading = read_all(config, files.sources, cache, report.problems, jobs)
             documents = reading.documents
             assets = site_assets.collect(config.templates, cache)
@@ -98,7 +103,7 @@ def build(config: Config, jobs: int | None = None, use_cache: bool = True,
             reading.forget_names()
             read_table = once(translate.read_table)  # each table once, for the plan and the audit
             planned = plan(config, files, documents, definitions, cache.remember, read_table)
-            site = _renderer(config, files, reading, planned, cache, definitions)
+            site = _renderer(config, files, reading, planned, cache, definitions, known)
             spare = config.cache.parent / "old-site" if use_cache and config.cache is not None else None
             with Staging(config.out, known_outputs, spare) as staging:  # dropped, old site untouched, if anything below fails
                 produced = produce(planned.tasks, cache, site, jobs, staging, progress, config.equation_numbers)
@@ -107,9 +112,10 @@ def build(config: Config, jobs: int | None = None, use_cache: bool = True,
                 staging.commit()
             complete = True
         except DamagedEntry as error:  # found only when used (in a worker too): the old site stays, the cache goes
-            cache.drop_when_closed()
-            raise BuildError(f"{cache.path}: an entry cannot be used ({error}); the cache is deleted: build again") \
-                from None
+            failed = cache.delete()
+            then = (f"and it cannot be deleted ({failed}): delete it, or build with --no-cache" if failed
+                    else "it is deleted: build again")
+            raise BuildError(f"{cache.path}: an entry cannot be used ({error}); {then}") from None
         finally:
             cache.save(prune=complete and config.whole_project)
             cache.close()
@@ -124,16 +130,15 @@ def build(config: Config, jobs: int | None = None, use_cache: bool = True,
     return report
 
 
-def _renderer(config: Config, files: Files, reading: Reading, planned: Plan, cache: Cache, definitions: Definitions):
-    """The renderer, made (and its heavy modules imported) on first need, with the formulas of earlier builds."""
+def _renderer(config: Config, files: Files, reading: Reading, planned: Plan, cache: Cache, definitions: Definitions,
+              known: dict[tuple[str, bool], tuple[str, str | None, str]]):
+    """The renderer, made (and its heavy modules imported) on first need, with the formulas of earlier builds (`known`)."""
 
     @once
     def site() -> Site:
         from .math import KatexRenderer
         from .render import SectionMade, SectionMemo, Site
 
-        known = known_formulas(cache, config.equation_numbers)
-        remember_texts({tex: text for (tex, _), (_, _, text) in known.items()})  # before workers fork
         math = KatexRenderer(known=known, number_all=config.equation_numbers == "all")
         compiled = cache.path.parent / "templates" if cache.path is not None else None
         memo = SectionMemo(lambda key: cache.get("section", key, SectionMade.from_json),

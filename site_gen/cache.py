@@ -57,7 +57,7 @@ _KEYS_A_QUERY = 900
 _BATCH_BYTES = 4 * 2**20
 # SQLite's own words for a damaged database (any other error, a full disk say, is not the file's fault)
 _CORRUPT = {sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB}
-_TOOLS = ("markdown", "pygments", "jinja2", "pykatex", "nh3", "pyyaml", "fonttools")
+_TOOLS = ("markdown", "pygments", "jinja2", "pykatex", "nh3", "pyyaml", "pylatexenc", "markupsafe", "fonttools", "brotli")
 
 
 def digest(*parts: str | bytes) -> str:
@@ -137,8 +137,8 @@ def _parts(stored: bytes) -> tuple[Any, list[bytes]]:
             raise ValueError("a part cut short")
         pieces.append(stored[at + 4 : at + 4 + size])
         at += 4 + size
-    if not pieces:
-        raise ValueError("no value")
+    if not pieces or pieces[0][:1] == _PARTS:
+        raise ValueError("no value, or parts within parts")
     return decode_value(pieces[0]), pieces[1:]
 
 
@@ -278,7 +278,7 @@ class Cache:
             if not isinstance(value, bytes) or check != self._sum(kind, key, value):
                 raise ValueError("checksum does not match")
             return shape(decode_value(value))
-        except (ValueError, TypeError, KeyError, IndexError, AttributeError) as error:
+        except (ValueError, TypeError, KeyError, IndexError, AttributeError, RecursionError) as error:
             self._entry_damaged(f"damaged {kind} entry in the cache ({error}); recomputed")
             return None
 
@@ -410,12 +410,14 @@ class Cache:
         if free and free * 4 >= pages:
             self._db.execute("VACUUM")
 
-    def drop_when_closed(self) -> None:
+    def delete(self) -> OSError | None:
         """
-        An entry that matched its checksum proved unusable later (some program
-        wrote it so on purpose): the whole file goes when the build closes it.
+        Close and delete the file now (an entry that matched its checksum proved
+        unusable later: some program wrote it so); the error if it cannot be deleted.
         """
-        self._damaged = True
+        self._drop()
+        self._damaged = False
+        return self._discard()
 
     def close(self) -> None:
         """Close the database; delete it if SQLite found it damaged, so the next build starts a new one."""

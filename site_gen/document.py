@@ -105,9 +105,12 @@ class Document:
 def _decoded_sections(stored: bytes) -> list[Section]:
     """`DamagedEntry` for what `Document.to_json` did not make: they are read long after their entry's checksum."""
     try:
-        return [Section(**section) for section in decode_value(stored)]
-    except (ValueError, TypeError) as error:
-        raise DamagedEntry(f"a document's sections do not decode ({error})") from None
+        sections = [Section(**section) for section in decode_value(stored)]
+    except (ValueError, TypeError, RecursionError) as error:
+        raise DamagedEntry(f"a document's sections do not decode ({type(error).__name__}: {error})") from None
+    if not all(isinstance(s.doc, str) and all(type(n) is int for n in (*s.doc_lines, *s.code_lines)) for s in sections):
+        raise DamagedEntry("a document's sections do not decode (not prose and line numbers)")
+    return sections
 
 
 def pack(text: str) -> bytes:

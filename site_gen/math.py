@@ -151,7 +151,9 @@ class KatexRenderer:
         key = (tex, display)
         if key not in self._done:
             rendered = self._render(tex, display)
-            self._done[key] = self.fresh[key] = Rendered(rendered.html, rendered.error, readable(tex))
+            annotation = latex_of(rendered.html)  # what the search index reads it from (`align*` for `align`)
+            text = readable(annotation) if annotation is not None else ""
+            self._done[key] = self.fresh[key] = Rendered(rendered.html, rendered.error, text)
         return self._done[key]
 
     def learn(self, results: dict[tuple[str, bool], Rendered]) -> None:
@@ -272,6 +274,16 @@ def without_marks(mathml: str) -> str:
             out.append(tag.group(0))
     out.append(mathml[at:])
     return "".join(out)
+
+
+def formula_texts(known: dict[tuple[str, bool], tuple[str, str | None, str]]) -> dict[str, str]:
+    """The words of formulas rendered before (`known`: HTML, error, text), by the LaTeX their annotation holds."""
+    texts = {}
+    for html, _, text in known.values():
+        annotation = latex_of(html)
+        if annotation is not None:
+            texts[annotation] = text
+    return texts
 
 
 def latex_of(html: str) -> str | None:

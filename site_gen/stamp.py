@@ -52,7 +52,8 @@ from . import math_files
 from .config import Config
 
 _FORMAT = 4
-_TOOLS = ("markdown", "pygments", "jinja2", "pykatex", "nh3", "yaml", "pylatexenc", "markupsafe", "fontTools")
+_TOOLS = ("markdown", "pygments", "jinja2", "pykatex", "nh3", "yaml", "pylatexenc", "markupsafe", "fontTools", "brotli",
+          "_brotli")
 _OWN_CODE = Path(__file__).resolve().parent
 _SKIP = {"__pycache__", ".git"}
 _RACY_NS = 2_000_000_000

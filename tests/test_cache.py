@@ -624,7 +624,7 @@ def test_a_record_whose_packs_do_not_unpack_stops_the_build_and_the_cache_goes(t
         forged = encode_parts(data, [b"not zlib", packs[1]])
         db.execute("UPDATE entries SET value = ?, sum = ? WHERE kind = ? AND key = ?",
                    (forged, Cache(None)._sum(kind, key, forged), kind, key))
-    with pytest.raises(BuildError, match="do not unpack"):
+    with pytest.raises(BuildError, match="do not unpack.*it is deleted: build again"):
         build(config)
     assert {p: p.read_bytes() for p in out.rglob("*") if p.is_file()} == before
     assert not config.cache.exists()
@@ -632,6 +632,34 @@ def test_a_record_whose_packs_do_not_unpack_stops_the_build_and_the_cache_goes(t
     assert again.problems == first.problems and again.cache_hits == 0
     build(load(tree, out=tmp_path / "clean"), use_cache=False)
     assert same_tree(out, tmp_path / "clean")
+
+
+def test_a_damaged_cache_that_cannot_be_deleted_is_named_with_the_way_out(tree: Path, tmp_path: Path,
+                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """On a read-only disk the message says so, and how to build: never \"deleted\" when it is not."""
+    import sqlite3
+
+    from site_gen.cache import Cache, decode_value, encode_parts
+    from site_gen.write import BuildError
+
+    config = load(tree, out=tmp_path / "html")
+    build(config)
+    with sqlite3.connect(config.cache) as db:
+        kind, key, value = db.execute("SELECT kind, key, value FROM entries WHERE kind = 'page' LIMIT 1").fetchone()
+        forged = encode_parts(decode_value(value)[0], [b"not zlib", b""])
+        db.execute("UPDATE entries SET value = ?, sum = ? WHERE kind = ? AND key = ?",
+                   (forged, Cache(None)._sum(kind, key, forged), kind, key))
+    unlink = Path.unlink
+
+    def read_only(path: Path, missing_ok: bool = False) -> None:
+        if str(path).startswith(str(config.cache)):
+            raise OSError(30, "Read-only file system", str(path))
+        unlink(path, missing_ok=missing_ok)
+
+    monkeypatch.setattr(Path, "unlink", read_only)
+    with pytest.raises(BuildError, match="cannot be deleted.*Read-only file system.*delete it, or build with --no-cache"):
+        build(config)
+    assert config.cache.exists()
 
 
 @settings(max_examples=25, deadline=None)
@@ -653,3 +681,34 @@ def test_entries_read_many_at_a_time_are_those_read_one_by_one(tmp_path_factory,
     one = Cache(cache.path)
     assert found == [one.get("page", key) for key in keys]
     assert (many.hits, many.misses) == (one.hits, one.misses)
+
+
+@pytest.mark.parametrize("stored", [
+    b"\x01" * 3000,  # parts within parts within parts...
+    b"\x01" + (3000).to_bytes(4, "big") + b"[" * 3000,  # a value in parts, nested past any recursion limit
+    b"[" * 100_000 + b"]" * 100_000,
+])
+def test_a_value_nested_without_end_is_a_miss_with_a_note(tmp_path: Path, stored: bytes) -> None:
+    """Written so on purpose, checksum and all: a miss noted once, never a RecursionError."""
+    from site_gen.cache import Cache
+
+    cache = Cache(tmp_path / "cache.sqlite")
+    cache.put_encoded("formula", "k", stored)
+    cache.save()
+    assert cache.get("formula", "k") is None
+    assert cache.get_many("formula", ["k"], [lambda value: value]) == [None]
+    assert cache.all("formula") == {}
+    assert all("damaged formula entry" in note for note in cache.notes) and cache.notes
+
+
+@pytest.mark.parametrize("sections", [[{"doc": 5, "doc_lines": [], "code_lines": []}],
+                                      [{"doc": "x", "doc_lines": ["1"], "code_lines": []}],
+                                      [{"doc": "x", "doc_lines": [], "code_lines": [None]}], [{"doc": "x"}, 3], "text"])
+def test_a_documents_sections_of_the_wrong_shape_are_damage_not_a_crash(sections) -> None:
+    """Found when the page is rendered: `DamagedEntry` (the build's one message), not a `TypeError` deep in rendering."""
+    from site_gen.cache import DamagedEntry, encode_value
+
+    source = Source(PurePosixPath("a.py"), PurePosixPath("a.html"), PurePosixPath("a.py"), "python")
+    document = Document.from_json(source, "x = 1\n", {"title": "A", "summary": "", "names": None}, encode_value(sections))
+    with pytest.raises(DamagedEntry):
+        document.sections

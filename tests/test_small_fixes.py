@@ -97,7 +97,8 @@ def test_a_parser_with_the_named_command_alone_reads_it_as_the_whole_one(argv: l
     assert _parser(argv).parse_args(argv) == _parser().parse_args(argv)
 
 
-@pytest.mark.parametrize("argv", [["--help"], ["buidl"], ["build", "--bogus"]])
+@pytest.mark.parametrize("argv", [["--help"], ["buidl"], ["build", "--bogus"], ["-h", "build"], ["--he", "build"],
+                                  ["--", "build"], ["build", "--help"], ["translate", "-h"]])
 def test_help_and_mistakes_say_what_the_whole_parser_says(argv: list[str], capsys: pytest.CaptureFixture) -> None:
     with pytest.raises(SystemExit) as whole:
         _parser().parse_args(argv)
@@ -105,3 +106,21 @@ def test_help_and_mistakes_say_what_the_whole_parser_says(argv: list[str], capsy
     with pytest.raises(SystemExit) as chosen:
         _parser(argv).parse_args(argv)
     assert capsys.readouterr() == expected and chosen.value.code == whole.value.code
+
+
+@pytest.mark.parametrize("data_at", ["sub"])
+def test_a_file_of_another_source_folder_never_replaces_pages(tmp_path: Path, data_at: str) -> None:
+    """Two source folders, one prefix: a data file where the other has a folder of pages (or a page) is not copied, and says so."""
+    (tmp_path / "pyproject.toml").write_text('[tool.site_gen]\ntitle = "T"\n[[tool.site_gen.sources]]\ndir = "a"\n'
+                                             '[[tool.site_gen.sources]]\ndir = "b"\n')
+    (tmp_path / "a" / "sub").mkdir(parents=True)
+    (tmp_path / "a" / "sub" / "__init__.py").write_text('"""# Sub"""\n')
+    (tmp_path / "a" / "sub" / "x.py").write_text('"""# X"""\nx = 1\n')
+    (tmp_path / "b" / data_at).parent.mkdir(parents=True, exist_ok=True)
+    (tmp_path / "b" / data_at).write_text("data\n")
+    (tmp_path / "b" / "main.py").write_text(f'"""# B\n\n[raw data]({data_at})\n"""\n')
+    report = build(load(tmp_path))
+    out = tmp_path / "html"
+    assert (out / "sub" / "index.html").is_file() and "<h1" in (out / "sub" / "x.html").read_text()
+    assert [p.message for p in report.problems if "not copied" in p.message] == [
+        f"not copied: '{data_at}' is a page or a folder of pages (two source folders share a prefix)"]

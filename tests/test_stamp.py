@@ -336,6 +336,9 @@ def test_front_matter_is_remembered_by_its_text(tree: Path, tmp_path: Path, caps
 def test_prose_edited_around_a_known_formula_needs_no_pylatexenc(tree: Path, tmp_path: Path) -> None:
     """A formula's words for the search index come back with it from the cache: the edit build reads no LaTeX."""
     source = tree / "pkg" / "model.py"
+    extra = tree / "pkg" / "extra.py"  # numbered equations (their annotation reads `align*`), a formula in a summary
+    extra.write_text("# Two steps:\n#\n# $$\\begin{align}\n# a &= b \\label{first} \\\\\n# c &= d\n# \\end{align}$$\n"
+                     "#\n# and $\\eqref{first}$.\nx = 1\n\n\nclass Gamma:\n    r\"\"\"Scales by $\\gamma_t^2$.\"\"\"\n")
     command = [sys.executable, "-c", "import sys; from site_gen.cli import main; code = main(sys.argv[1:]); "
                "print('pylatexenc' in sys.modules)", "build", "--root", str(tree)]
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
@@ -344,7 +347,37 @@ def test_prose_edited_around_a_known_formula_needs_no_pylatexenc(tree: Path, tmp
     text = source.read_text()
     assert "# The same formula again: $\\theta_t" in text
     source.write_text(text.replace("# The same formula again:", "# Once more, the same formula:"))
+    extra.write_text(extra.read_text().replace("# Two steps:", "# Two steps, in order:") + "y = 2\n")
     edited = subprocess.run(command, env=env, check=True, capture_output=True, text=True)
-    assert edited.stdout.strip().endswith("False")
+    assert edited.stdout.strip().endswith("False"), edited.stderr
     assert "Once more, the same formula: θₜ = θₜ₋₁ - αgₜ." in (tree / "html" / "_search" / "en.js").read_text()
     assert _site(tree / "html") == _fresh(tree, tmp_path)
+
+
+# Imported by a build but shaping no output: folders, a progress bar, the interpreter's own setup
+_NOT_RENDERING = {"platformdirs", "tqdm", "setuptools", "pip", "annotated-optimizers"}
+
+
+def test_every_package_a_build_imports_is_in_the_cache_salt_and_the_stamp(tree: Path) -> None:
+    """
+    A tool upgraded under a cache is found by the stamp (its files) and by the salt
+    (its version), so an edit build never keeps what the old version made: every
+    third-party package a cold build imports is named by both, or shapes no output.
+    """
+    import importlib.metadata
+
+    from site_gen import cache, stamp
+
+    script = ("import sys; from site_gen.cli import main; main(sys.argv[1:]); "
+              "print(sorted({n.split('.')[0] for n, m in list(sys.modules.items()) if getattr(m, '__file__', None) "
+              "and 'site-packages' in m.__file__}))")
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    done = subprocess.run([sys.executable, "-c", script, "build", "--root", str(tree), "--no-cache", "-j", "1"],
+                          env=env, check=True, capture_output=True, text=True)
+    imported = [name for name in eval(done.stdout.strip().splitlines()[-1])  # noqa: S307 - our subprocess's list
+                if not name.startswith(("__editable__", "_distutils_hack"))]  # what pip and setuptools put on the path
+    owners = importlib.metadata.packages_distributions()
+    distributions = {dist.lower() for name in imported for dist in owners.get(name, [name])} - _NOT_RENDERING
+    assert distributions and distributions <= {name.lower() for name in cache._TOOLS}
+    assert {name for name in imported if name not in _NOT_RENDERING and "site_gen" not in name
+            and not owners.get(name, [""])[0].lower() in _NOT_RENDERING} <= set(stamp._TOOLS)
