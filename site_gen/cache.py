@@ -165,8 +165,14 @@ def decode_value(stored: bytes) -> Any:
 
 
 def tool_versions() -> str:
-    """The versions of everything that renders, and a hash of our own code."""
+    """
+    The versions of everything that renders, where its files are and their
+    sizes and times (a tool patched or installed elsewhere under the same
+    version renders differently too), and a hash of our own code.
+    """
     from importlib import metadata  # 15 ms of imports: a build whose stamp knows the salt does without
+
+    from .stamp import tool_files
 
     versions = []
     for name in _TOOLS:
@@ -174,9 +180,10 @@ def tool_versions() -> str:
             versions.append(f"{name}={metadata.version(name)}")
         except metadata.PackageNotFoundError:
             versions.append(f"{name}=?")
+    files = json.dumps(sorted((path, stat[:2]) for path, stat in tool_files().items()))
     own = Path(__file__).resolve().parent
     code = digest(*(p.read_bytes() for p in sorted(own.glob("*.py"))))
-    return digest(f"format={FORMAT}", *versions, code)
+    return digest(f"format={FORMAT}", *versions, files, code)
 
 
 class Cache:

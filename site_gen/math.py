@@ -141,6 +141,7 @@ class KatexRenderer:
         self.number_all = number_all
         self._done: dict[tuple[str, bool], Rendered] = {k: Rendered(*v) for k, v in (known or {}).items()}
         self.fresh: dict[tuple[str, bool], Rendered] = {}
+        self.asked: set[tuple[str, bool]] = set()  # every formula asked for, until cleared (by each output)
 
     @property
     def rendered(self) -> int:
@@ -149,6 +150,7 @@ class KatexRenderer:
 
     def __call__(self, tex: str, display: bool) -> Rendered:
         key = (tex, display)
+        self.asked.add(key)
         if key not in self._done:
             rendered = self._render(tex, display)
             annotation = latex_of(rendered.html)  # what the search index reads it from (`align*` for `align`)

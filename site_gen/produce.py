@@ -144,11 +144,15 @@ def _render(site: Site, item: tuple[Task, bool]) -> tuple[PageResult, tuple[byte
     """
     task, wanted = item
     before = set(site.math.fresh)
+    site.math.asked.clear()
     if task.kind == "page":
         result = site.render_page(task)
         site.by_url[task.url].release()  # its split lines: a worker would otherwise keep every page's
     else:
         result = PageResult(site.render_listing(task))
+    # Its sections' formulas, and those of the titles and summaries it shows (its own, a listing's): each kept in
+    # the cache as long as its record is, so an output from the cache never leaves one to be rendered again
+    result.formulas = [list(formula) for formula in sorted({*map(tuple, result.formulas), *site.math.asked})]
     sections = site.memo.take()
     html = result.html.encode("utf-8")
     sha256 = content_hash(html)

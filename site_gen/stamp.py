@@ -100,14 +100,21 @@ def scan(config: Config) -> Stats:
     found: Stats = {}
     for root in [root.dir for root in config.sources] + [config.templates, config.translations, _OWN_CODE]:
         _walk(str(root), skip, found)
-    for place in _tool_places():
-        _walk(str(place), skip, found, deep=False)
+    found.update(tool_files())
     for extra in (config.root / "pyproject.toml", config.cache, *math_files.MATH_FONT_CANDIDATES):
         if extra is not None and str(extra) not in skip:
             _file(str(extra), found)
     stamp = stamp_path(config)
     if stamp is not None:
         found.pop(str(stamp), None)
+    return found
+
+
+def tool_files() -> Stats:
+    """Size and times of the rendering tools' files (those directly in each package's folder, or its module)."""
+    found: Stats = {}
+    for place in _tool_places():
+        _walk(str(place), set(), found, deep=False)
     return found
 
 

@@ -712,3 +712,17 @@ def test_a_documents_sections_of_the_wrong_shape_are_damage_not_a_crash(sections
     document = Document.from_json(source, "x = 1\n", {"title": "A", "summary": "", "names": None}, encode_value(sections))
     with pytest.raises(DamagedEntry):
         document.sections
+
+
+def test_a_formula_only_a_summary_shows_stays_in_the_cache_while_its_pages_do(tree: Path, tmp_path: Path) -> None:
+    """Shown by the page's description and its folder's listing, from the cache or not: never rendered anew by an edit elsewhere."""
+    model = tree / "pkg" / "model.py"
+    model.write_text(model.read_text().replace("summary: Front matter gives", "summary: With $\\sqrt{\\alpha_t}$, front matter gives"))
+    config = load(tree, out=tmp_path / "html")
+    build(config)
+    other = tree / "pkg" / "__init__.py"  # the folder's index, whose listing shows the summary
+    for i in range(3):
+        other.write_text(other.read_text() + f"\n# Edit {i}.\n")
+        assert build(config).formulas == 0  # none sent to KaTeX: every formula came from the cache
+    build(load(tree, out=tmp_path / "clean"), use_cache=False)
+    assert same_tree(tmp_path / "html", tmp_path / "clean")

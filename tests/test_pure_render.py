@@ -79,7 +79,7 @@ def _stages(root: Path):
     reading = read_all(config, files.sources, cache, [], 1)
     definitions = collect_definitions(reading.documents)
     planned = plan(config, files, reading.documents, definitions)
-    return planned, _renderer(config, files, reading, planned, cache, definitions)()
+    return planned, _renderer(config, files, reading, planned, cache, definitions, {})()
 
 
 def test_rendering_reads_nothing_from_the_disk(tmp_path: Path) -> None:

@@ -381,3 +381,20 @@ def test_every_package_a_build_imports_is_in_the_cache_salt_and_the_stamp(tree: 
     assert distributions and distributions <= {name.lower() for name in cache._TOOLS}
     assert {name for name in imported if name not in _NOT_RENDERING and "site_gen" not in name
             and not owners.get(name, [""])[0].lower() in _NOT_RENDERING} <= set(stamp._TOOLS)
+
+
+def test_a_tool_changed_under_the_same_version_changes_the_caches_salt(tmp_path: Path,
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """A patched or editable install keeps its version: the salt follows the tool's files too, as the stamp does."""
+    from site_gen import cache, stamp
+
+    package = tmp_path / "installed" / "renderer"
+    package.mkdir(parents=True)
+    (package / "__init__.py").write_text("ALPHA = 'α'\n")
+    monkeypatch.syspath_prepend(str(package.parent))
+    monkeypatch.setattr(stamp, "_TOOLS", (*stamp._TOOLS, "renderer"))
+    before = cache.tool_versions()
+    assert cache.tool_versions() == before
+    (package / "__init__.py").write_text("ALPHA = 'ɑ'\n")  # the same size
+    os.utime(package / "__init__.py", ns=(1, 10**18))
+    assert cache.tool_versions() != before
