@@ -68,8 +68,8 @@ def run() -> int:
     The `site-gen` command: `main`, with the cycle collector run once every
     100,000 new objects, not 700 (a build makes millions of objects and few
     cycles: scanning them cost ~4% of a cold build's CPU, and ~7 ms of an edit
-    build's even at every 20,000; a cold standard-library build peaks at the
-    same 105 MB, 115 MB in its workers), then out without taking
+    build's even at every 20,000; the price, a few MB of garbage waiting longer:
+    a cold standard-library build peaked at 123 MB, not 114), then out without taking
     apart what it made: collecting a build's objects on the way out cost a
     tenth of an edit build (~50 ms); frozen, they are left to the operating
     system, which frees the whole process at once. (Not in `main`: tests call
