@@ -52,9 +52,9 @@ FORMAT = 7
 _MARK = 0x5347_0000 + FORMAT
 # A commit after this many entries or this many bytes of them: a killed build loses at most these
 _BATCH = 200
+_BATCH_BYTES = 4 * 2**20
 # Keys in one `get_many` query (SQLite allows 32,766 parameters since 3.32; 999 before)
 _KEYS_A_QUERY = 900
-_BATCH_BYTES = 4 * 2**20
 # SQLite's own words for a damaged database (any other error, a full disk say, is not the file's fault)
 _CORRUPT = {sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB}
 _TOOLS = ("markdown", "pygments", "jinja2", "pykatex", "nh3", "pyyaml", "pylatexenc", "markupsafe", "fonttools", "brotli")
@@ -115,7 +115,7 @@ class DamagedEntry(Exception):
     """
     A value that matched its entry's checksum, left undecoded when read (a page's
     search sections, a document's sections) and found unusable when used: some
-    program wrote it so. The build stops, and the cache goes (`drop_when_closed`).
+    program wrote it so. The build stops, and the cache goes (`Cache.delete`).
     """
 
 

@@ -221,11 +221,12 @@ class Staging:
             if site_path in self._filed:
                 _clear(Path(target))  # may be a link to the old site's file, which must not change
             self._filed.add(site_path)
+            old = os.path.join(self.out, site_path) if same else None
             try:
-                _link_or_write(os.path.join(self.out, site_path) if same else None, data, target)
+                _link_or_write(old, data, target)
             except (FileExistsError, IsADirectoryError):  # a recycled folder where the new site has a file
                 _clear(Path(target))
-                _link_or_write(os.path.join(self.out, site_path) if same else None, data, target)
+                _link_or_write(old, data, target)
 
     @property
     def files(self) -> int:
