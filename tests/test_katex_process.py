@@ -5,6 +5,8 @@ KaTeX runs in a child process: errors that would corrupt pykatex's engine
 
 from __future__ import annotations
 
+import ctypes
+import json
 import os
 import select
 import signal
@@ -98,3 +100,45 @@ def test_the_engine_keeps_none_of_its_parents_files_open() -> None:
         assert select.select([reader], [], [], 120)[0] == [reader] and os.read(reader, 1) == b""
     finally:
         os.close(reader)
+
+
+
+def test_the_command_exits_with_its_code_its_output_written_and_its_engine_waited_for(tmp_path: Path) -> None:
+    """
+    `site-gen` leaves without Python's teardown: everything it printed still
+    arrives, and its KaTeX engine has ended before it (an engine left to end on
+    its own is adopted by the nearest subreaper: here, a process of this test).
+    The last formula renders, so an engine is running when the build ends.
+    """
+    source = tmp_path / "src"
+    source.mkdir()
+    (source / "steps.py").write_text('r"""\n# Steps\n\n$\\notacommand{z}$ and then $x_t + y$\n"""\nx = 1\n')
+    command = [sys.executable, "-m", "site_gen.cli", "build", str(source), "--out", str(tmp_path / "site"),
+               "--no-cache", "--strict"]
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    reader, writer = os.pipe()
+    watcher = os.fork()
+    if watcher == 0:
+        os.close(reader)
+        code = 3
+        try:
+            ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
+            run = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, env=env)
+            os.write(writer, json.dumps([run.returncode, run.stdout, run.stderr]).encode())
+            try:
+                os.waitpid(-1, 0)  # an adopted orphan, once it ends
+                code = 1
+            except ChildProcessError:  # none: the build waited for all it started
+                code = 0
+        finally:
+            os._exit(code)
+    os.close(writer)
+    with os.fdopen(reader, "rb") as told:
+        returncode, stdout, stderr = json.loads(told.read() or b"[null, null, null]")
+    assert os.waitstatus_to_exitcode(os.waitpid(watcher, 0)[1]) == 0, "a process of the build outlived it"
+    assert returncode == 1, stderr  # --strict with a problem
+    assert "steps.py:4" in stderr and "LaTeX error" in stderr
+    assert stdout.startswith("built 1 page") and stdout.endswith("\n")
+
+
+_PR_SET_CHILD_SUBREAPER = 36  # prctl(2): orphans below this process are re-parented to it, not to init
