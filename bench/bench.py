@@ -11,10 +11,16 @@
   slows down mid-run slows all three alike; the ratios to pycco; each
   process's peak memory (the largest resident set of it and its workers, from
   `wait4`); and the size of the cache the build left;
-* on this site (a copy of the project's inputs, every language): the cold,
-  no-op and one-file-edit build times.
+* on this site (a copy of the project's inputs, every language): the cold
+  build, then the no-op and one-file-edit builds as `make html` runs them, the
+  warm builder left by the cold build taking them (see `site_gen/warm.py`),
+  and again in processes of their own (`SITE_GEN_WARM=0`). A warm build's
+  CPU time is the caller's and the fork's that built (the builder's reaped
+  children, from `/proc`); its peak memory is not measured.
 
-Every build is a fresh process running this checkout's `site_gen`.
+Every build is a fresh process running this checkout's `site_gen` (the
+comparisons with pycco without a warm builder: each a process of its own,
+as pycco's).
 
     python bench/bench.py [--repeat 3]
     python bench/bench.py --quick      # 1 run, small corpora: checks that it all works
@@ -28,6 +34,7 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
@@ -53,9 +60,9 @@ EDIT_MARK = "# $t \\leftarrow t + 1$"
 class Runs:
     seconds: list[float] = field(default_factory=list)
     cpu: list[float] = field(default_factory=list)
-    peak_mb: list[float] = field(default_factory=list)
+    peak_mb: list[float | None] = field(default_factory=list)
 
-    def add(self, seconds: float, cpu: float, peak_mb: float) -> None:
+    def add(self, seconds: float, cpu: float, peak_mb: float | None) -> None:
         self.seconds.append(seconds)
         self.cpu.append(cpu)
         self.peak_mb.append(peak_mb)
@@ -69,18 +76,26 @@ class Runs:
         ratio = (f"  {self.median / reference.median:5.2f}x pycco (CPU {cpu / statistics.median(reference.cpu):4.2f}x)"
                  if reference else "")
         spread = f"{min(self.seconds):.2f}-{max(self.seconds):.2f}"
-        return (f"  {name:<22} {self.median:7.2f} s (runs {spread:>11})  CPU {cpu:6.2f} s  "
-                f"peak {max(self.peak_mb):4.0f} MB{ratio}")
+        peaks = [peak for peak in self.peak_mb if peak is not None]
+        peak = f"peak {max(peaks):4.0f} MB" if peaks else "peak    –   "
+        return f"  {name:<26} {self.median:7.2f} s (runs {spread:>11})  CPU {cpu:6.2f} s  {peak}{ratio}"
 
 
-def run(command: list[str], cwd: Path) -> tuple[float, float, float]:
+COLD = {"SITE_GEN_WARM": "0"}  # every build a process of its own
+
+
+def run(command: list[str], cwd: Path, env: dict[str, str] | None = None) -> tuple[float, float, float | None]:
     """
     Wall seconds, CPU seconds (with its workers') and peak resident memory
-    (MB, the largest of the process and its workers) of one command.
+    (MB, the largest of the process and its workers) of one command. With a
+    warm builder (`builder`: its pid), the CPU of the fork that built is
+    added, and the peak is not known.
     """
     # As users run it: with bytecode written once and reused (some sandboxes turn that off)
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    env = {**os.environ, "PYTHONPATH": str(ROOT), **(env or {})}
     env.pop("PYTHONDONTWRITEBYTECODE", None)
+    builder = _warm_builder(cwd, env) if env.get("SITE_GEN_WARM") != "0" else None
+    builder_cpu = _children_cpu(builder)
     started = time.perf_counter()
     process = subprocess.Popen(command, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     assert process.stderr is not None
@@ -90,11 +105,36 @@ def run(command: list[str], cwd: Path) -> tuple[float, float, float]:
     process.returncode = os.waitstatus_to_exitcode(status)
     if process.returncode not in (0, 1):  # 1: pycco's exit on a file it cannot read; ours only with --strict
         raise SystemExit(f"failed ({process.returncode}): {' '.join(command)}\n{errors.decode(errors='replace')[-2000:]}")
-    return seconds, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024
+    cpu = usage.ru_utime + usage.ru_stime
+    if builder is None:
+        return seconds, cpu, usage.ru_maxrss / 1024
+    return seconds, cpu + _children_cpu(builder) - builder_cpu, None
+
+
+def _warm_builder(cwd: Path, env: dict[str, str]) -> int | None:
+    """The pid of the warm builder a `site-gen` run in `cwd` with `env` would hand its build to, if one is there."""
+    lock = subprocess.run([sys.executable, "-c", "from site_gen import warm; print(warm._place('lock'))"],
+                          cwd=cwd, env=env, check=True, capture_output=True, text=True).stdout.strip()
+    try:
+        text = Path(lock).read_text().strip()
+    except OSError:
+        return None
+    return int(text) if text.isdigit() and Path(f"/proc/{text}").exists() else None
+
+
+def _children_cpu(pid: int | None) -> float:
+    """CPU seconds of the children `pid` has reaped (`/proc/PID/stat`: cutime and cstime, in clock ticks)."""
+    if pid is None:
+        return 0.0
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[13]) + int(fields[14])) / os.sysconf("SC_CLK_TCK")
 
 
 def site_gen(*args: str) -> list[str]:
-    return [sys.executable, "-m", "site_gen.cli", "build", *args]
+    return [sys.executable, "-m", "site_gen", "build", *args]
 
 
 def folder_size(folder: Path) -> int:
@@ -125,10 +165,10 @@ def against_pycco(name: str, folder: Path, repeat: int, scratch: Path) -> None:
         shutil.rmtree(out, ignore_errors=True)
         pycco.add(*run([str(BIN / "pycco"), "-p", "-d", str(out), *files], folder))
         shutil.rmtree(out, ignore_errors=True)
-        no_cache.add(*run(site_gen(str(folder), "--out", str(out), "--root", str(project), "--no-cache"), project))
+        no_cache.add(*run(site_gen(str(folder), "--out", str(out), "--root", str(project), "--no-cache"), project, COLD))
         shutil.rmtree(out, ignore_errors=True)
         shutil.rmtree(cache, ignore_errors=True)
-        fresh_cache.add(*run(site_gen(str(folder), "--out", str(out), "--root", str(project)), project))
+        fresh_cache.add(*run(site_gen(str(folder), "--out", str(out), "--root", str(project)), project, COLD))
     print(f"{name}: {len(files)} files, {lines:,} lines; median of {repeat}")
     print(pycco.row("pycco 0.6.0"))
     print(no_cache.row("site-gen --no-cache", pycco))
@@ -150,22 +190,47 @@ def this_site(repeat: int, scratch: Path) -> None:
     build = site_gen("--root", str(project))
     edited = project / EDITED
     original = edited.read_text()
-    cold, no_op, edit = Runs(), Runs(), Runs()
+    cold, no_op, edit, cold_no_op, cold_edit = Runs(), Runs(), Runs(), Runs(), Runs()
     for attempt in range(repeat):
         shutil.rmtree(project / "html", ignore_errors=True)
         shutil.rmtree(project / ".site_gen_cache", ignore_errors=True)
-        cold.add(*run(build, project))
-        no_op.add(*run(build, project))
-        edited.write_text(original.replace(EDIT_MARK, f"{EDIT_MARK} (edit {attempt})"))
-        edit.add(*run(build, project))
-        edited.write_text(original)
-        run(build, project)
+        _stop_builder(project)
+        cold.add(*run(build, project))  # a first build: no warm builder yet; it leaves one
+        for runs, env, mark in ((no_op, None, "warm"), (cold_no_op, COLD, "cold")):
+            if env is None:
+                _await_builder(project)
+            runs.add(*run(build, project, env))
+            edited.write_text(original.replace(EDIT_MARK, f"{EDIT_MARK} (edit {attempt}, {mark})"))
+            (edit if env is None else cold_edit).add(*run(build, project, env))
+            edited.write_text(original)
+            run(build, project, env)
     pages = sum(1 for _ in (project / "html").rglob("*.html"))
     print(f"this site: {pages} HTML files in every language; median of {repeat}")
     print(cold.row("cold, fresh cache"))
     print(no_op.row("no-op"))
     print(edit.row("one-file edit"))
+    print(cold_no_op.row("no-op, cold process"))
+    print(cold_edit.row("one-file edit, cold process"))
     print(f"  cache after the build   {folder_size(project / '.site_gen_cache') / 2**20:7.1f} MB")
+    _stop_builder(project)
+
+
+def _stop_builder(project: Path) -> None:
+    """End the warm builder of this project's builds, if there is one, and wait until it has gone."""
+    pid = _warm_builder(project, {**os.environ, "PYTHONPATH": str(ROOT)})
+    if pid is None:
+        return
+    os.kill(pid, signal.SIGTERM)
+    while Path(f"/proc/{pid}").exists() and "Z" not in Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1][:3]:
+        time.sleep(0.01)
+
+
+def _await_builder(project: Path) -> None:
+    """Wait for the warm builder the last build started to listen (it imports for a fraction of a second)."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    ends = time.monotonic() + 60
+    while _warm_builder(project, env) is None and time.monotonic() < ends:
+        time.sleep(0.05)
 
 
 def main(argv: list[str] | None = None) -> None:

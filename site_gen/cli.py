@@ -24,9 +24,6 @@ not run (bad settings, output folder in use, a table it refuses to overwrite).
 from __future__ import annotations
 
 import argparse
-import atexit
-import gc
-import os
 import sys
 import time
 from contextlib import contextmanager
@@ -39,8 +36,6 @@ from .config import Config, ConfigError, load
 # translation commands import what they need when they run.
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import NoReturn
-
     from .document import Document
     from .model import Problem
 
@@ -65,30 +60,6 @@ def main(argv: list[str] | None = None) -> int:
         traceback.print_exc()
         print("site-gen: internal error (a bug in site-gen, please report it with the lines above)", file=sys.stderr)
         return 2
-
-
-def run() -> NoReturn:
-    """
-    The `site-gen` command: `main`, with the cycle collector run once every
-    100,000 new objects, not 700 (a build makes millions of objects and few
-    cycles: scanning them cost ~4% of a cold build's CPU, and ~7 ms of an edit
-    build's even at every 20,000; the price, a few MB of garbage waiting longer:
-    a cold standard-library build peaked at 123 MB, not 114), then out without
-    taking apart what it made: the exit hooks run (the KaTeX engine is stopped
-    and waited for), the output is flushed, and the operating system frees the
-    whole process at once (Python's own teardown, module by module and object
-    by object, cost ~15 ms of an edit build). Not in `main`: tests call it
-    many times in one process.
-    """
-    gc.set_threshold(100_000, 10, 10)
-    code = main()
-    atexit._run_exitfuncs()  # what a normal exit runs first; only the teardown after it is skipped
-    for stream in (sys.stdout, sys.stderr):
-        try:
-            stream.flush()
-        except (OSError, ValueError):  # closed, or a reader that went away: nothing more can be said
-            pass
-    os._exit(code)
 
 
 def _build_error() -> type[Exception]:
@@ -530,4 +501,6 @@ def _review(args: argparse.Namespace) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(run())
+    from .command import run
+
+    run()

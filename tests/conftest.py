@@ -56,9 +56,14 @@ def math_fonts(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(autouse=True)
 def user_cache_folder(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch,
                       math_fonts: Path) -> Path:
-    """Builds with no project keep their cache and locks in the user's cache folder: a temporary one here."""
+    """
+    Builds with no project keep their cache and locks in the user's cache
+    folder: a temporary one here. And builds start cold, leaving no warm
+    builder behind, but in the tests of warm builds (`test_warm.py`).
+    """
     folder = tmp_path_factory.mktemp("user-cache")
     (folder / "site-gen").mkdir()
     (folder / "site-gen" / "fonts").symlink_to(math_fonts)
     monkeypatch.setenv("XDG_CACHE_HOME", str(folder))
+    monkeypatch.setenv("SITE_GEN_WARM", "0")
     return folder

@@ -1,0 +1,5 @@
+"""`python -m site_gen …`: the `site-gen` command."""
+
+from .command import run
+
+run()

@@ -1,0 +1,236 @@
+"""
+Warm builds (`warm`): a build handed to the warm builder must be the build
+`site-gen build` makes in a process of its own: the same site, the same
+messages on the caller's own streams, the same exit code; Ctrl-C and a
+killed caller must stop it; and a builder whose code changed must not build.
+"""
+
+from __future__ import annotations
+
+import errno
+import fcntl
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from site_gen import warm
+from site_gen.cli import main
+
+from conftest import FIXTURE, ROOT
+
+
+@pytest.fixture
+def builder(monkeypatch: pytest.MonkeyPatch) -> Iterator[int]:
+    """A warm builder for callers in this process (its pid), ended when the test ends."""
+    monkeypatch.delenv("SITE_GEN_WARM")
+    warm.start()
+    yield from _until_the_end(warm._place("lock"), warm._place("sock"))
+
+
+@pytest.fixture
+def command_builder(monkeypatch: pytest.MonkeyPatch) -> Iterator[int]:
+    """A warm builder for `python -m site_gen` run by this test (its import paths are not this process's)."""
+    monkeypatch.delenv("SITE_GEN_WARM")
+    where = subprocess.run([sys.executable, "-c", "from site_gen import warm; warm.start(); "
+                            "print(warm._place('lock')); print(warm._place('sock'))"],
+                           check=True, capture_output=True, text=True).stdout.split("\n")
+    yield from _until_the_end(where[0], where[1])
+
+
+def _until_the_end(lock: str, place: str) -> Iterator[int]:
+    pid = _when(lambda: _builder_pid(Path(lock)) if _listening(place) else None)
+    yield pid
+    try:
+        os.kill(pid, signal.SIGTERM)
+    except ProcessLookupError:
+        pass
+    with open(lock, "a") as held:  # held by the builder until it has ended
+        fcntl.flock(held, fcntl.LOCK_EX)
+
+
+def _when(found, bound: float = 120):
+    """What `found()` gives once it gives something; the bound only ends a hang."""
+    ends = time.monotonic() + bound
+    while (value := found()) is None:
+        assert time.monotonic() < ends, "never happened"
+        time.sleep(0.01)
+    return value
+
+
+def _listening(place: str) -> bool:
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as probe:
+        return probe.connect_ex(place) == 0
+
+
+def _builder_pid(lock: Path) -> int | None:
+    text = lock.read_text().strip()
+    return int(text) if text.isdigit() else None
+
+
+def _tree(tmp_path: Path, name: str) -> Path:
+    root = tmp_path / name
+    shutil.copytree(FIXTURE, root)
+    settings = root / "pyproject.toml"
+    settings.write_text(settings.read_text().replace('branch = "trunk"', 'branch = "trunk"\nlanguages = ["en", "ja"]'))
+    return root
+
+
+def _site(out: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(out)): p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()}
+
+
+def _timeless(text: str) -> str:
+    return re.sub(r"in \d+\.\d\ds", "in …s", text).replace("warm-tree", "tree").replace("cold-tree", "tree")
+
+
+def test_a_warm_build_is_the_build_a_process_of_its_own_makes(builder: int, tmp_path: Path,
+                                                              capfd: pytest.CaptureFixture,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    warm_tree, cold_tree = _tree(tmp_path, "warm-tree"), _tree(tmp_path, "cold-tree")
+    steps = [
+        (["build"], None),  # first build, then an edit with a problem, then --strict, then a bad setting
+        (["build"], lambda root: (root / "pkg" / "model.py").write_text(
+            (root / "pkg" / "model.py").read_text() + "\n# See [nowhere](missing.py).\nz = 3\n")),
+        (["build", "--strict"], None),
+        (["build"], lambda root: (root / "pyproject.toml").write_text(
+            (root / "pyproject.toml").read_text() + '\nequation_numbers = "sometimes"\n')),
+        (["build", "--no-such-option"], None),
+    ]
+    for argv, edit in steps:
+        outcomes = []
+        for root, warmly in ((warm_tree, True), (cold_tree, False)):
+            if edit is not None:
+                edit(root)
+            monkeypatch.chdir(root)
+            if warmly:
+                code = warm.delegate(argv)
+                assert code is not None, "the warm builder did not take the build"
+            else:
+                try:
+                    code = main(argv)
+                except SystemExit as exit:  # argparse's usage error
+                    code = exit.code
+            captured = capfd.readouterr()
+            outcomes.append((code, _timeless(captured.out), _timeless(captured.err)))
+        assert outcomes[0] == outcomes[1], argv
+        assert _site(warm_tree / "html") == _site(cold_tree / "html")
+    assert [code for code, _, _ in outcomes] == [2, 2]
+
+
+def test_ctrl_c_in_the_caller_interrupts_its_warm_build(command_builder: int, tmp_path: Path) -> None:
+    root = _tree(tmp_path, "tree")
+    table = root / "translations" / "ja" / "model.json"
+    table.parent.mkdir(parents=True)
+    os.mkfifo(table)  # the build waits here, reading it, until this test lets it go on
+    caller = subprocess.Popen([sys.executable, "-m", "site_gen", "build"], cwd=root, env=os.environ.copy(),
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    writer = _when(lambda: _open_for_writing(table))
+    try:
+        reader = _when(lambda: _reading(table))
+        assert _parent(reader) == command_builder, "not built by the warm builder"
+        caller.send_signal(signal.SIGINT)
+        out, err = caller.communicate(timeout=120)
+    finally:
+        os.close(writer)
+    assert caller.returncode == 130
+    assert "site-gen: interrupted" in err
+
+
+def test_a_killed_caller_takes_its_warm_build_with_it(command_builder: int, tmp_path: Path) -> None:
+    root = _tree(tmp_path, "tree")
+    table = root / "translations" / "ja" / "model.json"
+    table.parent.mkdir(parents=True)
+    os.mkfifo(table)
+    caller = subprocess.Popen([sys.executable, "-m", "site_gen", "build"], cwd=root, env=os.environ.copy(),
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    writer = _when(lambda: _open_for_writing(table))
+    try:
+        reader = _when(lambda: _reading(table))
+        assert _parent(reader) == command_builder
+        caller.kill()
+        caller.wait()
+        # Once the build has ended no one reads the pipe: writing to it fails
+        _when(lambda: True if _write_fails(writer) else None)
+    finally:
+        os.close(writer)
+    assert not (root / "html").exists()
+
+
+def test_a_builder_whose_code_changed_does_not_build(builder: int, tmp_path: Path,
+                                                     monkeypatch: pytest.MonkeyPatch,
+                                                     capfd: pytest.CaptureFixture) -> None:
+    root = _tree(tmp_path, "tree")
+    monkeypatch.chdir(root)
+    code = Path(warm.__file__)
+    before = code.stat()
+    os.utime(code, ns=(before.st_atime_ns, before.st_mtime_ns + 1_000_000_000))  # as an edit of our code would
+    try:
+        assert warm.delegate(["build"]) is None  # refused: the caller builds itself
+    finally:
+        os.utime(code, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert not (root / "html").exists()
+    with open(warm._place("lock"), "a") as held:  # and the builder has gone
+        fcntl.flock(held, fcntl.LOCK_EX)
+
+
+def test_a_caller_of_another_python_or_code_is_refused(builder: int, tmp_path: Path,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    root = _tree(tmp_path, "tree")
+    monkeypatch.chdir(root)
+    monkeypatch.setattr(warm, "_identity", lambda: '["another python"]')
+    monkeypatch.setattr(warm, "_place", lambda suffix, place=warm._place: place(suffix))  # the same socket
+    assert warm.delegate(["build"]) is None
+    assert not (root / "html").exists()
+
+
+def test_only_builds_are_handed_on(builder: int) -> None:
+    assert warm.delegate(["translate", "status"]) is None
+    assert warm.delegate([]) is None
+
+
+def _open_for_writing(fifo: Path) -> int | None:
+    try:
+        return os.open(fifo, os.O_WRONLY | os.O_NONBLOCK)
+    except OSError as error:
+        if error.errno == errno.ENXIO:  # no reader yet
+            return None
+        raise
+
+
+def _reading(fifo: Path) -> int | None:
+    """The process that has `fifo` open for reading (the build), if any besides this one."""
+    target = os.stat(fifo)
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        if int(pid) == os.getpid():
+            continue
+        try:
+            for fd in os.listdir(f"/proc/{pid}/fd"):
+                found = os.stat(f"/proc/{pid}/fd/{fd}")
+                if (found.st_ino, found.st_dev) == (target.st_ino, target.st_dev):
+                    return int(pid)
+        except OSError:
+            continue
+    return None
+
+
+def _parent(pid: int) -> int:
+    return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+
+
+def _write_fails(fd: int) -> bool:
+    try:
+        os.write(fd, b" ")
+        return False
+    except BrokenPipeError:
+        return True
+    except BlockingIOError:
+        return False
