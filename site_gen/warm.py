@@ -17,10 +17,12 @@ built anything.
 The warm builder ends after ten minutes without a build, and as soon as any
 file of the code it loaded (ours, a tool's, Python's) has changed: a build
 then runs as before, in the caller's own process, and a new warm builder is
-started for the next. Ctrl-C in the caller interrupts the build; a caller
-killed takes its build with it. `SITE_GEN_WARM=0` turns all this off (the
-tests do, but for their own checks of it); it needs Linux (a process's
-file descriptor, `pidfd_open`).
+started for the next. A caller whose Python settings, import paths or limits
+(priority, processors, resources, control group) differ from those the
+builder started under is refused the same way. Ctrl-C in the caller
+interrupts the build; a caller killed takes its build with it.
+`SITE_GEN_WARM=0` turns all this off (the tests do, but for their own checks
+of it); it needs Linux (a process's file descriptor, `pidfd_open`).
 
 In: the command line of `site-gen build`. Out: its exit code, or `None` when
 no warm builder took it (the caller builds itself).
@@ -110,22 +112,31 @@ _SERVE = (f"import json, os, sys; sys.path[:] = json.loads(os.environ.pop({_PATH
 def _identity() -> str:
     """
     What a build may depend on besides its command, folder, environment and
-    streams: this Python and its settings, this code, the import paths (the
-    first is the caller's script's or current folder: not ours), and the
-    limits the process runs under (priority, processors, resources, control
-    group). A builder inherits these from the build that started it.
+    streams: this Python, its options and `PYTHON…` settings, this code, the
+    import paths (the first is the caller's script's or current folder: not
+    ours), and what the process runs as and under (user and groups, priority,
+    processors, resource limits, control group, root and namespaces). A
+    builder inherits all of it from the build that started it.
     """
     import resource
 
     limits = [resource.getrlimit(getattr(resource, name)) for name in sorted(dir(resource)) if name.startswith("RLIMIT_")]
+    places = []
+    for name in ("root", *(f"ns/{kind}" for kind in ("mnt", "pid", "net", "user", "uts", "ipc", "cgroup"))):
+        try:
+            places.append(os.readlink(f"/proc/self/{name}"))
+        except OSError:
+            places.append("")
     try:
-        with open("/proc/self/cgroup") as file:
-            group = file.read()
+        with open("/proc/self/cgroup") as groups:
+            places.append(groups.read())
     except OSError:
-        group = ""
-    return json.dumps([sys.executable, sys.version, repr(sys.flags), sys.getfilesystemencoding(), _PACKAGE,
-                       *sys.path[1:], os.getpriority(os.PRIO_PROCESS, 0), sorted(os.sched_getaffinity(0)),
-                       limits, group])
+        pass
+    return json.dumps([sys.executable, sys.version, repr(sys.flags), sys._xoptions, sys.warnoptions,
+                       sorted((key, value) for key, value in os.environ.items() if key.startswith("PYTHON")),
+                       sys.getfilesystemencoding(), _PACKAGE, *sys.path[1:],
+                       os.getuid(), os.geteuid(), os.getgid(), os.getegid(), sorted(os.getgroups()),
+                       os.getpriority(os.PRIO_PROCESS, 0), sorted(os.sched_getaffinity(0)), limits, places])
 
 
 def _place(suffix: str) -> str:
@@ -143,9 +154,11 @@ def _umask() -> int:
 
 
 def _stream(stream) -> list:
+    """How the caller's Python writes (or reads) one of its standard streams."""
     if stream is None or not hasattr(stream, "encoding"):
-        return ["utf-8", "strict", False]
-    return [stream.encoding, stream.errors, bool(getattr(stream, "line_buffering", False))]
+        return ["utf-8", "strict", False, False]
+    return [stream.encoding, stream.errors, bool(getattr(stream, "line_buffering", False)),
+            bool(getattr(stream, "write_through", False))]
 
 
 def _send(connection: socket.socket, data: bytes) -> None:
@@ -332,11 +345,11 @@ def _build(request: dict, fds: list[int]) -> None:
         time.tzset()
         os.umask(request["umask"])
         streams = []
-        for number, (encoding, errors, line_buffering) in enumerate(request["streams"]):
+        for number, (encoding, errors, line_buffering, write_through) in enumerate(request["streams"]):
             raw = io.FileIO(number, "r" if number == 0 else "w", closefd=False)
             buffered = io.BufferedReader(raw) if number == 0 else io.BufferedWriter(raw)
             streams.append(io.TextIOWrapper(buffered, encoding, errors, line_buffering=line_buffering,
-                                            write_through=number == 2))
+                                            write_through=write_through))
         sys.stdin, sys.stdout, sys.stderr = streams
         sys.argv = ["site-gen", *request["argv"]]
         code = main(request["argv"])

@@ -40,9 +40,13 @@ def builder(monkeypatch: pytest.MonkeyPatch) -> Iterator[int]:
 def command_builder(monkeypatch: pytest.MonkeyPatch) -> Iterator[int]:
     """A warm builder for `python -m site_gen` run by this test (its import paths are not this process's)."""
     monkeypatch.delenv("SITE_GEN_WARM")
+    yield from _command_builder(os.environ.copy())
+
+
+def _command_builder(env: dict[str, str]) -> Iterator[int]:
     where = subprocess.run([sys.executable, "-c", "from site_gen import warm; warm.start(); "
                             "print(warm._place('lock')); print(warm._place('sock'))"],
-                           check=True, capture_output=True, text=True).stdout.split("\n")
+                           env=env, check=True, capture_output=True, text=True).stdout.split("\n")
     yield from _until_the_end(where[0], where[1])
 
 
@@ -126,6 +130,28 @@ def test_a_warm_build_is_the_build_a_process_of_its_own_makes(builder: int, tmp_
     assert [code for code, _, _ in outcomes] == [2, 2]
 
 
+def test_a_warm_build_writes_in_the_callers_encoding(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The fork writes to the caller's own streams as the caller's Python would have: here in ASCII, escaped."""
+    monkeypatch.delenv("SITE_GEN_WARM")
+    env = {**os.environ, "PYTHONIOENCODING": "ascii:backslashreplace"}
+    outputs = []
+    started = _command_builder(env)
+    builder = next(started)
+    try:
+        for name, warmly in (("warm-tree", True), ("cold-tree", False)):
+            root = _tree(tmp_path, name)
+            done = subprocess.run([sys.executable, "-m", "site_gen", "build"], cwd=root, capture_output=True,
+                                  env={**env, **({} if warmly else {"SITE_GEN_WARM": "0"})})
+            outputs.append((done.returncode, _timeless(done.stdout.decode("ascii")),
+                            _timeless(done.stderr.decode("ascii"))))
+            if warmly:
+                assert _children_cpu(builder) > 0, "not built by the warm builder"
+    finally:
+        next(started, None)
+    assert outputs[0] == outputs[1]
+    assert "\\u2192" in outputs[0][1]  # the arrow of "… → html", escaped
+
+
 def test_ctrl_c_in_the_caller_interrupts_its_warm_build(command_builder: int, tmp_path: Path) -> None:
     root = _tree(tmp_path, "tree")
     table = root / "translations" / "ja" / "model.json"
@@ -141,6 +167,8 @@ def test_ctrl_c_in_the_caller_interrupts_its_warm_build(command_builder: int, tm
         out, err = caller.communicate(timeout=120)
     finally:
         os.close(writer)
+        caller.kill()  # if the test failed before it ended
+        caller.wait()
     assert caller.returncode == 130
     assert "site-gen: interrupted" in err
 
@@ -162,6 +190,8 @@ def test_a_killed_caller_takes_its_warm_build_with_it(command_builder: int, tmp_
         _when(lambda: True if _write_fails(writer) else None)
     finally:
         os.close(writer)
+        caller.kill()
+        caller.wait()
     assert not (root / "html").exists()
 
 
@@ -195,6 +225,12 @@ def test_a_caller_of_another_python_or_code_is_refused(builder: int, tmp_path: P
 def test_only_builds_are_handed_on(builder: int) -> None:
     assert warm.delegate(["translate", "status"]) is None
     assert warm.delegate([]) is None
+
+
+def _children_cpu(pid: int) -> int:
+    """Clock ticks of CPU the children `pid` has reaped used (`/proc/PID/stat`: cutime and cstime)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return int(fields[13]) + int(fields[14])
 
 
 def _open_for_writing(fifo: Path) -> int | None:
