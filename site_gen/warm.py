@@ -197,10 +197,15 @@ def serve() -> None:
     held.truncate(0)
     held.write(f"{os.getpid()}\n")  # who holds it: `kill $(cat …lock)` ends a warm builder
     held.flush()
-    # What a build imports, done once for every fork (Jinja's i18n extension is loaded by its name)
+    # What a build imports, done once for every fork (Jinja's i18n extension is loaded by its name), with
+    # what some builds import later (Pygments' rules, compiled with its lexer; what a new formula needs), and
+    # the Markdown of titles and summaries (made from the code alone, and reset before each use)
     import jinja2.ext  # noqa: F401
 
-    from . import build, cli, command, page, prose, render  # noqa: F401
+    from . import build, cli, command, highlight, katex_process, latex_text, mathml, page, prose, render  # noqa: F401
+    from . import symbols  # noqa: F401
+
+    prose._markdown(())
 
     loaded = _loaded_files()
     gc.freeze()  # what the imports made is never collected: forks share it untouched
