@@ -82,6 +82,7 @@ class Runs:
 
 
 COLD = {"SITE_GEN_WARM": "0"}  # every build a process of its own
+WARM = {"SITE_GEN_WARM": "1"}  # as users run it: a build leaves a warm builder, which takes the next
 
 
 def run(command: list[str], cwd: Path, env: dict[str, str] | None = None) -> tuple[float, float, float | None]:
@@ -91,10 +92,8 @@ def run(command: list[str], cwd: Path, env: dict[str, str] | None = None) -> tup
     warm builder (`builder`: its pid), the CPU of the fork that built is
     added, and the peak is not known.
     """
-    # As users run it: with bytecode written once and reused (some sandboxes turn that off)
-    env = {**os.environ, "PYTHONPATH": str(ROOT), **(env or {})}
-    env.pop("PYTHONDONTWRITEBYTECODE", None)
-    builder = _warm_builder(cwd, env) if env.get("SITE_GEN_WARM") != "0" else None
+    env = _environment(env or COLD)
+    builder = _warm_builder(cwd, env) if env.get("SITE_GEN_WARM") == "1" else None
     builder_cpu = _children_cpu(builder)
     started = time.perf_counter()
     process = subprocess.Popen(command, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
@@ -109,6 +108,14 @@ def run(command: list[str], cwd: Path, env: dict[str, str] | None = None) -> tup
     if builder is None:
         return seconds, cpu, usage.ru_maxrss / 1024
     return seconds, cpu + _children_cpu(builder) - builder_cpu, None
+
+
+def _environment(settings: dict[str, str]) -> dict[str, str]:
+    """A build's environment: this checkout's code, bytecode written once and reused as users have it (some
+    sandboxes turn that off), and `settings`."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT), **settings}
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    return env
 
 
 def _warm_builder(cwd: Path, env: dict[str, str]) -> int | None:
@@ -195,13 +202,13 @@ def this_site(repeat: int, scratch: Path) -> None:
         shutil.rmtree(project / "html", ignore_errors=True)
         shutil.rmtree(project / ".site_gen_cache", ignore_errors=True)
         _stop_builder(project)
-        cold.add(*run(build, project))  # a first build: no warm builder yet; it leaves one
-        for runs, env, mark in ((no_op, None, "warm"), (cold_no_op, COLD, "cold")):
-            if env is None:
+        cold.add(*run(build, project, WARM))  # a first build: no warm builder yet; it leaves one
+        for runs, env, mark in ((no_op, WARM, "warm"), (cold_no_op, COLD, "cold")):
+            if env is WARM:
                 _await_builder(project)
             runs.add(*run(build, project, env))
             edited.write_text(original.replace(EDIT_MARK, f"{EDIT_MARK} (edit {attempt}, {mark})"))
-            (edit if env is None else cold_edit).add(*run(build, project, env))
+            (edit if env is WARM else cold_edit).add(*run(build, project, env))
             edited.write_text(original)
             run(build, project, env)
     pages = sum(1 for _ in (project / "html").rglob("*.html"))
@@ -217,7 +224,7 @@ def this_site(repeat: int, scratch: Path) -> None:
 
 def _stop_builder(project: Path) -> None:
     """End the warm builder of this project's builds, if there is one, and wait until it has gone."""
-    pid = _warm_builder(project, {**os.environ, "PYTHONPATH": str(ROOT)})
+    pid = _warm_builder(project, _environment(WARM))
     if pid is None:
         return
     os.kill(pid, signal.SIGTERM)
@@ -227,7 +234,7 @@ def _stop_builder(project: Path) -> None:
 
 def _await_builder(project: Path) -> None:
     """Wait for the warm builder the last build started to listen (it imports for a fraction of a second)."""
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    env = _environment(WARM)
     ends = time.monotonic() + 60
     while _warm_builder(project, env) is None and time.monotonic() < ends:
         time.sleep(0.05)

@@ -6,6 +6,7 @@ same for the same seed, and the benchmark must run end to end.
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -69,3 +70,6 @@ def test_bench_quick_runs_end_to_end() -> None:
     assert out.count("x pycco") == 4  # --no-cache and a fresh cache, on both corpora
     for row in ("no-op", "one-file edit", "cache after the build"):
         assert row in out
+    # The edit taken by the warm builder the cold build left (its fork's peak is not known), then not
+    assert re.search(r"one-file edit +[\d.]+ s .* peak +– ", out), out
+    assert re.search(r"one-file edit, cold process +[\d.]+ s .* peak +\d+ MB", out), out
