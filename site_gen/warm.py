@@ -22,7 +22,8 @@ started for the next. A caller whose Python settings, import paths or limits
 builder started under is refused the same way. Ctrl-C in the caller
 interrupts the build; a caller killed takes its build with it.
 `SITE_GEN_WARM=0` turns all this off (the tests do, but for their own checks
-of it); it needs Linux (a process's file descriptor, `pidfd_open`).
+of it), as does `CI` being set (nothing should outlive a CI job) unless
+`SITE_GEN_WARM=1`; it needs Linux (a process's file descriptor, `pidfd_open`).
 
 In: the command line of `site-gen build`. Out: its exit code, or `None` when
 no warm builder took it (the caller builds itself).
@@ -43,7 +44,9 @@ _PACKAGE = os.path.dirname(os.path.abspath(__file__))
 
 
 def usable() -> bool:
-    return os.environ.get(_OFF, "1") != "0" and sys.platform == "linux" and hasattr(os, "pidfd_open")
+    """On Linux, unless `SITE_GEN_WARM=0`, or on a CI machine (`CI` set), where nothing should outlive a job."""
+    wanted = os.environ.get(_OFF, "0" if os.environ.get("CI") else "1") != "0"
+    return wanted and sys.platform == "linux" and hasattr(os, "pidfd_open")
 
 
 def delegate(argv: list[str]) -> int | None:

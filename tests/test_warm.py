@@ -31,7 +31,7 @@ from conftest import FIXTURE, ROOT
 @pytest.fixture
 def builder(monkeypatch: pytest.MonkeyPatch) -> Iterator[int]:
     """A warm builder for callers in this process (its pid), ended when the test ends."""
-    monkeypatch.delenv("SITE_GEN_WARM")
+    monkeypatch.setenv("SITE_GEN_WARM", "1")  # on, even on a CI machine
     warm.start()
     yield from _until_the_end(warm._place("lock"), warm._place("sock"))
 
@@ -39,7 +39,7 @@ def builder(monkeypatch: pytest.MonkeyPatch) -> Iterator[int]:
 @pytest.fixture
 def command_builder(monkeypatch: pytest.MonkeyPatch) -> Iterator[int]:
     """A warm builder for `python -m site_gen` run by this test (its import paths are not this process's)."""
-    monkeypatch.delenv("SITE_GEN_WARM")
+    monkeypatch.setenv("SITE_GEN_WARM", "1")  # on, even on a CI machine
     yield from _command_builder(os.environ.copy())
 
 
@@ -132,7 +132,7 @@ def test_a_warm_build_is_the_build_a_process_of_its_own_makes(builder: int, tmp_
 
 def test_a_warm_build_writes_in_the_callers_encoding(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The fork writes to the caller's own streams as the caller's Python would have: here in ASCII, escaped."""
-    monkeypatch.delenv("SITE_GEN_WARM")
+    monkeypatch.setenv("SITE_GEN_WARM", "1")  # on, even on a CI machine
     env = {**os.environ, "PYTHONIOENCODING": "ascii:backslashreplace"}
     outputs = []
     started = _command_builder(env)
@@ -225,6 +225,17 @@ def test_a_caller_of_another_python_or_code_is_refused(builder: int, tmp_path: P
 def test_only_builds_are_handed_on(builder: int) -> None:
     assert warm.delegate(["translate", "status"]) is None
     assert warm.delegate([]) is None
+
+
+def test_no_warm_builds_on_a_ci_machine_unless_asked(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("SITE_GEN_WARM", raising=False)
+    monkeypatch.setenv("CI", "true")
+    assert not warm.usable()
+    monkeypatch.setenv("SITE_GEN_WARM", "1")
+    assert warm.usable()
+    monkeypatch.delenv("CI")
+    monkeypatch.setenv("SITE_GEN_WARM", "0")
+    assert not warm.usable()
 
 
 def _children_cpu(pid: int) -> int:
