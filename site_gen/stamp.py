@@ -45,6 +45,7 @@ import json
 import os
 import sys
 from dataclasses import dataclass, field
+from stat import S_ISLNK
 from importlib.machinery import PathFinder
 from pathlib import Path
 
@@ -264,8 +265,10 @@ def _file(path: str, found: Stats) -> None:
 def file_stat(path: str) -> list[int] | None:
     """A file as `scan` and `output_stats` see it; None if there is none."""
     try:
-        stat = os.stat(path)
-        link = os.path.islink(path)
+        stat = os.lstat(path)
+        link = S_ISLNK(stat.st_mode)
+        if link:  # what it points to (one call for the files that are not links)
+            stat = os.stat(path)
     except OSError:
         return None
     return [stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, int(link)]
