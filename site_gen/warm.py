@@ -361,8 +361,8 @@ def _build(request: dict, fds: list[int]) -> None:
         sys.stdin, sys.stdout, sys.stderr = streams
         sys.argv = ["site-gen", *request["argv"]]
         code = main(request["argv"])
-    except SystemExit as exit:  # argparse's usage errors and --help
-        code = exit.code if isinstance(exit.code, int) else 2
+    except SystemExit as exit:  # argparse's usage errors and --help: the code Python would exit with
+        code = exit.code if isinstance(exit.code, int) else 0 if exit.code is None else 1
     except BaseException:  # noqa: BLE001 - whatever happens, this process must not go back to serving
         code = 2
     leave(code)
