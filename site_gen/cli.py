@@ -211,7 +211,7 @@ def _serve(args: argparse.Namespace) -> int:
 @contextmanager
 def _progress_bar():
     """A bar with counts on a terminal; nothing in CI logs or pipes."""
-    if not sys.stderr.isatty():
+    if sys.stderr is None or not sys.stderr.isatty():  # None: started without it (`2>&-`)
         yield None
         return
     from tqdm import tqdm

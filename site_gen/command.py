@@ -56,7 +56,8 @@ def leave(code: int) -> NoReturn:
     atexit._run_exitfuncs()  # what a normal exit runs first; only the teardown after it is skipped
     for stream in (sys.stdout, sys.stderr):
         try:
-            stream.flush()
+            if stream is not None:  # None: started without it (`2>&-`)
+                stream.flush()
         except (OSError, ValueError):  # closed, or a reader that went away: nothing more can be said
             pass
     os._exit(code)

@@ -12,12 +12,14 @@ import fcntl
 import os
 import re
 import shutil
+import shlex
 import signal
 import socket
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -141,7 +143,7 @@ def test_a_warm_build_writes_in_the_callers_encoding(tmp_path: Path, monkeypatch
         for name, warmly in (("warm-tree", True), ("cold-tree", False)):
             root = _tree(tmp_path, name)
             done = subprocess.run([sys.executable, "-m", "site_gen", "build"], cwd=root, capture_output=True,
-                                  env={**env, **({} if warmly else {"SITE_GEN_WARM": "0"})})
+                                  env={**env, **({} if warmly else {"SITE_GEN_WARM": "0"})}, timeout=300)
             outputs.append((done.returncode, _timeless(done.stdout.decode("ascii")),
                             _timeless(done.stderr.decode("ascii"))))
             if warmly:
@@ -152,47 +154,136 @@ def test_a_warm_build_writes_in_the_callers_encoding(tmp_path: Path, monkeypatch
     assert "\\u2192" in outputs[0][1]  # the arrow of "… → html", escaped
 
 
-def test_ctrl_c_in_the_caller_interrupts_its_warm_build(command_builder: int, tmp_path: Path) -> None:
-    root = _tree(tmp_path, "tree")
-    table = root / "translations" / "ja" / "model.json"
-    table.parent.mkdir(parents=True)
-    os.mkfifo(table)  # the build waits here, reading it, until this test lets it go on
-    caller = subprocess.Popen([sys.executable, "-m", "site_gen", "build"], cwd=root, env=os.environ.copy(),
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    writer = _when(lambda: _open_for_writing(table))
-    try:
-        reader = _when(lambda: _reading(table))
-        assert _parent(reader) == command_builder, "not built by the warm builder"
-        caller.send_signal(signal.SIGINT)
-        out, err = caller.communicate(timeout=120)
-    finally:
-        os.close(writer)
-        caller.kill()  # if the test failed before it ended
-        caller.wait()
-    assert caller.returncode == 130
-    assert "site-gen: interrupted" in err
-
-
-def test_a_killed_caller_takes_its_warm_build_with_it(command_builder: int, tmp_path: Path) -> None:
+@contextmanager
+def _waiting_build(tmp_path: Path, builder: int, *command: str) -> Iterator[tuple[subprocess.Popen, int]]:
+    """
+    A warm build (the caller, and the fork that builds) waiting, until the
+    test lets it go on, to read a translation table that is a named pipe.
+    """
     root = _tree(tmp_path, "tree")
     table = root / "translations" / "ja" / "model.json"
     table.parent.mkdir(parents=True)
     os.mkfifo(table)
-    caller = subprocess.Popen([sys.executable, "-m", "site_gen", "build"], cwd=root, env=os.environ.copy(),
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    writer = _when(lambda: _open_for_writing(table))
+    caller = subprocess.Popen([*command, sys.executable, "-m", "site_gen", "build"], cwd=root, env=os.environ.copy(),
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    writer = None
     try:
+        writer = _when(lambda: _open_for_writing(table))
         reader = _when(lambda: _reading(table))
-        assert _parent(reader) == command_builder
-        caller.kill()
-        caller.wait()
-        # Once the build has ended no one reads the pipe: writing to it fails
-        _when(lambda: True if _write_fails(writer) else None)
+        assert _parent(reader) == builder, "not built by the warm builder"
+        yield caller, reader
     finally:
-        os.close(writer)
+        if writer is not None:
+            os.close(writer)
+        caller.kill()  # if the test failed before it ended
+        caller.communicate()
+
+
+def test_ctrl_c_in_the_caller_interrupts_its_warm_build(command_builder: int, tmp_path: Path) -> None:
+    with _waiting_build(tmp_path, command_builder) as (caller, _):
+        caller.send_signal(signal.SIGINT)
+        caller.wait(timeout=120)
+        err = caller.stderr.read()
+    assert caller.returncode == 130
+    assert "site-gen: interrupted" in err
+
+
+def test_ctrl_c_reaches_a_build_of_a_builder_that_was_told_to_end(command_builder: int, tmp_path: Path) -> None:
+    with _waiting_build(tmp_path, command_builder) as (caller, _):
+        os.kill(command_builder, signal.SIGTERM)  # no new builds; those under way go on, and still hear their callers
+        caller.send_signal(signal.SIGINT)
+        caller.wait(timeout=120)
+        err = caller.stderr.read()
+    assert caller.returncode == 130
+    assert "site-gen: interrupted" in err
+
+
+def test_ctrl_z_pauses_a_warm_build_with_its_caller(command_builder: int, tmp_path: Path) -> None:
+    with _waiting_build(tmp_path, command_builder) as (caller, build):
+        caller.send_signal(signal.SIGTSTP)
+        _when(lambda: True if _state(build) == "T" else None)
+        caller.send_signal(signal.SIGCONT)  # as `fg` does
+        _when(lambda: True if _state(build) != "T" else None)
+        assert caller.poll() is None
+
+
+def test_a_warm_build_ended_by_a_signal_ends_its_caller_by_the_same(command_builder: int, tmp_path: Path) -> None:
+    with _waiting_build(tmp_path, command_builder) as (caller, build):
+        os.kill(build, signal.SIGKILL)
+        caller.wait(timeout=120)
+    assert caller.returncode == -signal.SIGKILL
+
+
+def test_a_killed_caller_takes_its_warm_build_with_it(command_builder: int, tmp_path: Path) -> None:
+    with _waiting_build(tmp_path, command_builder) as (caller, build):
         caller.kill()
         caller.wait()
-    assert not (root / "html").exists()
+        _when(lambda: True if not _alive(build) else None)
+    assert not (tmp_path / "tree" / "html").exists()
+    assert _alive(command_builder)  # and the builder goes on, for the next
+
+
+def test_a_killed_builder_takes_its_builds_with_it(command_builder: int, tmp_path: Path) -> None:
+    with _waiting_build(tmp_path, command_builder) as (caller, build):
+        os.kill(command_builder, signal.SIGKILL)
+        caller.wait(timeout=120)
+        _when(lambda: True if not _alive(build) else None)
+        err = caller.stderr.read()
+    assert caller.returncode == 2
+    assert "the warm builder ended during the build, and the build with it" in err
+    assert not (tmp_path / "tree" / "html").exists()
+
+
+def test_a_caller_under_other_limits_is_refused(command_builder: int, tmp_path: Path) -> None:
+    """A fork runs with the builder's priority, limits and the like: a caller with others builds itself."""
+    for command in (["nice", "-n", "5"], ["prlimit", "--nofile=512:512"]):
+        root = _tree(tmp_path, f"tree-{command[0]}")
+        done = subprocess.run([*command, sys.executable, "-m", "site_gen", "build"], cwd=root, capture_output=True,
+                              text=True, env=os.environ.copy(), timeout=300)  # a builder that kept its streams: hangs
+        assert done.returncode == 0, done.stderr
+        assert (root / "html" / "index.html").exists()
+    assert _children_cpu(command_builder) == 0, "built by the warm builder"
+
+
+def test_a_stopped_builder_is_not_waited_for(builder: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                             capfd: pytest.CaptureFixture) -> None:
+    root = _tree(tmp_path, "tree")
+    monkeypatch.chdir(root)
+    monkeypatch.setattr(warm, "_ANSWER_SECONDS", 0.2)
+    os.kill(builder, signal.SIGSTOP)
+    try:
+        assert warm.delegate(["build"]) is None  # the caller builds itself
+    finally:
+        os.kill(builder, signal.SIGCONT)
+    monkeypatch.setattr(warm, "_ANSWER_SECONDS", 120)
+    assert warm.delegate(["build", "--help"]) == 0  # taken after the abandoned one…
+    assert "usage: site-gen build" in capfd.readouterr().out
+    assert not (root / "html").exists()  # …which was never built
+
+
+def test_a_socket_of_another_user_is_never_handed_a_build(builder: int, tmp_path: Path,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(_tree(tmp_path, "tree"))
+    monkeypatch.setattr(warm, "_peer", lambda connection: (1, os.getuid() + 1))
+    assert warm.delegate(["build"]) is None
+    assert _children_cpu(builder) == 0
+
+
+def test_a_builder_that_has_gone_leaves_no_number_in_its_lock(builder: int) -> None:
+    lock = Path(warm._place("lock"))
+    assert _builder_pid(lock) == builder
+    os.kill(builder, signal.SIGTERM)
+    with open(lock, "a") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)
+    assert lock.read_text() == ""
+
+
+def test_a_build_without_standard_error_is_no_internal_error(tmp_path: Path) -> None:
+    root = _tree(tmp_path, "tree")
+    done = subprocess.run(["sh", "-c", f"{shlex.quote(sys.executable)} -m site_gen build 2>&-"], cwd=root,
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0
+    assert "Traceback" not in done.stdout and "built 5 pages" in done.stdout
 
 
 def test_a_builder_whose_code_changed_does_not_build(builder: int, tmp_path: Path,
@@ -267,6 +358,17 @@ def _reading(fifo: Path) -> int | None:
         except OSError:
             continue
     return None
+
+
+def _state(pid: int) -> str:
+    return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+
+
+def _alive(pid: int) -> bool:
+    try:
+        return _state(pid) != "Z"
+    except OSError:
+        return False
 
 
 def _parent(pid: int) -> int:
