@@ -60,6 +60,11 @@ def delegate(argv: list[str]) -> int | None:
     """Run `site-gen build …` in a fork of the warm builder, if one is there and takes it; its exit code."""
     if not argv or argv[0] != "build" or not usable():
         return None
+    try:
+        for fd in (0, 1, 2):
+            os.fstat(fd)  # a standard stream closed (`>&-`): build here, as that closed stream
+    except OSError:
+        return None
     caller = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     try:
         caller.connect(_place("sock"))
@@ -68,21 +73,26 @@ def delegate(argv: list[str]) -> int | None:
         request = json.dumps({"identity": _identity(), "argv": argv, "cwd": os.getcwd(), "env": dict(os.environ),
                               "umask": _umask(), "streams": [_stream(s) for s in (sys.stdin, sys.stdout, sys.stderr)]})
         body = request.encode("utf-8", "surrogateescape")
-        socket.send_fds(caller, [len(body).to_bytes(8, "little")], [0, 1, 2])
-        caller.sendall(body)
+        caller.sendall(len(body).to_bytes(8, "little") + body)
         caller.settimeout(_ANSWER_SECONDS)  # a builder stopped or stuck: build here
         if caller.recv(len(_READY)) != _READY:
             raise OSError("refused")  # out of date, another Python, other limits: build here
         caller.settimeout(None)
-        caller.sendall(_GO)  # from here the build is the builder's: this process only waits for its end
-    except (OSError, ValueError):  # none listening, a folder gone, a standard stream closed, …
+    except (OSError, ValueError):  # none listening, a folder gone, …
         caller.close()
         return None
+    except KeyboardInterrupt:  # before the build began: as a build here would
+        caller.close()
+        print("site-gen: interrupted", file=sys.stderr)
+        return 130
     return _wait(caller)
 
 
-def _wait(caller: socket.socket) -> int:
-    """The build's exit code (or this process ended by the signal that ended it), passing on Ctrl-C and Ctrl-Z."""
+def _wait(caller: socket.socket) -> int | None:
+    """
+    Start the build: its exit code (or this process ended by the signal that
+    ended it), passing on Ctrl-C and Ctrl-Z; None if it could not start.
+    """
     import signal
 
     def pause(number: int, frame: object) -> None:  # Ctrl-Z: the build stops with this process, and goes on with it
@@ -92,8 +102,17 @@ def _wait(caller: socket.socket) -> int:
         signal.signal(signal.SIGTSTP, pause)
         _send(caller, _RESUME)
 
-    signal.signal(signal.SIGTSTP, pause)
     reply, interrupted = b"", False
+    try:
+        # The streams go with the word to start, never before: a builder that never answers holds none of them
+        socket.send_fds(caller, [_GO], [0, 1, 2])
+    except OSError:
+        caller.close()
+        return None
+    except KeyboardInterrupt:
+        interrupted = True
+        _send(caller, _INTERRUPT)
+    signal.signal(signal.SIGTSTP, pause)
     while True:
         try:
             chunk = caller.recv(64)
@@ -121,6 +140,9 @@ def _wait(caller: socket.socket) -> int:
         os.kill(os.getpid(), int(reply[1:]))
         return 128 + int(reply[1:])
     if not reply.isdigit():
+        if interrupted:  # before the build began
+            print("site-gen: interrupted", file=sys.stderr)
+            return 130
         print("site-gen: the warm builder ended during the build, and the build with it; build again", file=sys.stderr)
         return 2
     return int(reply)
@@ -357,17 +379,21 @@ def _accept(listener: socket.socket, loaded: dict[str, tuple], builds: dict[int,
         pid, user = _peer(caller)
         if user != os.getuid():
             raise OSError("another user")
-        caller.settimeout(within())
-        header, fds, _, _ = socket.recv_fds(caller, 8, 3)
-        size = int.from_bytes(header, "little") if len(fds) == 3 and len(header) == 8 else -1
-        body = b""
-        while 0 <= len(body) < size:
+        header = b""
+        while len(header) < 8:
+            caller.settimeout(within())
+            chunk = caller.recv(8 - len(header))
+            if not chunk:
+                raise OSError("the caller left")
+            header += chunk
+        size, body = int.from_bytes(header, "little"), b""
+        while len(body) < size:
             caller.settimeout(within())
             chunk = caller.recv(min(size - len(body), 1 << 20))
             if not chunk:
                 raise OSError("the caller left")
             body += chunk
-        request = json.loads(body.decode("utf-8", "surrogateescape")) if size >= 0 else None
+        request = json.loads(body.decode("utf-8", "surrogateescape"))
         current = _loaded_files(loaded) == loaded
         if not (current and isinstance(request, dict) and request.get("identity") == _identity()
                 and _conditions(pid) == _conditions(os.getpid())):
@@ -375,7 +401,8 @@ def _accept(listener: socket.socket, loaded: dict[str, tuple], builds: dict[int,
             raise _Refused(current)
         caller.sendall(_READY)
         caller.settimeout(within())
-        if caller.recv(len(_GO)) != _GO:
+        word, fds, _, _ = socket.recv_fds(caller, len(_GO), 3)
+        if word != _GO or len(fds) != 3:
             raise OSError("the caller left")  # it stopped waiting, and builds itself
         caller.settimeout(None)
     except (OSError, ValueError, _Refused) as refused:  # the caller's streams are never kept open: it builds itself

@@ -11,8 +11,9 @@ import errno
 import fcntl
 import os
 import re
-import shutil
+import select
 import shlex
+import shutil
 import signal
 import socket
 import subprocess
@@ -259,6 +260,41 @@ def test_a_stopped_builder_is_not_waited_for(builder: int, tmp_path: Path, monke
     assert warm.delegate(["build", "--help"]) == 0  # taken after the abandoned one…
     assert "usage: site-gen build" in capfd.readouterr().out
     assert not (root / "html").exists()  # …which was never built
+
+
+def test_a_builder_that_does_not_answer_holds_none_of_the_callers_streams(builder: int, tmp_path: Path,
+                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """A pipe the caller writes to must close when the caller has gone: `site-gen build | cat` must end."""
+    monkeypatch.chdir(_tree(tmp_path, "tree"))
+    monkeypatch.setattr(warm, "_ANSWER_SECONDS", 0.2)
+    reader, writer = os.pipe()
+    saved = os.dup(1)
+    os.kill(builder, signal.SIGSTOP)
+    try:
+        os.dup2(writer, 1)
+        os.close(writer)
+        try:
+            assert warm.delegate(["build"]) is None
+        finally:
+            os.dup2(saved, 1)  # this process's own end of the pipe is gone now
+            os.close(saved)
+        # While the builder is still stopped: end of file at once if no other process holds the write end (a
+        # request waiting in the builder's queue must not); the bound only ends a hang
+        assert select.select([reader], [], [], 120)[0] == [reader] and os.read(reader, 1) == b""
+    finally:
+        os.close(reader)
+        os.kill(builder, signal.SIGCONT)
+
+
+def test_a_caller_with_a_standard_stream_closed_builds_itself(command_builder: int, tmp_path: Path) -> None:
+    """Its socket would take the closed stream's number, and be handed to the build as that stream."""
+    root = _tree(tmp_path, "tree")
+    command = f"{shlex.quote(sys.executable)} -m site_gen build"
+    for closing in (">&-", "<&-", "2>&-"):
+        done = subprocess.run(["sh", "-c", f"{command} {closing}; echo exit $? >&2"], cwd=root, capture_output=True,
+                              text=True, timeout=300)
+        assert "exit 0" in done.stderr, (closing, done.stderr)
+    assert _children_cpu(command_builder) == 0, "built by the warm builder"
 
 
 def test_a_socket_of_another_user_is_never_handed_a_build(builder: int, tmp_path: Path,
