@@ -177,12 +177,14 @@ _SERVE = (f"import json, os, sys; sys.path[:] = json.loads(os.environ.pop({_PATH
 
 def _identity() -> str:
     """
-    This Python, its options and `PYTHON…` settings, this code and the import
-    paths (the first is the caller's script's or current folder: not ours):
-    a caller and its builder share them, and the socket's name is made from them.
+    This Python, its options and `PYTHON…` settings, the locale it started in
+    (the encoding `open` takes by default), this code and the import paths
+    (the first is the caller's script's or current folder: not ours): a caller
+    and its builder share them, and the socket's name is made from them.
     """
     return json.dumps([sys.executable, sys.version, repr(sys.flags), sys._xoptions, sys.warnoptions,
-                       sorted((key, value) for key, value in os.environ.items() if key.startswith("PYTHON")),
+                       sorted((key, value) for key, value in os.environ.items()
+                              if key.startswith("PYTHON") or key in ("LC_ALL", "LC_CTYPE", "LANG")),
                        sys.getfilesystemencoding(), _PACKAGE, *sys.path[1:]])
 
 

@@ -236,8 +236,8 @@ def test_a_killed_builder_takes_its_builds_with_it(command_builder: int, tmp_pat
 
 
 def test_a_caller_under_other_limits_is_refused(command_builder: int, tmp_path: Path) -> None:
-    """A fork runs with the builder's priority, limits and the like: a caller with others builds itself."""
-    for command in (["nice", "-n", "5"], ["prlimit", "--nofile=512:512"]):
+    """A fork runs with the builder's priority, limits, locale and the like: a caller with others builds itself."""
+    for command in (["nice", "-n", "5"], ["prlimit", "--nofile=512:512"], ["env", "LC_ALL=C"]):
         root = _tree(tmp_path, f"tree-{command[0]}")
         done = subprocess.run([*command, sys.executable, "-m", "site_gen", "build"], cwd=root, capture_output=True,
                               text=True, env=os.environ.copy(), timeout=300)  # a builder that kept its streams: hangs
