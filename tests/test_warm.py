@@ -239,11 +239,24 @@ def test_a_caller_under_other_limits_is_refused(command_builder: int, tmp_path: 
     """A fork runs with the builder's priority, limits, locale and the like: a caller with others builds itself."""
     for command in (["nice", "-n", "5"], ["prlimit", "--nofile=512:512"], ["env", "LC_ALL=C"]):
         root = _tree(tmp_path, f"tree-{command[0]}")
-        done = subprocess.run([*command, sys.executable, "-m", "site_gen", "build"], cwd=root, capture_output=True,
-                              text=True, env=os.environ.copy(), timeout=300)  # a builder that kept its streams: hangs
+        try:
+            done = subprocess.run([*command, sys.executable, "-m", "site_gen", "build"], cwd=root, capture_output=True,
+                                  text=True, env=os.environ.copy(), timeout=300)  # a builder kept its streams: hangs
+        finally:  # the builder a build with another identity (the locale) started for the next: ended
+            lock = _lock_of(command)
+            if lock != _lock_of([]):
+                ending = _until_the_end(lock, lock[:-len("lock")] + "sock")
+                next(ending)
+                next(ending, None)
         assert done.returncode == 0, done.stderr
         assert (root / "html" / "index.html").exists()
     assert _children_cpu(command_builder) == 0, "built by the warm builder"
+
+
+def _lock_of(command: list[str]) -> str:
+    """The lock of the warm builder `python -m site_gen` run through `command` would use."""
+    return subprocess.run([*command, sys.executable, "-c", "from site_gen import warm; print(warm._place('lock'))"],
+                          capture_output=True, text=True, env=os.environ.copy(), check=True).stdout.strip()
 
 
 def test_a_stopped_builder_is_not_waited_for(builder: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
