@@ -165,8 +165,9 @@ def _waiting_build(tmp_path: Path, builder: int, *command: str) -> Iterator[tupl
     table = root / "translations" / "ja" / "model.json"
     table.parent.mkdir(parents=True)
     os.mkfifo(table)
+    # Its own process group, under this one: never an orphaned group, in which Ctrl-Z does not stop anything
     caller = subprocess.Popen([*command, sys.executable, "-m", "site_gen", "build"], cwd=root, env=os.environ.copy(),
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, process_group=0)
     writer = None
     try:
         writer = _when(lambda: _open_for_writing(table))
