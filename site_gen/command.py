@@ -54,10 +54,15 @@ def leave(code: int) -> NoReturn:
     ~15 ms of an edit build).
     """
     atexit._run_exitfuncs()  # what a normal exit runs first; only the teardown after it is skipped
+    flush()
+    os._exit(code)
+
+
+def flush() -> None:
+    """Write out what the standard output and error hold, before a way out that does not."""
     for stream in (sys.stdout, sys.stderr):
         try:
             if stream is not None:  # None: started without it (`2>&-`)
                 stream.flush()
         except (OSError, ValueError):  # closed, or a reader that went away: nothing more can be said
             pass
-    os._exit(code)

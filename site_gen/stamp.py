@@ -45,9 +45,9 @@ import json
 import os
 import sys
 from dataclasses import dataclass, field
-from stat import S_ISLNK
 from importlib.machinery import PathFinder
 from pathlib import Path
+from stat import S_ISLNK
 
 from . import math_files
 from .config import Config

@@ -130,9 +130,9 @@ def _wait(caller: socket.socket) -> int | None:
         reply += chunk
     caller.close()
     if reply.startswith(b"s") and reply[1:].isdigit():  # ended by a signal: so is this process, as a shell expects
-        for stream in (sys.stdout, sys.stderr):
-            if stream is not None:
-                stream.flush()
+        from .command import flush
+
+        flush()
         try:
             signal.signal(int(reply[1:]), signal.SIG_DFL)
         except (OSError, ValueError):  # SIGKILL and SIGSTOP have no handler to reset
@@ -190,7 +190,7 @@ def _identity() -> str:
 
 def _place(suffix: str) -> str:
     """The socket (`sock`) or lock (`lock`) of the warm builder of `_identity()`, in the user's cache folder."""
-    import platformdirs
+    import platformdirs  # as `config.user_cache` finds it: importing `config` (tomllib, dataclasses) costs a caller ~10 ms
 
     folder = os.path.join(platformdirs.user_cache_dir("site-gen"), "warm")
     return os.path.join(folder, f"{zlib.crc32(_identity().encode('utf-8', 'surrogateescape')):08x}.{suffix}")
